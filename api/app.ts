@@ -1,0 +1,104 @@
+import express, { type Express, type RequestHandler } from 'express';
+import type { Knex } from 'knex';
+import type { Config } from './config';
+import { AppError } from './errors';
+import { authenticate } from './http/auth';
+import { bodyParsers, rejectUnsupportedMediaType } from './http/body-parsers';
+import { mountEndpoints, registerEndpoints, type Endpoint } from './http/endpoint';
+import { errorHandler, notFoundHandler } from './http/error-handler';
+import { rateLimiter, type RateLimiterFactory, type RateLimitStoreFactory } from './http/rate-limit';
+import { requestIdMiddleware } from './http/request-context';
+import { requestLogger } from './http/request-logger';
+import { corsPolicy, securityHeaders } from './http/security';
+import type { KeyValueStore } from './infra/kv-store';
+import type { Logger } from './infra/logger';
+import type { Mailer } from './infra/mailer';
+import { createAddressesModule } from './modules/addresses';
+import { createRegistry, docsRouter } from './modules/docs';
+import { createHealthModule } from './modules/health';
+import { createUsersModule, type UsersModule } from './modules/users';
+
+export interface AppDeps {
+  config: Config;
+  db: Knex;
+  kv: KeyValueStore;
+  logger: Logger;
+  mailer: Mailer;
+  rateLimitStores: RateLimitStoreFactory;
+  /** Migrations in this release that the database has not applied (readiness fails while any remain). */
+  pendingMigrations: () => Promise<string[]>;
+  /** Clock in milliseconds; tests move it to expire tokens without waiting. */
+  now?: () => number;
+}
+
+export interface App {
+  app: Express;
+  users: UsersModule;
+}
+
+/** Both mounts of the old users router: clients used either, and both get the same rate limits. */
+export const USER_PREFIXES = ['/api/v1/auth', '/api/v1/users'];
+
+function requireJsonAcceptable(): RequestHandler {
+  return (req, _res, next) => {
+    if (req.accepts('application/json')) return next();
+    next(new AppError({ status: 406, code: 'not_acceptable', detail: 'Could not satisfy the request Accept header.' }));
+  };
+}
+
+function router(endpoints: Endpoint[]): express.Router {
+  const result = express.Router();
+  mountEndpoints(result, endpoints);
+  return result;
+}
+
+/**
+ * The composition root: wires modules to their dependencies and builds the Express application. It never
+ * listens; `server.ts` does that, and tests drive the app in-process.
+ */
+export function buildApp(deps: AppDeps): App {
+  const { config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const limiter: RateLimiterFactory = (bucket, rule) =>
+    rateLimiter(bucket, rule, { enabled: config.rateLimit.enabled, stores: deps.rateLimitStores });
+
+  const users = createUsersModule({ db: deps.db, kv: deps.kv, config, logger, mailer: deps.mailer, now, rateLimiter: limiter });
+  const addresses = createAddressesModule({ db: deps.db });
+  const health = createHealthModule({
+    db: deps.db,
+    kv: deps.kv,
+    version: config.version,
+    environment: config.env,
+    pendingMigrations: deps.pendingMigrations,
+  });
+
+  const registry = createRegistry();
+  const userEndpoints = [...users.endpoints, ...addresses.endpoints];
+  registerEndpoints(registry, USER_PREFIXES, userEndpoints);
+  registerEndpoints(registry, ['/health'], health.endpoints);
+  registerEndpoints(registry, ['/api/v1'], health.legacyEndpoints);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.server.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(requestIdMiddleware());
+  app.use(requestLogger(logger));
+  app.use(securityHeaders());
+  app.use(corsPolicy(config.cors));
+  app.use(docsRouter(registry, config.version));
+  app.use('/health', requireJsonAcceptable(), router(health.endpoints));
+
+  const api = express.Router();
+  api.use(requireJsonAcceptable(), rejectUnsupportedMediaType(), ...bodyParsers(config.server.bodyLimit));
+  api.use(authenticate((token) => users.auth.verifyAccessToken(token)));
+  const userRouter = router(userEndpoints);
+  for (const prefix of USER_PREFIXES) api.use(prefix.replace('/api/v1', ''), userRouter);
+  api.use(router(health.legacyEndpoints));
+  app.use('/api/v1', api);
+
+  app.use(notFoundHandler());
+  app.use(errorHandler(logger));
+  return { app, users };
+}

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { settings, type RawSettings, type SettingSpec } from './schema';
+import { readPackageVersion } from './version';
+
+export type Environment = 'development' | 'test' | 'production';
+export type RateLimitRule = { max: number; windowSeconds: number };
+
+export interface Config {
+  env: Environment;
+  isProduction: boolean;
+  version: string;
+  server: { host: string; port: number; bodyLimit: string; shutdownTimeoutMs: number; trustProxy: boolean | number | string[] };
+  database: { url: string; poolMax: number };
+  redis: { url?: string; keyPrefix: string };
+  jwt: { secret: string; secretGenerated: boolean; accessTtlSeconds: number; refreshTtlSeconds: number };
+  cors: { origins: string[]; credentials: boolean };
+  log: { level: RawSettings['LOG_LEVEL'] };
+  rateLimit: {
+    enabled: boolean;
+    login: RateLimitRule;
+    register: RateLimitRule;
+    passwordReset: RateLimitRule;
+    passwordResetConfirm: RateLimitRule;
+    tokenRefresh: RateLimitRule;
+  };
+  passwordReset: { urlTemplate: string; ttlSeconds: number };
+  mail: { transport: 'smtp' | 'log' | 'disabled'; smtpUrl?: string; from: string };
+}
+
+/** Thrown when the environment does not describe a runnable API; lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const WEAK_SECRET_WORDS = ['change', 'secret', 'insecure', 'example', 'default', 'password', 'django'];
+
+function jwtSecretProblem(secret: string): string | undefined {
+  if (secret.length < 32) return 'JWT_SECRET: must be at least 32 characters in production (try `openssl rand -base64 48`)';
+  if (new Set(secret).size < 12) return 'JWT_SECRET: too little variety for a signing key (try `openssl rand -base64 48`)';
+  const lower = secret.toLowerCase();
+  const word = WEAK_SECRET_WORDS.find((candidate) => lower.includes(candidate));
+  if (word) return `JWT_SECRET: looks like a placeholder (contains "${word}"); generate one with \`openssl rand -base64 48\``;
+  return undefined;
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) === 0 ? false : Number(trimmed);
+  return trimmed.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+function parseSettings(env: NodeJS.ProcessEnv, problems: string[]): RawSettings {
+  const raw: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(settings) as [string, SettingSpec][]) {
+    const given = env[name];
+    const value = given === undefined || given === '' ? spec.default : given;
+    if (value === undefined) continue;
+    const result = spec.schema.safeParse(value);
+    if (result.success) raw[name] = result.data;
+    else problems.push(`${name}: ${result.error.issues.map((issue) => issue.message).join('; ')} (got ${spec.secret ? 'a redacted value' : JSON.stringify(given)})`);
+  }
+  return raw as RawSettings;
+}
+
+/**
+ * Builds the API configuration from environment variables, validating everything once at start-up.
+ * @throws {ConfigError} naming each bad or missing variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const raw = parseSettings(env, problems);
+  const nodeEnv: Environment = raw.NODE_ENV ?? 'development';
+  const isProduction = nodeEnv === 'production';
+
+  if (!raw.DATABASE_URL && !problems.some((p) => p.startsWith('DATABASE_URL'))) {
+    problems.push('DATABASE_URL: required (e.g. postgres://user:pass@host:5432/nexus)');
+  }
+  if (isProduction) {
+    if (!raw.REDIS_URL && !problems.some((p) => p.startsWith('REDIS_URL'))) {
+      problems.push('REDIS_URL: required in production (rate limits and token revocation must be shared between processes)');
+    }
+    if (!raw.JWT_SECRET) problems.push('JWT_SECRET: required in production (generate one with `openssl rand -base64 48`)');
+    else {
+      const weakness = jwtSecretProblem(raw.JWT_SECRET);
+      if (weakness) problems.push(weakness);
+    }
+    if (!raw.MAIL_TRANSPORT && !raw.SMTP_URL) {
+      problems.push('MAIL_TRANSPORT: production must choose: set SMTP_URL (smtp) or MAIL_TRANSPORT=disabled to run without mail');
+    }
+    if (raw.MAIL_TRANSPORT === 'log') problems.push('MAIL_TRANSPORT: `log` would write password-reset links to the logs; not allowed in production');
+  }
+  const mailTransport = raw.MAIL_TRANSPORT ?? (raw.SMTP_URL ? 'smtp' : isProduction ? 'disabled' : 'log');
+  if (mailTransport === 'smtp' && !raw.SMTP_URL) problems.push('SMTP_URL: required when MAIL_TRANSPORT=smtp');
+  if (raw.CORS_ORIGINS?.includes('*') && raw.CORS_ALLOW_CREDENTIALS) {
+    problems.push('CORS_ORIGINS: "*" cannot be combined with CORS_ALLOW_CREDENTIALS=true; list the origins');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const frontendUrl = raw.FRONTEND_URL.replace(/\/+$/, '');
+  return {
+    env: nodeEnv,
+    isProduction,
+    version: readPackageVersion(),
+    server: {
+      host: raw.HOST,
+      port: raw.PORT,
+      bodyLimit: raw.BODY_LIMIT,
+      shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT * 1000,
+      trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+    },
+    database: { url: raw.DATABASE_URL as string, poolMax: raw.DATABASE_POOL_MAX },
+    redis: { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX },
+    jwt: {
+      secret: raw.JWT_SECRET ?? randomBytes(48).toString('base64'),
+      secretGenerated: !raw.JWT_SECRET,
+      accessTtlSeconds: raw.JWT_ACCESS_TTL,
+      refreshTtlSeconds: raw.JWT_REFRESH_TTL,
+    },
+    cors: { origins: raw.CORS_ORIGINS, credentials: raw.CORS_ALLOW_CREDENTIALS },
+    log: { level: raw.LOG_LEVEL },
+    rateLimit: {
+      enabled: raw.RATE_LIMIT_ENABLED,
+      login: raw.RATE_LIMIT_LOGIN,
+      register: raw.RATE_LIMIT_REGISTER,
+      passwordReset: raw.RATE_LIMIT_PASSWORD_RESET,
+      passwordResetConfirm: raw.RATE_LIMIT_PASSWORD_RESET_CONFIRM,
+      tokenRefresh: raw.RATE_LIMIT_TOKEN_REFRESH,
+    },
+    passwordReset: {
+      urlTemplate: raw.PASSWORD_RESET_URL ?? `${frontendUrl}/reset-password/{uid}/{token}/`,
+      ttlSeconds: raw.PASSWORD_RESET_TTL,
+    },
+    mail: { transport: mailTransport, smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
+  };
+}

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the API reads, one entry per environment variable: its parser, its default and the
+ * sentence that documents it. docs/configuration.md is generated from this table
+ * (`npm run docs:config`), so the reference cannot drift from the code.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const seconds = z.coerce.number().int().positive();
+
+/** "<max>/<window seconds>", e.g. "5/300": at most 5 requests per client IP in 300 seconds. */
+const rateLimit = z
+  .string()
+  .regex(/^\d+\/\d+$/, 'expected "<max requests>/<window seconds>", e.g. "5/300"')
+  .transform((value) => {
+    const [max, windowSeconds] = value.split('/').map(Number) as [number, number];
+    return { max, windowSeconds };
+  })
+  .refine((limit) => limit.max > 0 && limit.windowSeconds > 0, 'both numbers must be positive');
+
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+export interface SettingSpec {
+  schema: z.ZodType;
+  default?: string;
+  description: string;
+  secret?: boolean;
+}
+
+export const settings = {
+  NODE_ENV: {
+    schema: z.enum(['development', 'test', 'production']),
+    default: 'development',
+    description: 'Runtime environment. `production` enforces a strong JWT secret, Redis and an explicit database.',
+  },
+  HOST: { schema: z.string().min(1), default: '0.0.0.0', description: 'Interface the HTTP server binds to.' },
+  PORT: { schema: z.coerce.number().int().min(0).max(65535), default: '8000', description: 'HTTP port.' },
+  DATABASE_URL: {
+    schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
+    description: 'PostgreSQL connection URL. Required in every environment (`nexus dev` supplies one).',
+    secret: true,
+  },
+  DATABASE_POOL_MAX: {
+    schema: z.coerce.number().int().min(1).max(200),
+    default: '10',
+    description: 'Largest number of PostgreSQL connections one API process opens.',
+  },
+  REDIS_URL: {
+    schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+    description:
+      'Redis URL for rate-limit counters, the token deny-list and caches. Required in production; without it (development and test only) an in-process store stands in.',
+    secret: true,
+  },
+  REDIS_KEY_PREFIX: {
+    schema: z.string().max(64),
+    default: 'nexus:',
+    description: 'Prefix of every Redis key the API writes, so several deployments can share one Redis.',
+  },
+  JWT_SECRET: {
+    schema: z.string().min(1),
+    description:
+      'HMAC key for JWTs (HS256). Production requires at least 32 characters with real variety. Outside production a random per-process key is generated when unset.',
+    secret: true,
+  },
+  JWT_ACCESS_TTL: { schema: seconds, default: '900', description: 'Access token lifetime in seconds.' },
+  JWT_REFRESH_TTL: { schema: seconds, default: '604800', description: 'Refresh token lifetime in seconds.' },
+  TRUST_PROXY: {
+    schema: z.string(),
+    default: '0',
+    description:
+      'Reverse proxies in front of the API whose X-Forwarded-* headers are trusted: a number of hops (`1` behind one nginx), or a comma list of addresses/CIDRs/`loopback`. `0` trusts none. The client IP used for rate limits comes from this.',
+  },
+  CORS_ORIGINS: {
+    schema: commaList,
+    default: '',
+    description: 'Comma-separated origins allowed to call the API from a browser (exact match, e.g. `https://shop.example.com`). Empty: no cross-origin access.',
+  },
+  CORS_ALLOW_CREDENTIALS: {
+    schema: bool,
+    default: 'false',
+    description: 'Send `Access-Control-Allow-Credentials: true` to allowed origins.',
+  },
+  BODY_LIMIT: {
+    schema: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb'),
+    default: '1mb',
+    description: 'Largest accepted JSON or form body; larger requests get 413.',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    description: 'pino log level. Logs are JSON lines on stdout.',
+  },
+  RATE_LIMIT_ENABLED: { schema: bool, default: 'true', description: 'Turn the per-IP rate limits on or off.' },
+  RATE_LIMIT_LOGIN: { schema: rateLimit, default: '10/300', description: 'Login attempts per client IP: `<max>/<window seconds>`.' },
+  RATE_LIMIT_REGISTER: { schema: rateLimit, default: '5/3600', description: 'Registrations per client IP.' },
+  RATE_LIMIT_PASSWORD_RESET: {
+    schema: rateLimit,
+    default: '5/3600',
+    description: 'Password-reset requests per client IP.',
+  },
+  RATE_LIMIT_PASSWORD_RESET_CONFIRM: {
+    schema: rateLimit,
+    default: '10/3600',
+    description: 'Password-reset confirmations per client IP (a separate bucket from the requests).',
+  },
+  RATE_LIMIT_TOKEN_REFRESH: { schema: rateLimit, default: '60/60', description: 'Token refreshes per client IP.' },
+  FRONTEND_URL: {
+    schema: z.url(),
+    default: 'http://localhost:3000',
+    description: 'Base URL of the shop front end; password-reset links point there.',
+  },
+  PASSWORD_RESET_URL: {
+    schema: z.string().includes('{token}', { message: 'must contain {token}' }),
+    description:
+      'Template of the link mailed for a password reset; `{uid}` and `{token}` are replaced. Default: `<FRONTEND_URL>/reset-password/{uid}/{token}/` (the old backend\'s path).',
+  },
+  PASSWORD_RESET_TTL: { schema: seconds, default: '3600', description: 'Lifetime of a password-reset token in seconds.' },
+  MAIL_TRANSPORT: {
+    schema: z.enum(['smtp', 'log', 'disabled']),
+    description:
+      'How mail leaves the API: `smtp` (needs SMTP_URL), `log` (development: the message, link included, is logged) or `disabled`. Default: `smtp` when SMTP_URL is set, else `log` outside production; production must choose.',
+  },
+  SMTP_URL: {
+    schema: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
+    description: 'SMTP server, e.g. `smtps://user:pass@mail.example.com:465`.',
+    secret: true,
+  },
+  MAIL_FROM: { schema: z.string().min(3), default: 'nexus <no-reply@localhost>', description: 'Sender of outgoing mail.' },
+  SHUTDOWN_TIMEOUT: {
+    schema: seconds,
+    default: '10',
+    description: 'Seconds a stopping server waits for in-flight requests before closing connections.',
+  },
+} satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof settings;
+
+export type RawSettings = {
+  [K in SettingName]: (typeof settings)[K] extends { default: string }
+    ? z.output<(typeof settings)[K]['schema']>
+    : z.output<(typeof settings)[K]['schema']> | undefined;
+};

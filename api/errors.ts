@@ -1,0 +1,116 @@
+/**
+ * Errors the API raises on purpose. The error handler renders them in the DRF shapes old clients parse:
+ * `{"detail": "...", "code": "..."}` for request-level errors and `{"field": ["..."], "code": "..."}` for
+ * validation. `code` is the stable, machine-readable part of the contract; messages may change.
+ */
+
+/** A DRF-style field error map: field → messages, nested maps for objects and list items. */
+export interface FieldErrors {
+  [field: string]: string[] | FieldErrors;
+}
+
+export interface AppErrorOptions {
+  status: number;
+  code: string;
+  detail?: string;
+  fields?: FieldErrors;
+  /** Extra top-level members kept for clients of the old backend (e.g. its `error`/`message` keys). */
+  extra?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fields?: FieldErrors;
+  readonly extra?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+
+  constructor(options: AppErrorOptions) {
+    super(options.detail ?? options.code, { cause: options.cause });
+    this.name = new.target.name;
+    this.status = options.status;
+    this.code = options.code;
+    this.fields = options.fields;
+    this.extra = options.extra;
+    this.headers = options.headers;
+  }
+
+  /** The JSON body sent to the client. */
+  toBody(): Record<string, unknown> {
+    if (this.fields) return { ...this.fields, code: this.code };
+    return { detail: this.message, code: this.code, ...this.extra };
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(fields: FieldErrors, code = 'invalid') {
+    super({ status: 400, code, fields });
+  }
+
+  /** One message for one field, e.g. `ValidationError.field('email', 'Enter a valid email address.')`. */
+  static field(field: string, message: string, code = 'invalid'): ValidationError {
+    return new ValidationError({ [field]: [message] }, code);
+  }
+}
+
+/** 400 with a `detail` (plus the old backend's `error` key for the endpoints that used it). */
+export class BadRequestError extends AppError {
+  constructor(detail: string, code: string, extra?: Record<string, unknown>) {
+    super({ status: 400, code, detail, extra });
+  }
+}
+
+export const WWW_AUTHENTICATE = 'Bearer realm="api"';
+
+export class AuthenticationError extends AppError {
+  constructor(detail = 'Authentication credentials were not provided.', code = 'not_authenticated', extra?: Record<string, unknown>) {
+    super({ status: 401, code, detail, extra, headers: { 'WWW-Authenticate': WWW_AUTHENTICATE } });
+  }
+}
+
+/** simplejwt's 401 for a bad token, with its `messages` list so old clients keep parsing it. */
+export class InvalidTokenError extends AuthenticationError {
+  constructor(message: 'Token is invalid' | 'Token is expired' | 'Token has wrong type' | 'Token is blacklisted', tokenType: 'access' | 'refresh') {
+    const forAccess = tokenType === 'access';
+    super(forAccess ? 'Given token not valid for any token type' : message, 'token_not_valid', forAccess
+      ? { messages: [{ token_class: 'AccessToken', token_type: 'access', message }] }
+      : undefined);
+  }
+}
+
+export class PermissionDeniedError extends AppError {
+  constructor(detail = 'You do not have permission to perform this action.', code = 'permission_denied') {
+    super({ status: 403, code, detail });
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(detail = 'Not found.', code = 'not_found', extra?: Record<string, unknown>) {
+    super({ status: 404, code, detail, extra });
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(detail: string, code: string, extra?: Record<string, unknown>) {
+    super({ status: 409, code, detail, extra });
+  }
+}
+
+export class MethodNotAllowedError extends AppError {
+  constructor(method: string, allowed: string[]) {
+    super({ status: 405, code: 'method_not_allowed', detail: `Method "${method}" not allowed.`, headers: { Allow: allowed.join(', ') } });
+  }
+}
+
+export class ThrottledError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super({
+      status: 429,
+      code: 'throttled',
+      detail: `Request was throttled. Expected available in ${retryAfterSeconds} seconds.`,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+  }
+}

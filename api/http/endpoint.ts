@@ -1,0 +1,169 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { MethodNotAllowedError, NotFoundError } from '../errors';
+import { requireStaff, requireUser, type AuthContext } from './auth';
+import { parseInput } from './validate';
+import { detailErrorSchema, fieldErrorsSchema } from './error-schemas';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type Access = 'public' | 'user' | 'staff';
+
+type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface EndpointContext<B, Q, P, A extends Access> {
+  req: Request;
+  res: Response;
+  body: B;
+  query: Q;
+  params: P;
+  auth: A extends 'public' ? AuthContext | undefined : AuthContext;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+}
+
+/**
+ * One HTTP operation, declared in one place: path, who may call it, how its input is validated, what it
+ * answers (for the OpenAPI document) and the handler. Routes files are lists of these.
+ */
+export interface EndpointSpec<BS, QS, PS, A extends Access> {
+  method: HttpMethod;
+  /** Express path relative to the router, e.g. `/addresses/:id/`; the trailing slash is optional for callers. */
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  access: A;
+  body?: BS;
+  query?: QS;
+  params?: PS;
+  /** Success responses; the error responses this endpoint can produce are added automatically. */
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** Extra middleware run after the access check, e.g. a rate limiter. */
+  middleware?: RequestHandler[];
+  /** Error statuses the handler itself can produce beyond the automatic ones (e.g. 409). */
+  errors?: number[];
+  operationId?: string;
+  handle(ctx: EndpointContext<Output<BS>, Output<QS>, Output<PS>, A>): Promise<Reply>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of endpoints mixes input types
+export type Endpoint = EndpointSpec<any, any, any, Access>;
+
+export function defineEndpoint<
+  BS extends z.ZodType | undefined = undefined,
+  QS extends z.ZodType | undefined = undefined,
+  PS extends z.ZodType | undefined = undefined,
+  A extends Access = Access,
+>(spec: EndpointSpec<BS, QS, PS, A>): Endpoint {
+  return spec as Endpoint;
+}
+
+function checkAccess(req: Request, access: Access): AuthContext | undefined {
+  if (access === 'user') return requireUser(req);
+  if (access === 'staff') return requireStaff(req);
+  return req.auth;
+}
+
+function parseParams(schema: z.ZodType | undefined, params: unknown): unknown {
+  if (!schema) return undefined;
+  const parsed = schema.safeParse(params);
+  // A malformed id in the path names no resource: 404, as DRF's router answered.
+  if (!parsed.success) throw new NotFoundError();
+  return parsed.data;
+}
+
+function handlerFor(endpoint: Endpoint): RequestHandler[] {
+  const guard: RequestHandler = (req, _res, next) => {
+    checkAccess(req, endpoint.access);
+    next();
+  };
+  const run: RequestHandler = async (req, res) => {
+    const params = parseParams(endpoint.params, req.params);
+    const query = endpoint.query ? parseInput(endpoint.query, req.query) : undefined;
+    const body = endpoint.body ? parseInput(endpoint.body, req.body ?? {}) : undefined;
+    const reply = await endpoint.handle({ req, res, body, query, params, auth: req.auth });
+    if (reply.body === undefined) res.status(reply.status).end();
+    else res.status(reply.status).json(reply.body);
+  };
+  return [guard, ...(endpoint.middleware ?? []), run];
+}
+
+/** Installs endpoints on a router, plus a 405 (with `Allow`) for other methods on the same paths. */
+export function mountEndpoints(router: Router, endpoints: Endpoint[]): void {
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const endpoint of endpoints) {
+    router[endpoint.method](endpoint.path, ...handlerFor(endpoint));
+    const methods = methodsByPath.get(endpoint.path) ?? new Set<string>();
+    methods.add(endpoint.method.toUpperCase());
+    if (endpoint.method === 'get') methods.add('HEAD');
+    methodsByPath.set(endpoint.path, methods);
+  }
+  for (const [path, methods] of methodsByPath) {
+    const allowed = [...methods, 'OPTIONS'];
+    router.all(path, (req, res) => {
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Allow', allowed.join(', '));
+        res.status(204).end();
+        return;
+      }
+      throw new MethodNotAllowedError(req.method, allowed);
+    });
+  }
+}
+
+function openApiPath(prefix: string, path: string): string {
+  return prefix + path.replace(/:([A-Za-z_]+)/g, '{$1}');
+}
+
+function errorResponses(endpoint: Endpoint): RouteConfig['responses'] {
+  const detail = (description: string) => ({ description, content: { 'application/json': { schema: detailErrorSchema } } });
+  const responses: RouteConfig['responses'] = {};
+  if (endpoint.body || endpoint.query) {
+    responses[400] = { description: 'Invalid input', content: { 'application/json': { schema: fieldErrorsSchema } } };
+  }
+  if (endpoint.access !== 'public') responses[401] = detail('Authentication required, or the token is invalid');
+  if (endpoint.access === 'staff') responses[403] = detail('Staff only');
+  if (endpoint.params) responses[404] = detail('Not found');
+  for (const status of endpoint.errors ?? []) responses[status] ??= detail(status === 429 ? 'Rate limited' : 'Error');
+  return responses;
+}
+
+/** Adds endpoints to the OpenAPI registry under each prefix they are mounted at. */
+export function registerEndpoints(registry: OpenAPIRegistry, prefixes: string[], endpoints: Endpoint[]): void {
+  for (const prefix of prefixes) {
+    for (const endpoint of endpoints) {
+      const success: RouteConfig['responses'] = {};
+      for (const [status, response] of Object.entries(endpoint.responses)) {
+        success[status] = response.schema
+          ? { description: response.description, content: { 'application/json': { schema: response.schema } } }
+          : { description: response.description };
+      }
+      registry.registerPath({
+        method: endpoint.method,
+        path: openApiPath(prefix, endpoint.path),
+        summary: endpoint.summary,
+        description: endpoint.description,
+        tags: endpoint.tags,
+        operationId: prefixes.length > 1 && endpoint.operationId ? `${endpoint.operationId}${prefix.replace(/\W+/g, '_')}` : endpoint.operationId,
+        security: endpoint.access === 'public' ? [] : [{ bearerAuth: [] }],
+        request: {
+          params: endpoint.params,
+          query: endpoint.query,
+          body: endpoint.body
+            ? {
+                content: {
+                  'application/json': { schema: endpoint.body },
+                  'application/x-www-form-urlencoded': { schema: endpoint.body },
+                },
+              }
+            : undefined,
+        },
+        responses: { ...success, ...errorResponses(endpoint) },
+      });
+    }
+  }
+}

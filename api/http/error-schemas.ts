@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+export const detailErrorSchema = z
+  .object({
+    detail: z.string(),
+    code: z.string().meta({ description: 'Stable machine-readable error code, e.g. `not_authenticated`, `token_not_valid`.' }),
+  })
+  .meta({ id: 'ErrorDetail', description: 'A request-level error (DRF shape) with a stable code.' });
+
+export const fieldErrorsSchema = z
+  .object({ code: z.string(), non_field_errors: z.array(z.string()).optional() })
+  .catchall(z.union([z.array(z.string()), z.record(z.string(), z.unknown())]))
+  .meta({
+    id: 'ValidationErrors',
+    description: 'Validation errors (DRF shape): each invalid field maps to its messages; `non_field_errors` holds object-level ones.',
+    example: { email: ['Enter a valid email address.'], code: 'invalid' },
+  });

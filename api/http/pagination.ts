@@ -1,0 +1,79 @@
+import type { Request } from 'express';
+import { z } from 'zod';
+import { NotFoundError } from '../errors';
+
+export const PAGE_SIZE = 20;
+
+export interface PageRequest {
+  page: number | 'last';
+}
+
+export const pageQuery = z.object({
+  page: z.string().optional().meta({ description: 'Page number (1-based) or `last`.' }),
+});
+
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+export function pageEnvelopeSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    count: z.number().int(),
+    next: z.string().nullable(),
+    previous: z.string().nullable(),
+    results: z.array(item),
+  });
+}
+
+function invalidPage(): NotFoundError {
+  return new NotFoundError('Invalid page.');
+}
+
+/** Parses `?page=` the way DRF's PageNumberPagination does: 1-based, `last` accepted, anything else 404. */
+export function parsePage(value: unknown): number | 'last' {
+  if (value === undefined || value === '') return 1;
+  if (value === 'last') return 'last';
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) < 1) throw invalidPage();
+  return Number(value);
+}
+
+/** The page number a request resolves to once the total is known; 404 past the end (page 1 always exists). */
+export function resolvePage(requested: number | 'last', count: number): number {
+  const lastPage = Math.max(1, Math.ceil(count / PAGE_SIZE));
+  const page = requested === 'last' ? lastPage : requested;
+  if (page > lastPage) throw invalidPage();
+  return page;
+}
+
+/** Absolute link to another page of the same request, keeping the other query parameters. */
+function pageLink(req: Request, page: number): string {
+  const url = new URL(req.originalUrl, `${req.protocol}://${req.host}`);
+  if (page === 1) url.searchParams.delete('page');
+  else url.searchParams.set('page', String(page));
+  return url.toString();
+}
+
+/**
+ * Runs a counted, paged query and wraps it in DRF's envelope (`count`, `next`, `previous`, `results`).
+ * @param fetch receives limit and offset for the resolved page
+ */
+export async function paginate<T>(
+  req: Request,
+  count: () => Promise<number>,
+  fetch: (limit: number, offset: number) => Promise<T[]>,
+): Promise<Page<T>> {
+  const requested = parsePage(req.query.page);
+  const total = await count();
+  const page = resolvePage(requested, total);
+  const results = await fetch(PAGE_SIZE, (page - 1) * PAGE_SIZE);
+  const hasNext = page * PAGE_SIZE < total;
+  return {
+    count: total,
+    next: hasNext ? pageLink(req, page + 1) : null,
+    previous: page > 1 ? pageLink(req, page - 1) : null,
+    results,
+  };
+}

@@ -1,0 +1,57 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pino, { type DestinationStream, type Level, type Logger } from 'pino';
+
+export type { Logger };
+
+/** Per-request values every log line carries; filled by the request-context middleware. */
+export interface RequestContext {
+  requestId: string;
+}
+
+export const requestContext = new AsyncLocalStorage<RequestContext>();
+
+/**
+ * Paths pino censors wherever they appear. Tokens and passwords must never reach the logs, even when a
+ * caller logs a whole object by mistake.
+ */
+export const REDACTED_PATHS = [
+  'password',
+  '*.password',
+  'password_confirm',
+  '*.password_confirm',
+  'old_password',
+  '*.old_password',
+  'new_password',
+  '*.new_password',
+  'new_password_confirm',
+  '*.new_password_confirm',
+  'token',
+  '*.token',
+  'access',
+  '*.access',
+  'refresh',
+  '*.refresh',
+  'refresh_token',
+  '*.refresh_token',
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  'secret',
+  '*.secret',
+];
+
+export function createLogger(options: { level: Level | 'silent'; name?: string }, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      name: options.name ?? 'nexus-api',
+      level: options.level,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      mixin: () => {
+        const context = requestContext.getStore();
+        return context ? { reqId: context.requestId } : {};
+      },
+    },
+    destination,
+  );
+}

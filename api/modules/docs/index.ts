@@ -1,0 +1,2 @@
+export { docsRouter } from './routes';
+export { createRegistry, generateDocument } from './openapi';

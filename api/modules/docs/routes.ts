@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import express, { type Router } from 'express';
+import swaggerUiDist from 'swagger-ui-dist';
+import { stringify } from 'yaml';
+import { API_TITLE, generateDocument } from './openapi';
+import { redocPage, SWAGGER_INIT_SCRIPT, swaggerPage } from './pages';
+
+const SWAGGER_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png'];
+const STATIC_OPTIONS = { maxAge: '1d', immutable: false };
+
+function wantsYaml(format: unknown, accept: string | undefined): boolean {
+  return format === 'yaml' || (format === undefined && /\b(application|text)\/(x-)?yaml\b/.test(accept ?? ''));
+}
+
+/**
+ * `/api/v1/schema/` (JSON, or YAML with `?format=yaml` or `Accept: application/yaml`), Swagger UI at `/` and
+ * `/api/v1/docs/`, ReDoc at `/api/v1/redoc/`. Assets come from the npm packages, never from a CDN.
+ */
+export function docsRouter(registry: OpenAPIRegistry, version: string): Router {
+  const router = express.Router();
+  let document: object | undefined;
+  let yaml: string | undefined;
+
+  router.get('/api/v1/schema/', (req, res) => {
+    document ??= generateDocument(registry, version);
+    if (wantsYaml(req.query.format, req.get('accept'))) {
+      yaml ??= stringify(document);
+      res.type('application/yaml').send(yaml);
+      return;
+    }
+    res.type('application/vnd.oai.openapi+json').send(JSON.stringify(document));
+  });
+
+  const swaggerHtml = swaggerPage(API_TITLE);
+  router.get(['/', '/api/v1/docs/'], (_req, res) => {
+    res.type('html').send(swaggerHtml);
+  });
+  const swaggerDir = swaggerUiDist.getAbsoluteFSPath();
+  for (const asset of SWAGGER_ASSETS) {
+    router.get(`/api/v1/docs/assets/${asset}`, (_req, res) => res.sendFile(join(swaggerDir, asset), STATIC_OPTIONS));
+  }
+  router.get('/api/v1/docs/assets/swagger-init.js', (_req, res) => {
+    res.type('text/javascript').send(SWAGGER_INIT_SCRIPT);
+  });
+
+  const redocHtml = redocPage(API_TITLE);
+  router.get('/api/v1/redoc/', (_req, res) => {
+    res.type('html').send(redocHtml);
+  });
+  router.get('/api/v1/redoc/redoc.standalone.js', (_req, res) =>
+    res.sendFile(require.resolve('redoc/bundles/redoc.standalone.js'), STATIC_OPTIONS),
+  );
+  return router;
+}

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { defineEndpoint, type Endpoint } from '../../http/endpoint';
+import { SERVICE_NAME, type HealthService } from './service';
+
+const TAGS = ['Health'];
+
+const checkSchema = z.object({ status: z.enum(['healthy', 'unhealthy']), latency_ms: z.number() });
+
+const healthSchema = z
+  .object({
+    status: z.enum(['healthy', 'degraded', 'unhealthy']).meta({ description: '`degraded`: the database works but the cache does not.' }),
+    service: z.string(),
+    version: z.string(),
+    database: z.enum(['healthy', 'unhealthy']),
+    cache: z.enum(['healthy', 'unhealthy']),
+    environment: z.string(),
+    checks: z.object({ database: checkSchema, cache: checkSchema.extend({ backend: z.enum(['redis', 'memory']) }) }),
+  })
+  .meta({ id: 'Health' });
+
+const readinessSchema = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    service: z.string(),
+    checks: z.object({ database: z.enum(['healthy', 'unhealthy']), migrations: z.enum(['up_to_date', 'pending', 'unknown']) }),
+    pending_migrations: z.array(z.string()),
+  })
+  .meta({ id: 'Readiness' });
+
+/** Health routes mounted at /health; their JSON is read by `nexus health` and `nexus deploy`, so it is a contract. */
+export function healthEndpoints(health: HealthService): Endpoint[] {
+  return [
+    defineEndpoint({
+      method: 'get',
+      path: '/',
+      summary: 'Full health: database, cache and version',
+      operationId: 'health',
+      tags: TAGS,
+      access: 'public',
+      responses: { 200: { description: 'Serving (status healthy or degraded)', schema: healthSchema }, 503: { description: 'Database unreachable', schema: healthSchema } },
+      handle: async () => {
+        const [database, cache] = await Promise.all([health.database(), health.cache()]);
+        const status = database.status === 'unhealthy' ? 'unhealthy' : cache.status === 'unhealthy' ? 'degraded' : 'healthy';
+        return {
+          status: status === 'unhealthy' ? 503 : 200,
+          body: {
+            status,
+            service: SERVICE_NAME,
+            version: health.version,
+            database: database.status,
+            cache: cache.status,
+            environment: health.environment,
+            checks: { database, cache: { ...cache, backend: health.cacheBackend } },
+          },
+        };
+      },
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/readiness/',
+      summary: 'Ready for traffic: database reachable and no pending migrations',
+      operationId: 'readiness',
+      tags: TAGS,
+      access: 'public',
+      responses: { 200: { description: 'Ready', schema: readinessSchema }, 503: { description: 'Not ready', schema: readinessSchema } },
+      handle: async () => {
+        const database = await health.database();
+        const pending = database.status === 'healthy' ? await health.pendingMigrations() : undefined;
+        const migrations = pending === undefined ? 'unknown' : pending.length > 0 ? 'pending' : 'up_to_date';
+        const ready = database.status === 'healthy' && migrations === 'up_to_date';
+        return {
+          status: ready ? 200 : 503,
+          body: {
+            status: ready ? 'ready' : 'not_ready',
+            service: SERVICE_NAME,
+            checks: { database: database.status, migrations },
+            pending_migrations: pending ?? [],
+          },
+        };
+      },
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/liveness/',
+      summary: 'The process is up',
+      operationId: 'liveness',
+      tags: TAGS,
+      access: 'public',
+      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('alive'), service: z.string() }) } },
+      handle: async () => ({ status: 200, body: { status: 'alive', service: SERVICE_NAME } }),
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/db/',
+      summary: 'Database probe',
+      operationId: 'healthDatabase',
+      tags: TAGS,
+      access: 'public',
+      responses: { 200: { description: 'Reachable', schema: checkSchema }, 503: { description: 'Unreachable', schema: checkSchema } },
+      handle: async () => {
+        const result = await health.database();
+        return { status: result.status === 'healthy' ? 200 : 503, body: result };
+      },
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/cache/',
+      summary: 'Cache probe (Redis, or the in-process store in development)',
+      operationId: 'healthCache',
+      tags: TAGS,
+      access: 'public',
+      responses: { 200: { description: 'Working', schema: checkSchema }, 503: { description: 'Not working', schema: checkSchema } },
+      handle: async () => {
+        const result = await health.cache();
+        return { status: result.status === 'healthy' ? 200 : 503, body: { ...result, backend: health.cacheBackend } };
+      },
+    }),
+  ];
+}
+
+/** The old `/api/v1/health/`: kept for clients and monitors that still call it. */
+export function legacyHealthEndpoints(): Endpoint[] {
+  return [
+    defineEndpoint({
+      method: 'get',
+      path: '/health/',
+      summary: 'Legacy liveness probe',
+      operationId: 'legacyHealth',
+      tags: TAGS,
+      access: 'public',
+      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('healthy'), service: z.string() }) } },
+      handle: async () => ({ status: 200, body: { status: 'healthy', service: SERVICE_NAME } }),
+    }),
+  ];
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { AuthContext } from '../../http/auth';
+import { AuthenticationError, InvalidTokenError } from '../../errors';
+import type { KeyValueStore } from '../../infra/kv-store';
+import type { UserRow } from './model';
+import { verifyAgainstNothing, verifyPassword } from './passwords';
+import type { UserRepository } from './repository';
+import type { RevocationReason, SessionRepository } from './sessions-repository';
+import { newTokenId, type TokenService } from './tokens';
+
+export interface ClientMeta {
+  ip?: string;
+  userAgent?: string;
+}
+
+export interface TokenPair {
+  refresh: string;
+  access: string;
+}
+
+export interface AuthServiceDeps {
+  db: Knex;
+  users: UserRepository;
+  sessions: SessionRepository;
+  tokens: TokenService;
+  kv: KeyValueStore;
+}
+
+const INVALID_CREDENTIALS = 'Invalid email or password.';
+
+/** Deny-list key of a revoked session: its access tokens are refused until they would have expired anyway. */
+export function revokedSessionKey(sessionId: string): string {
+  return `auth:revoked-session:${sessionId}`;
+}
+
+type RefreshOutcome = { ok: true; pair: TokenPair } | { ok: false; reason: 'invalid' | 'expired' | 'revoked' | 'reused' };
+
+/**
+ * Sessions and tokens: login, refresh with rotation and reuse detection, logout, revocation, and the
+ * verification of access tokens on every authenticated request.
+ */
+export class AuthService {
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  /** Opens a session for a user and issues its first token pair, inside the caller's transaction. */
+  async startSession(user: UserRow, meta: ClientMeta, trx: Knex.Transaction): Promise<TokenPair> {
+    const sessionId = randomUUID();
+    await this.deps.sessions.createSession({ id: sessionId, user_id: user.id, user_agent: meta.userAgent, ip_address: meta.ip }, trx);
+    return this.issuePair(user.id, sessionId, trx);
+  }
+
+  private async issuePair(userId: number, sessionId: string, trx: Knex.Transaction): Promise<TokenPair> {
+    const jti = newTokenId();
+    const refresh = this.deps.tokens.signRefresh(userId, sessionId, jti);
+    await this.deps.sessions.addRefreshToken({ jti, session_id: sessionId, expires_at: refresh.expiresAt }, trx);
+    return { refresh: refresh.token, access: this.deps.tokens.signAccess(userId, sessionId) };
+  }
+
+  /**
+   * @throws {AuthenticationError} 401 for an unknown email, a wrong password or an inactive account alike,
+   *   after the same amount of hashing work, so neither the answer nor its timing reveals which it was
+   */
+  async login(email: string, password: string, meta: ClientMeta): Promise<TokenPair & { user: UserRow }> {
+    const user = await this.deps.users.findByEmail(email);
+    const valid = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstNothing(password);
+    if (!user || !valid || !user.is_active) {
+      throw new AuthenticationError(INVALID_CREDENTIALS, 'authentication_failed', { non_field_errors: [INVALID_CREDENTIALS] });
+    }
+    const pair = await this.deps.db.transaction(async (trx) => {
+      await this.deps.users.touchLastLogin(user.id, trx);
+      return this.startSession(user, meta, trx);
+    });
+    return { ...pair, user };
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair. Each refresh token works once: presenting a rotated one
+   * again means it leaked, so the whole session (every token derived from the same login) is revoked.
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const claims = this.deps.tokens.verify(refreshToken, 'refresh');
+    const outcome = await this.deps.db.transaction(async (trx): Promise<RefreshOutcome> => {
+      const token = await this.deps.sessions.lockRefreshToken(claims.jti, trx);
+      if (!token || token.user_id !== claims.user_id) return { ok: false, reason: 'invalid' };
+      if (token.session_revoked) return { ok: false, reason: 'revoked' };
+      if (token.rotated_at) {
+        await this.deps.sessions.revokeSession(token.session_id, 'reuse_detected', trx);
+        return { ok: false, reason: 'reused' };
+      }
+      if (token.expired) return { ok: false, reason: 'expired' };
+      const user = await this.deps.users.findById(token.user_id, trx);
+      if (!user?.is_active) return { ok: false, reason: 'invalid' };
+      await this.deps.sessions.markRotated(token.jti, token.session_id, trx);
+      return { ok: true, pair: await this.issuePair(token.user_id, token.session_id, trx) };
+    });
+    if (outcome.ok) return outcome.pair;
+    if (outcome.reason === 'reused') await this.denyAccessTokens([claims.sid]);
+    if (outcome.reason === 'expired') throw new InvalidTokenError('Token is expired', 'refresh');
+    if (outcome.reason === 'invalid') throw new InvalidTokenError('Token is invalid', 'refresh');
+    throw new InvalidTokenError('Token is blacklisted', 'refresh');
+  }
+
+  /**
+   * Ends the caller's session. A refresh token in the body ends its session too, but only when it belongs
+   * to the caller: nobody can log someone else out with a token they found.
+   */
+  async logout(auth: AuthContext, refreshToken: string | undefined): Promise<void> {
+    const sessionIds = new Set([auth.sessionId]);
+    if (refreshToken) {
+      try {
+        const claims = this.deps.tokens.verify(refreshToken, 'refresh');
+        if ((await this.deps.sessions.sessionOwner(claims.sid)) === auth.user.id) sessionIds.add(claims.sid);
+      } catch {
+        // An unusable refresh token changes nothing: the caller's own session still ends.
+      }
+    }
+    for (const sessionId of sessionIds) await this.deps.sessions.revokeSession(sessionId, 'logout');
+    await this.denyAccessTokens([...sessionIds]);
+  }
+
+  /** Revokes every session of a user (password change or reset) and refuses their outstanding access tokens. */
+  async revokeAllSessions(userId: number, reason: RevocationReason, trx: Knex.Transaction): Promise<string[]> {
+    return this.deps.sessions.revokeAllForUser(userId, reason, trx);
+  }
+
+  async denyAccessTokens(sessionIds: string[]): Promise<void> {
+    await Promise.all(
+      sessionIds.map((sessionId) => this.deps.kv.set(revokedSessionKey(sessionId), '1', this.deps.tokens.accessTtlSeconds)),
+    );
+  }
+
+  /** Verifies an access token and loads its user; used by the authentication middleware on every request. */
+  async verifyAccessToken(token: string): Promise<AuthContext> {
+    const claims = this.deps.tokens.verify(token, 'access');
+    if (await this.deps.kv.exists(revokedSessionKey(claims.sid))) throw new InvalidTokenError('Token is blacklisted', 'access');
+    const user = await this.deps.users.findById(claims.user_id);
+    if (!user) throw new AuthenticationError('User not found', 'user_not_found');
+    if (!user.is_active) throw new AuthenticationError('User is inactive', 'user_inactive');
+    return { user: { id: user.id, email: user.email, username: user.username, is_staff: user.is_staff }, sessionId: claims.sid };
+  }
+}

@@ -1,0 +1,47 @@
+import type { Knex } from 'knex';
+import { createDatabase } from '../db/connection';
+import { pendingMigrations } from '../db/migrator';
+import { buildApp, type App } from './app';
+import type { Config } from './config';
+import { memoryRateLimitStores, redisRateLimitStores } from './http/rate-limit';
+import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './infra/kv-store';
+import type { Logger } from './infra/logger';
+import { createMailer } from './infra/mailer';
+import { createRedis, type Redis } from './infra/redis';
+
+export interface Runtime extends App {
+  db: Knex;
+  redis?: Redis;
+  kv: KeyValueStore;
+  /** Releases the database pool and the Redis connection. */
+  close(): Promise<void>;
+}
+
+/** Creates the API's stateful dependencies from configuration and wires the app to them. */
+export function createRuntime(config: Config, logger: Logger): Runtime {
+  const db = createDatabase({ url: config.database.url, poolMax: config.database.poolMax, applicationName: 'nexus-api' });
+  const redis = config.redis.url ? createRedis(config.redis.url) : undefined;
+  redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
+  if (!redis) logger.warn('REDIS_URL is not set: using an in-process store (rate limits and token revocation are per process)');
+  if (config.jwt.secretGenerated) logger.warn('JWT_SECRET is not set: using a random key, so tokens stop working when the process restarts');
+  const kv = redis ? new RedisKeyValueStore(redis, config.redis.keyPrefix) : new MemoryKeyValueStore();
+  const built = buildApp({
+    config,
+    db,
+    kv,
+    logger,
+    mailer: createMailer(config.mail, logger),
+    rateLimitStores: redis ? redisRateLimitStores(redis, config.redis.keyPrefix) : memoryRateLimitStores,
+    pendingMigrations: () => pendingMigrations(db),
+  });
+  return {
+    ...built,
+    db,
+    redis,
+    kv,
+    async close() {
+      await db.destroy();
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
