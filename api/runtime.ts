@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { createDatabase } from '../db/connection';
 import { pendingMigrations } from '../db/migrator';
-import { buildApp, type App } from './app';
+import { buildApp, type App, type AppDeps } from './app';
 import type { Config } from './config';
 import { memoryRateLimitStores, redisRateLimitStores } from './http/rate-limit';
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './infra/kv-store';
@@ -18,7 +18,7 @@ export interface Runtime extends App {
 }
 
 /** Creates the API's stateful dependencies from configuration and wires the app to them. */
-export function createRuntime(config: Config, logger: Logger): Runtime {
+export function createRuntime(config: Config, logger: Logger, overrides: Pick<AppDeps, 'now'> = {}): Runtime {
   const db = createDatabase({ url: config.database.url, poolMax: config.database.poolMax, applicationName: 'nexus-api' });
   const redis = config.redis.url ? createRedis(config.redis.url) : undefined;
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
@@ -33,6 +33,7 @@ export function createRuntime(config: Config, logger: Logger): Runtime {
     mailer: createMailer(config.mail, logger),
     rateLimitStores: redis ? redisRateLimitStores(redis, config.redis.keyPrefix) : memoryRateLimitStores,
     pendingMigrations: () => pendingMigrations(db),
+    ...overrides,
   });
   return {
     ...built,

@@ -21,10 +21,10 @@ function int8ToNumber(text: string): number {
 }
 
 const typeParsers = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
+  getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
     if (oid === INT8_OID) return int8ToNumber;
     if (oid === TIMESTAMPTZ_OID) return timestamptzToIso;
-    return pgTypes.getTypeParser(oid, format);
+    return pgTypes.getTypeParser(oid, format) as (value: string) => unknown;
   },
 };
 

@@ -60,7 +60,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         : error instanceof MulterError
           ? fromMulter(error)
           : error instanceof Error
-            ? fromBodyParser(error as BodyParserError)
+            ? fromBodyParser(error)
             : undefined;
     const appError =
       known ??

