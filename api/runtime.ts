@@ -19,7 +19,12 @@ export interface Runtime extends App {
 
 /** Creates the API's stateful dependencies from configuration and wires the app to them. */
 export function createRuntime(config: Config, logger: Logger, overrides: Pick<AppDeps, 'now'> = {}): Runtime {
-  const db = createDatabase({ url: config.database.url, poolMax: config.database.poolMax, applicationName: 'nexus-api' });
+  const db = createDatabase({
+    url: config.database.url,
+    poolMax: config.database.poolMax,
+    applicationName: 'nexus-api',
+    warn: (message) => logger.warn({ source: 'knex' }, message),
+  });
   const redis = config.redis.url ? createRedis(config.redis.url) : undefined;
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection problem'));
   if (!redis) logger.warn('REDIS_URL is not set: using an in-process store (rate limits and token revocation are per process)');

@@ -32,6 +32,12 @@ export interface DatabaseOptions {
   url: string;
   poolMax?: number;
   applicationName?: string;
+  /** Where knex's own warnings go. Default: stderr, so that a CLI's stdout stays machine-readable. */
+  warn?: (message: string) => void;
+}
+
+function toStderr(message: string): void {
+  process.stderr.write(`${message}\n`);
 }
 
 /** A knex instance for PostgreSQL with the project's type parsing and a UTC session time zone. */
@@ -51,6 +57,12 @@ export function createDatabase(options: DatabaseOptions): Knex {
       },
     },
     acquireConnectionTimeout: 10_000,
+    log: {
+      warn: options.warn ?? toStderr,
+      error: options.warn ?? toStderr,
+      deprecate: options.warn ?? toStderr,
+      debug: () => undefined,
+    },
   });
 }
 

@@ -89,6 +89,8 @@ function handlerFor(endpoint: Endpoint): RequestHandler[] {
     const body = endpoint.body ? parseInput(endpoint.body, req.body ?? {}) : undefined;
     const reply = await endpoint.handle({ req, res, body, query, params, auth: req.auth });
     if (reply.body === undefined) res.status(reply.status).end();
+    // Express 5 empties a 205's body; the old backend's logout sent one and its clients parse it.
+    else if (reply.status === 205) res.status(205).type('json').end(JSON.stringify(reply.body));
     else res.status(reply.status).json(reply.body);
   };
   return [guard, ...(endpoint.middleware ?? []), run];

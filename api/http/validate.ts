@@ -86,7 +86,15 @@ function addMessage(errors: FieldErrors, path: PropertyKey[], message: string): 
 /** Turns zod issues into a DRF field map: `{"email": ["..."], "items": {"0": {"quantity": ["..."]}}}`. */
 export function toFieldErrors(issues: readonly z.core.$ZodIssue[]): FieldErrors {
   const errors: FieldErrors = {};
-  for (const issue of issues) addMessage(errors, issue.path, issue.message);
+  // zod still runs length checks on a value of the wrong type (`[]` for a string adds "This list may not be
+  // empty."); DRF reported only the type, so the rest of that field's issues are dropped.
+  const wrongType = new Set<string>();
+  for (const issue of issues) {
+    const key = JSON.stringify(issue.path.map(String));
+    if (wrongType.has(key)) continue;
+    if (issue.code === 'invalid_type') wrongType.add(key);
+    addMessage(errors, issue.path, issue.message);
+  }
   return errors;
 }
 

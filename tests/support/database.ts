@@ -63,3 +63,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** An empty database (no tables), for testing migrations themselves. */
+export async function createEmptyDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `${DATABASE_PREFIX}${process.env.NEXUS_TEST_RUN_PID}_${randomBytes(4).toString('hex')}`;
+  await adminQuery((client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
+  return {
+    name,
+    url: withDatabase(adminUrl(), name),
+    async drop() {
+      await adminQuery((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+    },
+  };
+}

@@ -42,7 +42,8 @@ export class AccountService {
     for (const field of await this.deps.users.takenFields(email, input.username)) errors[field] = [DUPLICATE_MESSAGES[field]];
     const weak = passwordProblems(input.password, { email, username: input.username, first_name: input.first_name, last_name: input.last_name });
     if (weak.length > 0) errors.password = weak;
-    if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+    // Taken email/username alone get 'unique', the same code the race below (and profile updates) report.
+    if (Object.keys(errors).length > 0) throw new ValidationError(errors, weak.length > 0 ? 'invalid' : 'unique');
     if (input.password !== input.password_confirm) throw ValidationError.field('non_field_errors', "Passwords don't match.");
 
     const passwordHash = await hashPassword(input.password);

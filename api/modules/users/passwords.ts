@@ -65,7 +65,9 @@ const ATTRIBUTE_NAMES: Record<keyof PasswordContext, string> = {
 
 function tooSimilarTo(password: string, context: PasswordContext): string | undefined {
   const lower = password.toLowerCase();
-  for (const [attribute, value] of Object.entries(context) as [keyof PasswordContext, string | undefined][]) {
+  // Only the named attributes: callers may pass a whole user row, whose other columns are not strings.
+  for (const attribute of Object.keys(ATTRIBUTE_NAMES) as (keyof PasswordContext)[]) {
+    const value = context[attribute];
     // For an email only the local part is personal: a password containing "example" or "com" is fine.
     const own = (attribute === 'email' ? value?.split('@')[0] : value)?.toLowerCase();
     if (!own) continue;
