@@ -2,6 +2,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { Config } from './config';
 import { AppError } from './errors';
+import { allowedHosts } from './http/allowed-hosts';
 import { authenticate } from './http/auth';
 import { bodyParsers, rejectUnsupportedMediaType } from './http/body-parsers';
 import { mountEndpoints, registerEndpoints, type Endpoint } from './http/endpoint';
@@ -46,9 +47,9 @@ function requireJsonAcceptable(): RequestHandler {
   };
 }
 
-function router(endpoints: Endpoint[]): express.Router {
+function router(endpoints: Endpoint[], authenticateRequests?: RequestHandler): express.Router {
   const result = express.Router();
-  mountEndpoints(result, endpoints);
+  mountEndpoints(result, endpoints, authenticateRequests);
   return result;
 }
 
@@ -87,13 +88,13 @@ export function buildApp(deps: AppDeps): App {
   app.use(requestLogger(logger));
   app.use(securityHeaders());
   app.use(corsPolicy(config.cors));
-  app.use(docsRouter(registry, config.version));
   app.use('/health', requireJsonAcceptable(), router(health.endpoints));
+  app.use(allowedHosts(config.server.allowedHosts));
+  app.use(docsRouter(registry, config.version));
 
   const api = express.Router();
   api.use(requireJsonAcceptable(), rejectUnsupportedMediaType(), ...bodyParsers(config.server.bodyLimit));
-  api.use(authenticate((token) => users.auth.verifyAccessToken(token)));
-  const userRouter = router(userEndpoints);
+  const userRouter = router(userEndpoints, authenticate((token) => users.auth.verifyAccessToken(token)));
   for (const prefix of USER_PREFIXES) api.use(prefix.replace('/api/v1', ''), userRouter);
   api.use(router(health.legacyEndpoints));
   app.use('/api/v1', api);

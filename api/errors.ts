@@ -4,6 +4,37 @@
  * validation. `code` is the stable, machine-readable part of the contract; messages may change.
  */
 
+/**
+ * Every `code` the API can answer with, and its HTTP status. Codes are a contract (documented in
+ * docs/api/README.md, checked by a test); adding one means adding it here.
+ */
+export const ERROR_CODES = {
+  invalid: 400,
+  unique: 400,
+  password_incorrect: 400,
+  invalid_token: 400,
+  invalid_host: 400,
+  parse_error: 400,
+  request_aborted: 400,
+  not_authenticated: 401,
+  bad_authorization_header: 401,
+  token_not_valid: 401,
+  authentication_failed: 401,
+  user_not_found: 401,
+  user_inactive: 401,
+  permission_denied: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  not_acceptable: 406,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  throttled: 429,
+  server_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 /** A DRF-style field error map: field → messages, nested maps for objects and list items. */
 export interface FieldErrors {
   [field: string]: string[] | FieldErrors;
@@ -11,7 +42,7 @@ export interface FieldErrors {
 
 export interface AppErrorOptions {
   status: number;
-  code: string;
+  code: ErrorCode;
   detail?: string;
   fields?: FieldErrors;
   /** Extra top-level members kept for clients of the old backend (e.g. its `error`/`message` keys). */
@@ -22,7 +53,7 @@ export interface AppErrorOptions {
 
 export class AppError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly fields?: FieldErrors;
   readonly extra?: Record<string, unknown>;
   readonly headers?: Record<string, string>;
@@ -45,19 +76,19 @@ export class AppError extends Error {
 }
 
 export class ValidationError extends AppError {
-  constructor(fields: FieldErrors, code = 'invalid') {
+  constructor(fields: FieldErrors, code: ErrorCode = 'invalid') {
     super({ status: 400, code, fields });
   }
 
   /** One message for one field, e.g. `ValidationError.field('email', 'Enter a valid email address.')`. */
-  static field(field: string, message: string, code = 'invalid'): ValidationError {
+  static field(field: string, message: string, code: ErrorCode = 'invalid'): ValidationError {
     return new ValidationError({ [field]: [message] }, code);
   }
 }
 
 /** 400 with a `detail` (plus the old backend's `error` key for the endpoints that used it). */
 export class BadRequestError extends AppError {
-  constructor(detail: string, code: string, extra?: Record<string, unknown>) {
+  constructor(detail: string, code: ErrorCode, extra?: Record<string, unknown>) {
     super({ status: 400, code, detail, extra });
   }
 }
@@ -65,7 +96,7 @@ export class BadRequestError extends AppError {
 export const WWW_AUTHENTICATE = 'Bearer realm="api"';
 
 export class AuthenticationError extends AppError {
-  constructor(detail = 'Authentication credentials were not provided.', code = 'not_authenticated', extra?: Record<string, unknown>) {
+  constructor(detail = 'Authentication credentials were not provided.', code: ErrorCode = 'not_authenticated', extra?: Record<string, unknown>) {
     super({ status: 401, code, detail, extra, headers: { 'WWW-Authenticate': WWW_AUTHENTICATE } });
   }
 }
@@ -81,19 +112,19 @@ export class InvalidTokenError extends AuthenticationError {
 }
 
 export class PermissionDeniedError extends AppError {
-  constructor(detail = 'You do not have permission to perform this action.', code = 'permission_denied') {
+  constructor(detail = 'You do not have permission to perform this action.', code: ErrorCode = 'permission_denied') {
     super({ status: 403, code, detail });
   }
 }
 
 export class NotFoundError extends AppError {
-  constructor(detail = 'Not found.', code = 'not_found', extra?: Record<string, unknown>) {
+  constructor(detail = 'Not found.', code: ErrorCode = 'not_found', extra?: Record<string, unknown>) {
     super({ status: 404, code, detail, extra });
   }
 }
 
 export class ConflictError extends AppError {
-  constructor(detail: string, code: string, extra?: Record<string, unknown>) {
+  constructor(detail: string, code: ErrorCode, extra?: Record<string, unknown>) {
     super({ status: 409, code, detail, extra });
   }
 }

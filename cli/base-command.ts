@@ -56,9 +56,10 @@ export abstract class NexusCommand<T> extends Command {
     if (answer.trim() !== expected) throw new NexusError('Not confirmed; nothing was changed.', { code: 'NOT_CONFIRMED' });
   }
 
-  /** Progress and notices go to stderr so that stdout stays machine-readable. */
+  /** Progress and notices go to stderr, also with --json, so that stdout stays machine-readable. */
   protected note(message: string): void {
-    if (!this.jsonEnabled()) this.logToStderr(message);
+    // Not this.logToStderr: oclif silences that under --json.
+    process.stderr.write(`${message}\n`);
   }
 
   protected override async catch(error: Interfaces.CommandError): Promise<void> {

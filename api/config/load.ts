@@ -9,7 +9,7 @@ export interface Config {
   env: Environment;
   isProduction: boolean;
   version: string;
-  server: { host: string; port: number; bodyLimit: string; shutdownTimeoutMs: number; trustProxy: boolean | number | string[] };
+  server: { host: string; port: number; bodyLimit: string; shutdownTimeoutMs: number; trustProxy: boolean | number | string[]; allowedHosts: string[] };
   database: { url: string; poolMax: number };
   redis: { url?: string; keyPrefix: string };
   jwt: { secret: string; secretGenerated: boolean; accessTtlSeconds: number; refreshTtlSeconds: number };
@@ -110,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bodyLimit: raw.BODY_LIMIT,
       shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT * 1000,
       trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+      allowedHosts: raw.ALLOWED_HOSTS.map((host) => host.toLowerCase()),
     },
     database: { url: raw.DATABASE_URL as string, poolMax: raw.DATABASE_POOL_MAX },
     redis: { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX },

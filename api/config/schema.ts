@@ -40,7 +40,7 @@ export const settings = {
   NODE_ENV: {
     schema: z.enum(['development', 'test', 'production']),
     default: 'development',
-    description: 'Runtime environment. `production` enforces a strong JWT secret, Redis and an explicit database.',
+    description: 'Runtime environment. `production` requires Redis, a strong JWT secret and an explicit mail transport.',
   },
   HOST: { schema: z.string().min(1), default: '0.0.0.0', description: 'Interface the HTTP server binds to.' },
   PORT: { schema: z.coerce.number().int().min(0).max(65535), default: '8000', description: 'HTTP port.' },
@@ -78,6 +78,12 @@ export const settings = {
     default: '0',
     description:
       'Reverse proxies in front of the API whose X-Forwarded-* headers are trusted: a number of hops (`1` behind one nginx), or a comma list of addresses/CIDRs/`loopback`. `0` trusts none. The client IP used for rate limits comes from this.',
+  },
+  ALLOWED_HOSTS: {
+    schema: commaList,
+    default: '',
+    description:
+      'Comma-separated host names the API answers for (`shop.example.com`, or `.example.com` for a domain and its subdomains). Others get 400, so a forged Host header cannot leak into absolute links. Empty: any host. Health endpoints answer every host (probes use IPs).',
   },
   CORS_ORIGINS: {
     schema: commaList,
@@ -119,7 +125,10 @@ export const settings = {
     description: 'Base URL of the shop front end; password-reset links point there.',
   },
   PASSWORD_RESET_URL: {
-    schema: z.string().includes('{token}', { message: 'must contain {token}' }),
+    schema: z
+      .string()
+      .includes('{uid}', { message: 'must contain {uid}' })
+      .includes('{token}', { message: 'must contain {token}' }),
     description:
       'Template of the link mailed for a password reset; `{uid}` and `{token}` are replaced. Default: `<FRONTEND_URL>/reset-password/{uid}/{token}/` (the old backend\'s path).',
   },

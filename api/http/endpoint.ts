@@ -44,6 +44,11 @@ export interface EndpointSpec<BS, QS, PS, A extends Access> {
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   /** Extra middleware run after the access check, e.g. a rate limiter. */
   middleware?: RequestHandler[];
+  /**
+   * Do not read the Authorization header at all, as simplejwt's token views did: a client that attaches its
+   * expired access token to a refresh request must still get a new pair.
+   */
+  ignoresCredentials?: boolean;
   /** Error statuses the handler itself can produce beyond the automatic ones (e.g. 409). */
   errors?: number[];
   operationId?: string;
@@ -78,7 +83,7 @@ function parseParams(schema: z.ZodType | undefined, params: unknown): unknown {
   return parsed.data;
 }
 
-function handlerFor(endpoint: Endpoint): RequestHandler[] {
+function handlerFor(endpoint: Endpoint, authenticate: RequestHandler | undefined): RequestHandler[] {
   const guard: RequestHandler = (req, _res, next) => {
     checkAccess(req, endpoint.access);
     next();
@@ -93,14 +98,18 @@ function handlerFor(endpoint: Endpoint): RequestHandler[] {
     else if (reply.status === 205) res.status(205).type('json').end(JSON.stringify(reply.body));
     else res.status(reply.status).json(reply.body);
   };
-  return [guard, ...(endpoint.middleware ?? []), run];
+  const credentials = authenticate && !endpoint.ignoresCredentials ? [authenticate] : [];
+  return [...credentials, guard, ...(endpoint.middleware ?? []), run];
 }
 
-/** Installs endpoints on a router, plus a 405 (with `Allow`) for other methods on the same paths. */
-export function mountEndpoints(router: Router, endpoints: Endpoint[]): void {
+/**
+ * Installs endpoints on a router, plus a 405 (with `Allow`) for other methods on the same paths.
+ * @param authenticate reads the bearer token into `req.auth`; omitted for routers that take no credentials
+ */
+export function mountEndpoints(router: Router, endpoints: Endpoint[], authenticate?: RequestHandler): void {
   const methodsByPath = new Map<string, Set<string>>();
   for (const endpoint of endpoints) {
-    router[endpoint.method](endpoint.path, ...handlerFor(endpoint));
+    router[endpoint.method](endpoint.path, ...handlerFor(endpoint, authenticate));
     const methods = methodsByPath.get(endpoint.path) ?? new Set<string>();
     methods.add(endpoint.method.toUpperCase());
     if (endpoint.method === 'get') methods.add('HEAD');

@@ -38,13 +38,17 @@ const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTU
 
 /** Database or Redis unreachable: the client should retry later, so 503 rather than a generic 500. */
 function isDependencyOutage(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: string }).code;
+  // Duck-typed: errors raised by Node's net layer may come from another realm than this module's Error.
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, message, code, nativeError, cause } = error as { name?: string; message?: string; code?: string; nativeError?: unknown; cause?: unknown };
   return (
-    error.name === 'KnexTimeoutError' ||
-    error.name === 'MaxRetriesPerRequestError' ||
+    name === 'KnexTimeoutError' ||
+    name === 'MaxRetriesPerRequestError' ||
     (code !== undefined && OUTAGE_CODES.has(code)) ||
-    /Command timed out|Connection is closed|Connection terminated/.test(error.message)
+    /Command timed out|Connection is closed|Connection terminated/.test(message ?? '') ||
+    // objection wraps driver errors it does not recognise in a DBError that keeps the original.
+    isDependencyOutage(nativeError) ||
+    isDependencyOutage(cause)
   );
 }
 

@@ -5,12 +5,20 @@ import { z } from 'zod';
  * send: strings are trimmed, blanks refused unless allowed, and form-encoded "true"/"1" count as booleans.
  */
 
-export function requiredText(maxLength: number) {
-  return z.string().trim().min(1).max(maxLength);
+/** DRF's CharField takes numbers too (`"postal_code": 12345` is "12345"); booleans and objects are refused. */
+function text() {
+  return z.preprocess((value) => (typeof value === 'number' && Number.isFinite(value) ? String(value) : value), z.string().trim());
+}
+
+/** @param refine extra checks on the trimmed string, e.g. a pattern */
+// The piped schema's limits are invisible to the OpenAPI generator, hence the explicit metadata.
+/** @param refine extra checks on the trimmed string, e.g. a pattern */
+export function requiredText(maxLength: number, refine: (value: z.ZodString) => z.ZodString = (value) => value) {
+  return text().pipe(refine(z.string().min(1).max(maxLength))).meta({ type: 'string', minLength: 1, maxLength });
 }
 
 export function optionalText(maxLength: number) {
-  return z.string().trim().max(maxLength).optional();
+  return text().pipe(z.string().max(maxLength)).meta({ type: 'string', maxLength }).optional();
 }
 
 export function email() {
@@ -21,14 +29,15 @@ export function password(maxLength = 128) {
   return z.string().min(1).max(maxLength).meta({ format: 'password' });
 }
 
-const TRUE_STRINGS = ['true', 'True', '1', 'yes', 'on'];
-const FALSE_STRINGS = ['false', 'False', '0', 'no', 'off'];
+// DRF BooleanField's TRUE_VALUES and FALSE_VALUES.
+const TRUE_VALUES = new Set<unknown>(['t', 'T', 'y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON', '1', 1, true]);
+const FALSE_VALUES = new Set<unknown>(['f', 'F', 'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF', '0', 0, false]);
 
 export function boolean() {
-  return z.union([
-    z.boolean(),
-    z.enum([...TRUE_STRINGS, ...FALSE_STRINGS] as [string, ...string[]]).transform((value) => TRUE_STRINGS.includes(value)),
-  ], { error: 'Must be a valid boolean.' });
+  return z.preprocess(
+    (value) => (TRUE_VALUES.has(value) ? true : FALSE_VALUES.has(value) ? false : value),
+    z.boolean({ error: (issue) => (issue.input === undefined ? undefined : 'Must be a valid boolean.') }),
+  );
 }
 
 /** A positive integer id in a path, e.g. `/addresses/:id/`. */

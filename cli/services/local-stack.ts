@@ -9,7 +9,8 @@ import { startServer, type RunningServer } from '../../api/server';
 import { createDatabase } from '../../db/connection';
 import { migrateLatest } from '../../db/migrator';
 import { seedDemoData } from '../../db/seeds';
-import { hashPassword } from '../../api/modules/users';
+import { hashPassword, UserRepository } from '../../api/modules/users';
+import { readMeta, writeMeta } from '../../db/meta';
 import { NexusError, RefusedError } from '../errors';
 import { redactUrl } from '../redact';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
@@ -41,6 +42,7 @@ export interface LocalStackInfo {
 }
 
 const DATABASE_NAME = 'nexus';
+const DEMO_SEEDED_KEY = 'dev_demo_seeded_at';
 
 function readOrCreate(file: string, create: () => string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
@@ -83,8 +85,9 @@ function devAccounts(dataDir: string): { staff: DevAccount; customer: DevAccount
 }
 
 async function ensureAccount(db: Knex, account: DevAccount, staff: boolean): Promise<void> {
-  const exists = await db('users').whereRaw('lower(email) = lower(?)', [account.email]).first('id');
-  if (!exists) await createStaffAccount(db, { email: account.email, password: account.password, staff });
+  if (!(await new UserRepository(db).findByEmail(account.email))) {
+    await createStaffAccount(db, { email: account.email, password: account.password, staff });
+  }
 }
 
 /**
@@ -121,6 +124,7 @@ export class LocalStack {
       dataDir: join(this.options.dataDir, 'postgres'),
       port: await databasePort(this.options.dataDir),
       persistent: true,
+      ownSignals: true,
     });
     await this.cluster.ensureDatabase(DATABASE_NAME);
     this.databaseUrl = this.cluster.url(DATABASE_NAME);
@@ -135,10 +139,11 @@ export class LocalStack {
     }
   }
 
+  /** Demo data once per database: `nexus db reset` clears the mark, so the next start seeds again. */
   private async seed(db: Knex): Promise<void> {
-    const firstRun = !(await db('users').first('id'));
-    if (firstRun && !this.options.skipSeed) {
+    if (!this.options.skipSeed && !(await readMeta(db, DEMO_SEEDED_KEY))) {
       await seedDemoData(db, { users: this.options.users, seed: this.options.seed, passwordHash: await hashPassword(this.accounts.customer.password) });
+      await writeMeta(db, DEMO_SEEDED_KEY, new Date().toISOString());
     }
     await ensureAccount(db, this.accounts.staff, true);
     await ensureAccount(db, this.accounts.customer, false);

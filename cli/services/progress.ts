@@ -5,14 +5,11 @@ export interface Step {
   run(): Promise<unknown>;
 }
 
-/**
- * Runs steps in order with progress on stderr: a listr2 task list at a terminal, one line per step
- * otherwise (CI logs), nothing in --json mode.
- */
-export async function runSteps(steps: Step[], mode: 'interactive' | 'plain' | 'silent'): Promise<void> {
-  if (mode !== 'interactive') {
+/** Runs steps in order with progress on stderr: a listr2 task list at a terminal, one line per step otherwise. */
+export async function runSteps(steps: Step[], mode: 'interactive' | 'plain'): Promise<void> {
+  if (mode === 'plain') {
     for (const step of steps) {
-      if (mode === 'plain') process.stderr.write(`→ ${step.title}\n`);
+      process.stderr.write(`→ ${step.title}\n`);
       await step.run();
     }
     return;

@@ -73,7 +73,7 @@ export function addressEndpoints(service: AddressService): Endpoint[] {
       responses: { 200: { description: 'The updated address', schema: addressSchema } },
       handle: async ({ auth, params, body }) => ({
         status: 200,
-        body: serializeAddress(await service.update(auth.user.id, params.id, { address_line_2: '', ...body })),
+        body: serializeAddress(await service.update(auth.user.id, params.id, body)),
       }),
     }),
     defineEndpoint({

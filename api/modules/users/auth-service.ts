@@ -4,7 +4,7 @@ import type { AuthContext } from '../../http/auth';
 import { AuthenticationError, InvalidTokenError } from '../../errors';
 import type { KeyValueStore } from '../../infra/kv-store';
 import type { UserRow } from './model';
-import { verifyAgainstNothing, verifyPassword } from './passwords';
+import { hashPassword, needsRehash, verifyAgainstNothing, verifyPassword } from './passwords';
 import type { UserRepository } from './repository';
 import type { RevocationReason, SessionRepository } from './sessions-repository';
 import { newTokenId, type TokenService } from './tokens';
@@ -67,8 +67,10 @@ export class AuthService {
     if (!user || !valid || !user.is_active) {
       throw new AuthenticationError(INVALID_CREDENTIALS, 'authentication_failed', { non_field_errors: [INVALID_CREDENTIALS] });
     }
+    const upgradedHash = needsRehash(user.password_hash) ? await hashPassword(password) : undefined;
     const pair = await this.deps.db.transaction(async (trx) => {
       await this.deps.users.touchLastLogin(user.id, trx);
+      if (upgradedHash) await this.deps.users.replaceHash(user.id, upgradedHash, trx);
       return this.startSession(user, meta, trx);
     });
     return { ...pair, user };

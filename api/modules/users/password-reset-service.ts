@@ -5,7 +5,7 @@ import { BadRequestError, ValidationError } from '../../errors';
 import type { Logger } from '../../infra/logger';
 import type { Mailer } from '../../infra/mailer';
 import type { AuthService } from './auth-service';
-import { PasswordResetToken } from './model';
+import { PasswordResetToken, type UserRow } from './model';
 import { hashPassword, passwordProblems, type PasswordContext } from './passwords';
 import type { UserRepository } from './repository';
 import type { PasswordResetConfirmInput } from './schemas';
@@ -52,10 +52,20 @@ function invalidToken(): BadRequestError {
 export class PasswordResetService {
   constructor(private readonly deps: PasswordResetDeps) {}
 
-  /** Issues a token and mails the link when the account exists and is active; silently does nothing otherwise. */
+  /**
+   * Issues a token and mails the link when the account exists and is active; does nothing otherwise. The
+   * token and the mail are produced after the caller has its answer, so neither the response nor its
+   * timing tells whether the account exists.
+   */
   async request(email: string): Promise<void> {
     const user = await this.deps.users.findByEmail(email);
     if (!user?.is_active) return;
+    void this.issueAndMail(user).catch((error: unknown) =>
+      this.deps.logger.error({ err: error, userId: user.id }, 'password reset could not be issued or mailed'),
+    );
+  }
+
+  private async issueAndMail(user: UserRow): Promise<void> {
     const token = randomBytes(32).toString('base64url');
     await this.deps.db.transaction(async (trx) => {
       // Only the newest link works: requesting again retires earlier ones.
@@ -66,15 +76,12 @@ export class PasswordResetService {
         expires_at: raw(`now() + make_interval(secs => ?)`, [this.deps.ttlSeconds]),
       });
     });
-    const link = this.deps.urlTemplate.replace('{uid}', encodeUid(user.id)).replace('{token}', token);
-    // Not awaited: mail latency must not tell a caller that the account exists.
-    void this.deps.mailer
-      .send({
-        to: user.email,
-        subject: 'Password Reset Request',
-        text: `Someone asked to reset the password of your account.\n\nTo choose a new password, open this link within ${Math.round(this.deps.ttlSeconds / 60)} minutes:\n${link}\n\nIf it was not you, ignore this message; your password stays the same.`,
-      })
-      .catch((error: unknown) => this.deps.logger.error({ err: error, userId: user.id }, 'password reset mail failed'));
+    const link = this.deps.urlTemplate.replaceAll('{uid}', encodeUid(user.id)).replaceAll('{token}', token);
+    await this.deps.mailer.send({
+      to: user.email,
+      subject: 'Password Reset Request',
+      text: `Someone asked to reset the password of your account.\n\nTo choose a new password, open this link within ${Math.round(this.deps.ttlSeconds / 60)} minutes:\n${link}\n\nIf it was not you, ignore this message; your password stays the same.`,
+    });
   }
 
   /**

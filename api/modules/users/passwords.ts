@@ -1,3 +1,5 @@
+import { pbkdf2, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import { hash, verify, Algorithm } from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
 
@@ -13,12 +15,32 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2_OPTIONS);
 }
 
+const pbkdf2Async = promisify(pbkdf2);
+
+/**
+ * Django's default hash, `pbkdf2_sha256$<iterations>$<salt>$<base64 digest>`: accounts imported from the old
+ * backend keep working and are re-hashed with argon2id at their next login.
+ */
+async function verifyDjangoPbkdf2(passwordHash: string, password: string): Promise<boolean> {
+  const [, iterations, salt, expected] = passwordHash.split('$');
+  if (!iterations || !/^\d+$/.test(iterations) || !salt || !expected) return false;
+  const expectedBytes = Buffer.from(expected, 'base64');
+  const actual = await pbkdf2Async(password, salt, Number(iterations), expectedBytes.length, 'sha256');
+  return expectedBytes.length > 0 && timingSafeEqual(actual, expectedBytes);
+}
+
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
+    if (passwordHash.startsWith('pbkdf2_sha256$')) return await verifyDjangoPbkdf2(passwordHash, password);
     return await verify(passwordHash, password);
   } catch {
     return false;
   }
+}
+
+/** True for hashes that should be replaced by an argon2id one at the next successful login. */
+export function needsRehash(passwordHash: string): boolean {
+  return !passwordHash.startsWith('$argon2id$');
 }
 
 let dummyHash: Promise<string> | undefined;

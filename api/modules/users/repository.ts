@@ -82,6 +82,11 @@ export class UserRepository {
     await User.query(trx).patch({ password_hash: passwordHash, password_changed_at: now, updated_at: now }).where('id', id);
   }
 
+  /** Replaces the hash of an unchanged password (algorithm upgrade); sessions stay valid. */
+  async replaceHash(id: number, passwordHash: string, trx: Knex.Transaction): Promise<void> {
+    await User.query(trx).patch({ password_hash: passwordHash }).where('id', id);
+  }
+
   async setStaff(id: number, isStaff: boolean, isSuperuser: boolean): Promise<void> {
     await User.query(this.db).patch({ is_staff: isStaff, is_superuser: isSuperuser }).where('id', id);
   }

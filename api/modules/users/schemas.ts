@@ -4,7 +4,7 @@ import { email, optionalText, password, requiredText } from '../../http/fields';
 const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
 const USERNAME_MESSAGE = 'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.';
 
-const username = requiredText(150).regex(USERNAME_PATTERN, { message: USERNAME_MESSAGE });
+const username = requiredText(150, (value) => value.regex(USERNAME_PATTERN, { message: USERNAME_MESSAGE }));
 
 export const registerBody = z.object({
   email: email(),
@@ -57,7 +57,7 @@ export const userSchema = z
 
 export const tokenPairSchema = z
   .object({ refresh: z.string(), access: z.string() })
-  .meta({ id: 'TokenPair', description: 'A JWT pair: `access` (15 minutes) and `refresh` (7 days, rotated on use).' });
+  .meta({ id: 'TokenPair', description: 'A JWT pair: `access` (JWT_ACCESS_TTL, 15 minutes by default) and `refresh` (JWT_REFRESH_TTL, 7 days by default; works once, rotated on use).' });
 
 export const registerResponse = z.object({ user: userSchema, refresh: z.string(), access: z.string() }).meta({ id: 'RegisterResponse' });
 

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import { ValidationError } from '../../errors';
 import { parseInput } from '../../http/validate';
 import { normalizeEmail } from './account-service';

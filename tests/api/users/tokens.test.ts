@@ -81,13 +81,26 @@ describe('tokens, sessions and profile', () => {
         jwt.sign({ ...claims, user_id: String(user.id) }, api.config.jwt.secret, { algorithm: 'HS256' }),
       ];
       for (const token of forged) {
-        for (const path of ['/api/v1/auth/profile/', '/api/v1/health/', '/api/v1/users/login/']) {
-          const response = await request(api.app).get(path).set(bearer(token));
+        const attempts = [
+          request(api.app).get('/api/v1/auth/profile/'),
+          request(api.app).get('/api/v1/users/'),
+          request(api.app).post('/api/v1/auth/login/').send({ email: user.email, password: user.password }),
+          request(api.app).post('/api/v1/users/register/').send({}),
+        ];
+        for (const attempt of attempts) {
+          const response = await attempt.set(bearer(token));
           expect(response.status).toBe(401);
           expect(response.headers['www-authenticate']).toBe('Bearer realm="api"');
           expect(response.body).toEqual(accessError('Token is invalid'));
         }
       }
+    });
+
+    it('When a bad token comes with a refresh request, then it is ignored and the refresh still works', async () => {
+      const user = await registerUser(api);
+      const response = await refresh(user.refresh).set(bearer('expired-or-garbage'));
+      expect(response.status).toBe(200);
+      expect(response.body.access).toEqual(expect.any(String));
     });
 
     it('When a refresh token is used as an access token, then 401 "Token has wrong type"', async () => {
