@@ -19,7 +19,8 @@ function stateFile(dir: string): string {
   return join(dir, 'state.json');
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this id exists (signal 0 only checks). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -43,7 +44,7 @@ export function runningDevState(dir = devDir()): DevState | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const state = JSON.parse(readFileSync(file, 'utf8')) as DevState;
-    return alive(state.pid) ? state : undefined;
+    return isProcessAlive(state.pid) ? state : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive } from '../../cli/services/dev-state';
 import { startEmbeddedPostgres } from '../../cli/services/embedded-postgres';
 import { createDatabase } from '../../db/connection';
 import { migrateLatest } from '../../db/migrator';
@@ -16,15 +17,6 @@ declare global {
   var __nexusTestServices: Services | undefined;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Drops databases left by earlier runs whose jest process is gone. */
 async function dropLeftovers(url: string): Promise<void> {
   await adminQuery(async (client) => {
@@ -34,7 +26,7 @@ async function dropLeftovers(url: string): Promise<void> {
     );
     for (const { datname } of rows) {
       const pid = Number(/^(\d+)/.exec(datname.slice(datname.startsWith(TEMPLATE_PREFIX) ? TEMPLATE_PREFIX.length : DATABASE_PREFIX.length))?.[1]);
-      if (pid && !processAlive(pid)) await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(datname)} WITH (FORCE)`);
+      if (pid && !isProcessAlive(pid)) await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(datname)} WITH (FORCE)`);
     }
   }, url);
 }

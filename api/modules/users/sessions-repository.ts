@@ -63,20 +63,19 @@ export class SessionRepository {
   }
 
   /** Revokes one session; returns its id when it was still active. */
-  async revokeSession(sessionId: string, reason: RevocationReason, trx?: Knex.Transaction): Promise<string[]> {
-    const rows = await AuthSession.query(trx ?? this.db)
-      .patch({ revoked_at: raw('now()'), revoked_reason: reason })
-      .where('id', sessionId)
-      .whereNull('revoked_at')
-      .returning('id');
-    return (rows as unknown as { id: string }[]).map((row) => row.id);
+  revokeSession(sessionId: string, reason: RevocationReason, trx?: Knex.Transaction): Promise<string[]> {
+    return this.revokeWhere({ id: sessionId }, reason, trx);
   }
 
   /** Revokes every active session of a user; returns the ids that were revoked. */
-  async revokeAllForUser(userId: number, reason: RevocationReason, trx?: Knex.Transaction): Promise<string[]> {
+  revokeAllForUser(userId: number, reason: RevocationReason, trx?: Knex.Transaction): Promise<string[]> {
+    return this.revokeWhere({ user_id: userId }, reason, trx);
+  }
+
+  private async revokeWhere(where: Partial<Pick<AuthSession, 'id' | 'user_id'>>, reason: RevocationReason, trx?: Knex.Transaction): Promise<string[]> {
     const rows = await AuthSession.query(trx ?? this.db)
       .patch({ revoked_at: raw('now()'), revoked_reason: reason })
-      .where('user_id', userId)
+      .where(where)
       .whereNull('revoked_at')
       .returning('id');
     return (rows as unknown as { id: string }[]).map((row) => row.id);
