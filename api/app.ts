@@ -14,7 +14,9 @@ import { corsPolicy, securityHeaders } from './http/security';
 import type { KeyValueStore } from './infra/kv-store';
 import type { Logger } from './infra/logger';
 import type { Mailer } from './infra/mailer';
+import type { MediaStorage } from './infra/media-storage';
 import { createAddressesModule } from './modules/addresses';
+import { createCatalogModule } from './modules/catalog';
 import { createRegistry, docsRouter } from './modules/docs';
 import { createHealthModule } from './modules/health';
 import { createUsersModule, type UsersModule } from './modules/users';
@@ -25,6 +27,8 @@ export interface AppDeps {
   kv: KeyValueStore;
   logger: Logger;
   mailer: Mailer;
+  /** Where uploaded images are stored (served at /media/). */
+  media: MediaStorage;
   rateLimitStores: RateLimitStoreFactory;
   /** Migrations in this release that the database has not applied (readiness fails while any remain). */
   pendingMigrations: () => Promise<string[]>;
@@ -65,6 +69,13 @@ export function buildApp(deps: AppDeps): App {
 
   const users = createUsersModule({ db: deps.db, kv: deps.kv, config, logger, mailer: deps.mailer, now, rateLimiter: limiter });
   const addresses = createAddressesModule({ db: deps.db });
+  const catalog = createCatalogModule({
+    db: deps.db,
+    kv: deps.kv,
+    storage: deps.media,
+    cacheTtlSeconds: config.catalog.cacheTtlSeconds,
+    maxImageBytes: config.media.maxBytes,
+  });
   const health = createHealthModule({
     db: deps.db,
     kv: deps.kv,
@@ -76,6 +87,7 @@ export function buildApp(deps: AppDeps): App {
   const registry = createRegistry();
   const userEndpoints = [...users.endpoints, ...addresses.endpoints];
   registerEndpoints(registry, USER_PREFIXES, userEndpoints);
+  registerEndpoints(registry, ['/api/v1'], catalog.endpoints);
   registerEndpoints(registry, ['/health'], health.endpoints);
   registerEndpoints(registry, ['/api/v1'], health.legacyEndpoints);
 
@@ -91,11 +103,14 @@ export function buildApp(deps: AppDeps): App {
   app.use('/health', requireJsonAcceptable(), router(health.endpoints));
   app.use(allowedHosts(config.server.allowedHosts));
   app.use(docsRouter(registry, config.version));
+  app.use('/media', express.static(config.media.root, { index: false, dotfiles: 'deny', immutable: true, maxAge: '365d' }));
 
   const api = express.Router();
   api.use(requireJsonAcceptable(), rejectUnsupportedMediaType(), ...bodyParsers(config.server.bodyLimit));
-  const userRouter = router(userEndpoints, authenticate((token) => users.auth.verifyAccessToken(token)));
+  const authenticateRequests = authenticate((token) => users.auth.verifyAccessToken(token));
+  const userRouter = router(userEndpoints, authenticateRequests);
   for (const prefix of USER_PREFIXES) api.use(prefix.replace('/api/v1', ''), userRouter);
+  api.use(router(catalog.endpoints, authenticateRequests));
   api.use(router(health.legacyEndpoints));
   app.use('/api/v1', api);
 

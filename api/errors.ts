@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   not_found: 404,
   method_not_allowed: 405,
   not_acceptable: 406,
+  category_not_empty: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   throttled: 429,

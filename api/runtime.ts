@@ -7,6 +7,7 @@ import { memoryRateLimitStores, redisRateLimitStores } from './http/rate-limit';
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './infra/kv-store';
 import type { Logger } from './infra/logger';
 import { createMailer } from './infra/mailer';
+import { LocalMediaStorage } from './infra/media-storage';
 import { createRedis, type Redis } from './infra/redis';
 
 export interface Runtime extends App {
@@ -36,6 +37,7 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
     kv,
     logger,
     mailer: createMailer(config.mail, logger),
+    media: new LocalMediaStorage(config.media.root),
     rateLimitStores: redis ? redisRateLimitStores(redis, config.redis.keyPrefix) : memoryRateLimitStores,
     pendingMigrations: () => pendingMigrations(db),
     ...overrides,

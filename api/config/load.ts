@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { settings, type RawSettings, type SettingSpec } from './schema';
 import { readPackageVersion } from './version';
 
@@ -25,6 +26,8 @@ export interface Config {
   };
   passwordReset: { urlTemplate: string; ttlSeconds: number };
   mail: { transport: 'smtp' | 'log' | 'disabled'; smtpUrl?: string; from: string };
+  media: { root: string; maxBytes: number };
+  catalog: { cacheTtlSeconds: number };
 }
 
 /** Thrown when the environment does not describe a runnable API; lists every problem at once. */
@@ -135,5 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ttlSeconds: raw.PASSWORD_RESET_TTL,
     },
     mail: { transport: mailTransport, smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
+    media: { root: resolve(raw.MEDIA_ROOT), maxBytes: raw.MEDIA_MAX_BYTES },
+    catalog: { cacheTtlSeconds: raw.CATALOG_CACHE_TTL },
   };
 }

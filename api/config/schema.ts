@@ -144,6 +144,22 @@ export const settings = {
     secret: true,
   },
   MAIL_FROM: { schema: z.string().min(3), default: 'nexus <no-reply@localhost>', description: 'Sender of outgoing mail.' },
+  MEDIA_ROOT: {
+    schema: z.string().min(1),
+    default: 'media',
+    description: 'Directory where uploaded product images are stored (relative paths are resolved from the working directory); served at `/media/`.',
+  },
+  MEDIA_MAX_BYTES: {
+    schema: z.coerce.number().int().positive(),
+    default: '5242880',
+    description: 'Largest accepted image upload in bytes (default 5 MiB); larger uploads get 413.',
+  },
+  CATALOG_CACHE_TTL: {
+    schema: z.coerce.number().int().min(0),
+    default: '300',
+    description:
+      'Seconds a public catalogue response stays in the read cache (Redis, or the in-process store). Staff writes invalidate it at once; `0` disables the cache.',
+  },
   SHUTDOWN_TIMEOUT: {
     schema: seconds,
     default: '10',

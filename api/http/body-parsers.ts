@@ -17,15 +17,29 @@ export function rejectUnsupportedMediaType(): RequestHandler {
   };
 }
 
-/**
- * JSON, form-urlencoded and multipart text fields, as DRF accepted on every view. Files are refused here;
- * upload endpoints install their own parser with type and size checks.
- */
+/** JSON and form-urlencoded bodies, parsed for every API route (multipart is parsed per endpoint). */
 export function bodyParsers(limit: string): RequestHandler[] {
-  const multipart = multer({ limits: { fieldSize: 64 * 1024, fields: 100, files: 0 } }).none();
   return [
     express.json({ limit, strict: false, type: ['application/json', 'application/*+json'] }),
     express.urlencoded({ limit, extended: false, parameterLimit: 200 }),
-    (req, res, next) => (req.is('multipart/form-data') ? multipart(req, res, next) : next()),
   ];
+}
+
+export interface UploadSpec {
+  /** The multipart field carrying the file. */
+  field: string;
+  maxBytes: number;
+}
+
+/**
+ * Multipart bodies, as DRF accepted on every view: text fields only, unless the endpoint declares an upload,
+ * whose single file is kept in memory (bounded by `maxBytes`) for the handler to check and store. It runs
+ * after the access check, so nobody can make the API buffer a file they may not upload.
+ */
+export function multipartParser(upload?: UploadSpec): RequestHandler {
+  const fields = { fieldSize: 64 * 1024, fields: 100 };
+  const parser = upload
+    ? multer({ storage: multer.memoryStorage(), limits: { ...fields, files: 1, fileSize: upload.maxBytes } }).single(upload.field)
+    : multer({ limits: { ...fields, files: 0 } }).none();
+  return (req, res, next) => (req.is('multipart/form-data') ? parser(req, res, next) : next());
 }

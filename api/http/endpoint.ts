@@ -3,6 +3,7 @@ import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openap
 import type { z } from 'zod';
 import { MethodNotAllowedError, NotFoundError } from '../errors';
 import { requireStaff, requireUser, type AuthContext } from './auth';
+import { multipartParser, type UploadSpec } from './body-parsers';
 import { parseInput } from './validate';
 import { detailErrorSchema, fieldErrorsSchema } from './error-schemas';
 
@@ -23,6 +24,8 @@ export interface EndpointContext<B, Q, P, A extends Access> {
 export interface Reply {
   status: number;
   body?: unknown;
+  /** An already serialised JSON body (e.g. from the read cache), sent as is. */
+  rawJson?: string;
 }
 
 /**
@@ -49,6 +52,8 @@ export interface EndpointSpec<BS, QS, PS, A extends Access> {
    * expired access token to a refresh request must still get a new pair.
    */
   ignoresCredentials?: boolean;
+  /** Accept one file in a multipart body (available as `req.file`). */
+  upload?: UploadSpec;
   /** Error statuses the handler itself can produce beyond the automatic ones (e.g. 409). */
   errors?: number[];
   operationId?: string;
@@ -93,13 +98,15 @@ function handlerFor(endpoint: Endpoint, authenticate: RequestHandler | undefined
     const query = endpoint.query ? parseInput(endpoint.query, req.query) : undefined;
     const body = endpoint.body ? parseInput(endpoint.body, req.body ?? {}) : undefined;
     const reply = await endpoint.handle({ req, res, body, query, params, auth: req.auth });
-    if (reply.body === undefined) res.status(reply.status).end();
+    if (reply.rawJson !== undefined) res.status(reply.status).type('json').send(reply.rawJson);
+    else if (reply.body === undefined) res.status(reply.status).end();
     // Express 5 empties a 205's body; the old backend's logout sent one and its clients parse it.
     else if (reply.status === 205) res.status(205).type('json').end(JSON.stringify(reply.body));
     else res.status(reply.status).json(reply.body);
   };
   const credentials = authenticate && !endpoint.ignoresCredentials ? [authenticate] : [];
-  return [...credentials, guard, ...(endpoint.middleware ?? []), run];
+  const multipart = endpoint.body ? [multipartParser(endpoint.upload)] : [];
+  return [...credentials, guard, ...(endpoint.middleware ?? []), ...multipart, run];
 }
 
 /**

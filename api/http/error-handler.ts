@@ -29,7 +29,8 @@ function fromBodyParser(error: BodyParserError): AppError | undefined {
 }
 
 function fromMulter(error: MulterError): AppError {
-  const tooLarge = error.code === 'LIMIT_FIELD_VALUE' || error.code === 'LIMIT_FIELD_COUNT' || error.code === 'LIMIT_FILE_SIZE';
+  if (error.code === 'LIMIT_FILE_SIZE') return new AppError({ status: 413, code: 'payload_too_large', detail: 'The uploaded file is too large.' });
+  const tooLarge = error.code === 'LIMIT_FIELD_VALUE' || error.code === 'LIMIT_FIELD_COUNT';
   if (tooLarge) return new AppError({ status: 413, code: 'payload_too_large', detail: 'Multipart body is too large.' });
   return new AppError({ status: 400, code: 'parse_error', detail: `Multipart form parse error - ${error.message}` });
 }

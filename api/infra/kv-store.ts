@@ -10,6 +10,8 @@ export interface KeyValueStore {
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /** Atomically adds one to an integer (0 when missing) and returns the new value; the key does not expire. */
+  increment(key: string): Promise<number>;
   ping(): Promise<void>;
 }
 
@@ -35,6 +37,10 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   async delete(key: string): Promise<void> {
     await this.redis.del(this.prefix + key);
+  }
+
+  async increment(key: string): Promise<number> {
+    return this.redis.incr(this.prefix + key);
   }
 
   async ping(): Promise<void> {
@@ -73,6 +79,12 @@ export class MemoryKeyValueStore implements KeyValueStore {
 
   async delete(key: string): Promise<void> {
     this.entries.delete(key);
+  }
+
+  async increment(key: string): Promise<number> {
+    const next = Number((await this.get(key)) ?? 0) + 1;
+    this.entries.set(key, { value: String(next), expiresAt: Number.POSITIVE_INFINITY });
+    return next;
   }
 
   async ping(): Promise<void> {}

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import request from 'supertest';
@@ -35,6 +38,7 @@ export const hasRedis = Boolean(process.env.NEXUS_TEST_REDIS_URL);
  */
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
   const database = await createTestDatabase();
+  const mediaRoot = mkdtempSync(join(tmpdir(), 'nexus-test-media-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
@@ -44,6 +48,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     RATE_LIMIT_ENABLED: 'false',
     MAIL_TRANSPORT: 'disabled',
     LOG_LEVEL: 'info',
+    MEDIA_ROOT: mediaRoot,
     ...env,
   });
   const lines: string[] = [];
@@ -68,6 +73,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     async close() {
       await runtime.close();
       await database.drop();
+      rmSync(mediaRoot, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,127 @@
+import type { Knex } from 'knex';
+import { ForeignKeyViolationError } from 'objection';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors';
+import type { CatalogCache } from './cache';
+import { CategoryTree } from './category-tree';
+import { DuplicateCategoryError, type CategoryRepository } from './categories-repository';
+import type { CategoryRow } from './model';
+import { NO_CATEGORY, parseRef } from './product-queries';
+import type { CategoryInput, CategoryPatch } from './schemas';
+import { slugify } from './slugs';
+import { insertWithFreeSlug } from './unique-slug';
+
+const ORDERING: Record<string, (row: CategoryRow, tree: CategoryTree) => string | number> = {
+  id: (row) => row.id,
+  name: (row) => row.name.toLowerCase(),
+  slug: (row) => row.slug,
+  products_count: (row, tree) => tree.totalProducts(row.id),
+};
+
+function duplicate(error: DuplicateCategoryError): ValidationError {
+  return ValidationError.field(error.field, `category with this ${error.field} already exists.`, 'unique');
+}
+
+/** Categories for everyone (reads) and for staff (writes). Deleting never cascades into products. */
+export class CategoryService {
+  constructor(private readonly deps: { db: Knex; categories: CategoryRepository; cache: CatalogCache }) {}
+
+  async tree(): Promise<CategoryTree> {
+    return new CategoryTree(await this.deps.categories.all());
+  }
+
+  /** All categories ordered as asked (name by default); the table is small, so ordering happens here. */
+  sorted(tree: CategoryTree, ordering: string | undefined): CategoryRow[] {
+    const descending = ordering?.startsWith('-') ?? false;
+    const key = ORDERING[(descending ? ordering?.slice(1) : ordering) ?? ''] ?? ORDERING.name;
+    const rank = key as (row: CategoryRow, tree: CategoryTree) => string | number;
+    return [...tree.rows].sort((a, b) => {
+      const [left, right] = [rank(a, tree), rank(b, tree)];
+      const order = left < right ? -1 : left > right ? 1 : a.id - b.id;
+      return descending ? -order : order;
+    });
+  }
+
+  async get(ref: string, tree?: CategoryTree): Promise<{ row: CategoryRow; tree: CategoryTree }> {
+    const current = tree ?? (await this.tree());
+    const parsed = parseRef(ref);
+    const row = parsed ? ('id' in parsed ? current.get(parsed.id) : current.rows.find((candidate) => candidate.slug === parsed.slug)) : undefined;
+    if (!row) throw new NotFoundError(NO_CATEGORY);
+    return { row, tree: current };
+  }
+
+  private async assertParent(id: number | undefined, parent: number | null | undefined, trx: Knex.Transaction): Promise<void> {
+    if (parent === undefined || parent === null) return;
+    const tree = new CategoryTree(await this.deps.categories.all(trx));
+    if (!tree.get(parent)) throw ValidationError.field('parent', `Invalid pk "${parent}" - object does not exist.`);
+    if (id !== undefined && tree.wouldCycle(id, parent)) throw ValidationError.field('parent', 'A category cannot be placed under itself or one of its subcategories.');
+  }
+
+  async create(input: CategoryInput): Promise<CategoryRow> {
+    try {
+      const row = await this.deps.db.transaction(async (trx) => {
+        await this.assertParent(undefined, input.parent, trx);
+        const values = { name: input.name, description: input.description ?? '', parent_id: input.parent ?? null };
+        if (input.slug !== undefined) return this.deps.categories.insert({ ...values, slug: input.slug }, trx);
+        return insertWithFreeSlug(trx, 'categories', slugify(input.name), 'category', (slug, savepoint) =>
+          this.deps.categories.insert({ ...values, slug }, savepoint),
+        );
+      });
+      await this.deps.cache.invalidate();
+      return row;
+    } catch (error) {
+      if (error instanceof DuplicateCategoryError) throw duplicate(error);
+      throw error;
+    }
+  }
+
+  async update(id: number, patch: CategoryPatch): Promise<CategoryRow> {
+    try {
+      const row = await this.deps.db.transaction(async (trx) => {
+        await this.assertParent(id, patch.parent, trx);
+        return this.deps.categories.update(id, { name: patch.name, slug: patch.slug, description: patch.description, parent_id: patch.parent }, trx);
+      });
+      if (!row) throw new NotFoundError(NO_CATEGORY);
+      await this.deps.cache.invalidate();
+      return row;
+    } catch (error) {
+      if (error instanceof DuplicateCategoryError) throw duplicate(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes an empty category. With products or subcategories it is refused (409) unless `moveTo` names
+   * another category, which then receives them in the same transaction.
+   */
+  async delete(id: number, moveTo?: number): Promise<void> {
+    try {
+      await this.deps.db.transaction(async (trx) => {
+        await this.deps.categories.lock(moveTo === undefined ? [id] : [id, moveTo], trx);
+        if (!(await this.deps.categories.find({ id }, trx))) throw new NotFoundError(NO_CATEGORY);
+        if (moveTo !== undefined) {
+          if (moveTo === id || !(await this.deps.categories.find({ id: moveTo }, trx))) {
+            throw ValidationError.field('move_to', 'Choose another existing category to receive the products.');
+          }
+          await this.assertParent(id, moveTo, trx);
+          await this.deps.categories.moveContents(id, moveTo, trx);
+        }
+        const [products, children] = [await this.deps.categories.productCount(id, trx), await this.deps.categories.childCount(id, trx)];
+        if (products > 0 || children > 0) {
+          throw new ConflictError(
+            `This category still has ${products} product(s) and ${children} subcategory(ies); move them first (DELETE with ?move_to=<category id>).`,
+            'category_not_empty',
+            { products, subcategories: children },
+          );
+        }
+        await this.deps.categories.delete(id, trx);
+      });
+    } catch (error) {
+      // A product added to the category after the check above: the foreign key refused the delete.
+      if (error instanceof ForeignKeyViolationError || (error as { code?: string }).code === '23503') {
+        throw new ConflictError('This category still has products; move them first.', 'category_not_empty');
+      }
+      throw error;
+    }
+    await this.deps.cache.invalidate();
+  }
+}

@@ -1,0 +1,50 @@
+import type { Knex } from 'knex';
+import type { Endpoint } from '../../http/endpoint';
+import type { KeyValueStore } from '../../infra/kv-store';
+import type { MediaStorage } from '../../infra/media-storage';
+import { CatalogCache } from './cache';
+import { CategoryRepository } from './categories-repository';
+import { CategoryService } from './category-service';
+import { ProductAdmin } from './product-admin';
+import { ProductQueries } from './product-queries';
+import { ProductRepository } from './products-repository';
+import { publicCatalogEndpoints } from './public-routes';
+import { adminRootEndpoint, categoryWriteEndpoints, productWriteEndpoints } from './staff-routes';
+
+export interface CatalogModuleDeps {
+  db: Knex;
+  kv: KeyValueStore;
+  storage: MediaStorage;
+  cacheTtlSeconds: number;
+  maxImageBytes: number;
+}
+
+export interface CatalogModule {
+  /** Mounted at /api/v1: public reads plus the staff REST aliases on the same paths. */
+  endpoints: Endpoint[];
+  cache: CatalogCache;
+}
+
+export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
+  const products = new ProductRepository(deps.db);
+  const categoryRepository = new CategoryRepository(deps.db);
+  const cache = new CatalogCache(deps.kv, deps.cacheTtlSeconds);
+  const queries = new ProductQueries({ products, categories: categoryRepository });
+  const categories = new CategoryService({ db: deps.db, categories: categoryRepository, cache });
+  const staff = {
+    products: new ProductAdmin({ db: deps.db, products, categories: categoryRepository, cache, storage: deps.storage, maxImageBytes: deps.maxImageBytes }),
+    categories,
+    maxImageBytes: deps.maxImageBytes,
+  };
+  return {
+    endpoints: [
+      ...publicCatalogEndpoints({ queries, categories, cache }),
+      ...productWriteEndpoints(staff, '/products/', '/products/:ref/', false),
+      ...categoryWriteEndpoints(staff, '/categories/', '/categories/:ref/', false),
+      adminRootEndpoint(),
+      ...productWriteEndpoints(staff, '/admin/products', '/admin/products/:ref', true),
+      ...categoryWriteEndpoints(staff, '/admin/categories', '/admin/categories/:ref', true),
+    ],
+    cache,
+  };
+}

@@ -1,0 +1,146 @@
+import type { Knex } from 'knex';
+import { ForeignKeyViolationError } from 'objection';
+import { NotFoundError, ValidationError } from '../../errors';
+import { assertImage } from '../../http/images';
+import type { MediaStorage } from '../../infra/media-storage';
+import type { CatalogCache } from './cache';
+import { CategoryTree } from './category-tree';
+import type { CategoryRepository } from './categories-repository';
+import type { ProductRow } from './model';
+import { parseOrdering } from './ordering';
+import { OLDEST_FIRST, type Listing } from './product-queries';
+import type { ProductRepository, ProductWrite } from './products-repository';
+import { PRODUCT_ORDERING, type ProductPatch } from './schemas';
+import { slugify } from './slugs';
+import { insertWithFreeSlug, isSlugConflict } from './unique-slug';
+
+export interface UploadedFile {
+  buffer: Buffer;
+  size: number;
+}
+
+export interface ProductAdminDeps {
+  db: Knex;
+  products: ProductRepository;
+  categories: CategoryRepository;
+  cache: CatalogCache;
+  storage: MediaStorage;
+  maxImageBytes: number;
+}
+
+const NO_PRODUCT = 'No Product matches the given query.';
+
+function unknownCategory(id: number): ValidationError {
+  return ValidationError.field('category', `Invalid pk "${id}" - object does not exist.`, 'invalid');
+}
+
+/**
+ * Staff work on products: listings that include inactive products, and writes. Every write invalidates the
+ * public read cache after it commits, before the staff member gets the answer.
+ */
+export class ProductAdmin {
+  constructor(private readonly deps: ProductAdminDeps) {}
+
+  async list(query: { category?: string; price?: string; ordering?: string }): Promise<Listing> {
+    const tree = new CategoryTree(await this.deps.categories.all());
+    const filters = { includeInactive: true, price: query.price, categoryIds: undefined as number[] | undefined };
+    if (query.category !== undefined) {
+      const id = /^\d+$/.test(query.category) ? Number(query.category) : undefined;
+      if (id === undefined || !tree.get(id)) throw ValidationError.field('category', 'Select a valid choice. That choice is not one of the available choices.');
+      filters.categoryIds = tree.subtreeIds(id);
+    }
+    const ordering = parseOrdering(query.ordering, PRODUCT_ORDERING, OLDEST_FIRST);
+    return { count: () => this.deps.products.count(filters), fetch: (limit, offset) => this.deps.products.list(filters, ordering, limit, offset) };
+  }
+
+  async get(id: number): Promise<ProductRow> {
+    const product = await this.deps.products.find({ id }, { includeInactive: true });
+    if (!product) throw new NotFoundError(NO_PRODUCT);
+    return product;
+  }
+
+  /** Stores an uploaded image first; the caller removes it again if the database write fails. */
+  private async storeImage(file: UploadedFile | undefined): Promise<string | undefined> {
+    if (!file) return undefined;
+    const type = assertImage(file, 'image', this.deps.maxImageBytes);
+    return this.deps.storage.save('products', file.buffer, type === 'jpeg' ? 'jpg' : type);
+  }
+
+  private async assertCategory(id: number | undefined, trx: Knex.Transaction): Promise<void> {
+    if (id !== undefined && !(await this.deps.categories.find({ id }, trx))) throw unknownCategory(id);
+  }
+
+  /** Creates a product; without a slug, one is generated from the title and de-duplicated. */
+  async create(input: ProductPatch & { title: string; price: string; category: number }, file?: UploadedFile): Promise<ProductRow> {
+    const uploaded = await this.storeImage(file);
+    const row: ProductWrite & { title: string; price: string; category_id: number } = {
+      title: input.title,
+      price: input.price,
+      category_id: input.category,
+      description: input.description ?? '',
+      stock_quantity: input.stock_quantity ?? 0,
+      is_active: input.is_active ?? true,
+      image: uploaded ?? input.image ?? null,
+    };
+    try {
+      const id = await this.deps.db.transaction(async (trx) => {
+        await this.assertCategory(input.category, trx);
+        if (input.slug !== undefined) return this.deps.products.insert({ ...row, slug: input.slug }, trx);
+        return insertWithFreeSlug(trx, 'products', slugify(input.title), 'product', (slug, savepoint) => this.deps.products.insert({ ...row, slug }, savepoint));
+      });
+      await this.deps.cache.invalidate();
+      return await this.get(id);
+    } catch (error) {
+      if (uploaded) await this.deps.storage.remove(uploaded);
+      throw this.translate(error, input);
+    }
+  }
+
+  /** PUT and PATCH. The slug stays as it is when the title changes (links keep working), unless one is given. */
+  async update(id: number, patch: ProductPatch, file?: UploadedFile): Promise<ProductRow> {
+    const before = await this.get(id);
+    const uploaded = await this.storeImage(file);
+    const changes: ProductWrite = {
+      title: patch.title,
+      slug: patch.slug,
+      description: patch.description,
+      price: patch.price,
+      stock_quantity: patch.stock_quantity,
+      category_id: patch.category,
+      is_active: patch.is_active,
+      image: uploaded ?? patch.image,
+    };
+    try {
+      await this.deps.db.transaction(async (trx) => {
+        await this.assertCategory(patch.category, trx);
+        if (!(await this.deps.products.update(id, changes, trx))) throw new NotFoundError(NO_PRODUCT);
+      });
+    } catch (error) {
+      if (uploaded) await this.deps.storage.remove(uploaded);
+      throw this.translate(error, patch);
+    }
+    await this.deps.cache.invalidate();
+    if (changes.image !== undefined && before.image && before.image !== changes.image) await this.removeStoredImage(before.image);
+    return this.get(id);
+  }
+
+  async delete(id: number): Promise<void> {
+    const deleted = await this.deps.products.delete(id);
+    if (!deleted) throw new NotFoundError(NO_PRODUCT);
+    await this.deps.cache.invalidate();
+    if (deleted.image) await this.removeStoredImage(deleted.image);
+  }
+
+  /** Best effort: a leftover file costs disk space, never correctness. External URLs are not ours to delete. */
+  private async removeStoredImage(image: string): Promise<void> {
+    if (/^https?:\/\//.test(image)) return;
+    await this.deps.storage.remove(image).catch(() => undefined);
+  }
+
+  private translate(error: unknown, input: ProductPatch): unknown {
+    if (isSlugConflict(error)) return ValidationError.field('slug', 'product with this slug already exists.', 'unique');
+    const foreignKey = error instanceof ForeignKeyViolationError || (error as { code?: string }).code === '23503';
+    if (foreignKey && input.category !== undefined) return unknownCategory(input.category);
+    return error;
+  }
+}

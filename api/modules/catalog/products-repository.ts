@@ -1,0 +1,120 @@
+import type { Knex } from 'knex';
+import { Product, type ProductRow } from './model';
+
+export interface ProductFilters {
+  /** Products in any of these categories. */
+  categoryIds?: number[];
+  price?: string;
+  minPrice?: string;
+  maxPrice?: string;
+  inStock?: boolean;
+  /** A tsquery (see search.ts); matches title, description or the category's name. */
+  search?: string;
+  /** Staff listings see inactive products; public ones never do. */
+  includeInactive?: boolean;
+}
+
+export interface ProductOrder {
+  column: string;
+  direction: 'asc' | 'desc';
+}
+
+export type ProductWrite = Partial<Pick<ProductRow, 'title' | 'slug' | 'description' | 'price' | 'stock_quantity' | 'category_id' | 'image' | 'is_active'>>;
+
+const COLUMNS = [
+  'p.id',
+  'p.title',
+  'p.slug',
+  'p.description',
+  'p.price',
+  'p.stock_quantity',
+  'p.category_id',
+  'c.name as category_name',
+  'p.image',
+  'p.is_active',
+  'p.average_rating',
+  'p.reviews_count',
+  'p.created_at',
+  'p.updated_at',
+];
+
+/**
+ * Product queries. Listings are single SQL statements joining the category (no per-product queries, no
+ * model instances on the hot path); public ones only ever see active products.
+ */
+export class ProductRepository {
+  constructor(private readonly db: Knex) {}
+
+  private filtered(filters: ProductFilters, db: Knex | Knex.Transaction = this.db): Knex.QueryBuilder {
+    const query = db('products as p');
+    if (!filters.includeInactive) query.where('p.is_active', true);
+    if (filters.categoryIds) query.whereIn('p.category_id', filters.categoryIds);
+    if (filters.price !== undefined) query.where('p.price', filters.price);
+    if (filters.minPrice !== undefined) query.where('p.price', '>=', filters.minPrice);
+    if (filters.maxPrice !== undefined) query.where('p.price', '<=', filters.maxPrice);
+    if (filters.inStock !== undefined) query.where('p.stock_quantity', filters.inStock ? '>' : '=', 0);
+    if (filters.search !== undefined) {
+      const search = filters.search;
+      query.where((match) =>
+        match
+          .whereRaw("p.search_vector @@ to_tsquery('english', ?)", [search])
+          .orWhereIn('p.category_id', this.db('categories').select('id').whereRaw("to_tsvector('english', name) @@ to_tsquery('english', ?)", [search])),
+      );
+    }
+    return query;
+  }
+
+  async count(filters: ProductFilters): Promise<number> {
+    const [row] = (await this.filtered(filters).count({ count: '*' })) as { count: number }[];
+    return row?.count ?? 0;
+  }
+
+  async list(filters: ProductFilters, order: ProductOrder, limit: number, offset: number): Promise<ProductRow[]> {
+    return this.filtered(filters)
+      .join('categories as c', 'c.id', 'p.category_id')
+      .select(COLUMNS)
+      .orderBy([{ column: order.column, order: order.direction }, { column: 'p.id', order: order.direction }])
+      .limit(limit)
+      .offset(offset) as Promise<ProductRow[]>;
+  }
+
+  /** Search results, best match first: title hits outrank description hits, which outrank category-name hits. */
+  async search(query: string, limit: number, offset: number, order?: ProductOrder): Promise<ProductRow[]> {
+    const ranked = this.filtered({ search: query })
+      .join('categories as c', 'c.id', 'p.category_id')
+      .select(COLUMNS);
+    if (order) return ranked.orderBy([{ column: order.column, order: order.direction }, { column: 'p.id', order: order.direction }]).limit(limit).offset(offset) as Promise<ProductRow[]>;
+    return ranked
+      .orderByRaw("ts_rank(p.search_vector, to_tsquery('english', ?)) DESC, p.created_at DESC, p.id DESC", [query])
+      .limit(limit)
+      .offset(offset) as Promise<ProductRow[]>;
+  }
+
+  async find(where: { id: number } | { slug: string }, options: { includeInactive?: boolean } = {}, db: Knex | Knex.Transaction = this.db): Promise<ProductRow | undefined> {
+    const query = this.filtered({ includeInactive: options.includeInactive }, db)
+      .join('categories as c', 'c.id', 'p.category_id')
+      .select(COLUMNS);
+    if ('id' in where) query.where('p.id', where.id);
+    else query.where('p.slug', where.slug);
+    return query.first() as Promise<ProductRow | undefined>;
+  }
+
+  async slugTaken(slug: string, trx: Knex.Transaction): Promise<boolean> {
+    return Boolean(await trx('products').where({ slug }).first('id'));
+  }
+
+  async insert(row: ProductWrite & Pick<ProductRow, 'title' | 'slug' | 'price' | 'category_id'>, trx: Knex.Transaction): Promise<number> {
+    const created = await Product.query(trx).insert(row).returning('id');
+    return created.id;
+  }
+
+  async update(id: number, patch: ProductWrite, trx: Knex.Transaction): Promise<boolean> {
+    return (await trx('products').where({ id }).update({ ...patch, updated_at: trx.fn.now() })) === 1;
+  }
+
+  /** @returns the deleted product's image (for removal from storage), or undefined when there was none to delete */
+  async delete(id: number): Promise<{ image: string | null } | undefined> {
+    const [row] = (await this.db('products').where({ id }).delete().returning(['image'])) as { image: string | null }[];
+    return row;
+  }
+}

@@ -1,0 +1,132 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { defineEndpoint, type Endpoint, type Reply } from '../../http/endpoint';
+import { paginate, pageEnvelopeSchema } from '../../http/pagination';
+import type { CatalogCache } from './cache';
+import type { CategoryService } from './category-service';
+import type { ProductQueries } from './product-queries';
+import { mediaBase, productPage } from './responses';
+import { categoryListQuery, categorySchema, pagedOrderedQuery, productListQuery, productSchema, searchQuery } from './schemas';
+import { serializeCategory, serializeProduct } from './serializers';
+
+const PRODUCTS = ['Products'];
+const CATEGORIES = ['Categories'];
+const refParam = z.object({ ref: z.string().meta({ description: 'Numeric id or slug.' }) });
+const productPageSchema = pageEnvelopeSchema(productSchema);
+
+export interface PublicRoutesDeps {
+  queries: ProductQueries;
+  categories: CategoryService;
+  cache: CatalogCache;
+}
+
+/** Public catalogue GETs go through the read cache; `X-Cache` says HIT, MISS or BYPASS. */
+async function cached(cache: CatalogCache, req: Request, res: Response, compute: () => Promise<unknown>): Promise<Reply> {
+  const { json, outcome } = await cache.remember(req, compute);
+  res.setHeader('X-Cache', outcome);
+  return { status: 200, rawJson: json };
+}
+
+export function publicCatalogEndpoints({ queries, categories, cache }: PublicRoutesDeps): Endpoint[] {
+  return [
+    defineEndpoint({
+      method: 'get',
+      path: '/products/',
+      summary: 'List products (active only), oldest first unless ordered',
+      operationId: 'listProducts',
+      tags: PRODUCTS,
+      access: 'public',
+      query: productListQuery,
+      responses: { 200: { description: 'A page of products', schema: productPageSchema } },
+      handle: ({ req, res, query }) => cached(cache, req, res, async () => productPage(req, await queries.list(query))),
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/products/search/',
+      summary: 'Full-text search, best matches first; the last word also matches as a prefix',
+      operationId: 'searchProducts',
+      tags: PRODUCTS,
+      access: 'public',
+      query: searchQuery,
+      responses: { 200: { description: 'A page of matching products', schema: productPageSchema } },
+      handle: ({ req, res, query }) => cached(cache, req, res, () => productPage(req, queries.search(query.q, query.ordering))),
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/products/featured/',
+      summary: 'The 10 newest products',
+      operationId: 'featuredProducts',
+      tags: PRODUCTS,
+      access: 'public',
+      query: pagedOrderedQuery,
+      responses: { 200: { description: 'Up to 10 products', schema: productPageSchema } },
+      handle: ({ req, res, query }) => cached(cache, req, res, async () => productPage(req, await queries.newest('featured', query.ordering))),
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/products/latest/',
+      summary: 'The 20 newest products',
+      operationId: 'latestProducts',
+      tags: PRODUCTS,
+      access: 'public',
+      query: pagedOrderedQuery,
+      responses: { 200: { description: 'Up to 20 products', schema: productPageSchema } },
+      handle: ({ req, res, query }) => cached(cache, req, res, async () => productPage(req, await queries.newest('latest', query.ordering))),
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/products/:ref/',
+      summary: 'One product, by id or slug',
+      operationId: 'getProduct',
+      tags: PRODUCTS,
+      access: 'public',
+      params: refParam,
+      responses: { 200: { description: 'The product', schema: productSchema } },
+      handle: ({ req, res, params }) => cached(cache, req, res, async () => serializeProduct(await queries.detail(params.ref), mediaBase(req))),
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/categories/',
+      summary: 'List categories, by name',
+      operationId: 'listCategories',
+      tags: CATEGORIES,
+      access: 'public',
+      query: categoryListQuery,
+      responses: { 200: { description: 'A page of categories', schema: pageEnvelopeSchema(categorySchema) } },
+      handle: ({ req, res, query }) =>
+        cached(cache, req, res, async () => {
+          const tree = await categories.tree();
+          const rows = categories.sorted(tree, query.ordering);
+          const page = await paginate(req, async () => rows.length, async (limit, offset) => rows.slice(offset, offset + limit));
+          return { ...page, results: page.results.map((row) => serializeCategory(row, tree)) };
+        }),
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/categories/:ref/',
+      summary: 'One category, by id or slug',
+      operationId: 'getCategory',
+      tags: CATEGORIES,
+      access: 'public',
+      params: refParam,
+      responses: { 200: { description: 'The category', schema: categorySchema } },
+      handle: ({ req, res, params }) =>
+        cached(cache, req, res, async () => {
+          const { row, tree } = await categories.get(params.ref);
+          return serializeCategory(row, tree);
+        }),
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/categories/:ref/products/',
+      summary: 'Products of a category and its subcategories',
+      operationId: 'listCategoryProducts',
+      tags: CATEGORIES,
+      access: 'public',
+      params: refParam,
+      query: pagedOrderedQuery,
+      responses: { 200: { description: 'A page of products', schema: productPageSchema } },
+      handle: ({ req, res, params, query }) => cached(cache, req, res, async () => productPage(req, await queries.inCategory(params.ref, query.ordering))),
+    }),
+  ];
+}

@@ -1,0 +1,23 @@
+import type { Request } from 'express';
+import { paginate, type Page } from '../../http/pagination';
+import type { ProductRow } from './model';
+import type { Listing } from './product-queries';
+import { serializeProduct, serializeStaffProduct } from './serializers';
+import type { ProductView, StaffProductView } from './schemas';
+
+/** Where `/media/` is on the host the client called (images are absolute URLs in catalogue responses). */
+export function mediaBase(req: Request): string {
+  return `${req.protocol}://${req.host}/media/`;
+}
+
+export async function productPage(req: Request, listing: Listing): Promise<Page<ProductView>> {
+  const page = await paginate(req, listing.count, listing.fetch);
+  const base = mediaBase(req);
+  return { ...page, results: page.results.map((row: ProductRow) => serializeProduct(row, base)) };
+}
+
+export async function staffProductPage(req: Request, listing: Listing): Promise<Page<StaffProductView>> {
+  const page = await paginate(req, listing.count, listing.fetch);
+  const base = mediaBase(req);
+  return { ...page, results: page.results.map((row: ProductRow) => serializeStaffProduct(row, base)) };
+}
