@@ -7,7 +7,7 @@ import { LocalStack, type LocalStackInfo } from '../services/local-stack';
 export default class Dev extends NexusCommand<void> {
   static override description = [
     'Runs the whole local stack in one command: an embedded PostgreSQL (data kept in --data-dir, so a restart keeps it; or the server in DATABASE_URL),',
-    'migrations, demo data on first run, and the API with its docs. Without REDIS_URL an in-process store stands in.',
+    'migrations, demo data on first run (customers, categories and products), and the API with its docs. Without REDIS_URL an in-process store stands in.',
     'Prints the URLs and the demo accounts (their passwords are generated for this machine). Ctrl-C stops everything.',
     'With --json, one JSON document describing the running stack is printed once it is ready.',
   ].join('\n');
@@ -19,6 +19,7 @@ export default class Dev extends NexusCommand<void> {
     host: Flags.string({ description: 'Interface the API listens on.', default: '127.0.0.1' }),
     'log-level': Flags.string({ description: 'API log level (logs go to stderr).', default: 'info', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
     port: Flags.integer({ description: 'API port.', env: 'PORT', default: 8000, min: 0, max: 65535 }),
+    products: Flags.integer({ description: 'Demo products (in a tree of eight departments) created on first run.', default: 500, min: 0, max: 1_000_000 }),
     seed: Flags.integer({ description: 'Faker seed of the demo data.', default: 1, min: 0 }),
     'skip-seed': Flags.boolean({ description: 'Do not create demo data on first run.' }),
     users: Flags.integer({ description: 'Demo customers created on first run.', default: 20, min: 0 }),
@@ -33,6 +34,7 @@ export default class Dev extends NexusCommand<void> {
       host: flags.host,
       port: flags.port,
       users: flags.users,
+      products: flags.products,
       seed: flags.seed,
       skipSeed: flags['skip-seed'],
       logLevel: flags['log-level'],

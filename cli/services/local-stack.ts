@@ -23,6 +23,8 @@ export interface LocalStackOptions {
   host: string;
   port: number;
   users: number;
+  /** Products of the demo catalogue (all eight departments) created on first run. */
+  products: number;
   seed: number;
   skipSeed: boolean;
   logLevel: string;
@@ -142,7 +144,12 @@ export class LocalStack {
   /** Demo data once per database: `nexus db reset` clears the mark, so the next start seeds again. */
   private async seed(db: Knex): Promise<void> {
     if (!this.options.skipSeed && !(await readMeta(db, DEMO_SEEDED_KEY))) {
-      await seedDemoData(db, { users: this.options.users, seed: this.options.seed, passwordHash: await hashPassword(this.accounts.customer.password) });
+      await seedDemoData(db, {
+        users: this.options.users,
+        products: this.options.products,
+        seed: this.options.seed,
+        passwordHash: await hashPassword(this.accounts.customer.password),
+      });
       await writeMeta(db, DEMO_SEEDED_KEY, new Date().toISOString());
     }
     await ensureAccount(db, this.accounts.staff, true);

@@ -1,25 +1,34 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Flags } from '@oclif/core';
 import { hashPassword, passwordProblems } from '../../../api/modules/users';
-import { seedDemoData } from '../../../db/seeds';
+import { seedDemoData, type DemoSeedResult } from '../../../db/seeds';
 import { DatabaseCommand } from '../../database-command';
 import { UsageError } from '../../errors';
 import { sharedFlags } from '../../flags';
+import { runSteps } from '../../services/progress';
 
-export interface SeedResult {
+export interface SeedResult extends DemoSeedResult {
   seed: number;
-  users: number;
+  elapsedSeconds: number;
   /** Password of every demo account created by this run. */
   demoPassword: string;
 }
 
+const DEPARTMENTS = 8;
+const count = (value: number): string => value.toLocaleString('en-US');
+
 export default class DbSeed extends DatabaseCommand<SeedResult> {
-  static override description =
-    'Fill the database with realistic demo data (Faker): customers with addresses. The same --seed gives the same data, and re-running with it adds nothing twice. Refused against production.';
+  static override description = [
+    'Fill the database with realistic demo data (Faker): customers with addresses, a category tree of up to eight',
+    'departments with their subcategories, and products in those subcategories. The same --seed gives the same data,',
+    'and re-running with it adds nothing twice. Products are written in large batches: 100,000 take seconds, not minutes.',
+    'Refused against production.',
+  ].join(' ');
 
   static override examples = [
     '<%= config.bin %> db seed',
-    '<%= config.bin %> db seed --users 1000 --seed 42',
+    '<%= config.bin %> db seed --users 1000 --products 100000 --seed 42',
+    '<%= config.bin %> db seed --users 0 --categories 3 --products 500',
     'NEXUS_DEMO_PASSWORD=… <%= config.bin %> db seed --json',
   ];
 
@@ -27,6 +36,13 @@ export default class DbSeed extends DatabaseCommand<SeedResult> {
     'database-url': sharedFlags.databaseUrl,
     seed: Flags.integer({ description: 'Faker seed for reproducible data. Default: random (printed).', min: 0 }),
     users: Flags.integer({ description: 'Demo customers to create.', default: 25, min: 0, max: 1_000_000 }),
+    products: Flags.integer({ description: 'Products to create (0: no catalogue at all).', default: 200, min: 0, max: 1_000_000 }),
+    categories: Flags.integer({
+      description: `Top-level departments of the category tree, each with 3–5 subcategories (1–${DEPARTMENTS}).`,
+      default: DEPARTMENTS,
+      min: 1,
+      max: DEPARTMENTS,
+    }),
     'demo-password': Flags.string({
       description: 'Password of the demo accounts. Default: a random one, printed.',
       env: 'NEXUS_DEMO_PASSWORD',
@@ -43,10 +59,38 @@ export default class DbSeed extends DatabaseCommand<SeedResult> {
     const seed = flags.seed ?? randomInt(1, 2 ** 31 - 1);
     return this.withDatabase(flags['database-url'], async (db) => {
       await this.assertNotProduction(db, 'write demo data');
-      this.note(`Seeding ${flags.users} demo users (seed ${seed})…`);
-      const result = await seedDemoData(db, { users: flags.users, seed, passwordHash: await hashPassword(demoPassword) });
-      this.log(`Inserted ${result.users} users (seed ${seed}). Demo accounts' password: ${demoPassword}`);
-      return { seed, users: result.users, demoPassword };
+      const started = performance.now();
+      let result: DemoSeedResult | undefined;
+      const what = [flags.users > 0 && `${count(flags.users)} users`, flags.products > 0 && `${count(flags.products)} products`].filter(Boolean).join(' and ') || 'nothing';
+      await runSteps(
+        [
+          {
+            title: `Seed ${what} (seed ${seed})`,
+            run: async (reporter) => {
+              const passwordHash = await hashPassword(demoPassword);
+              result = await seedDemoData(db, {
+                users: flags.users,
+                categories: flags.categories,
+                products: flags.products,
+                seed,
+                passwordHash,
+                onProgress: (stage, done, total) => reporter.report(`${stage}: ${count(done)} / ${count(total)}`),
+              });
+            },
+          },
+        ],
+        this.isInteractive() ? 'interactive' : 'plain',
+      );
+      const summary: SeedResult = { seed, ...(result as DemoSeedResult), elapsedSeconds: Math.round((performance.now() - started) / 10) / 100, demoPassword };
+      this.printSummary(summary);
+      return summary;
     });
+  }
+
+  private printSummary(summary: SeedResult): void {
+    if (this.jsonEnabled()) return;
+    this.log(`Inserted in ${summary.elapsedSeconds.toFixed(2)} s (seed ${summary.seed}; rows that already existed are skipped):`);
+    for (const table of ['users', 'addresses', 'categories', 'products'] as const) this.log(`  ${table.padEnd(12)}${count(summary[table]).padStart(10)}`);
+    this.log(`Demo accounts' password: ${summary.demoPassword}`);
   }
 }

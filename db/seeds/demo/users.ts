@@ -8,15 +8,23 @@ export interface DemoUsersOptions {
   count: number;
   /** One argon2 hash shared by every demo account: hashing per user would dominate seeding time. */
   passwordHash: string;
+  /** Called after each batch: users done so far and the total asked for. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface DemoUsersResult {
+  users: number;
+  addresses: number;
 }
 
 /**
  * Adds `count` customers with one to two addresses each (the first is the default). Emails are derived from
  * the Faker sequence, so the same seed yields the same accounts and re-running adds nothing.
- * @returns how many users were inserted (existing ones are skipped)
+ * @returns how many users and addresses were inserted (existing users are skipped, with their addresses)
  */
-export async function seedDemoUsers(db: Knex, faker: Faker, options: DemoUsersOptions): Promise<number> {
+export async function seedDemoUsers(db: Knex, faker: Faker, options: DemoUsersOptions): Promise<DemoUsersResult> {
   let inserted = 0;
+  let insertedAddresses = 0;
   for (let start = 0; start < options.count; start += BATCH_SIZE) {
     const size = Math.min(BATCH_SIZE, options.count - start);
     const people = Array.from({ length: size }, (_, offset) => {
@@ -55,6 +63,8 @@ export async function seedDemoUsers(db: Knex, faker: Faker, options: DemoUsersOp
       })),
     );
     if (addresses.length > 0) await db('addresses').insert(addresses);
+    insertedAddresses += addresses.length;
+    options.onProgress?.(start + size, options.count);
   }
-  return inserted;
+  return { users: inserted, addresses: insertedAddresses };
 }
