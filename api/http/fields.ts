@@ -5,9 +5,18 @@ import { z } from 'zod';
  * send: strings are trimmed, blanks refused unless allowed, and form-encoded "true"/"1" count as booleans.
  */
 
-/** DRF's CharField takes numbers too (`"postal_code": 12345` is "12345"); booleans and objects are refused. */
+/**
+ * DRF's CharField takes numbers too (`"postal_code": 12345` is "12345"); booleans and objects are refused, and
+ * so are NUL characters (DRF's ProhibitNullCharactersValidator), which PostgreSQL cannot store in text.
+ */
 function text() {
-  return z.preprocess((value) => (typeof value === 'number' && Number.isFinite(value) ? String(value) : value), z.string().trim());
+  return z.preprocess(
+    (value) => (typeof value === 'number' && Number.isFinite(value) ? String(value) : value),
+    z
+      .string()
+      .trim()
+      .refine((value) => !value.includes('\u0000'), 'Null characters are not allowed.'),
+  );
 }
 
 /** @param refine extra checks on the trimmed string, e.g. a pattern */

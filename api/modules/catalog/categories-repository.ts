@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { UniqueViolationError } from 'objection';
+import { raw, UniqueViolationError } from 'objection';
 import { Category, type CategoryRow } from './model';
 
 export type CategoryWrite = Partial<Pick<CategoryRow, 'name' | 'slug' | 'description' | 'parent_id'>>;
@@ -50,7 +50,7 @@ export class CategoryRepository {
   async update(id: number, patch: CategoryWrite, trx: Knex.Transaction): Promise<CategoryRow | undefined> {
     try {
       const [row] = await Category.query(trx)
-        .patch({ ...patch, updated_at: trx.fn.now() as unknown as string })
+        .patch({ ...patch, updated_at: raw('now()') })
         .where({ id })
         .returning('*');
       return row;
@@ -61,12 +61,12 @@ export class CategoryRepository {
 
   /** Every product of the category, active or not: deleting must account for all of them. */
   async productCount(id: number, trx: Knex.Transaction): Promise<number> {
-    const [row] = (await trx('products').where({ category_id: id }).count({ count: '*' })) as { count: number }[];
+    const [row] = await trx('products').where({ category_id: id }).count<{ count: number }[]>({ count: '*' });
     return row?.count ?? 0;
   }
 
   async childCount(id: number, trx: Knex.Transaction): Promise<number> {
-    const [row] = (await trx('categories').where({ parent_id: id }).count({ count: '*' })) as { count: number }[];
+    const [row] = await trx('categories').where({ parent_id: id }).count<{ count: number }[]>({ count: '*' });
     return row?.count ?? 0;
   }
 

@@ -10,9 +10,13 @@ import type { CategoryInput, CategoryPatch } from './schemas';
 import { slugify } from './slugs';
 import { insertWithFreeSlug } from './unique-slug';
 
-const ORDERING: Record<string, (row: CategoryRow, tree: CategoryTree) => string | number> = {
+type CategoryRank = (row: CategoryRow, tree: CategoryTree) => string | number;
+
+const BY_NAME: CategoryRank = (row) => row.name.toLowerCase();
+
+const ORDERING: Record<string, CategoryRank> = {
   id: (row) => row.id,
-  name: (row) => row.name.toLowerCase(),
+  name: BY_NAME,
   slug: (row) => row.slug,
   products_count: (row, tree) => tree.totalProducts(row.id),
 };
@@ -32,8 +36,7 @@ export class CategoryService {
   /** All categories ordered as asked (name by default); the table is small, so ordering happens here. */
   sorted(tree: CategoryTree, ordering: string | undefined): CategoryRow[] {
     const descending = ordering?.startsWith('-') ?? false;
-    const key = ORDERING[(descending ? ordering?.slice(1) : ordering) ?? ''] ?? ORDERING.name;
-    const rank = key as (row: CategoryRow, tree: CategoryTree) => string | number;
+    const rank = ORDERING[(descending ? ordering?.slice(1) : ordering) ?? ''] ?? BY_NAME;
     return [...tree.rows].sort((a, b) => {
       const [left, right] = [rank(a, tree), rank(b, tree)];
       const order = left < right ? -1 : left > right ? 1 : a.id - b.id;
@@ -99,10 +102,12 @@ export class CategoryService {
         await this.deps.categories.lock(moveTo === undefined ? [id] : [id, moveTo], trx);
         if (!(await this.deps.categories.find({ id }, trx))) throw new NotFoundError(NO_CATEGORY);
         if (moveTo !== undefined) {
-          if (moveTo === id || !(await this.deps.categories.find({ id: moveTo }, trx))) {
+          const tree = new CategoryTree(await this.deps.categories.all(trx));
+          if (moveTo === id || !tree.get(moveTo)) {
             throw ValidationError.field('move_to', 'Choose another existing category to receive the products.');
           }
-          await this.assertParent(id, moveTo, trx);
+          // Its subcategories would end up under one of themselves.
+          if (tree.wouldCycle(id, moveTo)) throw ValidationError.field('move_to', 'The receiving category cannot be one of its subcategories.');
           await this.deps.categories.moveContents(id, moveTo, trx);
         }
         const [products, children] = [await this.deps.categories.productCount(id, trx), await this.deps.categories.childCount(id, trx)];

@@ -48,3 +48,5 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
     cache,
   };
 }
+
+export { slugify, isUnreachableSlug, RESERVED_SLUGS, MAX_SLUG_LENGTH } from './slugs';

@@ -100,6 +100,8 @@ export class ProductAdmin {
   async update(id: number, patch: ProductPatch, file?: UploadedFile): Promise<ProductRow> {
     const before = await this.get(id);
     const uploaded = await this.storeImage(file);
+    // A client that sends back the URL it was given (GET, edit, PUT) keeps the stored file: same image.
+    const sameImage = Boolean(before.image && patch.image?.endsWith(`/media/${before.image}`));
     const changes: ProductWrite = {
       title: patch.title,
       slug: patch.slug,
@@ -108,7 +110,7 @@ export class ProductAdmin {
       stock_quantity: patch.stock_quantity,
       category_id: patch.category,
       is_active: patch.is_active,
-      image: uploaded ?? patch.image,
+      image: uploaded ?? (sameImage ? undefined : patch.image),
     };
     try {
       await this.deps.db.transaction(async (trx) => {

@@ -9,8 +9,8 @@ import { toPrefixQuery } from './search';
 
 /** What a paginated endpoint needs: the total, and one page. */
 export interface Listing {
-  count(): Promise<number>;
-  fetch(limit: number, offset: number): Promise<ProductRow[]>;
+  count: () => Promise<number>;
+  fetch: (limit: number, offset: number) => Promise<ProductRow[]>;
 }
 
 export const OLDEST_FIRST: Ordering = { column: 'p.created_at', direction: 'asc' };
@@ -47,7 +47,7 @@ export class ProductQueries {
   }
 
   /** The category named by an id or slug, or undefined. */
-  async findCategory(tree: CategoryTree, ref: string): Promise<number | undefined> {
+  findCategory(tree: CategoryTree, ref: string): number | undefined {
     const parsed = parseRef(ref);
     if (!parsed) return undefined;
     return 'id' in parsed ? tree.get(parsed.id)?.id : tree.rows.find((row) => row.slug === parsed.slug)?.id;
@@ -59,7 +59,7 @@ export class ProductQueries {
     const filters: ProductFilters = { price: query.price, minPrice: query.min_price, maxPrice: query.max_price, inStock: query.in_stock };
     let categoryId: number | undefined;
     if (query.category !== undefined) {
-      categoryId = await this.findCategory(tree, query.category);
+      categoryId = this.findCategory(tree, query.category);
       if (categoryId === undefined) throw ValidationError.field('category', 'Select a valid choice. That choice is not one of the available choices.');
       filters.categoryIds = tree.subtreeIds(categoryId);
     }
@@ -102,7 +102,7 @@ export class ProductQueries {
   /** `/categories/{ref}/products/`: 404 for an unknown category (the old backend answered an empty 200). */
   async inCategory(ref: string, orderingParam: string | undefined): Promise<Listing> {
     const tree = await this.tree();
-    const categoryId = await this.findCategory(tree, ref);
+    const categoryId = this.findCategory(tree, ref);
     if (categoryId === undefined) throw new NotFoundError(NO_CATEGORY);
     const filters = { categoryIds: tree.subtreeIds(categoryId) };
     const ordering = parseOrdering(orderingParam, PRODUCT_ORDERING, OLDEST_FIRST);

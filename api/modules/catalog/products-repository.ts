@@ -65,7 +65,7 @@ export class ProductRepository {
   }
 
   async count(filters: ProductFilters): Promise<number> {
-    const [row] = (await this.filtered(filters).count({ count: '*' })) as { count: number }[];
+    const [row] = await this.filtered(filters).count<{ count: number }[]>({ count: '*' });
     return row?.count ?? 0;
   }
 
@@ -114,7 +114,7 @@ export class ProductRepository {
 
   /** @returns the deleted product's image (for removal from storage), or undefined when there was none to delete */
   async delete(id: number): Promise<{ image: string | null } | undefined> {
-    const [row] = (await this.db('products').where({ id }).delete().returning(['image'])) as { image: string | null }[];
+    const [row] = await this.db('products').where({ id }).delete().returning<{ image: string | null }[]>(['image']);
     return row;
   }
 }

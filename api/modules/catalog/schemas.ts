@@ -6,12 +6,15 @@ const MAX_PRICE = 99_999_999.99;
 /** DRF's DecimalField(max_digits=10, decimal_places=2), plus the rule the old backend forgot: price > 0. */
 const price = z
   .union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/, { message: 'A valid number is required.' })], {
-    error: (issue) => (issue.input === undefined ? undefined : 'A valid number is required.'),
+    // A union's own issue has no DRF translation, so the missing and null cases are spelled out here.
+    error: (issue) => (issue.input === undefined ? 'This field is required.' : issue.input === null ? 'This field may not be null.' : 'A valid number is required.'),
   })
   .transform((value) => String(value))
   .pipe(
     z
       .string()
+      // JSON numbers below 1e-6 or from 1e21 print in exponent form ("1e-7"), which PostgreSQL would round to 0.
+      .regex(/^-?\d+(\.\d+)?$/, { message: 'A valid number is required.', abort: true })
       .refine((value) => !/\.\d{3,}$/.test(value), 'Ensure that there are no more than 2 decimal places.')
       .refine((value) => Number(value) <= MAX_PRICE, 'Ensure that there are no more than 10 digits in total.')
       .refine((value) => Number(value) > 0, 'Ensure this value is greater than 0.'),
@@ -29,14 +32,19 @@ const slug = requiredText(200, (value) =>
     }),
 );
 
-const id = z.coerce
-  .number({ error: (issue) => (issue.input === undefined ? undefined : 'Incorrect type. Expected pk value.') })
-  .int()
-  .positive()
-  .max(Number.MAX_SAFE_INTEGER);
+/** A primary key; numeric strings (form bodies) are read as numbers, and a missing value stays "required". */
+const id = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+  z
+    .number({ error: (issue) => (issue.input === undefined ? undefined : 'Incorrect type. Expected pk value.') })
+    .int()
+    .positive()
+    .max(Number.MAX_SAFE_INTEGER),
+);
 
+// Only the type error is custom: the range checks keep DRF's "Ensure this value is …" messages.
 const stock = z.coerce
-  .number({ error: (issue) => (issue.input === undefined ? undefined : 'A valid integer is required.') })
+  .number({ error: (issue) => (issue.code === 'invalid_type' ? 'A valid integer is required.' : undefined) })
   .int({ message: 'A valid integer is required.' })
   .min(0)
   .max(2_147_483_647);
@@ -70,19 +78,26 @@ export const categoryPatchBody = categoryBody.partial();
 
 export const PRODUCT_ORDERING = { price: 'p.price', created_at: 'p.created_at', title: 'p.title', rating: 'p.average_rating' } as const;
 
-const decimalFilter = z
-  .string()
-  .trim()
-  .regex(/^-?\d+(\.\d+)?$/, { message: 'Enter a number.' })
-  .optional();
+/** django-filter skipped empty parameters (`?category=&price=`): an empty value means "no filter", not a 400. */
+function filterParam<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === '' ? undefined : value), schema);
+}
+
+const decimalFilter = filterParam(
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/, { message: 'Enter a number.' })
+    .optional(),
+);
 
 export const productListQuery = z.object({
   page: z.string().optional().meta({ description: 'Page number (1-based) or `last`.' }),
-  category: z.string().trim().min(1).optional().meta({ description: 'Category id or slug; includes its subcategories.' }),
+  category: filterParam(z.string().trim().min(1).optional()).meta({ description: 'Category id or slug; includes its subcategories.' }),
   price: decimalFilter.meta({ description: 'Exact price.' }),
   min_price: decimalFilter,
   max_price: decimalFilter,
-  in_stock: boolean().optional().meta({ description: '`true`: stock > 0; `false`: out of stock.' }),
+  in_stock: filterParam(boolean().optional()).meta({ description: '`true`: stock > 0; `false`: out of stock.' }),
   search: z.string().max(200).optional().meta({ description: 'Full-text search in title and description.' }),
   ordering: z
     .string()

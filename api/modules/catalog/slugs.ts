@@ -1,17 +1,23 @@
 /** Slugs that would be shadowed by fixed routes (`/products/search/` …) and so could never be fetched. */
 export const RESERVED_SLUGS = new Set(['search', 'featured', 'latest']);
 
-const MAX_SLUG_LENGTH = 200;
+/** Longest generated slug base; a `-N` suffix may follow (the column holds 255). */
+export const MAX_SLUG_LENGTH = 200;
 
-/** Django's slugify, ASCII only: "Books & Media" → "books-media", "Crème Brûlée" → "creme-brulee". */
-export function slugify(text: string): string {
+/**
+ * Django's slugify, ASCII only: accents folded, characters other than letters, digits, spaces and hyphens
+ * dropped, runs of spaces, hyphens and underscores joined into one hyphen.
+ * "Books & Media" → "books-media", "Men's Clothing" → "mens-clothing", "Crème Brûlée" → "creme-brulee".
+ */
+export function slugify(text: string, maxLength = MAX_SLUG_LENGTH): string {
   return text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, MAX_SLUG_LENGTH)
+    .replace(/[^a-z0-9_\s-]/g, '')
+    .replace(/[_\s-]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, maxLength)
     .replace(/-+$/, '');
 }
 

@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
+import { DuplicateCategoryError } from './categories-repository';
 import { slugCandidates } from './slugs';
 
 function isSlugConflict(error: unknown): boolean {
+  // The category repository translates unique violations itself; a taken slug must still be retried.
+  if (error instanceof DuplicateCategoryError) return error.field === 'slug';
   const { code, constraint, nativeError } = error as { code?: string; constraint?: string; nativeError?: { code?: string; constraint?: string } };
   const pgCode = code ?? nativeError?.code;
   const name = constraint ?? nativeError?.constraint ?? '';

@@ -1,15 +1,17 @@
 import { createDatabase, type Knex } from '../../../db/connection';
 import { recordEnvironment } from '../../../db/meta';
+import { ProjectMigrationSource } from '../../../db/migration-source';
 import { runNexus } from '../../support/cli';
 import { createEmptyDatabase } from '../../support/database';
 
-const ALL_MIGRATIONS = 5;
+let ALL_MIGRATIONS = 0;
 
 describe('nexus db', () => {
   let database: Awaited<ReturnType<typeof createEmptyDatabase>>;
   let db: Knex;
 
   beforeAll(async () => {
+    ALL_MIGRATIONS = (await new ProjectMigrationSource().getMigrations()).length;
     database = await createEmptyDatabase();
     db = createDatabase({ url: database.url });
   });
