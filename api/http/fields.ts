@@ -49,6 +49,17 @@ export function boolean() {
   );
 }
 
+/**
+ * DRF's IntegerField: a JSON integer or a string of digits (form bodies). `null`, `""`, booleans and
+ * fractions are refused with "A valid integer is required." rather than coerced.
+ */
+export function integer(typeMessage = 'A valid integer is required.') {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value),
+    z.number({ error: (issue) => (issue.input === undefined ? undefined : issue.input === null ? 'This field may not be null.' : typeMessage) }).int({ message: typeMessage }),
+  );
+}
+
 /** A positive integer id in a path, e.g. `/addresses/:id/`. */
 export const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 

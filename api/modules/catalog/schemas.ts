@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolean, optionalText, requiredText } from '../../http/fields';
+import { boolean, integer, optionalText, requiredText } from '../../http/fields';
 
 const MAX_PRICE = 99_999_999.99;
 
@@ -33,21 +33,10 @@ const slug = requiredText(200, (value) =>
 );
 
 /** A primary key; numeric strings (form bodies) are read as numbers, and a missing value stays "required". */
-const id = z.preprocess(
-  (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
-  z
-    .number({ error: (issue) => (issue.input === undefined ? undefined : 'Incorrect type. Expected pk value.') })
-    .int()
-    .positive()
-    .max(Number.MAX_SAFE_INTEGER),
-);
+// Validation stops at the type error; the range checks keep DRF's "Ensure this value is …" messages.
+const id = integer('Incorrect type. Expected pk value.').pipe(z.number().positive().max(Number.MAX_SAFE_INTEGER));
 
-// Only the type error is custom: the range checks keep DRF's "Ensure this value is …" messages.
-const stock = z.coerce
-  .number({ error: (issue) => (issue.code === 'invalid_type' ? 'A valid integer is required.' : undefined) })
-  .int({ message: 'A valid integer is required.' })
-  .min(0)
-  .max(2_147_483_647);
+const stock = integer().pipe(z.number().min(0).max(2_147_483_647));
 
 /** `image` in a JSON body: an http(s) URL, or null to remove the image. Files come as multipart. */
 const imageUrl = z

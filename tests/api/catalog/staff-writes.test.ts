@@ -250,6 +250,9 @@ describe('product writes: validation, slugs and visibility', () => {
     [1.5, 'A valid integer is required.'],
     ['abc', 'A valid integer is required.'],
     [2147483648, 'Ensure this value is less than or equal to 2147483647.'],
+    [null, 'This field may not be null.'],
+    ['', 'A valid integer is required.'],
+    [true, 'A valid integer is required.'],
   ])('When stock_quantity is %j, then 400 %s', async (stock, message) => {
     const response = await create({ title: 'Stocked', price: '10', category: category.id, stock_quantity: stock });
     expect(response.status).toBe(400);
