@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { Config } from './config';
@@ -5,11 +6,12 @@ import { AppError } from './errors';
 import { allowedHosts } from './http/allowed-hosts';
 import { authenticate } from './http/auth';
 import { bodyParsers, rejectUnsupportedMediaType } from './http/body-parsers';
+import { withCacheFastLane } from './http/cache-fast-lane';
 import { mountEndpoints, registerEndpoints, type Endpoint } from './http/endpoint';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { rateLimiter, type RateLimiterFactory, type RateLimitStoreFactory } from './http/rate-limit';
 import { requestIdMiddleware } from './http/request-context';
-import { requestLogger } from './http/request-logger';
+import { accessLog } from './http/access-log';
 import { corsPolicy, securityHeaders } from './http/security';
 import type { KeyValueStore } from './infra/kv-store';
 import type { Logger } from './infra/logger';
@@ -38,6 +40,8 @@ export interface AppDeps {
 
 export interface App {
   app: Express;
+  /** The request listener to serve: the app behind the read-cache fast lane. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
   users: UsersModule;
 }
 
@@ -96,12 +100,11 @@ export function buildApp(deps: AppDeps): App {
   app.set('trust proxy', config.server.trustProxy);
   app.set('query parser', 'simple');
 
-  app.use(requestIdMiddleware());
-  app.use(requestLogger(logger));
-  app.use(securityHeaders());
-  app.use(corsPolicy(config.cors));
+  const front = [requestIdMiddleware(), accessLog(logger), ...securityHeaders(), corsPolicy(config.cors)];
+  const hostCheck = allowedHosts(config.server.allowedHosts);
+  app.use(...front);
   app.use('/health', requireJsonAcceptable(), router(health.endpoints));
-  app.use(allowedHosts(config.server.allowedHosts));
+  app.use(hostCheck);
   app.use(docsRouter(registry, config.version));
   app.use('/media', express.static(config.media.root, { index: false, dotfiles: 'deny', immutable: true, maxAge: '365d' }));
 
@@ -116,5 +119,9 @@ export function buildApp(deps: AppDeps): App {
 
   app.use(notFoundHandler());
   app.use(errorHandler(logger));
-  return { app, users };
+
+  const handler = catalog.cache.enabled
+    ? withCacheFastLane(app, { front, guards: [hostCheck], lookup: async (req) => (await catalog.cache.lookup(req)).hit })
+    : app;
+  return { app, handler, users };
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config';
+import pino from 'pino';
 import { createLogger, type Logger } from './infra/logger';
 import { createRuntime, type Runtime } from './runtime';
 
@@ -14,7 +15,7 @@ export interface RunningServer {
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = createRuntime(config, logger);
-  const server = createServer(runtime.app);
+  const server = createServer(runtime.handler);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -49,10 +50,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.log.level });
+  // Asynchronous stdout: log writes never block request handling; flushed on shutdown.
+  const logger = createLogger({ level: config.log.level }, pino.destination({ dest: 1, sync: false }));
   process.on('unhandledRejection', (reason) => {
     logger.fatal({ err: reason }, 'unhandled promise rejection');
-    process.exit(1);
+    logger.flush(() => process.exit(1));
   });
   const running = await startServer(config, logger);
   logger.info({ url: running.url, env: config.env, version: config.version }, 'nexus API listening');
@@ -60,10 +62,10 @@ async function main(): Promise<void> {
     process.once(signal, () => {
       logger.info({ signal }, 'shutting down');
       running.stop().then(
-        () => process.exit(0),
+        () => logger.flush(() => process.exit(0)),
         (error: unknown) => {
           logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
+          logger.flush(() => process.exit(1));
         },
       );
     });

@@ -2,6 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { requestContext } from '../infra/logger';
 
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The request id, also in the X-Request-ID response header and on every log line. */
+    id: string;
+  }
+}
+
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**

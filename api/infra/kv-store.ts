@@ -12,8 +12,19 @@ export interface KeyValueStore {
   delete(key: string): Promise<void>;
   /** Atomically adds one to an integer (0 when missing) and returns the new value; the key does not expire. */
   increment(key: string): Promise<number>;
+  /**
+   * Reads a generation counter and, in the same round trip, the value stored under
+   * `prefix + generation + suffix` (generational caches: one network round trip per lookup).
+   */
+  getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: string | null }>;
   ping(): Promise<void>;
 }
+
+// KEYS[1] = generation key; ARGV = key prefix, suffix, namespace prefix. Keys are built in the script, which is
+// fine on a single Redis (not cluster-safe, and nexus does not use Redis Cluster).
+const GET_BY_GENERATION = `
+local generation = redis.call('GET', KEYS[1]) or '0'
+return { generation, redis.call('GET', ARGV[3] .. ARGV[1] .. generation .. ARGV[2]) }`;
 
 export class RedisKeyValueStore implements KeyValueStore {
   readonly kind = 'redis';
@@ -21,7 +32,15 @@ export class RedisKeyValueStore implements KeyValueStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    if (!('nexusGetByGeneration' in redis)) redis.defineCommand('nexusGetByGeneration', { numberOfKeys: 1, lua: GET_BY_GENERATION });
+  }
+
+  async getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: string | null }> {
+    const call = (this.redis as unknown as { nexusGetByGeneration: (...args: string[]) => Promise<[string, string | null]> }).nexusGetByGeneration;
+    const [generation, value] = await call.call(this.redis, this.prefix + generationKey, prefix, suffix, this.prefix);
+    return { generation, value };
+  }
 
   async get(key: string): Promise<string | null> {
     return this.redis.get(this.prefix + key);
@@ -79,6 +98,11 @@ export class MemoryKeyValueStore implements KeyValueStore {
 
   async delete(key: string): Promise<void> {
     this.entries.delete(key);
+  }
+
+  async getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: string | null }> {
+    const generation = (await this.get(generationKey)) ?? '0';
+    return { generation, value: await this.get(prefix + generation + suffix) };
   }
 
   async increment(key: string): Promise<number> {

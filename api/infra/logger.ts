@@ -47,10 +47,9 @@ export function createLogger(options: { level: Level | 'silent'; name?: string }
       name: options.name ?? 'nexus-api',
       level: options.level,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      // pino-http's request logger already binds reqId; other lines inside a request get it from here.
-      mixin: (_object, _level, logger) => {
+      mixin: (object) => {
         const context = requestContext.getStore();
-        return context && !('reqId' in logger.bindings()) ? { reqId: context.requestId } : {};
+        return context && !('reqId' in object) ? { reqId: context.requestId } : {};
       },
     },
     destination,

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
 import type { Logger } from './logger';
 
 export interface MailMessage {
@@ -13,12 +13,15 @@ export interface Mailer {
 }
 
 export class SmtpMailer implements Mailer {
-  private readonly transport: nodemailer.Transporter;
+  private readonly transport: Nodemailer.Transporter;
 
   constructor(
     smtpUrl: string,
     private readonly from: string,
   ) {
+    // Loaded only when SMTP is configured: nodemailer is large and most processes never send mail.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodemailer = require('nodemailer') as typeof Nodemailer;
     this.transport = nodemailer.createTransport(smtpUrl);
   }
 

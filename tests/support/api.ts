@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { Express } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import request from 'supertest';
 import { loadConfig, type Config } from '../../api/config';
 import { createLogger } from '../../api/infra/logger';
@@ -18,7 +18,8 @@ export interface TestClock {
 }
 
 export interface TestApi {
-  app: Express;
+  /** The request listener the server uses (the Express app behind the cache fast lane). */
+  app: (req: IncomingMessage, res: ServerResponse) => void;
   http(): request.Agent;
   db: Knex;
   database: TestDatabase;
@@ -62,8 +63,8 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   const clock: TestClock = { now: () => Date.now() + offsetMs, advance: (seconds) => (offsetMs += seconds * 1000) };
   const runtime = createRuntime(config, createLogger({ level: config.log.level }, sink), { now: clock.now });
   return {
-    app: runtime.app,
-    http: () => request.agent(runtime.app),
+    app: runtime.handler,
+    http: () => request.agent(runtime.handler),
     db: database.db,
     database,
     config,

@@ -1,15 +1,37 @@
 import type { Request } from 'express';
+import etag from 'etag';
 import type { KeyValueStore } from '../../infra/kv-store';
 
 const GENERATION_KEY = 'catalog:generation';
+const RESPONSE_PREFIX = 'catalog:response:';
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'BYPASS';
+
+/** A cached response body with its ETag, computed once when the entry is stored. */
+export interface CachedResponse {
+  etag: string;
+  json: string;
+}
+
+function encode(response: CachedResponse): string {
+  return `${response.etag}\n${response.json}`;
+}
+
+function decode(value: string): CachedResponse {
+  const newline = value.indexOf('\n');
+  return { etag: value.slice(0, newline), json: value.slice(newline + 1) };
+}
+
+/** Scheme, host and URL: responses hold absolute links, so each origin gets its own entry. */
+function requestKey(req: Request): string {
+  return `:${req.protocol}://${req.host}${req.originalUrl}`;
+}
 
 /**
  * Read cache of public catalogue responses. Entries are keyed by a catalogue generation number that every
  * staff write increments after it commits, so a response computed before a write can never be served after
- * it: readers read the generation before the database, writers bump it after their commit. Old entries are
- * simply never read again and expire. The key includes scheme and host because responses hold absolute links.
+ * it: readers read the generation (in the same Redis round trip as the entry) before they query the
+ * database, writers bump it after their commit. Old entries are never read again and expire.
  */
 export class CatalogCache {
   constructor(
@@ -21,19 +43,32 @@ export class CatalogCache {
     return this.ttlSeconds > 0;
   }
 
+  /** The current catalogue generation (also used to keep in-process memos consistent with writes). */
+  async generation(): Promise<string> {
+    return (await this.kv.get(GENERATION_KEY)) ?? '0';
+  }
+
+  /** The cached response for this request, if any, and the generation it was looked up under. */
+  async lookup(req: Request): Promise<{ generation: string; hit?: CachedResponse }> {
+    const { generation, value } = await this.kv.getByGeneration(GENERATION_KEY, RESPONSE_PREFIX, requestKey(req));
+    return { generation, hit: value === null ? undefined : decode(value) };
+  }
+
   /**
-   * Returns the cached JSON for this request, or computes, stores and returns it.
-   * @param compute builds the response body; only 200 responses are cached
+   * Returns the cached response for this request, or computes, stores and returns it.
+   * @param compute builds the response body; it throws for anything but a 200, so only 200s are cached
    */
-  async remember(req: Request, compute: () => Promise<unknown>): Promise<{ json: string; outcome: CacheOutcome }> {
-    if (!this.enabled) return { json: JSON.stringify(await compute()), outcome: 'BYPASS' };
-    const generation = (await this.kv.get(GENERATION_KEY)) ?? '0';
-    const key = `catalog:response:${generation}:${req.protocol}://${req.host}${req.originalUrl}`;
-    const hit = await this.kv.get(key);
-    if (hit !== null) return { json: hit, outcome: 'HIT' };
+  async remember(req: Request, compute: () => Promise<unknown>): Promise<{ response: CachedResponse; outcome: CacheOutcome }> {
+    if (!this.enabled) {
+      const json = JSON.stringify(await compute());
+      return { response: { json, etag: etag(json, { weak: true }) }, outcome: 'BYPASS' };
+    }
+    const { generation, hit } = await this.lookup(req);
+    if (hit) return { response: hit, outcome: 'HIT' };
     const json = JSON.stringify(await compute());
-    await this.kv.set(key, json, this.ttlSeconds);
-    return { json, outcome: 'MISS' };
+    const response = { json, etag: etag(json, { weak: true }) };
+    await this.kv.set(`${RESPONSE_PREFIX}${generation}${requestKey(req)}`, encode(response), this.ttlSeconds);
+    return { response, outcome: 'MISS' };
   }
 
   /** Call after a catalogue write has committed, before answering the writer. */

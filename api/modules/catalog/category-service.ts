@@ -8,6 +8,7 @@ import type { CategoryRow } from './model';
 import { NO_CATEGORY, parseRef } from './product-queries';
 import type { CategoryInput, CategoryPatch } from './schemas';
 import { slugify } from './slugs';
+import type { CategoryTreeSource } from './tree-source';
 import { insertWithFreeSlug } from './unique-slug';
 
 type CategoryRank = (row: CategoryRow, tree: CategoryTree) => string | number;
@@ -27,10 +28,10 @@ function duplicate(error: DuplicateCategoryError): ValidationError {
 
 /** Categories for everyone (reads) and for staff (writes). Deleting never cascades into products. */
 export class CategoryService {
-  constructor(private readonly deps: { db: Knex; categories: CategoryRepository; cache: CatalogCache }) {}
+  constructor(private readonly deps: { db: Knex; categories: CategoryRepository; cache: CatalogCache; trees: CategoryTreeSource }) {}
 
-  async tree(): Promise<CategoryTree> {
-    return new CategoryTree(await this.deps.categories.all());
+  tree(): Promise<CategoryTree> {
+    return this.deps.trees.current();
   }
 
   /** All categories ordered as asked (name by default); the table is small, so ordering happens here. */

@@ -9,6 +9,7 @@ import { ProductAdmin } from './product-admin';
 import { ProductQueries } from './product-queries';
 import { ProductRepository } from './products-repository';
 import { publicCatalogEndpoints } from './public-routes';
+import { CategoryTreeSource } from './tree-source';
 import { adminRootEndpoint, categoryWriteEndpoints, productWriteEndpoints } from './staff-routes';
 
 export interface CatalogModuleDeps {
@@ -29,10 +30,11 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
   const products = new ProductRepository(deps.db);
   const categoryRepository = new CategoryRepository(deps.db);
   const cache = new CatalogCache(deps.kv, deps.cacheTtlSeconds);
-  const queries = new ProductQueries({ products, categories: categoryRepository });
-  const categories = new CategoryService({ db: deps.db, categories: categoryRepository, cache });
+  const trees = new CategoryTreeSource(categoryRepository, cache);
+  const queries = new ProductQueries({ products, trees });
+  const categories = new CategoryService({ db: deps.db, categories: categoryRepository, cache, trees });
   const staff = {
-    products: new ProductAdmin({ db: deps.db, products, categories: categoryRepository, cache, storage: deps.storage, maxImageBytes: deps.maxImageBytes }),
+    products: new ProductAdmin({ db: deps.db, products, categories: categoryRepository, cache, trees, storage: deps.storage, maxImageBytes: deps.maxImageBytes }),
     categories,
     maxImageBytes: deps.maxImageBytes,
   };
@@ -50,3 +52,8 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
 }
 
 export { slugify, isUnreachableSlug, RESERVED_SLUGS, MAX_SLUG_LENGTH } from './slugs';
+
+/** Tells every API process that the catalogue changed behind its back (e.g. after seeding). */
+export async function invalidateCatalogCache(kv: KeyValueStore): Promise<void> {
+  await new CatalogCache(kv, 1).invalidate();
+}

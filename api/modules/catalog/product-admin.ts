@@ -4,7 +4,6 @@ import { NotFoundError, ValidationError } from '../../errors';
 import { assertImage } from '../../http/images';
 import type { MediaStorage } from '../../infra/media-storage';
 import type { CatalogCache } from './cache';
-import { CategoryTree } from './category-tree';
 import type { CategoryRepository } from './categories-repository';
 import type { ProductRow } from './model';
 import { parseOrdering } from './ordering';
@@ -12,6 +11,7 @@ import { OLDEST_FIRST, type Listing } from './product-queries';
 import type { ProductRepository, ProductWrite } from './products-repository';
 import { PRODUCT_ORDERING, type ProductPatch } from './schemas';
 import { slugify } from './slugs';
+import type { CategoryTreeSource } from './tree-source';
 import { insertWithFreeSlug, isSlugConflict } from './unique-slug';
 
 export interface UploadedFile {
@@ -24,6 +24,7 @@ export interface ProductAdminDeps {
   products: ProductRepository;
   categories: CategoryRepository;
   cache: CatalogCache;
+  trees: CategoryTreeSource;
   storage: MediaStorage;
   maxImageBytes: number;
 }
@@ -42,7 +43,7 @@ export class ProductAdmin {
   constructor(private readonly deps: ProductAdminDeps) {}
 
   async list(query: { category?: string; price?: string; ordering?: string }): Promise<Listing> {
-    const tree = new CategoryTree(await this.deps.categories.all());
+    const tree = await this.deps.trees.current();
     const filters = { includeInactive: true, price: query.price, categoryIds: undefined as number[] | undefined };
     if (query.category !== undefined) {
       const id = /^\d+$/.test(query.category) ? Number(query.category) : undefined;

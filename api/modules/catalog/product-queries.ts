@@ -1,11 +1,11 @@
 import { NotFoundError, ValidationError } from '../../errors';
-import { CategoryTree } from './category-tree';
-import type { CategoryRepository } from './categories-repository';
+import type { CategoryTree } from './category-tree';
 import type { ProductRow } from './model';
 import { parseOrdering, type Ordering } from './ordering';
 import type { ProductFilters, ProductRepository } from './products-repository';
 import { PRODUCT_ORDERING, type ProductListQuery } from './schemas';
 import { toPrefixQuery } from './search';
+import type { CategoryTreeSource } from './tree-source';
 
 /** What a paginated endpoint needs: the total, and one page. */
 export interface Listing {
@@ -40,10 +40,10 @@ function fixedListing(rows: ProductRow[], ordering: Ordering | undefined): Listi
 
 /** Public catalogue reads: active products only, a fixed number of queries whatever the page size. */
 export class ProductQueries {
-  constructor(private readonly deps: { products: ProductRepository; categories: CategoryRepository }) {}
+  constructor(private readonly deps: { products: ProductRepository; trees: CategoryTreeSource }) {}
 
-  async tree(): Promise<CategoryTree> {
-    return new CategoryTree(await this.deps.categories.all());
+  private tree(): Promise<CategoryTree> {
+    return this.deps.trees.current();
   }
 
   /** The category named by an id or slug, or undefined. */
@@ -65,7 +65,7 @@ export class ProductQueries {
     }
     if (query.search !== undefined) {
       const search = toPrefixQuery(query.search);
-      if (search) filters.search = search;
+      if (search) filters.search = await this.searchTerms(search, tree);
     }
     const ordering = parseOrdering(query.ordering, PRODUCT_ORDERING, OLDEST_FIRST);
     const onlyCategory = [filters.price, filters.minPrice, filters.maxPrice, filters.inStock, filters.search].every((value) => value === undefined);
@@ -75,14 +75,21 @@ export class ProductQueries {
     };
   }
 
+  /** A search also finds the products of categories (and their subcategories) whose names match. */
+  private async searchTerms(query: string, tree: CategoryTree): Promise<{ query: string; categoryIds: number[] }> {
+    const matched = await this.deps.products.categoriesMatching(query);
+    return { query, categoryIds: [...new Set(matched.flatMap((id) => tree.subtreeIds(id)))] };
+  }
+
   /** `/products/search/?q=`: best matches first (or `ordering`); no words, no results. */
-  search(q: string | undefined, orderingParam: string | undefined): Listing {
+  async search(q: string | undefined, orderingParam: string | undefined): Promise<Listing> {
     const query = toPrefixQuery(q ?? '');
     if (!query) return fixedListing([], undefined);
+    const search = await this.searchTerms(query, await this.tree());
     const ordering = orderingParam ? parseOrdering(orderingParam, PRODUCT_ORDERING, NEWEST_FIRST) : undefined;
     return {
-      count: () => this.deps.products.count({ search: query }),
-      fetch: (limit, offset) => this.deps.products.search(query, limit, offset, ordering),
+      count: () => this.deps.products.count({ search }),
+      fetch: (limit, offset) => this.deps.products.search(search, limit, offset, ordering),
     };
   }
 

@@ -8,8 +8,8 @@ export interface ProductFilters {
   minPrice?: string;
   maxPrice?: string;
   inStock?: boolean;
-  /** A tsquery (see search.ts); matches title, description or the category's name. */
-  search?: string;
+  /** Full-text match on title and description (a tsquery, see search.ts), or membership of the categories whose names matched. */
+  search?: { query: string; categoryIds: number[] };
   /** Staff listings see inactive products; public ones never do. */
   includeInactive?: boolean;
 }
@@ -54,12 +54,13 @@ export class ProductRepository {
     if (filters.maxPrice !== undefined) query.where('p.price', '<=', filters.maxPrice);
     if (filters.inStock !== undefined) query.where('p.stock_quantity', filters.inStock ? '>' : '=', 0);
     if (filters.search !== undefined) {
-      const search = filters.search;
-      query.where((match) =>
-        match
-          .whereRaw("p.search_vector @@ to_tsquery('english', ?)", [search])
-          .orWhereIn('p.category_id', this.db('categories').select('id').whereRaw("to_tsvector('english', name) @@ to_tsquery('english', ?)", [search])),
-      );
+      const { query: text, categoryIds } = filters.search;
+      // The category condition is added only when some category matched: an OR with a subquery would keep
+      // PostgreSQL from using the GIN index and scan every product.
+      query.where((match) => {
+        match.whereRaw("p.search_vector @@ to_tsquery('english', ?)", [text]);
+        if (categoryIds.length > 0) match.orWhereIn('p.category_id', categoryIds);
+      });
     }
     return query;
   }
@@ -78,9 +79,15 @@ export class ProductRepository {
       .offset(offset) as Promise<ProductRow[]>;
   }
 
+  /** Ids of the categories whose names match a tsquery. */
+  async categoriesMatching(query: string): Promise<number[]> {
+    return this.db('categories').whereRaw("to_tsvector('english', name) @@ to_tsquery('english', ?)", [query]).pluck('id');
+  }
+
   /** Search results, best match first: title hits outrank description hits, which outrank category-name hits. */
-  async search(query: string, limit: number, offset: number, order?: ProductOrder): Promise<ProductRow[]> {
-    const ranked = this.filtered({ search: query })
+  async search(search: { query: string; categoryIds: number[] }, limit: number, offset: number, order?: ProductOrder): Promise<ProductRow[]> {
+    const query = search.query;
+    const ranked = this.filtered({ search })
       .join('categories as c', 'c.id', 'p.category_id')
       .select(COLUMNS);
     if (order) return ranked.orderBy([{ column: order.column, order: order.direction }, { column: 'p.id', order: order.direction }]).limit(limit).offset(offset) as Promise<ProductRow[]>;

@@ -22,9 +22,10 @@ export interface PublicRoutesDeps {
 
 /** Public catalogue GETs go through the read cache; `X-Cache` says HIT, MISS or BYPASS. */
 async function cached(cache: CatalogCache, req: Request, res: Response, compute: () => Promise<unknown>): Promise<Reply> {
-  const { json, outcome } = await cache.remember(req, compute);
+  const { response, outcome } = await cache.remember(req, compute);
   res.setHeader('X-Cache', outcome);
-  return { status: 200, rawJson: json };
+  res.setHeader('ETag', response.etag);
+  return { status: 200, rawJson: response.json };
 }
 
 export function publicCatalogEndpoints({ queries, categories, cache }: PublicRoutesDeps): Endpoint[] {
@@ -49,7 +50,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       access: 'public',
       query: searchQuery,
       responses: { 200: { description: 'A page of matching products', schema: productPageSchema } },
-      handle: ({ req, res, query }) => cached(cache, req, res, () => productPage(req, queries.search(query.q, query.ordering))),
+      handle: ({ req, res, query }) => cached(cache, req, res, async () => productPage(req, await queries.search(query.q, query.ordering))),
     }),
     defineEndpoint({
       method: 'get',

@@ -1,7 +1,6 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Router } from 'express';
-import swaggerUiDist from 'swagger-ui-dist';
 import { stringify } from 'yaml';
 import { API_TITLE, generateDocument } from './openapi';
 import { redocPage, SWAGGER_INIT_SCRIPT, swaggerPage } from './pages';
@@ -36,7 +35,8 @@ export function docsRouter(registry: OpenAPIRegistry, version: string): Router {
   router.get(['/', '/api/v1/docs/'], (_req, res) => {
     res.type('html').send(swaggerHtml);
   });
-  const swaggerDir = swaggerUiDist.getAbsoluteFSPath();
+  // The package's main entry loads the whole Swagger UI bundle (~40 MB of heap) just to report its folder.
+  const swaggerDir = dirname(require.resolve('swagger-ui-dist/package.json'));
   for (const asset of SWAGGER_ASSETS) {
     router.get(`/api/v1/docs/assets/${asset}`, (_req, res) => res.sendFile(join(swaggerDir, asset), STATIC_OPTIONS));
   }

@@ -1,7 +1,7 @@
 import { pbkdf2, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { hash, verify, Algorithm } from '@node-rs/argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
+import type * as LanguageCommon from '@zxcvbn-ts/language-common';
 
 // OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane.
 const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
@@ -9,7 +9,17 @@ const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, time
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 
-const COMMON_PASSWORDS = new Set(dictionary['passwords-common'].map((word) => word.toLowerCase()));
+let commonPasswords: Set<string> | undefined;
+
+/** The ~49k common passwords, loaded at the first password check rather than at start-up. */
+function isCommonPassword(password: string): boolean {
+  if (!commonPasswords) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { dictionary } = require('@zxcvbn-ts/language-common') as typeof LanguageCommon;
+    commonPasswords = new Set(dictionary['passwords-common'].map((word) => word.toLowerCase()));
+  }
+  return commonPasswords.has(password.toLowerCase());
+}
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2_OPTIONS);
@@ -111,7 +121,7 @@ export function passwordProblems(password: string, context: PasswordContext = {}
   if (password.length < PASSWORD_MIN_LENGTH) {
     problems.push(`This password is too short. It must contain at least ${PASSWORD_MIN_LENGTH} characters.`);
   }
-  if (COMMON_PASSWORDS.has(password.toLowerCase())) problems.push('This password is too common.');
+  if (isCommonPassword(password)) problems.push('This password is too common.');
   if (/^\d+$/.test(password)) problems.push('This password is entirely numeric.');
   return problems;
 }

@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { Flags } from '@oclif/core';
 import { hashPassword, passwordProblems } from '../../../api/modules/users';
 import { seedDemoData, type DemoSeedResult } from '../../../db/seeds';
+import { announceCatalogChange } from '../../services/catalog-cache';
 import { DatabaseCommand } from '../../database-command';
 import { UsageError } from '../../errors';
 import { sharedFlags } from '../../flags';
@@ -82,6 +83,9 @@ export default class DbSeed extends DatabaseCommand<SeedResult> {
         this.isInteractive() ? 'interactive' : 'plain',
       );
       const summary: SeedResult = { seed, ...(result as DemoSeedResult), elapsedSeconds: Math.round((performance.now() - started) / 10) / 100, demoPassword };
+      if (summary.categories > 0 || summary.products > 0) {
+        if (await announceCatalogChange()) this.note('Told running API processes to drop their cached catalogue (REDIS_URL).');
+      }
       this.printSummary(summary);
       return summary;
     });

@@ -121,12 +121,15 @@ function cacheBehaviour(env: Record<string, string>): () => void {
       expect(missing.headers['x-cache']).toBeUndefined();
       const badCategory = await get('/products/?category=later-category');
       expect(badCategory.status).toBe(400);
-      // Rows written behind the API's back (no invalidation): only an uncached error lets them show up.
-      const later = await insertCategory(api, { name: 'Later', slug: 'later-category' });
-      await insertProduct(api, { title: 'Later product', slug: 'later-product', category_id: later.id });
+      // A product written behind the API's back (no invalidation): only an uncached 404 lets it show up.
+      await insertProduct(api, { title: 'Later product', slug: 'later-product', category_id: category.id });
       const found = await get('/products/later-product/');
       expect(found.status).toBe(200);
       expect(found.headers['x-cache']).toBe('MISS');
+      // The category arrives through the API, as in real life; the earlier 400 is not what answers.
+      const created = await request(api.app).post('/api/v1/categories/').set(staffAuth()).send({ name: 'Later', slug: 'later-category' });
+      expect(created.status).toBe(201);
+      await request(api.app).patch(`/api/v1/products/${found.body.id}/`).set(staffAuth()).send({ category: created.body.id });
       const filtered = await get('/products/?category=later-category');
       expect(filtered.status).toBe(200);
       expect(filtered.body.count).toBe(1);

@@ -23,7 +23,7 @@ describe.each(MOUNTS)('category writes through $label', ({ collection, item }) =
   let customer: RegisteredUser;
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi({ CATALOG_CACHE_TTL: '0' });
     staff = await registerStaff(api);
     customer = await registerUser(api);
   });
@@ -85,7 +85,7 @@ describe('category writes: rules', () => {
   const categoryCount = async () => Number(((await api.db('categories').count({ count: '*' })) as [{ count: number }])[0].count);
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi({ CATALOG_CACHE_TTL: '0' });
     staff = await registerStaff(api);
   });
   afterAll(() => api.close());

@@ -29,7 +29,7 @@ describe.each(MOUNTS)('product writes through $label', ({ collection, item, staf
   let category: CategoryRecord;
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi({ CATALOG_CACHE_TTL: '0' });
     staff = await registerStaff(api);
     customer = await registerUser(api);
     category = await insertCategory(api, { name: 'Tools', slug: 'tools' });
@@ -128,7 +128,7 @@ describe('product writes: validation, slugs and visibility', () => {
   const productCount = async () => Number(((await api.db('products').count({ count: '*' })) as [{ count: number }])[0].count);
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi({ CATALOG_CACHE_TTL: '0' });
     staff = await registerStaff(api);
     category = await insertCategory(api, { name: 'Clothing', slug: 'clothing' });
   });
