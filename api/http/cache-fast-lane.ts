@@ -3,7 +3,8 @@ import type { Express, Request, RequestHandler, Response } from 'express';
 
 export interface CachedBody {
   etag: string;
-  json: string;
+  /** JSON bytes. */
+  body: Buffer;
 }
 
 export interface FastLaneOptions {
@@ -15,10 +16,10 @@ export interface FastLaneOptions {
   lookup(req: Request): Promise<CachedBody | undefined>;
 }
 
-/** Runs middleware in order; resolves true when all of them called next() without an error. */
+/** Runs middleware in order; `done(true)` when all of them called next() without an error (as Express, a falsy argument is none). */
 function runChain(chain: RequestHandler[], req: Request, res: Response, done: (passed: boolean) => void): void {
   const step = (index: number, error?: unknown): void => {
-    if (error !== undefined) return done(false);
+    if (error) return done(false);
     const handler = chain[index];
     if (!handler) return done(true);
     try {
@@ -37,11 +38,21 @@ function runChain(chain: RequestHandler[], req: Request, res: Response, done: (p
  * stored by the app itself for 200 responses, so the lane needs no knowledge of routes.
  * @returns a request listener for node:http
  */
-export function withCacheFastLane(app: Express, options: FastLaneOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export interface FastLaneStats {
+  /** Hits answered by the lane. */
+  served: number;
+  /** Eligible requests handed to the app (misses, refused hosts, non-JSON Accept). */
+  passedOn: number;
+}
+
+export type FastLaneListener = ((req: IncomingMessage, res: ServerResponse) => void) & { stats: FastLaneStats };
+
+export function withCacheFastLane(app: Express, options: FastLaneOptions): FastLaneListener {
+  const stats: FastLaneStats = { served: 0, passedOn: 0 };
   const eligible = (req: IncomingMessage) =>
     (req.method === 'GET' || req.method === 'HEAD') && req.url?.startsWith('/api/v1/') === true && req.headers.authorization === undefined;
 
-  return (incoming, outgoing) => {
+  const listener = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     if (!eligible(incoming)) return void app(incoming, outgoing);
     // Give the raw objects Express's request/response API, as the app itself does on entry.
     const req = Object.setPrototypeOf(incoming, app.request) as Request;
@@ -49,7 +60,10 @@ export function withCacheFastLane(app: Express, options: FastLaneOptions): (req:
     Object.assign(req, { res, originalUrl: req.url });
     Object.assign(res, { req, locals: Object.create(null) as Record<string, unknown> });
 
-    const fallBack = () => void app(incoming, outgoing);
+    const fallBack = () => {
+      stats.passedOn += 1;
+      app(incoming, outgoing);
+    };
     if (!req.accepts('application/json')) return fallBack();
     runChain(options.guards, req, res, (allowed) => {
       if (!allowed) return fallBack();
@@ -57,11 +71,13 @@ export function withCacheFastLane(app: Express, options: FastLaneOptions): (req:
         if (!hit) return fallBack();
         runChain(options.front, req, res, (passed) => {
           if (!passed) return fallBack();
+          stats.served += 1;
           res.setHeader('X-Cache', 'HIT');
           res.setHeader('ETag', hit.etag);
-          res.status(200).type('json').send(hit.json);
+          res.status(200).type('json').send(hit.body);
         });
       }, fallBack);
     });
   };
+  return Object.assign(listener, { stats });
 }

@@ -25,7 +25,7 @@ export interface Reply {
   status: number;
   body?: unknown;
   /** An already serialised JSON body (e.g. from the read cache), sent as is. */
-  rawJson?: string;
+  rawJson?: string | Buffer;
 }
 
 /**

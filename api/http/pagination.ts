@@ -56,6 +56,15 @@ function pageLink(req: Request, page: number): string {
   return url.toString();
 }
 
+function envelope<T>(req: Request, page: number, total: number, results: T[]): Page<T> {
+  return {
+    count: total,
+    next: page * PAGE_SIZE < total ? pageLink(req, page + 1) : null,
+    previous: page > 1 ? pageLink(req, page - 1) : null,
+    results,
+  };
+}
+
 /**
  * Runs a counted, paged query and wraps it in DRF's envelope (`count`, `next`, `previous`, `results`).
  * @param fetch receives limit and offset for the resolved page
@@ -68,12 +77,22 @@ export async function paginate<T>(
   const requested = parsePage(req.query.page);
   const total = await count();
   const page = resolvePage(requested, total);
-  const results = await fetch(PAGE_SIZE, (page - 1) * PAGE_SIZE);
-  const hasNext = page * PAGE_SIZE < total;
-  return {
-    count: total,
-    next: hasNext ? pageLink(req, page + 1) : null,
-    previous: page > 1 ? pageLink(req, page - 1) : null,
-    results,
-  };
+  return envelope(req, page, total, await fetch(PAGE_SIZE, (page - 1) * PAGE_SIZE));
+}
+
+/**
+ * Like `paginate`, for a query that returns the total along with the page (a window count over a result that
+ * is computed in full anyway, such as a ranked search): one query instead of two. An empty page past the first
+ * is out of range; `page=last` still needs the count first.
+ */
+export async function paginateCounted<T>(
+  req: Request,
+  count: () => Promise<number>,
+  fetchCounted: (limit: number, offset: number) => Promise<{ rows: T[]; total: number }>,
+): Promise<Page<T>> {
+  const requested = parsePage(req.query.page);
+  if (requested === 'last') return paginate(req, count, async (limit, offset) => (await fetchCounted(limit, offset)).rows);
+  const { rows, total } = await fetchCounted(PAGE_SIZE, (requested - 1) * PAGE_SIZE);
+  if (rows.length === 0 && requested > 1) throw invalidPage();
+  return envelope(req, requested, total, rows);
 }

@@ -7,16 +7,17 @@ import type { Redis } from 'ioredis';
 export interface KeyValueStore {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<string | null>;
-  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  set(key: string, value: string | Buffer, ttlSeconds: number): Promise<void>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
   /** Atomically adds one to an integer (0 when missing) and returns the new value; the key does not expire. */
   increment(key: string): Promise<number>;
   /**
    * Reads a generation counter and, in the same round trip, the value stored under
-   * `prefix + generation + suffix` (generational caches: one network round trip per lookup).
+   * `prefix + generation + suffix` (generational caches: one network round trip per lookup). The value comes
+   * as bytes, so a cached response goes from Redis to the socket without being decoded and re-encoded.
    */
-  getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: string | null }>;
+  getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: Buffer | null }>;
   ping(): Promise<void>;
 }
 
@@ -36,17 +37,19 @@ export class RedisKeyValueStore implements KeyValueStore {
     if (!('nexusGetByGeneration' in redis)) redis.defineCommand('nexusGetByGeneration', { numberOfKeys: 1, lua: GET_BY_GENERATION });
   }
 
-  async getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: string | null }> {
-    const call = (this.redis as unknown as { nexusGetByGeneration: (...args: string[]) => Promise<[string, string | null]> }).nexusGetByGeneration;
+  async getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: Buffer | null }> {
+    // ioredis defines a `…Buffer` twin of every custom command, answering with Buffers instead of strings.
+    const call = (this.redis as unknown as { nexusGetByGenerationBuffer: (...args: string[]) => Promise<[Buffer, Buffer | null]> })
+      .nexusGetByGenerationBuffer;
     const [generation, value] = await call.call(this.redis, this.prefix + generationKey, prefix, suffix, this.prefix);
-    return { generation, value };
+    return { generation: generation.toString(), value };
   }
 
   async get(key: string): Promise<string | null> {
     return this.redis.get(this.prefix + key);
   }
 
-  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+  async set(key: string, value: string | Buffer, ttlSeconds: number): Promise<void> {
     await this.redis.set(this.prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
   }
 
@@ -70,11 +73,11 @@ export class RedisKeyValueStore implements KeyValueStore {
 /** Process-local stand-in: correct for one process, which is why production refuses to run on it. */
 export class MemoryKeyValueStore implements KeyValueStore {
   readonly kind = 'memory';
-  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
+  private readonly entries = new Map<string, { value: string | Buffer; expiresAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  private live(key: string): { value: string; expiresAt: number } | undefined {
+  private live(key: string): { value: string | Buffer; expiresAt: number } | undefined {
     const entry = this.entries.get(key);
     if (entry && entry.expiresAt <= this.now()) {
       this.entries.delete(key);
@@ -84,10 +87,11 @@ export class MemoryKeyValueStore implements KeyValueStore {
   }
 
   async get(key: string): Promise<string | null> {
-    return this.live(key)?.value ?? null;
+    const value = this.live(key)?.value;
+    return value === undefined ? null : value.toString();
   }
 
-  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+  async set(key: string, value: string | Buffer, ttlSeconds: number): Promise<void> {
     if (this.entries.size > 10_000) this.sweep();
     this.entries.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
   }
@@ -100,9 +104,10 @@ export class MemoryKeyValueStore implements KeyValueStore {
     this.entries.delete(key);
   }
 
-  async getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: string | null }> {
+  async getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: Buffer | null }> {
     const generation = (await this.get(generationKey)) ?? '0';
-    return { generation, value: await this.get(prefix + generation + suffix) };
+    const value = this.live(prefix + generation + suffix)?.value;
+    return { generation, value: value === undefined ? null : Buffer.from(value) };
   }
 
   async increment(key: string): Promise<number> {

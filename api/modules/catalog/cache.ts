@@ -7,19 +7,25 @@ const RESPONSE_PREFIX = 'catalog:response:';
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'BYPASS';
 
-/** A cached response body with its ETag, computed once when the entry is stored. */
+/** A cached response: the JSON bytes and their ETag, computed once when the entry is stored. */
 export interface CachedResponse {
   etag: string;
-  json: string;
+  body: Buffer;
 }
 
-function encode(response: CachedResponse): string {
-  return `${response.etag}\n${response.json}`;
+/** Stored as "<etag>\n<json>": one value, one read. */
+function encode(response: CachedResponse): Buffer {
+  return Buffer.concat([Buffer.from(`${response.etag}\n`), response.body]);
 }
 
-function decode(value: string): CachedResponse {
-  const newline = value.indexOf('\n');
-  return { etag: value.slice(0, newline), json: value.slice(newline + 1) };
+function decode(value: Buffer): CachedResponse {
+  const newline = value.indexOf(0x0a);
+  return { etag: value.subarray(0, newline).toString(), body: value.subarray(newline + 1) };
+}
+
+function respond(result: unknown): CachedResponse {
+  const body = Buffer.from(JSON.stringify(result));
+  return { body, etag: etag(body, { weak: true }) };
 }
 
 /** Scheme, host and URL: responses hold absolute links, so each origin gets its own entry. */
@@ -59,14 +65,10 @@ export class CatalogCache {
    * @param compute builds the response body; it throws for anything but a 200, so only 200s are cached
    */
   async remember(req: Request, compute: () => Promise<unknown>): Promise<{ response: CachedResponse; outcome: CacheOutcome }> {
-    if (!this.enabled) {
-      const json = JSON.stringify(await compute());
-      return { response: { json, etag: etag(json, { weak: true }) }, outcome: 'BYPASS' };
-    }
+    if (!this.enabled) return { response: respond(await compute()), outcome: 'BYPASS' };
     const { generation, hit } = await this.lookup(req);
     if (hit) return { response: hit, outcome: 'HIT' };
-    const json = JSON.stringify(await compute());
-    const response = { json, etag: etag(json, { weak: true }) };
+    const response = respond(await compute());
     await this.kv.set(`${RESPONSE_PREFIX}${generation}${requestKey(req)}`, encode(response), this.ttlSeconds);
     return { response, outcome: 'MISS' };
   }

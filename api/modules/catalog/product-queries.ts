@@ -11,6 +11,8 @@ import type { CategoryTreeSource } from './tree-source';
 export interface Listing {
   count: () => Promise<number>;
   fetch: (limit: number, offset: number) => Promise<ProductRow[]>;
+  /** One query for a page and the total, where that is cheaper than two (ranked search). */
+  fetchCounted?: (limit: number, offset: number) => Promise<{ rows: ProductRow[]; total: number }>;
 }
 
 export const OLDEST_FIRST: Ordering = { column: 'p.created_at', direction: 'asc' };
@@ -89,7 +91,8 @@ export class ProductQueries {
     const ordering = orderingParam ? parseOrdering(orderingParam, PRODUCT_ORDERING, NEWEST_FIRST) : undefined;
     return {
       count: () => this.deps.products.count({ search }),
-      fetch: (limit, offset) => this.deps.products.search(search, limit, offset, ordering),
+      fetch: async (limit, offset) => (await this.deps.products.search(search, limit, offset, ordering)).rows,
+      fetchCounted: (limit, offset) => this.deps.products.search(search, limit, offset, ordering),
     };
   }
 

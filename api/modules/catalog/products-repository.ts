@@ -84,17 +84,24 @@ export class ProductRepository {
     return this.db('categories').whereRaw("to_tsvector('english', name) @@ to_tsquery('english', ?)", [query]).pluck('id');
   }
 
-  /** Search results, best match first: title hits outrank description hits, which outrank category-name hits. */
-  async search(search: { query: string; categoryIds: number[] }, limit: number, offset: number, order?: ProductOrder): Promise<ProductRow[]> {
-    const query = search.query;
-    const ranked = this.filtered({ search })
+  /**
+   * Search results, best match first (title hits outrank description hits, which outrank category-name hits),
+   * or in `order`, with the total number of matches: ranking needs every match anyway, so a window count
+   * comes at no extra cost.
+   */
+  async search(
+    search: { query: string; categoryIds: number[] },
+    limit: number,
+    offset: number,
+    order?: ProductOrder,
+  ): Promise<{ rows: ProductRow[]; total: number }> {
+    const matches = this.filtered({ search })
       .join('categories as c', 'c.id', 'p.category_id')
-      .select(COLUMNS);
-    if (order) return ranked.orderBy([{ column: order.column, order: order.direction }, { column: 'p.id', order: order.direction }]).limit(limit).offset(offset) as Promise<ProductRow[]>;
-    return ranked
-      .orderByRaw("ts_rank(p.search_vector, to_tsquery('english', ?)) DESC, p.created_at DESC, p.id DESC", [query])
-      .limit(limit)
-      .offset(offset) as Promise<ProductRow[]>;
+      .select([...COLUMNS, this.db.raw('count(*) OVER () AS total')]);
+    if (order) matches.orderBy([{ column: order.column, order: order.direction }, { column: 'p.id', order: order.direction }]);
+    else matches.orderByRaw("ts_rank(p.search_vector, to_tsquery('english', ?)) DESC, p.created_at DESC, p.id DESC", [search.query]);
+    const rows = (await matches.limit(limit).offset(offset)) as (ProductRow & { total: number })[];
+    return { rows, total: rows[0]?.total ?? 0 };
   }
 
   async find(where: { id: number } | { slug: string }, options: { includeInactive?: boolean } = {}, db: Knex | Knex.Transaction = this.db): Promise<ProductRow | undefined> {

@@ -25,7 +25,7 @@ async function cached(cache: CatalogCache, req: Request, res: Response, compute:
   const { response, outcome } = await cache.remember(req, compute);
   res.setHeader('X-Cache', outcome);
   res.setHeader('ETag', response.etag);
-  return { status: 200, rawJson: response.json };
+  return { status: 200, rawJson: response.body };
 }
 
 export function publicCatalogEndpoints({ queries, categories, cache }: PublicRoutesDeps): Endpoint[] {

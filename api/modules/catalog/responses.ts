@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { paginate, type Page } from '../../http/pagination';
+import { paginate, paginateCounted, type Page } from '../../http/pagination';
 import type { ProductRow } from './model';
 import type { Listing } from './product-queries';
 import { serializeProduct, serializeStaffProduct } from './serializers';
@@ -11,7 +11,7 @@ export function mediaBase(req: Request): string {
 }
 
 export async function productPage(req: Request, listing: Listing): Promise<Page<ProductView>> {
-  const page = await paginate(req, listing.count, listing.fetch);
+  const page = listing.fetchCounted ? await paginateCounted(req, listing.count, listing.fetchCounted) : await paginate(req, listing.count, listing.fetch);
   const base = mediaBase(req);
   return { ...page, results: page.results.map((row: ProductRow) => serializeProduct(row, base)) };
 }

@@ -14,7 +14,7 @@ describe('cache fast lane (unit)', () => {
   const lane = withCacheFastLane(app, {
     front: [(_req, res, next) => (res.setHeader('X-Front', 'yes'), next())],
     guards: [(req, _res, next) => (req.hostname === 'blocked.test' ? next(new Error('host')) : next())],
-    lookup: async (req) => (req.originalUrl === '/api/v1/products/' ? { etag: 'W/"2-abc"', json: '{"from":"cache"}' } : undefined),
+    lookup: async (req) => (req.originalUrl === '/api/v1/products/' ? { etag: 'W/"2-abc"', body: Buffer.from('{"from":"cache"}') } : undefined),
   });
 
   beforeEach(() => reachedApp.splice(0));
@@ -73,7 +73,9 @@ describe('cache fast lane (with the real app)', () => {
     const viaLane = () => request(api.app).get(url).set('Host', 'shop.test').set('Origin', 'https://shop.example.com');
     const viaRouter = () => request(api.runtime.app).get(url).set('Host', 'shop.test').set('Origin', 'https://shop.example.com');
     expect((await viaLane()).headers['x-cache']).toBe('MISS');
+    const served = api.runtime.fastLane?.served ?? 0;
     const [lane, router] = [await viaLane(), await viaRouter()];
+    expect(api.runtime.fastLane?.served).toBe(served + 1);
     expect([lane.headers['x-cache'], router.headers['x-cache']]).toEqual(['HIT', 'HIT']);
     expect(lane.status).toBe(router.status);
     expect(lane.text).toBe(router.text);
@@ -87,8 +89,10 @@ describe('cache fast lane (with the real app)', () => {
   });
 
   it('When the lane serves a hit, then the access log has its line with the request id', async () => {
+    const served = api.runtime.fastLane?.served ?? 0;
     const response = await request(api.app).get(url).set('Host', 'shop.test').set('X-Request-ID', 'lane-check-1');
     expect(response.headers['x-cache']).toBe('HIT');
+    expect(api.runtime.fastLane?.served).toBe(served + 1);
     expect(api.logs().some((line) => line.reqId === 'lane-check-1' && line.url === url && line.status === 200)).toBe(true);
   });
 });
