@@ -86,8 +86,8 @@ export class ProductRepository {
 
   /**
    * Search results, best match first (title hits outrank description hits, which outrank category-name hits),
-   * or in `order`, with the total number of matches: ranking needs every match anyway, so a window count
-   * comes at no extra cost.
+   * or in `order`, with the total number of matches. Ranking needs every match anyway, so the total is a
+   * window count in the same pass; only ids and sort keys go through it, the 20 shown rows are joined after.
    */
   async search(
     search: { query: string; categoryIds: number[] },
@@ -95,12 +95,21 @@ export class ProductRepository {
     offset: number,
     order?: ProductOrder,
   ): Promise<{ rows: ProductRow[]; total: number }> {
-    const matches = this.filtered({ search })
+    const [sortKey, direction] = order
+      ? [this.db.raw('??', [order.column]), order.direction]
+      : [this.db.raw("ts_rank(p.search_vector, to_tsquery('english', ?))", [search.query]), 'desc' as const];
+    const page = this.filtered({ search })
+      .select('p.id', 'p.created_at', { sort_key: sortKey }, this.db.raw('count(*) OVER () AS total'))
+      .orderBy([{ column: 'sort_key', order: direction }, ...(order ? [] : [{ column: 'p.created_at', order: 'desc' as const }]), { column: 'p.id', order: direction }])
+      .limit(limit)
+      .offset(offset);
+    const rows = (await this.db
+      .with('page', page)
+      .from('page')
+      .join('products as p', 'p.id', 'page.id')
       .join('categories as c', 'c.id', 'p.category_id')
-      .select([...COLUMNS, this.db.raw('count(*) OVER () AS total')]);
-    if (order) matches.orderBy([{ column: order.column, order: order.direction }, { column: 'p.id', order: order.direction }]);
-    else matches.orderByRaw("ts_rank(p.search_vector, to_tsquery('english', ?)) DESC, p.created_at DESC, p.id DESC", [search.query]);
-    const rows = (await matches.limit(limit).offset(offset)) as (ProductRow & { total: number })[];
+      .select([...COLUMNS, 'page.total'])
+      .orderBy([{ column: 'page.sort_key', order: direction }, ...(order ? [] : [{ column: 'page.created_at', order: 'desc' as const }]), { column: 'page.id', order: direction }])) as (ProductRow & { total: number })[];
     return { rows, total: rows[0]?.total ?? 0 };
   }
 
