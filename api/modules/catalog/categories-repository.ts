@@ -25,8 +25,11 @@ function translate(error: unknown): never {
 export class CategoryRepository {
   constructor(private readonly db: Knex) {}
 
+  /** Plain rows (no model instances): public listings read the whole tree often. */
   async all(db: Knex | Knex.Transaction = this.db): Promise<CategoryRow[]> {
-    return Category.query(db).orderBy('name').orderBy('id');
+    return db('categories')
+      .select<CategoryRow[]>('id', 'name', 'slug', 'description', 'parent_id', 'products_count', 'created_at', 'updated_at')
+      .orderBy([{ column: 'name' }, { column: 'id' }]);
   }
 
   async find(where: { id: number } | { slug: string }, db: Knex | Knex.Transaction = this.db): Promise<CategoryRow | undefined> {
