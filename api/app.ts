@@ -18,6 +18,7 @@ import type { Logger } from './infra/logger';
 import type { Mailer } from './infra/mailer';
 import type { MediaStorage } from './infra/media-storage';
 import { createAddressesModule } from './modules/addresses';
+import { createCartModule } from './modules/cart';
 import { createCatalogModule } from './modules/catalog';
 import { createRegistry, docsRouter } from './modules/docs';
 import { createHealthModule } from './modules/health';
@@ -82,6 +83,7 @@ export function buildApp(deps: AppDeps): App {
     cacheTtlSeconds: config.catalog.cacheTtlSeconds,
     maxImageBytes: config.media.maxBytes,
   });
+  const cart = createCartModule({ db: deps.db, maxQuantity: config.orders.maxQuantity });
   const health = createHealthModule({
     db: deps.db,
     kv: deps.kv,
@@ -94,6 +96,7 @@ export function buildApp(deps: AppDeps): App {
   const userEndpoints = [...users.endpoints, ...addresses.endpoints];
   registerEndpoints(registry, USER_PREFIXES, userEndpoints);
   registerEndpoints(registry, ['/api/v1'], catalog.endpoints);
+  registerEndpoints(registry, ['/api/v1'], cart.endpoints);
   registerEndpoints(registry, ['/health'], health.endpoints);
   registerEndpoints(registry, ['/api/v1'], health.legacyEndpoints);
 
@@ -117,6 +120,7 @@ export function buildApp(deps: AppDeps): App {
   const userRouter = router(userEndpoints, authenticateRequests);
   for (const prefix of USER_PREFIXES) api.use(prefix.replace('/api/v1', ''), userRouter);
   api.use(router(catalog.endpoints, authenticateRequests));
+  api.use(router(cart.endpoints, authenticateRequests));
   api.use(router(health.legacyEndpoints));
   app.use('/api/v1', api);
 

@@ -28,6 +28,7 @@ export interface Config {
   mail: { transport: 'smtp' | 'log' | 'disabled'; smtpUrl?: string; from: string };
   media: { root: string; maxBytes: number };
   catalog: { cacheTtlSeconds: number };
+  orders: { maxQuantity: number; currency: string; paymentProvider: 'simulated' };
 }
 
 /** Thrown when the environment does not describe a runnable API; lists every problem at once. */
@@ -93,6 +94,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!raw.MAIL_TRANSPORT && !raw.SMTP_URL) {
       problems.push('MAIL_TRANSPORT: production must choose: set SMTP_URL (smtp) or MAIL_TRANSPORT=disabled to run without mail');
     }
+    if (!raw.PAYMENT_PROVIDER) {
+      problems.push('PAYMENT_PROVIDER: production must name its payment provider (the only one built in is `simulated`, which charges nothing)');
+    }
     if (raw.MAIL_TRANSPORT === 'log') problems.push('MAIL_TRANSPORT: `log` would write password-reset links to the logs; not allowed in production');
   }
   const mailTransport = raw.MAIL_TRANSPORT ?? (raw.SMTP_URL ? 'smtp' : isProduction ? 'disabled' : 'log');
@@ -140,5 +144,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { transport: mailTransport, smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
     media: { root: resolve(raw.MEDIA_ROOT), maxBytes: raw.MEDIA_MAX_BYTES },
     catalog: { cacheTtlSeconds: raw.CATALOG_CACHE_TTL },
+    orders: { maxQuantity: raw.CART_MAX_QUANTITY, currency: raw.CURRENCY, paymentProvider: raw.PAYMENT_PROVIDER ?? 'simulated' },
   };
 }

@@ -160,6 +160,21 @@ export const settings = {
     description:
       'Seconds a public catalogue response stays in the read cache (Redis, or the in-process store). Staff writes invalidate it at once; `0` disables the cache.',
   },
+  CART_MAX_QUANTITY: {
+    schema: z.coerce.number().int().min(1).max(1_000_000),
+    default: '100',
+    description: 'Largest quantity of one product in a cart or an order line.',
+  },
+  CURRENCY: {
+    schema: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD or EUR'),
+    default: 'USD',
+    description: 'Currency of prices, orders and payments (ISO 4217).',
+  },
+  PAYMENT_PROVIDER: {
+    schema: z.enum(['simulated']),
+    description:
+      'Payment provider. `simulated` (default outside production) charges nothing and answers by test card number (see docs/api/orders.md); production must name it explicitly.',
+  },
   SHUTDOWN_TIMEOUT: {
     schema: seconds,
     default: '10',

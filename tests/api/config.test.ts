@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const DATABASE_URL = 'postgres://nexus:pw@127.0.0.1:5432/nexus';
 const STRONG_SECRET = randomBytes(48).toString('base64');
-const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL, REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: STRONG_SECRET, MAIL_TRANSPORT: 'disabled' };
+const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL, REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: STRONG_SECRET, MAIL_TRANSPORT: 'disabled', PAYMENT_PROVIDER: 'simulated' };
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {

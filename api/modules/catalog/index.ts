@@ -3,6 +3,7 @@ import type { Endpoint } from '../../http/endpoint';
 import type { KeyValueStore } from '../../infra/kv-store';
 import type { MediaStorage } from '../../infra/media-storage';
 import { CatalogCache } from './cache';
+import type { ProductRow } from './model';
 import { CategoryRepository } from './categories-repository';
 import { CategoryService } from './category-service';
 import { ProductAdmin } from './product-admin';
@@ -57,3 +58,15 @@ export { slugify, isUnreachableSlug, RESERVED_SLUGS, MAX_SLUG_LENGTH } from './s
 export async function invalidateCatalogCache(kv: KeyValueStore): Promise<void> {
   await new CatalogCache(kv, 1).invalidate();
 }
+export { reserveStock, restoreStock, productAvailability, StockUnavailableError } from './stock';
+export type { StockLine, ReservedProduct, UnavailableReason } from './stock';
+export { serializeProduct } from './serializers';
+export type { ProductView } from './schemas';
+export { productSchema } from './schemas';
+
+/** Products by id (inactive ones included) for carts and orders, keyed by id. */
+export async function loadProducts(db: Knex, ids: number[]): Promise<Map<number, ProductRow>> {
+  const rows = await new ProductRepository(db).findMany(ids);
+  return new Map(rows.map((row) => [row.id, row]));
+}
+export type { ProductRow } from './model';

@@ -122,6 +122,15 @@ export class ProductRepository {
     return query.first() as Promise<ProductRow | undefined>;
   }
 
+  /** Products by id for display inside carts and orders, inactive ones included; one query whatever the count. */
+  async findMany(ids: number[]): Promise<ProductRow[]> {
+    if (ids.length === 0) return [];
+    return this.filtered({ includeInactive: true })
+      .join('categories as c', 'c.id', 'p.category_id')
+      .select(COLUMNS)
+      .whereIn('p.id', [...new Set(ids)]) as Promise<ProductRow[]>;
+  }
+
   async slugTaken(slug: string, trx: Knex.Transaction): Promise<boolean> {
     return Boolean(await trx('products').where({ slug }).first('id'));
   }

@@ -5,7 +5,8 @@ import { paginate, pageEnvelopeSchema } from '../../http/pagination';
 import type { CatalogCache } from './cache';
 import type { CategoryService } from './category-service';
 import type { ProductQueries } from './product-queries';
-import { mediaBase, productPage } from './responses';
+import { mediaBase } from '../../http/urls';
+import { productPage } from './responses';
 import { categoryListQuery, categorySchema, pagedOrderedQuery, productListQuery, productSchema, searchQuery } from './schemas';
 import { serializeCategory, serializeProduct } from './serializers';
 

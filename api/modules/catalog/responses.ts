@@ -1,14 +1,10 @@
 import type { Request } from 'express';
 import { paginate, paginateCounted, type Page } from '../../http/pagination';
+import { mediaBase } from '../../http/urls';
 import type { ProductRow } from './model';
 import type { Listing } from './product-queries';
 import { serializeProduct, serializeStaffProduct } from './serializers';
 import type { ProductView, StaffProductView } from './schemas';
-
-/** Where `/media/` is on the host the client called (images are absolute URLs in catalogue responses). */
-export function mediaBase(req: Request): string {
-  return `${req.protocol}://${req.host}/media/`;
-}
 
 export async function productPage(req: Request, listing: Listing): Promise<Page<ProductView>> {
   const page = listing.fetchCounted ? await paginateCounted(req, listing.count, listing.fetchCounted) : await paginate(req, listing.count, listing.fetch);

@@ -5,7 +5,8 @@ import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
 import type { CategoryService } from './category-service';
 import type { ProductAdmin, UploadedFile } from './product-admin';
-import { mediaBase, staffProductPage } from './responses';
+import { mediaBase } from '../../http/urls';
+import { staffProductPage } from './responses';
 import { categoryBody, categoryListQuery, categoryPatchBody, categorySchema, productBody, productPatchBody, staffProductSchema } from './schemas';
 import { serializeCategory, serializeStaffProduct } from './serializers';
 
