@@ -22,6 +22,7 @@ import { createCartModule } from './modules/cart';
 import { createCatalogModule } from './modules/catalog';
 import { createRegistry, docsRouter } from './modules/docs';
 import { createHealthModule } from './modules/health';
+import { createOrdersModule, paymentProvider, type PaymentProvider } from './modules/orders';
 import { createUsersModule, type UsersModule } from './modules/users';
 
 export interface AppDeps {
@@ -35,6 +36,8 @@ export interface AppDeps {
   rateLimitStores: RateLimitStoreFactory;
   /** Migrations in this release that the database has not applied (readiness fails while any remain). */
   pendingMigrations: () => Promise<string[]>;
+  /** The payment gateway; by default the one PAYMENT_PROVIDER names. */
+  paymentProvider?: PaymentProvider;
   /** Clock in milliseconds; tests move it to expire tokens without waiting. */
   now?: () => number;
 }
@@ -84,6 +87,14 @@ export function buildApp(deps: AppDeps): App {
     maxImageBytes: config.media.maxBytes,
   });
   const cart = createCartModule({ db: deps.db, maxQuantity: config.orders.maxQuantity });
+  const orders = createOrdersModule({
+    db: deps.db,
+    cart: cart.service,
+    addresses: addresses.service,
+    maxQuantity: config.orders.maxQuantity,
+    currency: config.orders.currency,
+    provider: deps.paymentProvider ?? paymentProvider(config.orders.paymentProvider),
+  });
   const health = createHealthModule({
     db: deps.db,
     kv: deps.kv,
@@ -97,6 +108,7 @@ export function buildApp(deps: AppDeps): App {
   registerEndpoints(registry, USER_PREFIXES, userEndpoints);
   registerEndpoints(registry, ['/api/v1'], catalog.endpoints);
   registerEndpoints(registry, ['/api/v1'], cart.endpoints);
+  registerEndpoints(registry, ['/api/v1'], orders.endpoints);
   registerEndpoints(registry, ['/health'], health.endpoints);
   registerEndpoints(registry, ['/api/v1'], health.legacyEndpoints);
 
@@ -121,6 +133,7 @@ export function buildApp(deps: AppDeps): App {
   for (const prefix of USER_PREFIXES) api.use(prefix.replace('/api/v1', ''), userRouter);
   api.use(router(catalog.endpoints, authenticateRequests));
   api.use(router(cart.endpoints, authenticateRequests));
+  api.use(router(orders.endpoints, authenticateRequests));
   api.use(router(health.legacyEndpoints));
   app.use('/api/v1', api);
 

@@ -16,3 +16,5 @@ export function createAddressesModule(deps: { db: Knex }): AddressesModule {
 }
 
 export type { AddressRow } from './model';
+export { addressBody } from './schemas';
+export type { AddressService } from './service';

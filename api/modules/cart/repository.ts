@@ -84,6 +84,11 @@ export class CartRepository {
     return db('cart_items').where({ id: itemId, cart_id: cartId }).first<CartItemRow | undefined>();
   }
 
+  /** The line, row-locked until the transaction ends: concurrent changes of one line then apply one after another. */
+  async lockedItem(trx: Knex.Transaction, cartId: number, itemId: number): Promise<CartItemRow | undefined> {
+    return trx('cart_items').where({ id: itemId, cart_id: cartId }).forUpdate().first<CartItemRow | undefined>();
+  }
+
   /**
    * Adds to a line, creating it if needed, in one statement: concurrent adds of the same product serialise on
    * the line and none of their increments is lost. Nothing is written when the result would exceed `limit`.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { integer } from '../../http/fields';
 import { productSchema } from '../catalog';
 
-const productId = integer().pipe(z.number().positive().max(Number.MAX_SAFE_INTEGER));
+const productId = integer().pipe(z.number().min(1).max(Number.MAX_SAFE_INTEGER));
 
 /** DRF's IntegerField with the old "Quantity must be greater than 0." rule; the upper bound is configured. */
 export function quantityField(maxQuantity: number) {

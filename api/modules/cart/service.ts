@@ -99,9 +99,16 @@ export class CartService {
    * @returns the line, or undefined when it was removed
    */
   async change(userId: number, itemId: number, change: { set: number } | { delta: number }, mediaBase: string): Promise<CartItemView | undefined> {
-    const cart = await this.deps.carts.getOrCreate(userId);
+    // No cart means no line: a 404 that creates nothing.
+    const cart = await this.deps.carts.find(userId);
+    if (!cart) throw new NotFoundError(NO_ITEM);
     const result = await this.deps.db.transaction(async (trx) => {
-      const item = await this.deps.carts.item(cart.id, itemId, trx);
+      const seen = await this.deps.carts.item(cart.id, itemId, trx);
+      if (!seen) throw new NotFoundError(NO_ITEM);
+      // The product is locked before the line, the order an order's transaction takes them in (no deadlock).
+      const product = await productAvailability(trx, seen.product_id);
+      // Locked, the line cannot change under us: concurrent decreases of a line of 1 cannot drive it below 1.
+      const item = await this.deps.carts.lockedItem(trx, cart.id, itemId);
       if (!item) throw new NotFoundError(NO_ITEM);
       const wanted = 'set' in change ? change.set : item.quantity + change.delta;
       if (wanted <= 0) {
@@ -109,7 +116,11 @@ export class CartService {
         return undefined;
       }
       // Lowering a quantity is always allowed, even when the stock has since fallen below it.
-      const limit = wanted <= item.quantity ? Number.MAX_SAFE_INTEGER : await this.productLimit(trx, item.product_id);
+      let limit = item.quantity;
+      if (wanted > item.quantity) {
+        if (!product?.isActive) throw new NotFoundError(NO_PRODUCT);
+        limit = Math.min(this.deps.maxQuantity, product.stock);
+      }
       const updated = await this.deps.carts.changeQuantity(trx, cart.id, itemId, change, limit);
       if (!updated) throw this.refused(limit, wanted);
       return updated;

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { AppError, ValidationError } from '../../errors';
+
+/** How long a key's first answer is kept for replays (Stripe keeps 24 hours too). */
+const KEY_LIFETIME = "interval '24 hours'";
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export interface IdempotentRequest {
+  userId: number;
+  /** What the key is for, e.g. `orders.create` or `orders.17.payment`: one key may serve several operations. */
+  scope: string;
+  /** The `Idempotency-Key` header, if the client sent one. */
+  key: string | undefined;
+  body: unknown;
+}
+
+export interface StoredReply {
+  status: number;
+  body: unknown;
+  /** True when this is the first answer played back for a retry. */
+  replayed: boolean;
+}
+
+/** JSON with object keys sorted, so that the same body always hashes the same whatever its key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function checkIdempotencyKey(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  if (!KEY_PATTERN.test(key)) throw ValidationError.field('Idempotency-Key', 'Must be 1 to 255 visible ASCII characters (a UUID is a good choice).');
+  return key;
+}
+
+/**
+ * Runs `work` in one transaction with its idempotency key: the key row is inserted first, so a concurrent
+ * request with the same key waits on it and then replays the answer the first one committed. An error rolls
+ * back the key with everything else, so the client may retry the same key. A different body under the same
+ * key is a client bug: 422.
+ */
+export async function idempotent(
+  db: Knex,
+  request: IdempotentRequest,
+  work: (trx: Knex.Transaction) => Promise<{ status: number; body: unknown }>,
+): Promise<StoredReply> {
+  const key = checkIdempotencyKey(request.key);
+  if (key === undefined) return { ...(await db.transaction(work)), replayed: false };
+  const hash = createHash('sha256').update(canonical(request.body ?? {})).digest('hex');
+  const identity = { user_id: request.userId, scope: request.scope, key };
+  return db.transaction(async (trx) => {
+    // Expired keys are forgotten as they are met, a few at a time, so the table stays small without a job.
+    await trx('idempotency_keys').where(identity).andWhereRaw(`created_at < now() - ${KEY_LIFETIME}`).delete();
+    await trx.raw(`DELETE FROM idempotency_keys WHERE id IN (SELECT id FROM idempotency_keys WHERE created_at < now() - ${KEY_LIFETIME} LIMIT 20)`);
+    const inserted = await trx('idempotency_keys').insert({ ...identity, request_hash: hash }).onConflict(['user_id', 'scope', 'key']).ignore().returning<{ id: number }[]>('id');
+    const id = inserted[0]?.id;
+    if (id === undefined) {
+      const first = await trx('idempotency_keys').where(identity).first<{ request_hash: string; response_status: number; response_body: unknown }>();
+      if (first.request_hash !== hash) {
+        throw new AppError({ status: 422, code: 'idempotency_key_reused', detail: 'This Idempotency-Key was already used with a different request body.' });
+      }
+      return { status: first.response_status, body: first.response_body, replayed: true };
+    }
+    const reply = await work(trx);
+    await trx('idempotency_keys').where({ id }).update({ response_status: reply.status, response_body: JSON.stringify(reply.body) });
+    return { ...reply, replayed: false };
+  });
+}

@@ -1,0 +1,96 @@
+import type { Knex } from 'knex';
+import { ConflictError, NotFoundError, ValidationError } from '../../../errors';
+import { formatCents, toCents } from '../../cart';
+import type { OrderRepository } from '../repository';
+import type { PaymentInput } from '../schemas';
+import { paymentView } from '../serializers';
+import { invalidTransition } from '../state-machine';
+import { providerFailure } from '../transitions';
+import type { OrderViews } from '../views';
+import { isCardMethod, type PaymentProvider } from './provider';
+
+export const NO_ORDER = 'No Order matches the given query.';
+const ALREADY_PAID = 'Order already paid.';
+
+export interface PaymentServiceDeps {
+  orders: OrderRepository;
+  views: OrderViews;
+  provider: PaymentProvider;
+}
+
+/**
+ * Charges an order through the provider. The order row stays locked from the checks to the status change, so
+ * two payments of one order run one after the other and the second finds it paid; a unique index on
+ * successful payments per order backs this up. A decline is recorded and answered (402) without an error,
+ * so the attempt is kept; a provider failure rolls everything back.
+ */
+export class PaymentService {
+  constructor(private readonly deps: PaymentServiceDeps) {}
+
+  async pay(trx: Knex.Transaction, customerId: number, orderId: number, input: PaymentInput, mediaBase: string): Promise<{ status: number; body: unknown }> {
+    const order = await this.deps.orders.lock(trx, orderId, customerId);
+    if (!order) throw new NotFoundError(NO_ORDER);
+    if (order.payment_status !== 'unpaid') throw new ConflictError(ALREADY_PAID, 'already_paid', { error: ALREADY_PAID });
+    if (order.status !== 'pending') throw invalidTransition(order.status, 'paid', `Cannot pay an order that is ${order.status}.`);
+    const totalCents = toCents(order.total_amount);
+    if (input.amount !== undefined && toCents(input.amount) !== totalCents) {
+      throw ValidationError.field('amount', `Must equal the order total, ${formatCents(totalCents)}.`);
+    }
+
+    const charge = await this.deps.provider
+      .charge({
+        orderId: order.id,
+        amountCents: totalCents,
+        currency: order.currency,
+        method: input.payment_method,
+        cardNumber: isCardMethod(input.payment_method) ? input.payment_details?.card_number : undefined,
+      })
+      .catch((error: unknown) => {
+        throw providerFailure(error);
+      });
+    const payment = await this.deps.orders.insertPayment(trx, {
+      order_id: order.id,
+      amount: order.total_amount,
+      currency: order.currency,
+      method: input.payment_method,
+      provider: this.deps.provider.name,
+      provider_reference: charge.reference,
+      status: charge.status,
+      failure_code: charge.status === 'declined' ? charge.declineCode : null,
+    });
+    if (charge.status === 'declined') {
+      return {
+        status: 402,
+        body: { detail: charge.message, code: 'payment_declined', error: charge.message, decline_code: charge.declineCode, payment: paymentView(payment) },
+      };
+    }
+
+    const paid = await this.deps.orders.update(trx, order.id, { status: 'paid', payment_status: 'paid' });
+    await this.deps.orders.addEvent(trx, {
+      order_id: order.id,
+      from_status: 'pending',
+      to_status: 'paid',
+      actor_id: customerId,
+      actor_role: 'customer',
+      note: `${input.payment_method} payment ${charge.reference}`,
+    });
+    return {
+      status: 200,
+      body: {
+        message: 'Payment processed successfully.',
+        payment_method: input.payment_method,
+        payment: paymentView(payment),
+        order: await this.deps.views.one(trx, paid, mediaBase),
+      },
+    };
+  }
+
+  /** The old "confirm" step, now a check: it answers for a paid order and refuses one without a payment. */
+  async confirm(db: Knex, customerId: number, orderId: number, mediaBase: string): Promise<{ message: string; order: unknown }> {
+    const order = await this.deps.orders.find(orderId, customerId, db);
+    if (!order) throw new NotFoundError(NO_ORDER);
+    if (order.payment_status === 'paid') return { message: 'Payment confirmed.', order: await this.deps.views.one(db, order, mediaBase) };
+    const detail = order.payment_status === 'refunded' ? 'This order\'s payment was refunded.' : 'This order has no successful payment: pay it first.';
+    throw new ConflictError(detail, 'payment_required', { error: detail });
+  }
+}

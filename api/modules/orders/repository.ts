@@ -1,0 +1,122 @@
+import type { Knex } from 'knex';
+import type { ActorRole, OrderEventRow, OrderItemRow, OrderRow, PaymentRow, ShippingAddress } from './model';
+import type { OrderStatus, PaymentStatus } from './state-machine';
+
+export interface Ordering {
+  column: string;
+  direction: 'asc' | 'desc';
+}
+
+export interface OrderFilters {
+  userId?: number;
+  status?: OrderStatus;
+  createdFrom?: string;
+  createdTo?: string;
+}
+
+export interface NewOrder {
+  user_id: number;
+  user_email: string;
+  total_amount: string;
+  currency: string;
+  shipping_address: ShippingAddress | null;
+}
+
+export type NewOrderItem = Omit<OrderItemRow, 'id'>;
+
+export interface NewEvent {
+  order_id: number;
+  from_status: OrderStatus | null;
+  to_status: OrderStatus;
+  actor_id: number | null;
+  actor_role: ActorRole;
+  note: string;
+}
+
+type Db = Knex | Knex.Transaction;
+
+/** Order, line, event and payment queries. Reads by a customer always name the owner. */
+export class OrderRepository {
+  constructor(private readonly db: Knex) {}
+
+  async insertOrder(trx: Knex.Transaction, order: NewOrder): Promise<OrderRow> {
+    const [row] = await trx('orders')
+      .insert({ ...order, shipping_address: order.shipping_address && JSON.stringify(order.shipping_address) })
+      .returning<OrderRow[]>('*');
+    return row as OrderRow;
+  }
+
+  async insertItems(trx: Knex.Transaction, items: NewOrderItem[]): Promise<OrderItemRow[]> {
+    return trx('order_items').insert(items).returning<OrderItemRow[]>('*');
+  }
+
+  async addEvent(trx: Knex.Transaction, event: NewEvent): Promise<void> {
+    await trx('order_events').insert(event);
+  }
+
+  /** The order, row-locked until the transaction ends: status changes on one order are serialised. */
+  async lock(trx: Knex.Transaction, id: number, ownerId?: number): Promise<OrderRow | undefined> {
+    const query = trx('orders').where({ id }).forUpdate();
+    if (ownerId !== undefined) query.andWhere({ user_id: ownerId });
+    return query.first<OrderRow | undefined>();
+  }
+
+  async update(trx: Knex.Transaction, id: number, change: { status?: OrderStatus; payment_status?: PaymentStatus }): Promise<OrderRow> {
+    const [row] = await trx('orders').where({ id }).update({ ...change, updated_at: trx.fn.now() }).returning<OrderRow[]>('*');
+    return row as OrderRow;
+  }
+
+  async find(id: number, ownerId?: number, db: Db = this.db): Promise<OrderRow | undefined> {
+    const query = db('orders').where({ id });
+    if (ownerId !== undefined) query.andWhere({ user_id: ownerId });
+    return query.first<OrderRow | undefined>();
+  }
+
+  private filtered(filters: OrderFilters): Knex.QueryBuilder {
+    const query = this.db('orders');
+    if (filters.userId !== undefined) query.where({ user_id: filters.userId });
+    if (filters.status !== undefined) query.where({ status: filters.status });
+    if (filters.createdFrom !== undefined) query.where('created_at', '>=', filters.createdFrom);
+    if (filters.createdTo !== undefined) query.where('created_at', '<', filters.createdTo);
+    return query;
+  }
+
+  async count(filters: OrderFilters): Promise<number> {
+    const [row] = await this.filtered(filters).count<{ count: number }[]>({ count: '*' });
+    return row?.count ?? 0;
+  }
+
+  async list(filters: OrderFilters, ordering: Ordering, limit: number, offset: number): Promise<OrderRow[]> {
+    return this.filtered(filters)
+      .orderBy([{ column: ordering.column, order: ordering.direction }, { column: 'id', order: ordering.direction }])
+      .limit(limit)
+      .offset(offset)
+      .select<OrderRow[]>('*');
+  }
+
+  async itemsOf(orderIds: number[], db: Db = this.db): Promise<OrderItemRow[]> {
+    if (orderIds.length === 0) return [];
+    return db('order_items').whereIn('order_id', orderIds).orderBy('id').select<OrderItemRow[]>('*');
+  }
+
+  async events(orderId: number, db: Db = this.db): Promise<OrderEventRow[]> {
+    return db('order_events').where({ order_id: orderId }).orderBy('id').select<OrderEventRow[]>('*');
+  }
+
+  async insertPayment(trx: Knex.Transaction, payment: Omit<PaymentRow, 'id' | 'created_at' | 'refund_reference' | 'refunded_at'>): Promise<PaymentRow> {
+    const [row] = await trx('payments').insert(payment).returning<PaymentRow[]>('*');
+    return row as PaymentRow;
+  }
+
+  async chargedPayment(trx: Knex.Transaction, orderId: number): Promise<PaymentRow | undefined> {
+    return trx('payments').where({ order_id: orderId, status: 'succeeded' }).first<PaymentRow | undefined>();
+  }
+
+  async markRefunded(trx: Knex.Transaction, paymentId: number, refundReference: string): Promise<void> {
+    await trx('payments').where({ id: paymentId }).update({ status: 'refunded', refund_reference: refundReference, refunded_at: trx.fn.now() });
+  }
+
+  async payments(orderId: number, db: Db = this.db): Promise<PaymentRow[]> {
+    return db('payments').where({ order_id: orderId }).orderBy('id').select<PaymentRow[]>('*');
+  }
+}

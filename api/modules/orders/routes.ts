@@ -1,0 +1,150 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { defineEndpoint, type Endpoint, type Reply } from '../../http/endpoint';
+import { idParam } from '../../http/fields';
+import { pageEnvelopeSchema, paginate } from '../../http/pagination';
+import { mediaBase } from '../../http/urls';
+import type { StoredReply } from './idempotency';
+import { createOrderBody, orderListQuery, orderSchema, orderStatusSchema, paymentBody, paymentSchema, trackingSchema } from './schemas';
+import { parseOrdering, type OrderService } from './service';
+
+const TAGS = ['Orders'];
+const IDEMPOTENCY =
+  'Send an `Idempotency-Key` header (e.g. a UUID) to make retries safe: the same key with the same body returns the first answer ' +
+  '(with `Idempotent-Replayed: true`) and does nothing again; the same key with another body is 422.';
+
+export function replay(res: Response, reply: StoredReply): Reply {
+  if (reply.replayed) res.setHeader('Idempotent-Replayed', 'true');
+  return { status: reply.status, body: reply.body };
+}
+
+function idempotencyKey(req: Request): string | undefined {
+  return req.get('Idempotency-Key');
+}
+
+export function orderEndpoints(orders: OrderService, maxQuantity: number): Endpoint[] {
+  const body = createOrderBody(maxQuantity);
+  const create = (path: string, summary: string, operationId: string) =>
+    defineEndpoint({
+      method: 'post',
+      path,
+      summary,
+      description: `Orders the given \`items\`, or the whole cart when \`items\` is absent; what was ordered leaves the cart. Stock is taken in the same transaction: all lines or none. ${IDEMPOTENCY}`,
+      operationId,
+      tags: TAGS,
+      access: 'user',
+      body,
+      errors: [409, 422],
+      responses: { 201: { description: 'The order, pending and unpaid', schema: orderSchema } },
+      handle: async ({ req, res, auth, body: input }) => replay(res, await orders.create(auth.user, input, idempotencyKey(req), mediaBase(req))),
+    });
+  const list = (path: string, summary: string, operationId: string) =>
+    defineEndpoint({
+      method: 'get',
+      path,
+      summary,
+      operationId,
+      tags: TAGS,
+      access: 'user',
+      query: orderListQuery,
+      responses: { 200: { description: 'A page of the caller\'s orders', schema: pageEnvelopeSchema(orderSchema) } },
+      handle: async ({ req, auth, query }) => {
+        const filters = { userId: auth.user.id };
+        const ordering = parseOrdering(query.ordering);
+        return {
+          status: 200,
+          body: await paginate(req, () => orders.count(filters), (limit, offset) => orders.list(filters, ordering, limit, offset, mediaBase(req))),
+        };
+      },
+    });
+
+  return [
+    list('/orders/', 'The caller\'s orders, newest first', 'listOrders'),
+    list('/orders/history/', 'The caller\'s orders (same as the list)', 'orderHistory'),
+    create('/orders/', 'Place an order (REST alias of /orders/create/)', 'createOrderAlias'),
+    create('/orders/create/', 'Place an order', 'createOrder'),
+    defineEndpoint({
+      method: 'get',
+      path: '/orders/:id/',
+      summary: 'One of the caller\'s orders',
+      operationId: 'getOrder',
+      tags: TAGS,
+      access: 'user',
+      params: idParam,
+      responses: { 200: { description: 'The order', schema: orderSchema } },
+      handle: async ({ req, auth, params }) => ({ status: 200, body: await orders.view(params.id, auth.user.id, mediaBase(req)) }),
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/orders/:id/status/',
+      summary: 'Status and payment status',
+      operationId: 'getOrderStatus',
+      tags: TAGS,
+      access: 'user',
+      params: idParam,
+      responses: { 200: { description: 'Status', schema: orderStatusSchema } },
+      handle: async ({ auth, params }) => {
+        const order = await orders.find(params.id, auth.user.id);
+        return { status: 200, body: { order_id: order.id, status: order.status, payment_status: order.payment_status } };
+      },
+    }),
+    defineEndpoint({
+      method: 'get',
+      path: '/orders/:id/track/',
+      summary: 'Tracking: one event per status change',
+      operationId: 'trackOrder',
+      tags: TAGS,
+      access: 'user',
+      params: idParam,
+      responses: { 200: { description: 'Tracking', schema: trackingSchema } },
+      handle: async ({ auth, params }) => ({ status: 200, body: await orders.track(params.id, auth.user.id) }),
+    }),
+    defineEndpoint({
+      method: 'post',
+      path: '/orders/:id/cancel/',
+      summary: 'Cancel an order (stock returned; refunded when paid)',
+      description: 'Pending, paid and processing orders can be cancelled; shipped, delivered, cancelled and failed ones cannot (409 `invalid_transition`).',
+      operationId: 'cancelOrder',
+      tags: TAGS,
+      access: 'user',
+      params: idParam,
+      errors: [409, 502],
+      responses: { 200: { description: 'Cancelled', schema: z.object({ message: z.string(), order: orderSchema }) } },
+      handle: async ({ req, auth, params }) => ({
+        status: 200,
+        body: { message: 'Order cancelled successfully.', order: await orders.cancel(auth.user.id, params.id, mediaBase(req)) },
+      }),
+    }),
+    defineEndpoint({
+      method: 'post',
+      path: '/orders/:id/payment/',
+      summary: 'Pay a pending order',
+      description: `Charges the order total through the payment provider. A decline is 402 \`payment_declined\` and the order stays payable. ${IDEMPOTENCY}`,
+      operationId: 'payOrder',
+      tags: TAGS,
+      access: 'user',
+      params: idParam,
+      body: paymentBody,
+      errors: [402, 409, 422, 502],
+      responses: {
+        200: {
+          description: 'Paid',
+          schema: z.object({ message: z.string(), payment_method: z.string(), payment: paymentSchema, order: orderSchema }),
+        },
+      },
+      handle: async ({ req, res, auth, params, body: input }) => replay(res, await orders.pay(auth.user.id, params.id, input, idempotencyKey(req), mediaBase(req))),
+    }),
+    defineEndpoint({
+      method: 'post',
+      path: '/orders/:id/payment/confirm/',
+      summary: 'Confirm that an order is paid (409 when it has no successful payment)',
+      operationId: 'confirmOrderPayment',
+      tags: TAGS,
+      access: 'user',
+      params: idParam,
+      errors: [409],
+      responses: { 200: { description: 'Paid', schema: z.object({ message: z.string(), order: orderSchema }) } },
+      handle: async ({ req, auth, params }) => ({ status: 200, body: await orders.confirm(auth.user.id, params.id, mediaBase(req)) }),
+    }),
+  ];
+}

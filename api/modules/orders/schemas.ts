@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { integer } from '../../http/fields';
+import { addressBody } from '../addresses';
+import { quantityField } from '../cart';
+import { productSchema } from '../catalog';
+import { PAYMENT_METHODS } from './payments/provider';
+import { ORDER_STATUSES } from './state-machine';
+
+export const MAX_ORDER_LINES = 100;
+export const ORDER_ORDERING_FIELDS = ['id', 'created_at', 'updated_at', 'total_amount', 'status', 'payment_status', 'user_email'] as const;
+
+const positiveId = integer().pipe(z.number().positive().max(Number.MAX_SAFE_INTEGER));
+const money = z.string().meta({ description: 'Decimal string with two places, e.g. "49.90"' });
+
+export const shippingAddressBody = addressBody.omit({ is_default: true });
+
+export function createOrderBody(maxQuantity: number) {
+  return z.object({
+    items: z
+      .array(z.object({ product_id: positiveId, quantity: quantityField(maxQuantity) }))
+      .min(1)
+      .max(MAX_ORDER_LINES)
+      .optional()
+      .meta({ description: 'Lines to order. Without it, the whole cart is ordered. Repeated product ids are merged.' }),
+    shipping_address_id: positiveId.optional().meta({ description: 'One of the caller\'s addresses, copied onto the order.' }),
+    shipping_address: shippingAddressBody.optional().meta({ description: 'An address given inline, copied onto the order.' }),
+  });
+}
+
+const cardNumber = z
+  .string()
+  .transform((value) => value.replace(/[\s-]/g, ''))
+  .pipe(z.string().regex(/^\d{12,19}$/, { message: 'Enter a valid card number.' }));
+
+export const paymentBody = z.object({
+  payment_method: z.enum(PAYMENT_METHODS, { error: (issue) => (issue.input === undefined ? undefined : 'Invalid payment method.') }),
+  payment_details: z.object({ card_number: cardNumber.optional() }).optional().meta({ description: 'Card details for card methods (never stored).' }),
+  amount: z
+    .union([z.number(), z.string().regex(/^\d+(\.\d{1,2})?$/, { message: 'A valid number is required.' })])
+    .optional()
+    .meta({ description: 'When sent, must equal the order total.' }),
+});
+
+export const statusUpdateBody = z.object({
+  status: z.enum(ORDER_STATUSES),
+  note: z.string().max(1000).optional().meta({ description: 'Recorded on the order event (e.g. a carrier reference).' }),
+});
+
+export const orderListQuery = z.object({
+  page: z.string().optional().meta({ description: 'Page number (1-based) or `last`.' }),
+  ordering: z.string().optional().meta({ description: `One of ${ORDER_ORDERING_FIELDS.join(', ')}; prefix with \`-\` for descending. Default: newest first.` }),
+});
+
+const isoDate = z.iso.date().or(z.iso.datetime({ offset: true }));
+
+export const staffOrderListQuery = orderListQuery.extend({
+  status: z.enum(ORDER_STATUSES).optional(),
+  user: positiveId.optional().meta({ description: 'Only this user\'s orders.' }),
+  created_after: isoDate.optional().meta({ description: 'Placed at or after this date or time (ISO 8601).' }),
+  created_before: isoDate.optional().meta({ description: 'Placed before this date or time (ISO 8601; a date means its start).' }),
+});
+
+export const shippingAddressSchema = z
+  .object({
+    first_name: z.string(),
+    last_name: z.string(),
+    address_line_1: z.string(),
+    address_line_2: z.string(),
+    city: z.string(),
+    postal_code: z.string(),
+    country: z.string(),
+    phone_number: z.string(),
+  })
+  .meta({ id: 'ShippingAddress' });
+
+export const orderItemSchema = z
+  .object({
+    id: z.number().int(),
+    product: productSchema.nullable().meta({ description: 'The product as it is now; null once it is deleted.' }),
+    product_id: z.number().int().nullable(),
+    product_title: z.string().meta({ description: 'Title when ordered.' }),
+    quantity: z.number().int(),
+    unit_price: money,
+    subtotal: money,
+  })
+  .meta({ id: 'OrderItem' });
+
+export const orderSchema = z
+  .object({
+    id: z.number().int(),
+    user: z.number().int().nullable(),
+    user_email: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    payment_status: z.enum(['unpaid', 'paid', 'refunded']),
+    total_amount: money,
+    currency: z.string(),
+    shipping_address: shippingAddressSchema.nullable(),
+    tracking_number: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    items: z.array(orderItemSchema),
+  })
+  .meta({ id: 'Order' });
+
+export const orderStatusSchema = z.object({ order_id: z.number().int(), status: z.enum(ORDER_STATUSES), payment_status: z.string() }).meta({ id: 'OrderStatus' });
+
+export const trackingSchema = z
+  .object({
+    order_id: z.number().int(),
+    status: z.enum(ORDER_STATUSES),
+    tracking_number: z.string(),
+    estimated_delivery: z.string().nullable(),
+    tracking_events: z.array(z.object({ date: z.string(), status: z.string(), description: z.string(), code: z.enum(ORDER_STATUSES) })),
+  })
+  .meta({ id: 'OrderTracking' });
+
+export const paymentSchema = z
+  .object({
+    id: z.number().int(),
+    amount: money,
+    currency: z.string(),
+    method: z.string(),
+    provider: z.string(),
+    reference: z.string().nullable(),
+    status: z.enum(['succeeded', 'declined', 'failed', 'refunded']),
+    failure_code: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'Payment' });
+
+export const orderEventSchema = z
+  .object({
+    from_status: z.enum(ORDER_STATUSES).nullable(),
+    to_status: z.enum(ORDER_STATUSES),
+    actor: z.number().int().nullable(),
+    actor_role: z.enum(['customer', 'staff', 'system']),
+    note: z.string(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'OrderEvent' });
+
+export const staffOrderSchema = orderSchema.extend({ events: z.array(orderEventSchema), payments: z.array(paymentSchema) }).meta({ id: 'StaffOrder' });
+
+export type CreateOrderInput = z.output<ReturnType<typeof createOrderBody>>;
+export type PaymentInput = z.output<typeof paymentBody>;
+export type OrderView = z.output<typeof orderSchema>;
+export type TrackingView = z.output<typeof trackingSchema>;
+export type PaymentView = z.output<typeof paymentSchema>;
+export type OrderEventView = z.output<typeof orderEventSchema>;

@@ -1,0 +1,113 @@
+import type { Knex } from 'knex';
+import { invalidTransition, type OrderStatus } from './state-machine';
+import { NotFoundError } from '../../errors';
+import type { Checkout, Customer } from './checkout';
+import { idempotent, type StoredReply } from './idempotency';
+import type { OrderRow } from './model';
+import { NO_ORDER, type PaymentService } from './payments/payment-service';
+import type { OrderFilters, OrderRepository, Ordering } from './repository';
+import { ORDER_ORDERING_FIELDS, type CreateOrderInput, type OrderView, type PaymentInput, type TrackingView } from './schemas';
+import { eventView, paymentView, trackingView } from './serializers';
+import type { OrderTransitions } from './transitions';
+import type { OrderViews } from './views';
+
+export interface OrderServiceDeps {
+  db: Knex;
+  orders: OrderRepository;
+  views: OrderViews;
+  checkout: Checkout;
+  payments: PaymentService;
+  transitions: OrderTransitions;
+}
+
+/** `?ordering=-total_amount`; unknown fields fall back to newest first, as DRF ignored them. */
+export function parseOrdering(value: string | undefined): Ordering {
+  const descending = value?.startsWith('-') ?? false;
+  const field = descending ? value?.slice(1) : value;
+  if (!(ORDER_ORDERING_FIELDS as readonly string[]).includes(field ?? '')) return { column: 'created_at', direction: 'desc' };
+  return { column: field as string, direction: descending ? 'desc' : 'asc' };
+}
+
+function cancelRefusal(order: OrderRow): Error {
+  if (order.status === 'shipped') return invalidTransition('shipped', 'cancelled', 'Cannot cancel shipped order. Please contact customer service.');
+  return invalidTransition(order.status, 'cancelled', `Cannot cancel order. Order is already ${order.status}.`);
+}
+
+/** Orders as customers and staff see and change them; every change goes through the state machine. */
+export class OrderService {
+  constructor(private readonly deps: OrderServiceDeps) {}
+
+  create(customer: Customer, input: CreateOrderInput, idempotencyKey: string | undefined, mediaBase: string): Promise<StoredReply> {
+    return idempotent(this.deps.db, { userId: customer.id, scope: 'orders.create', key: idempotencyKey, body: input }, async (trx) => {
+      const { order } = await this.deps.checkout.place(trx, customer, input);
+      return { status: 201, body: await this.deps.views.one(trx, order, mediaBase) };
+    });
+  }
+
+  pay(customerId: number, orderId: number, input: PaymentInput, idempotencyKey: string | undefined, mediaBase: string): Promise<StoredReply> {
+    const request = { userId: customerId, scope: `orders.${orderId}.payment`, key: idempotencyKey, body: input };
+    return idempotent(this.deps.db, request, (trx) => this.deps.payments.pay(trx, customerId, orderId, input, mediaBase));
+  }
+
+  confirm(customerId: number, orderId: number, mediaBase: string): Promise<{ message: string; order: unknown }> {
+    return this.deps.payments.confirm(this.deps.db, customerId, orderId, mediaBase);
+  }
+
+  count(filters: OrderFilters): Promise<number> {
+    return this.deps.orders.count(filters);
+  }
+
+  async list(filters: OrderFilters, ordering: Ordering, limit: number, offset: number, mediaBase: string): Promise<OrderView[]> {
+    return this.deps.views.many(this.deps.db, await this.deps.orders.list(filters, ordering, limit, offset), mediaBase);
+  }
+
+  /** @param ownerId the customer asking; omitted for staff */
+  async find(orderId: number, ownerId?: number): Promise<OrderRow> {
+    const order = await this.deps.orders.find(orderId, ownerId);
+    if (!order) throw new NotFoundError(NO_ORDER);
+    return order;
+  }
+
+  async view(orderId: number, ownerId: number, mediaBase: string): Promise<OrderView> {
+    return this.deps.views.one(this.deps.db, await this.find(orderId, ownerId), mediaBase);
+  }
+
+  async track(orderId: number, ownerId: number): Promise<TrackingView> {
+    const order = await this.find(orderId, ownerId);
+    return trackingView(order, await this.deps.orders.events(order.id));
+  }
+
+  /** The customer's cancel: pending orders get their stock back, paid and processing ones are refunded too. */
+  async cancel(customerId: number, orderId: number, mediaBase: string): Promise<OrderView> {
+    return this.deps.db.transaction(async (trx) => {
+      const order = await this.deps.orders.lock(trx, orderId, customerId);
+      if (!order) throw new NotFoundError(NO_ORDER);
+      if (!['pending', 'paid', 'processing'].includes(order.status)) throw cancelRefusal(order);
+      const cancelled = await this.deps.transitions.apply(trx, order, 'cancelled', { id: customerId, role: 'customer' });
+      return this.deps.views.one(trx, cancelled, mediaBase);
+    });
+  }
+
+  /** Staff drive the state machine; `paid` is reached only through a payment. */
+  async setStatus(staffId: number, orderId: number, to: OrderStatus, note: string, mediaBase: string): Promise<OrderView> {
+    return this.deps.db.transaction(async (trx) => {
+      const order = await this.deps.orders.lock(trx, orderId);
+      if (!order) throw new NotFoundError(NO_ORDER);
+      if (to === 'paid') throw invalidTransition(order.status, to, 'An order becomes paid only through a payment.');
+      if (order.status === to) throw invalidTransition(order.status, to, `Order is already ${to}.`);
+      const updated = await this.deps.transitions.apply(trx, order, to, { id: staffId, role: 'staff' }, note);
+      return this.deps.views.one(trx, updated, mediaBase);
+    });
+  }
+
+  /** Everything staff need about one order: lines, every event with its note, every payment attempt. */
+  async staffView(orderId: number, mediaBase: string): Promise<OrderView & { events: unknown[]; payments: unknown[] }> {
+    const order = await this.find(orderId);
+    const [view, events, payments] = await Promise.all([
+      this.deps.views.one(this.deps.db, order, mediaBase),
+      this.deps.orders.events(order.id),
+      this.deps.orders.payments(order.id),
+    ]);
+    return { ...view, events: events.map(eventView), payments: payments.map(paymentView) };
+  }
+}
