@@ -1,6 +1,7 @@
 import type { BenchData, BenchDatabase } from './database';
 import { MAX_P99_MS, type BenchEndpoint } from './endpoints';
 import type { ColdStart, LoadResult, LoadSettings } from './measure';
+import type { WriteFlowResult } from './write-flows';
 
 export interface MachineInfo {
   cpuModel: string;
@@ -55,6 +56,7 @@ export interface BenchResults {
     postgres: Record<string, string>;
   };
   endpoints: EndpointResult[];
+  writeFlows: WriteFlowResult[];
   memory: ApiMemory[];
   cli: ColdStart[];
   targets: Target[];
@@ -142,6 +144,21 @@ export function renderMarkdown(results: BenchResults): string {
       `ceiling = bare node:http serving the same body and content-type from memory. Code ${settings.code}, ${settings.build}. PostgreSQL: ${Object.entries(settings.postgres).map(([name, value]) => `${name}=${value}`).join(', ')}.`,
     '',
     renderEndpointTable(results.endpoints),
+    '',
+    'Writes (the cache-off API process; each shopper sends its next request when the last one is answered; no ceiling: the work is the database\'s):',
+    '',
+    table(
+      ['write flow', 'shoppers', 'ops/s', 'p50 ms', 'p99 ms', 'operations', 'unexpected statuses'],
+      results.writeFlows.map((flow) => [
+        flow.name,
+        String(flow.shoppers),
+        int(flow.operationsPerSecond),
+        flow.latencyP50Ms.toFixed(1),
+        flow.latencyP99Ms.toFixed(1),
+        int(flow.operations),
+        Object.entries(flow.unexpected).map(([status, count]) => `${status} × ${count}`).join(', ') || 'none',
+      ]),
+    ),
     '',
     table(
       ['API process', 'RSS when ready', 'peak RSS (VmHWM)', 'access log written'],

@@ -17,6 +17,7 @@ import { API_PREFIX, benchEndpoints, type BenchEndpoint, type Variant } from './
 import type { StoredResponse } from './ceiling-server';
 import { measureColdStart, measureLoad, memoryOf, stopLoad, type LoadSettings } from './measure';
 import { Cleanup, httpGet, killChildrenSync, startProcess, startRedis, waitUntilReady, type StartedProcess } from './processes';
+import { measureWriteFlows, WRITE_FLOWS } from './write-flows';
 import { evaluateTargets, renderMarkdown, type ApiMemory, type BenchResults, type EndpointResult } from './report';
 
 const ROOT = join(__dirname, '..', '..');
@@ -177,7 +178,7 @@ interface RunningApi {
   idleRssBytes: number;
 }
 
-async function startApi(variant: Variant, databaseUrl: string, redisUrl: string, runDir: string, cpuProf: boolean, cleanup: Cleanup): Promise<RunningApi> {
+async function startApi(variant: Variant, databaseUrl: string, redisUrl: string, jwtSecret: string, runDir: string, cpuProf: boolean, cleanup: Cleanup): Promise<RunningApi> {
   const port = await freePort();
   const logFile = join(runDir, `api-${variant}.log`);
   const env = cleanEnv({
@@ -187,11 +188,13 @@ async function startApi(variant: Variant, databaseUrl: string, redisUrl: string,
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: `nexus-bench-${variant}:`,
-    JWT_SECRET: randomBytes(48).toString('base64'),
+    JWT_SECRET: jwtSecret,
     MAIL_TRANSPORT: 'disabled',
     PAYMENT_PROVIDER: 'simulated',
     LOG_LEVEL: 'info',
     CATALOG_CACHE_TTL: CACHE_TTL[variant],
+    // The add-to-cart flow grows one line per shopper for the whole run.
+    CART_MAX_QUANTITY: '1000000',
     MEDIA_ROOT: join(runDir, 'media'),
   });
   // A profile is written when the process exits (the harness stops it with SIGTERM at the end).
@@ -253,14 +256,18 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
   ];
   for (const run of cli) log(`${run.command}: median ${run.medianMs.toFixed(0)} ms`);
 
+  // One secret for both processes: the write flows sign their shoppers' tokens with it.
+  const jwtSecret = randomBytes(48).toString('base64');
   const apis: Record<Variant, RunningApi> = {
-    cached: await startApi('cached', database.url, redis.url, runDir, options.cpuProf, cleanup),
-    uncached: await startApi('uncached', database.url, redis.url, runDir, options.cpuProf, cleanup),
+    cached: await startApi('cached', database.url, redis.url, jwtSecret, runDir, options.cpuProf, cleanup),
+    uncached: await startApi('uncached', database.url, redis.url, jwtSecret, runDir, options.cpuProf, cleanup),
   };
 
   let endpoints: BenchEndpoint[] = benchEndpoints(data);
   if (options.only) endpoints = endpoints.filter((endpoint) => endpoint.name.includes(options.only as string));
-  if (endpoints.length === 0) throw new UsageError(`no endpoint name contains "${options.only}"`);
+  if (endpoints.length === 0 && !WRITE_FLOWS.some((flow) => !options.only || flow.name.includes(options.only))) {
+    throw new UsageError(`no endpoint or write flow name contains "${options.only}"`);
+  }
   const paths = [...new Set(endpoints.map((endpoint) => endpoint.path))];
 
   // What the ceiling serves: the API's own bytes for each path (taken from the uncached process: computed from the database).
@@ -276,7 +283,7 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
     stored.push({ path: `${API_PREFIX}${path}`, contentType: String(uncached.headers['content-type']), body: uncached.body.toString('base64') });
     bodyBytes.set(path, uncached.body.length);
   }
-  const ceiling = await startCeiling(stored, runDir, cleanup);
+  const ceiling = paths.length > 0 ? await startCeiling(stored, runDir, cleanup) : undefined;
 
   const rows: EndpointResult[] = [];
   const total = endpoints.length + paths.length;
@@ -284,7 +291,7 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
   const pause = () => new Promise((resolve) => setTimeout(resolve, 500));
   for (const path of paths) {
     checkInterrupted();
-    const ceilingResult = await measureLoad(`${ceiling.url}${API_PREFIX}${path}`, options.load);
+    const ceilingResult = await measureLoad(`${(ceiling as { url: string }).url}${API_PREFIX}${path}`, options.load);
     checkInterrupted();
     done += 1;
     log(`[${done}/${total}] ceiling ${path}: ${ceilingResult.requestsPerSecond.toFixed(0)} req/s, p99 ${ceilingResult.latencyP99Ms} ms`);
@@ -307,6 +314,14 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
       log(`[${done}/${total}] ${endpoint.name} (${endpoint.variant}): ${api.requestsPerSecond.toFixed(0)} req/s, p50 ${api.latencyP50Ms} ms, p99 ${api.latencyP99Ms} ms, ${(row.ratio * 100).toFixed(0)}% of the ceiling`);
     }
     await pause();
+  }
+
+  // Writes last: they change stock on a few products (given back afterwards), never what the reads measured.
+  checkInterrupted();
+  const writeFlows = await measureWriteFlows(apis.uncached.url, database.url, jwtSecret, { ...options.load, only: options.only }, log);
+  for (const flow of writeFlows) {
+    const unexpected = Object.entries(flow.unexpected);
+    if (unexpected.length > 0) notes.push(`${flow.name} (${flow.shoppers} shoppers): unexpected statuses ${unexpected.map(([status, count]) => `${status} × ${count}`).join(', ')}.`);
   }
 
   const memory: ApiMemory[] = (['cached', 'uncached'] as const).map((variant) => ({
@@ -351,6 +366,7 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
       postgres: postgresSettings,
     },
     endpoints: rows,
+    writeFlows,
     memory,
     cli,
     targets: evaluateTargets(rows, memory, cli),
