@@ -58,7 +58,7 @@ export function corsPolicy(options: { origins: string[]; credentials: boolean })
     credentials: options.credentials,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     allowedHeaders: CORS_ALLOWED_HEADERS,
-    exposedHeaders: ['X-Request-ID', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
+    exposedHeaders: ['X-Request-ID', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed'],
     maxAge: 86_400,
   });
 }
