@@ -43,7 +43,7 @@ function invalidTypeMessage(issue: Issue & { expected?: string }): string {
 
 /** Translates a zod issue into the message DRF would have produced, so old clients see familiar text. */
 export function drfMessage(issue: Issue): string | undefined {
-  const details = issue as Issue & { expected?: string; origin?: string; minimum?: number; maximum?: number; format?: string };
+  const details = issue as Issue & { expected?: string; origin?: string; minimum?: number; maximum?: number; inclusive?: boolean; format?: string };
   switch (issue.code) {
     case 'invalid_type':
       return invalidTypeMessage(details);
@@ -52,6 +52,8 @@ export function drfMessage(issue: Issue): string | undefined {
         return details.minimum === 1 ? 'This field may not be blank.' : `Ensure this field has at least ${details.minimum} characters.`;
       }
       if (details.origin === 'array') return details.minimum === 1 ? 'This list may not be empty.' : `Ensure this field has at least ${details.minimum} elements.`;
+      // positive() is an exclusive minimum of 0: "greater than or equal to 0" would be false for 0.
+      if (details.inclusive === false) return `Ensure this value is greater than ${details.minimum}.`;
       return `Ensure this value is greater than or equal to ${details.minimum}.`;
     case 'too_big':
       if (details.origin === 'string') return `Ensure this field has no more than ${details.maximum} characters.`;

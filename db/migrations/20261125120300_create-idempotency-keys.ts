@@ -9,7 +9,8 @@ export async function up(knex: Knex): Promise<void> {
     table.string('key', 255).notNullable();
     table.specificType('request_hash', 'char(64)').notNullable();
     table.integer('response_status');
-    table.jsonb('response_body');
+    // Text, not jsonb: a replay must give the first answer's keys in their original order.
+    table.text('response_body');
     table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     table.unique(['user_id', 'scope', 'key'], { indexName: 'idempotency_keys_unique' });
     table.index(['created_at'], 'idempotency_keys_created_index');

@@ -30,8 +30,9 @@ export class AddressService {
     return this.deps.addresses.list(userId, ordering, limit, offset);
   }
 
-  async get(userId: number, id: number): Promise<AddressRow> {
-    const address = await this.deps.addresses.find(userId, id);
+  /** @param trx the caller's transaction, when it has one (a second pool connection could starve the pool) */
+  async get(userId: number, id: number, trx?: Knex.Transaction): Promise<AddressRow> {
+    const address = await this.deps.addresses.find(userId, id, trx);
     if (!address) throw new NotFoundError(NO_ADDRESS);
     return address;
   }

@@ -149,9 +149,13 @@ export class CartService {
     );
   }
 
-  /** The cart's lines as order lines (for an order placed from the cart). */
+  /**
+   * The cart's lines as order lines (for an order placed from the cart). The cart stays locked until the
+   * order's transaction ends, so concurrent checkouts of one cart run one after the other: the second reads
+   * the cart the first left behind instead of ordering the same lines again.
+   */
   async lines(userId: number, trx: Knex.Transaction): Promise<{ productId: number; quantity: number }[]> {
-    const cart = await trx('carts').where({ user_id: userId }).first<CartRow | undefined>();
+    const cart = await trx('carts').where({ user_id: userId }).forUpdate().first<CartRow | undefined>();
     if (!cart) return [];
     return (await this.deps.carts.items(cart.id, trx)).map((item) => ({ productId: item.product_id, quantity: item.quantity }));
   }

@@ -50,13 +50,15 @@ function unavailable(error: StockUnavailableError, requested: number): Error {
 export class Checkout {
   constructor(private readonly deps: CheckoutDeps) {}
 
-  private async shippingAddress(customer: Customer, input: CreateOrderInput): Promise<ShippingAddress | null> {
+  private async shippingAddress(trx: Knex.Transaction, customer: Customer, input: CreateOrderInput): Promise<ShippingAddress | null> {
     if (input.shipping_address_id !== undefined && input.shipping_address !== undefined) {
       throw ValidationError.field('non_field_errors', 'Send either shipping_address_id or shipping_address, not both.');
     }
     if (input.shipping_address) return { ...input.shipping_address, address_line_2: input.shipping_address.address_line_2 ?? '' };
     if (input.shipping_address_id === undefined) return null;
-    const address = await this.deps.addresses.get(customer.id, input.shipping_address_id).catch((error: unknown) => {
+    // Read through the order's transaction, never a second pool connection: with every connection held by a
+    // checkout waiting for one more, the pool would starve (all of them time out).
+    const address = await this.deps.addresses.get(customer.id, input.shipping_address_id, trx).catch((error: unknown) => {
       if (error instanceof NotFoundError) return undefined;
       throw error;
     });
@@ -74,7 +76,7 @@ export class Checkout {
   }
 
   async place(trx: Knex.Transaction, customer: Customer, input: CreateOrderInput): Promise<{ order: OrderRow; items: OrderItemRow[] }> {
-    const shipping = await this.shippingAddress(customer, input);
+    const shipping = await this.shippingAddress(trx, customer, input);
     const lines = await this.lines(trx, customer, input);
     const sold = new Map(
       (

@@ -60,13 +60,14 @@ export async function idempotent(
     const inserted = await trx('idempotency_keys').insert({ ...identity, request_hash: hash }).onConflict(['user_id', 'scope', 'key']).ignore().returning<{ id: number }[]>('id');
     const id = inserted[0]?.id;
     if (id === undefined) {
-      const first = await trx('idempotency_keys').where(identity).first<{ request_hash: string; response_status: number; response_body: unknown }>();
+      const first = await trx('idempotency_keys').where(identity).first<{ request_hash: string; response_status: number; response_body: string }>();
       if (first.request_hash !== hash) {
         throw new AppError({ status: 422, code: 'idempotency_key_reused', detail: 'This Idempotency-Key was already used with a different request body.' });
       }
-      return { status: first.response_status, body: first.response_body, replayed: true };
+      return { status: first.response_status, body: JSON.parse(first.response_body) as unknown, replayed: true };
     }
     const reply = await work(trx);
+    // Stored as JSON text (a text column): jsonb would reorder the keys, and a replay must be the first answer as sent.
     await trx('idempotency_keys').where({ id }).update({ response_status: reply.status, response_body: JSON.stringify(reply.body) });
     return { ...reply, replayed: false };
   });

@@ -9,7 +9,8 @@ import { ORDER_STATUSES } from './state-machine';
 export const MAX_ORDER_LINES = 100;
 export const ORDER_ORDERING_FIELDS = ['id', 'created_at', 'updated_at', 'total_amount', 'status', 'payment_status', 'user_email'] as const;
 
-const positiveId = integer().pipe(z.number().positive().max(Number.MAX_SAFE_INTEGER));
+// min(1), not positive(): the DRF message for an exclusive minimum of 0 would read "greater than or equal to 0".
+const positiveId = integer().pipe(z.number().min(1).max(Number.MAX_SAFE_INTEGER));
 const money = z.string().meta({ description: 'Decimal string with two places, e.g. "49.90"' });
 
 export const shippingAddressBody = addressBody.omit({ is_default: true });
@@ -27,22 +28,38 @@ export function createOrderBody(maxQuantity: number) {
   });
 }
 
+/**
+ * DRF's messages for an absent or null choice. The generic choice message would print the JS value instead
+ * ("\"undefined\" is not a valid choice.").
+ */
+function missing(input: unknown): string | undefined {
+  if (input === undefined) return 'This field is required.';
+  if (input === null) return 'This field may not be null.';
+  return undefined;
+}
+
+const AMOUNT_PATTERN = /^\d+(\.\d{1,2})?$/;
+
 const cardNumber = z
   .string()
   .transform((value) => value.replace(/[\s-]/g, ''))
   .pipe(z.string().regex(/^\d{12,19}$/, { message: 'Enter a valid card number.' }));
 
 export const paymentBody = z.object({
-  payment_method: z.enum(PAYMENT_METHODS, { error: (issue) => (issue.input === undefined ? undefined : 'Invalid payment method.') }),
+  payment_method: z.enum(PAYMENT_METHODS, { error: (issue) => missing(issue.input) ?? 'Invalid payment method.' }),
   payment_details: z.object({ card_number: cardNumber.optional() }).optional().meta({ description: 'Card details for card methods (never stored).' }),
   amount: z
-    .union([z.number(), z.string().regex(/^\d+(\.\d{1,2})?$/, { message: 'A valid number is required.' })])
+    .union([
+      // Whole cents only, as for strings: 59.971 must not pass for 59.97 (the cents comparison would truncate it).
+      z.number().refine((value) => AMOUNT_PATTERN.test(String(value)), { message: 'A valid number is required.' }),
+      z.string().regex(AMOUNT_PATTERN, { message: 'A valid number is required.' }),
+    ])
     .optional()
     .meta({ description: 'When sent, must equal the order total.' }),
 });
 
 export const statusUpdateBody = z.object({
-  status: z.enum(ORDER_STATUSES),
+  status: z.enum(ORDER_STATUSES, { error: (issue) => missing(issue.input) }),
   note: z.string().max(1000).optional().meta({ description: 'Recorded on the order event (e.g. a carrier reference).' }),
 });
 
@@ -51,7 +68,8 @@ export const orderListQuery = z.object({
   ordering: z.string().optional().meta({ description: `One of ${ORDER_ORDERING_FIELDS.join(', ')}; prefix with \`-\` for descending. Default: newest first.` }),
 });
 
-const isoDate = z.iso.date().or(z.iso.datetime({ offset: true }));
+// The union's own message: without it zod's generic "Invalid input" would reach the client (Django's wording instead).
+const isoDate = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'Enter a valid date/time.' });
 
 export const staffOrderListQuery = orderListQuery.extend({
   status: z.enum(ORDER_STATUSES).optional(),

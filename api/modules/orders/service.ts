@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { invalidTransition, type OrderStatus } from './state-machine';
+import { invalidTransition, isAllowed, type OrderStatus } from './state-machine';
 import { NotFoundError } from '../../errors';
 import type { Checkout, Customer } from './checkout';
 import { idempotent, type StoredReply } from './idempotency';
@@ -27,6 +27,9 @@ export function parseOrdering(value: string | undefined): Ordering {
   if (!(ORDER_ORDERING_FIELDS as readonly string[]).includes(field ?? '')) return { column: 'created_at', direction: 'desc' };
   return { column: field as string, direction: descending ? 'desc' : 'asc' };
 }
+
+/** Staff move orders through every status but `paid`, which only a payment reaches. */
+const STAFF_CANNOT: readonly OrderStatus[] = ['paid'];
 
 function cancelRefusal(order: OrderRow): Error {
   if (order.status === 'shipped') return invalidTransition('shipped', 'cancelled', 'Cannot cancel shipped order. Please contact customer service.');
@@ -93,8 +96,9 @@ export class OrderService {
     return this.deps.db.transaction(async (trx) => {
       const order = await this.deps.orders.lock(trx, orderId);
       if (!order) throw new NotFoundError(NO_ORDER);
-      if (to === 'paid') throw invalidTransition(order.status, to, 'An order becomes paid only through a payment.');
-      if (order.status === to) throw invalidTransition(order.status, to, `Order is already ${to}.`);
+      if (to === 'paid') throw invalidTransition(order.status, to, 'An order becomes paid only through a payment.', STAFF_CANNOT);
+      if (order.status === to) throw invalidTransition(order.status, to, `Order is already ${to}.`, STAFF_CANNOT);
+      if (!isAllowed(order.status, to)) throw invalidTransition(order.status, to, undefined, STAFF_CANNOT);
       const updated = await this.deps.transitions.apply(trx, order, to, { id: staffId, role: 'staff' }, note);
       return this.deps.views.one(trx, updated, mediaBase);
     });

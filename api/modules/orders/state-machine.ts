@@ -33,9 +33,12 @@ export function releasesStock(from: OrderStatus, to: OrderStatus): boolean {
   return HOLDS_STOCK.includes(from) && (to === 'cancelled' || to === 'failed');
 }
 
-/** 409 naming the moves that are allowed from here (what a client or an operator can do instead). */
-export function invalidTransition(from: OrderStatus, to: OrderStatus, detail?: string): ConflictError {
-  const allowed = allowedTransitions(from);
+/**
+ * 409 naming the moves that are allowed from here (what a client or an operator can do instead).
+ * @param unavailable moves the caller cannot make through this endpoint (staff never set `paid`)
+ */
+export function invalidTransition(from: OrderStatus, to: OrderStatus, detail?: string, unavailable: readonly OrderStatus[] = []): ConflictError {
+  const allowed = allowedTransitions(from).filter((status) => !unavailable.includes(status));
   const message = detail ?? `Cannot change an order from ${from} to ${to}.`;
   return new ConflictError(message, 'invalid_transition', { error: message, status: from, requested: to, allowed });
 }

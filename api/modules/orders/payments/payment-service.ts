@@ -30,7 +30,8 @@ export class PaymentService {
   async pay(trx: Knex.Transaction, customerId: number, orderId: number, input: PaymentInput, mediaBase: string): Promise<{ status: number; body: unknown }> {
     const order = await this.deps.orders.lock(trx, orderId, customerId);
     if (!order) throw new NotFoundError(NO_ORDER);
-    if (order.payment_status !== 'unpaid') throw new ConflictError(ALREADY_PAID, 'already_paid', { error: ALREADY_PAID });
+    // Only a paid order is "already paid": a refunded one is cancelled, and says so below.
+    if (order.payment_status === 'paid') throw new ConflictError(ALREADY_PAID, 'already_paid', { error: ALREADY_PAID });
     if (order.status !== 'pending') throw invalidTransition(order.status, 'paid', `Cannot pay an order that is ${order.status}.`);
     const totalCents = toCents(order.total_amount);
     if (input.amount !== undefined && toCents(input.amount) !== totalCents) {
