@@ -85,6 +85,11 @@ export class CartRepository {
   }
 
   /** The line, row-locked until the transaction ends: concurrent changes of one line then apply one after another. */
+  /** The user's cart, row-locked until the transaction ends. */
+  async lockCartOf(trx: Knex.Transaction, userId: number): Promise<CartRow | undefined> {
+    return trx('carts').where({ user_id: userId }).forUpdate().first<CartRow | undefined>();
+  }
+
   async lockedItem(trx: Knex.Transaction, cartId: number, itemId: number): Promise<CartItemRow | undefined> {
     return trx('cart_items').where({ id: itemId, cart_id: cartId }).forUpdate().first<CartItemRow | undefined>();
   }

@@ -155,7 +155,7 @@ export class CartService {
    * the cart the first left behind instead of ordering the same lines again.
    */
   async lines(userId: number, trx: Knex.Transaction): Promise<{ productId: number; quantity: number }[]> {
-    const cart = await trx('carts').where({ user_id: userId }).forUpdate().first<CartRow | undefined>();
+    const cart = await this.deps.carts.lockCartOf(trx, userId);
     if (!cart) return [];
     return (await this.deps.carts.items(cart.id, trx)).map((item) => ({ productId: item.product_id, quantity: item.quantity }));
   }
