@@ -20,14 +20,15 @@ export interface CartItemRow {
 export class CartRepository {
   constructor(private readonly db: Knex) {}
 
-  /** The user's cart, created on first use; one statement, safe against concurrent first uses. */
+  /**
+   * The user's cart, created on first use. Read first: the common case writes nothing. Two first uses at once
+   * both try the insert; the loser's `DO NOTHING` waits for the winner and then reads its row.
+   */
   async getOrCreate(userId: number, db: Knex | Knex.Transaction = this.db): Promise<CartRow> {
-    const [row] = await db('carts')
-      .insert({ user_id: userId })
-      .onConflict('user_id')
-      .merge({ updated_at: db.raw('carts.updated_at') })
-      .returning<CartRow[]>('*');
-    return row as CartRow;
+    const existing = await db('carts').where({ user_id: userId }).first<CartRow | undefined>();
+    if (existing) return existing;
+    const [created] = await db('carts').insert({ user_id: userId }).onConflict('user_id').ignore().returning<CartRow[]>('*');
+    return created ?? ((await db('carts').where({ user_id: userId }).first<CartRow | undefined>()) as CartRow);
   }
 
   // Staff views over every cart.
