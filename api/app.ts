@@ -23,6 +23,7 @@ import { createCatalogModule } from './modules/catalog';
 import { createRegistry, docsRouter } from './modules/docs';
 import { createHealthModule } from './modules/health';
 import { createOrdersModule, paymentProvider, type PaymentProvider } from './modules/orders';
+import { createReviewsModule } from './modules/reviews';
 import { createUsersModule, type UsersModule } from './modules/users';
 
 export interface AppDeps {
@@ -95,6 +96,13 @@ export function buildApp(deps: AppDeps): App {
     currency: config.orders.currency,
     provider: deps.paymentProvider ?? paymentProvider(config.orders.paymentProvider),
   });
+  const reviews = createReviewsModule({
+    db: deps.db,
+    cache: catalog.cache,
+    commentMaxLength: config.reviews.commentMaxLength,
+    verifiedStatuses: config.reviews.verifiedStatuses,
+    requirePurchase: config.reviews.requirePurchase,
+  });
   const health = createHealthModule({
     db: deps.db,
     kv: deps.kv,
@@ -109,6 +117,7 @@ export function buildApp(deps: AppDeps): App {
   registerEndpoints(registry, ['/api/v1'], catalog.endpoints);
   registerEndpoints(registry, ['/api/v1'], cart.endpoints);
   registerEndpoints(registry, ['/api/v1'], orders.endpoints);
+  registerEndpoints(registry, ['/api/v1'], reviews.endpoints);
   registerEndpoints(registry, ['/health'], health.endpoints);
   registerEndpoints(registry, ['/api/v1'], health.legacyEndpoints);
 
@@ -134,6 +143,7 @@ export function buildApp(deps: AppDeps): App {
   api.use(router(catalog.endpoints, authenticateRequests));
   api.use(router(cart.endpoints, authenticateRequests));
   api.use(router(orders.endpoints, authenticateRequests));
+  api.use(router(reviews.endpoints, authenticateRequests));
   api.use(router(health.legacyEndpoints));
   app.use('/api/v1', api);
 

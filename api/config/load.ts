@@ -29,6 +29,7 @@ export interface Config {
   media: { root: string; maxBytes: number };
   catalog: { cacheTtlSeconds: number };
   orders: { maxQuantity: number; currency: string; paymentProvider: 'simulated' };
+  reviews: { commentMaxLength: number; verifiedStatuses: ('paid' | 'processing' | 'shipped' | 'delivered')[]; requirePurchase: boolean };
 }
 
 /** Thrown when the environment does not describe a runnable API; lists every problem at once. */
@@ -145,5 +146,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     media: { root: resolve(raw.MEDIA_ROOT), maxBytes: raw.MEDIA_MAX_BYTES },
     catalog: { cacheTtlSeconds: raw.CATALOG_CACHE_TTL },
     orders: { maxQuantity: raw.CART_MAX_QUANTITY, currency: raw.CURRENCY, paymentProvider: raw.PAYMENT_PROVIDER ?? 'simulated' },
+    reviews: { commentMaxLength: raw.REVIEW_COMMENT_MAX_LENGTH, verifiedStatuses: raw.REVIEW_VERIFIED_STATUSES, requirePurchase: raw.REVIEW_REQUIRE_PURCHASE },
   };
 }

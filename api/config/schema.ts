@@ -175,6 +175,21 @@ export const settings = {
     description:
       'Payment provider. `simulated` (default outside production) charges nothing and answers by test card number (see docs/api/orders.md); production must name it explicitly.',
   },
+  REVIEW_COMMENT_MAX_LENGTH: {
+    schema: z.coerce.number().int().min(1).max(10_000),
+    default: '5000',
+    description: 'Longest review comment, in characters (the database refuses more than 10,000 whatever this says).',
+  },
+  REVIEW_VERIFIED_STATUSES: {
+    schema: commaList.pipe(z.array(z.enum(['paid', 'processing', 'shipped', 'delivered'])).min(1)),
+    default: 'delivered',
+    description: 'Order statuses that make a review a `verified_purchase` when the author has such an order for the product (comma-separated: paid, processing, shipped, delivered).',
+  },
+  REVIEW_REQUIRE_PURCHASE: {
+    schema: bool,
+    default: 'false',
+    description: 'Only verified purchasers may review a product (403 `purchase_required` otherwise).',
+  },
   SHUTDOWN_TIMEOUT: {
     schema: seconds,
     default: '10',

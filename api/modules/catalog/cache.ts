@@ -1,4 +1,5 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import type { Reply } from '../../http/endpoint';
 import etag from 'etag';
 import type { KeyValueStore } from '../../infra/kv-store';
 
@@ -77,4 +78,12 @@ export class CatalogCache {
   async invalidate(): Promise<void> {
     await this.kv.increment(GENERATION_KEY);
   }
+}
+
+/** A public GET through the read cache; `X-Cache` says HIT, MISS or BYPASS. */
+export async function cachedReply(cache: CatalogCache, req: Request, res: Response, compute: () => Promise<unknown>): Promise<Reply> {
+  const { response, outcome } = await cache.remember(req, compute);
+  res.setHeader('X-Cache', outcome);
+  res.setHeader('ETag', response.etag);
+  return { status: 200, rawJson: response.body };
 }

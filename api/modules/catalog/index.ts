@@ -52,6 +52,7 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
   };
 }
 
+export { CatalogCache, cachedReply } from './cache';
 export { slugify, isUnreachableSlug, RESERVED_SLUGS, MAX_SLUG_LENGTH } from './slugs';
 
 /** Tells every API process that the catalogue changed behind its back (e.g. after seeding). */
@@ -70,3 +71,9 @@ export async function loadProducts(db: Knex, ids: number[]): Promise<Map<number,
   return new Map(rows.map((row) => [row.id, row]));
 }
 export type { ProductRow } from './model';
+
+/** What reviews need of a product: whether the public can see it, and its denormalised rating counts. */
+export async function productRating(db: Knex, id: number): Promise<{ isActive: boolean; ratingCounts: number[]; averageRating: string } | undefined> {
+  const row = await db('products').where({ id }).first<{ is_active: boolean; rating_counts: number[]; average_rating: string } | undefined>('is_active', 'rating_counts', 'average_rating');
+  return row && { isActive: row.is_active, ratingCounts: row.rating_counts, averageRating: row.average_rating };
+}

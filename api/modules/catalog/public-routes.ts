@@ -1,8 +1,7 @@
-import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { defineEndpoint, type Endpoint, type Reply } from '../../http/endpoint';
+import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { paginate, pageEnvelopeSchema } from '../../http/pagination';
-import type { CatalogCache } from './cache';
+import { cachedReply, type CatalogCache } from './cache';
 import type { CategoryService } from './category-service';
 import type { ProductQueries } from './product-queries';
 import { mediaBase } from '../../http/urls';
@@ -21,14 +20,6 @@ export interface PublicRoutesDeps {
   cache: CatalogCache;
 }
 
-/** Public catalogue GETs go through the read cache; `X-Cache` says HIT, MISS or BYPASS. */
-async function cached(cache: CatalogCache, req: Request, res: Response, compute: () => Promise<unknown>): Promise<Reply> {
-  const { response, outcome } = await cache.remember(req, compute);
-  res.setHeader('X-Cache', outcome);
-  res.setHeader('ETag', response.etag);
-  return { status: 200, rawJson: response.body };
-}
-
 export function publicCatalogEndpoints({ queries, categories, cache }: PublicRoutesDeps): Endpoint[] {
   return [
     defineEndpoint({
@@ -40,7 +31,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       access: 'public',
       query: productListQuery,
       responses: { 200: { description: 'A page of products', schema: productPageSchema } },
-      handle: ({ req, res, query }) => cached(cache, req, res, async () => productPage(req, await queries.list(query))),
+      handle: ({ req, res, query }) => cachedReply(cache, req, res, async () => productPage(req, await queries.list(query))),
     }),
     defineEndpoint({
       method: 'get',
@@ -51,7 +42,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       access: 'public',
       query: searchQuery,
       responses: { 200: { description: 'A page of matching products', schema: productPageSchema } },
-      handle: ({ req, res, query }) => cached(cache, req, res, async () => productPage(req, await queries.search(query.q, query.ordering))),
+      handle: ({ req, res, query }) => cachedReply(cache, req, res, async () => productPage(req, await queries.search(query.q, query.ordering))),
     }),
     defineEndpoint({
       method: 'get',
@@ -62,7 +53,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       access: 'public',
       query: pagedOrderedQuery,
       responses: { 200: { description: 'Up to 10 products', schema: productPageSchema } },
-      handle: ({ req, res, query }) => cached(cache, req, res, async () => productPage(req, await queries.newest('featured', query.ordering))),
+      handle: ({ req, res, query }) => cachedReply(cache, req, res, async () => productPage(req, await queries.newest('featured', query.ordering))),
     }),
     defineEndpoint({
       method: 'get',
@@ -73,7 +64,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       access: 'public',
       query: pagedOrderedQuery,
       responses: { 200: { description: 'Up to 20 products', schema: productPageSchema } },
-      handle: ({ req, res, query }) => cached(cache, req, res, async () => productPage(req, await queries.newest('latest', query.ordering))),
+      handle: ({ req, res, query }) => cachedReply(cache, req, res, async () => productPage(req, await queries.newest('latest', query.ordering))),
     }),
     defineEndpoint({
       method: 'get',
@@ -84,7 +75,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       access: 'public',
       params: refParam,
       responses: { 200: { description: 'The product', schema: productSchema } },
-      handle: ({ req, res, params }) => cached(cache, req, res, async () => serializeProduct(await queries.detail(params.ref), mediaBase(req))),
+      handle: ({ req, res, params }) => cachedReply(cache, req, res, async () => serializeProduct(await queries.detail(params.ref), mediaBase(req))),
     }),
     defineEndpoint({
       method: 'get',
@@ -96,7 +87,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       query: categoryListQuery,
       responses: { 200: { description: 'A page of categories', schema: pageEnvelopeSchema(categorySchema) } },
       handle: ({ req, res, query }) =>
-        cached(cache, req, res, async () => {
+        cachedReply(cache, req, res, async () => {
           const tree = await categories.tree();
           const rows = categories.sorted(tree, query.ordering);
           const page = await paginate(req, async () => rows.length, async (limit, offset) => rows.slice(offset, offset + limit));
@@ -113,7 +104,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       params: refParam,
       responses: { 200: { description: 'The category', schema: categorySchema } },
       handle: ({ req, res, params }) =>
-        cached(cache, req, res, async () => {
+        cachedReply(cache, req, res, async () => {
           const { row, tree } = await categories.get(params.ref);
           return serializeCategory(row, tree);
         }),
@@ -128,7 +119,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       params: refParam,
       query: pagedOrderedQuery,
       responses: { 200: { description: 'A page of products', schema: productPageSchema } },
-      handle: ({ req, res, params, query }) => cached(cache, req, res, async () => productPage(req, await queries.inCategory(params.ref, query.ordering))),
+      handle: ({ req, res, params, query }) => cachedReply(cache, req, res, async () => productPage(req, await queries.inCategory(params.ref, query.ordering))),
     }),
   ];
 }

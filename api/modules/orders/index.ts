@@ -10,6 +10,7 @@ import { OrderRepository } from './repository';
 import { orderEndpoints } from './routes';
 import { OrderService } from './service';
 import { orderStaffEndpoints } from './staff-routes';
+import type { OrderStatus } from './state-machine';
 import { OrderTransitions } from './transitions';
 import { OrderViews } from './views';
 
@@ -50,3 +51,8 @@ export { TEST_CARDS } from './payments/simulated-provider';
 export type { PaymentProvider } from './payments/provider';
 export { ORDER_STATUSES, allowedTransitions } from './state-machine';
 export type { OrderStatus } from './state-machine';
+
+/** Whether the user has an order in one of `statuses` that contains the product (a verified purchase). */
+export async function hasPurchased(db: Knex, userId: number, productId: number, statuses: readonly OrderStatus[]): Promise<boolean> {
+  return new OrderRepository(db).hasPurchased(userId, productId, statuses);
+}

@@ -119,4 +119,13 @@ export class OrderRepository {
   async payments(orderId: number, db: Db = this.db): Promise<PaymentRow[]> {
     return db('payments').where({ order_id: orderId }).orderBy('id').select<PaymentRow[]>('*');
   }
+
+  async hasPurchased(userId: number, productId: number, statuses: readonly OrderStatus[]): Promise<boolean> {
+    const row: unknown = await this.db('order_items as i')
+      .join('orders as o', 'o.id', 'i.order_id')
+      .where({ 'o.user_id': userId, 'i.product_id': productId })
+      .whereIn('o.status', statuses)
+      .first('i.id');
+    return row !== undefined;
+  }
 }

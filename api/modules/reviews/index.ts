@@ -1,0 +1,31 @@
+import type { Knex } from 'knex';
+import type { Endpoint } from '../../http/endpoint';
+import type { CatalogCache } from '../catalog';
+import type { OrderStatus } from '../orders';
+import { ModerationService } from './moderation';
+import { moderationEndpoints } from './moderation-routes';
+import { ReviewRepository } from './repository';
+import { reviewEndpoints } from './routes';
+import { ReviewService } from './service';
+
+export interface ReviewsModuleDeps {
+  db: Knex;
+  /** The catalogue's read cache: review writes change product ratings and the cached review pages. */
+  cache: CatalogCache;
+  commentMaxLength: number;
+  verifiedStatuses: readonly OrderStatus[];
+  requirePurchase: boolean;
+}
+
+export interface ReviewsModule {
+  /** Mounted at /api/v1; moderation first. */
+  endpoints: Endpoint[];
+  service: ReviewService;
+}
+
+export function createReviewsModule(deps: ReviewsModuleDeps): ReviewsModule {
+  const reviews = new ReviewRepository(deps.db);
+  const service = new ReviewService({ db: deps.db, reviews, cache: deps.cache, verifiedStatuses: deps.verifiedStatuses, requirePurchase: deps.requirePurchase });
+  const moderation = new ModerationService({ db: deps.db, reviews, cache: deps.cache });
+  return { endpoints: [...moderationEndpoints(moderation), ...reviewEndpoints(service, deps.cache, deps.commentMaxLength)], service };
+}

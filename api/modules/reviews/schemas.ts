@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { boolean, integer } from '../../http/fields';
+import { REPORT_REASONS } from './model';
+
+export const REVIEW_ORDERING_FIELDS = ['id', 'created_at', 'updated_at', 'rating', 'helpful_count'] as const;
+
+/** DRF's ChoiceField message for a rating outside 1..5, whatever the type: `"6" is not a valid choice.` */
+function choice(input: unknown): string | undefined {
+  if (input === undefined) return 'This field is required.';
+  if (input === null) return 'This field may not be null.';
+  const text = typeof input === 'string' || typeof input === 'number' || typeof input === 'boolean' ? String(input) : JSON.stringify(input);
+  return `"${text}" is not a valid choice.`;
+}
+
+const rating = z.preprocess(
+  (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
+  z
+    .number({ error: (issue) => choice(issue.input) })
+    .int({ error: (issue) => choice(issue.input) })
+    .min(1, { error: (issue) => choice(issue.input) })
+    .max(5, { error: (issue) => choice(issue.input) }),
+);
+
+const positiveId = (typeMessage?: string) => integer(typeMessage).pipe(z.number().min(1).max(Number.MAX_SAFE_INTEGER));
+
+function comment(maxLength: number) {
+  // DRF's CharField trims by default; an empty comment is allowed, as before.
+  return z.string().trim().max(maxLength);
+}
+
+export function createReviewBody(commentMaxLength: number) {
+  return z.object({
+    product: positiveId('Incorrect type. Expected pk value.').meta({ description: 'Product id' }),
+    rating: rating.meta({ description: '1 to 5' }),
+    comment: comment(commentMaxLength).optional(),
+  });
+}
+
+/** PUT needs `rating` (as the old API did); PATCH any subset. `product` is ignored, as before. */
+export function updateReviewBody(commentMaxLength: number, partial: boolean) {
+  const body = z.object({ rating: partial ? rating.optional() : rating, comment: comment(commentMaxLength).optional() });
+  return body;
+}
+
+export const helpfulBody = z.object({
+  helpful: boolean().optional().meta({ description: 'true marks, false unmarks; absent toggles.' }),
+});
+
+export const reportBody = z.object({
+  reason: z.enum(REPORT_REASONS, { error: (issue) => (issue.input === undefined ? 'This field is required.' : 'Invalid reason.') }),
+  description: z.string().trim().max(1000).optional(),
+});
+
+export const moderationNoteBody = z.object({
+  note: z.string().trim().max(1000).optional().meta({ description: 'Why (kept with the review or the report).' }),
+});
+
+export const resolveReportBody = moderationNoteBody.extend({
+  hide_review: boolean().optional().meta({ description: 'Also hide the reported review.' }),
+});
+
+const ordering = z.string().optional().meta({ description: `One of ${REVIEW_ORDERING_FIELDS.join(', ')}; \`-\` for descending. Default: newest first.` });
+const page = z.string().optional().meta({ description: 'Page number (1-based) or `last`.' });
+
+export const pagedQuery = z.object({ page, ordering });
+
+export const reviewListQuery = pagedQuery.extend({
+  product: positiveId().optional().meta({ description: 'Only reviews of this product.' }),
+  user: positiveId().optional().meta({ description: 'Only reviews by this user.' }),
+  rating: rating.optional().meta({ description: 'Only reviews with this rating.' }),
+  verified_purchase: boolean().optional().meta({ description: 'Only verified (or unverified) purchases.' }),
+});
+
+export const reportListQuery = z.object({
+  page,
+  status: z.enum(['open', 'resolved', 'dismissed', 'all']).optional().meta({ description: 'Default: open.' }),
+});
+
+export const productIdParam = z.object({ product_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+export const userIdParam = z.object({ user_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+export const reviewSchema = z
+  .object({
+    id: z.number().int(),
+    user: z.number().int(),
+    user_email: z.string().meta({ description: 'Masked (`a***@example.com`) except for the author and staff.' }),
+    product: z.number().int(),
+    product_title: z.string(),
+    rating: z.number().int(),
+    comment: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    verified_purchase: z.boolean(),
+    helpful_count: z.number().int(),
+    is_hidden: z.boolean().meta({ description: 'Hidden by a moderator: seen only by its author and staff.' }),
+  })
+  .meta({ id: 'Review' });
+
+export const statsSchema = z
+  .object({
+    total_reviews: z.number().int(),
+    average_rating: z.number(),
+    rating_distribution: z.object({ 1: z.number().int(), 2: z.number().int(), 3: z.number().int(), 4: z.number().int(), 5: z.number().int() }),
+  })
+  .meta({ id: 'ReviewStats' });
+
+export const helpfulSchema = z.object({ message: z.string(), review_id: z.number().int(), helpful: z.boolean(), helpful_count: z.number().int() });
+
+export const reportedSchema = z.object({ message: z.string(), review_id: z.number().int(), reason: z.string(), report_id: z.number().int() });
+
+export const reportSchema = z
+  .object({
+    id: z.number().int(),
+    review: reviewSchema,
+    reporter: z.number().int(),
+    reason: z.enum(REPORT_REASONS),
+    description: z.string(),
+    status: z.enum(['open', 'resolved', 'dismissed']),
+    created_at: z.string(),
+    handled_at: z.string().nullable(),
+    handled_by: z.number().int().nullable(),
+    resolution_note: z.string(),
+  })
+  .meta({ id: 'ReviewReport' });
+
+export type ReviewListQuery = z.output<typeof reviewListQuery>;
+export type ReviewView = z.output<typeof reviewSchema>;
+export type ReportView = z.output<typeof reportSchema>;
+export type StatsView = z.output<typeof statsSchema>;

@@ -1,0 +1,138 @@
+import type { Knex } from 'knex';
+import { AppError, NotFoundError, PermissionDeniedError, ValidationError } from '../../errors';
+import type { CatalogCache } from '../catalog';
+import { productRating } from '../catalog';
+import { hasPurchased, type OrderStatus } from '../orders';
+import type { ReportReason, ReviewRow } from './model';
+import type { Ordering, ReviewFilters, ReviewRepository } from './repository';
+import { REVIEW_ORDERING_FIELDS, type StatsView } from './schemas';
+import { statsView } from './serializers';
+
+export const NO_REVIEW = 'No Review matches the given query.';
+const NO_PRODUCT = 'No Product matches the given query.';
+const ALREADY_REVIEWED = 'You have already reviewed this product.';
+
+export interface ReviewServiceDeps {
+  db: Knex;
+  reviews: ReviewRepository;
+  cache: CatalogCache;
+  verifiedStatuses: readonly OrderStatus[];
+  requirePurchase: boolean;
+}
+
+export interface Viewer {
+  id: number;
+  isStaff: boolean;
+}
+
+export function parseOrdering(value: string | undefined): Ordering {
+  const descending = value?.startsWith('-') ?? false;
+  const field = descending ? value?.slice(1) : value;
+  if (!(REVIEW_ORDERING_FIELDS as readonly string[]).includes(field ?? '')) return { column: 'created_at', direction: 'desc' };
+  return { column: field as string, direction: descending ? 'desc' : 'asc' };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string; constraint?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'reviews_user_product_unique';
+}
+
+/**
+ * Reviews as their authors and readers see them. Product ratings follow in the same transaction (database
+ * triggers); every write that changes what the public reads bumps the catalogue cache generation once it
+ * has committed.
+ */
+export class ReviewService {
+  constructor(private readonly deps: ReviewServiceDeps) {}
+
+  count(filters: ReviewFilters): Promise<number> {
+    return this.deps.reviews.count(filters);
+  }
+
+  list(filters: ReviewFilters, ordering: Ordering, limit: number, offset: number): Promise<ReviewRow[]> {
+    return this.deps.reviews.list(filters, ordering, limit, offset);
+  }
+
+  /** A hidden review exists only for its author and staff. */
+  async get(id: number, viewer?: Viewer): Promise<ReviewRow> {
+    const review = await this.deps.reviews.find(id);
+    if (!review || (review.is_hidden && !(viewer?.isStaff || viewer?.id === review.user_id))) throw new NotFoundError(NO_REVIEW);
+    return review;
+  }
+
+  /** @throws {NotFoundError} for a product the public cannot see (the old API answered 200 with nothing) */
+  async requireVisibleProduct(productId: number): Promise<void> {
+    if (!(await productRating(this.deps.db, productId))?.isActive) throw new NotFoundError(NO_PRODUCT);
+  }
+
+  async stats(productId: number): Promise<StatsView> {
+    const product = await productRating(this.deps.db, productId);
+    if (!product?.isActive) throw new NotFoundError(NO_PRODUCT);
+    return statsView(product.ratingCounts, product.averageRating);
+  }
+
+  async create(authorId: number, input: { product: number; rating: number; comment?: string }): Promise<ReviewRow> {
+    const product = await productRating(this.deps.db, input.product);
+    if (!product?.isActive) throw ValidationError.field('product', `Invalid pk "${input.product}" - object does not exist.`);
+    const verified = await hasPurchased(this.deps.db, authorId, input.product, this.deps.verifiedStatuses);
+    if (this.deps.requirePurchase && !verified) {
+      throw new PermissionDeniedError('Only customers who bought this product can review it.', 'purchase_required');
+    }
+    const id = await this.deps.db
+      .transaction((trx) => this.deps.reviews.insert(trx, { user_id: authorId, product_id: input.product, rating: input.rating, comment: input.comment ?? '', verified_purchase: verified }))
+      .catch((error: unknown) => {
+        // The unique index decides between two concurrent first reviews; the loser gets the old 400.
+        if (isUniqueViolation(error)) throw new ValidationError({ non_field_errors: [ALREADY_REVIEWED] }, 'unique');
+        throw error;
+      });
+    await this.deps.cache.invalidate();
+    return this.get(id, { id: authorId, isStaff: false });
+  }
+
+  async update(authorId: number, id: number, patch: { rating?: number; comment?: string }): Promise<ReviewRow> {
+    await this.deps.db.transaction(async (trx) => {
+      const review = await this.deps.reviews.lock(trx, id);
+      if (!review || review.user_id !== authorId) throw new NotFoundError(NO_REVIEW);
+      // A purchase delivered since the review was written makes it verified now.
+      const verified = await hasPurchased(trx, authorId, review.product_id, this.deps.verifiedStatuses);
+      await this.deps.reviews.update(trx, id, { ...patch, verified_purchase: verified });
+    });
+    await this.deps.cache.invalidate();
+    return this.get(id, { id: authorId, isStaff: false });
+  }
+
+  async delete(authorId: number, id: number): Promise<void> {
+    await this.deps.db.transaction(async (trx) => {
+      const review = await this.deps.reviews.lock(trx, id);
+      if (!review || review.user_id !== authorId) throw new NotFoundError(NO_REVIEW);
+      await this.deps.reviews.delete(trx, id);
+    });
+    await this.deps.cache.invalidate();
+  }
+
+  /** A visible review someone else wrote, locked: what votes and reports may target. */
+  private async othersReview(trx: Knex.Transaction, id: number, userId: number, action: string): Promise<void> {
+    const review = await this.deps.reviews.lock(trx, id);
+    if (!review || review.is_hidden) throw new NotFoundError(NO_REVIEW);
+    if (review.user_id === userId) throw new AppError({ status: 400, code: 'own_review', detail: `You cannot ${action} your own review.` });
+  }
+
+  async vote(userId: number, id: number, helpful: boolean | undefined): Promise<{ helpful: boolean; count: number }> {
+    const result = await this.deps.db.transaction(async (trx) => {
+      await this.othersReview(trx, id, userId, 'vote on');
+      return this.deps.reviews.vote(trx, id, userId, helpful);
+    });
+    await this.deps.cache.invalidate();
+    return result;
+  }
+
+  async report(userId: number, id: number, reason: ReportReason, description: string): Promise<number> {
+    return this.deps.db.transaction(async (trx) => {
+      await this.othersReview(trx, id, userId, 'report');
+      const reportId = await this.deps.reviews.insertReport(trx, { review_id: id, user_id: userId, reason, description });
+      if (reportId === undefined) {
+        throw new AppError({ status: 409, code: 'already_reported', detail: 'You have already reported this review; a moderator will look at it.' });
+      }
+      return reportId;
+    });
+  }
+}
