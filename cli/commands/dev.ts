@@ -7,7 +7,7 @@ import { LocalStack, type LocalStackInfo } from '../services/local-stack';
 export default class Dev extends NexusCommand<void> {
   static override description = [
     'Runs the whole local stack in one command: an embedded PostgreSQL (data kept in --data-dir, so a restart keeps it; or the server in DATABASE_URL),',
-    'migrations, demo data on first run (customers, categories and products), and the API with its docs. Without REDIS_URL an in-process store stands in.',
+    'migrations, demo data on first run (customers, categories, products and reviews), and the API with its docs. Without REDIS_URL an in-process store stands in.',
     'Prints the URLs and the demo accounts (their passwords are generated for this machine). Ctrl-C stops everything.',
     'With --json, one JSON document describing the running stack is printed once it is ready.',
   ].join('\n');

@@ -45,6 +45,10 @@ export interface LocalStackInfo {
 
 const DATABASE_NAME = 'nexus';
 const DEMO_SEEDED_KEY = 'dev_demo_seeded_at';
+/** Demo reviews on first run, per demo customer on average, so that the catalogue shows ratings. */
+const DEMO_REVIEWS_PER_USER = 3;
+/** Below this many products a few inactive ones could leave fewer (customer, product) pairs than reviews: none then. */
+const MIN_PRODUCTS_FOR_REVIEWS = 10;
 
 function readOrCreate(file: string, create: () => string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
@@ -147,6 +151,7 @@ export class LocalStack {
       await seedDemoData(db, {
         users: this.options.users,
         products: this.options.products,
+        reviews: this.options.products >= MIN_PRODUCTS_FOR_REVIEWS ? DEMO_REVIEWS_PER_USER * this.options.users : 0,
         seed: this.options.seed,
         passwordHash: await hashPassword(this.accounts.customer.password),
       });

@@ -49,6 +49,7 @@ export interface SeedSettings {
   products: number;
   seed: number;
   users: number;
+  reviews: number;
   /** Drop and re-seed even when a matching database exists. */
   fresh: boolean;
 }
@@ -62,7 +63,7 @@ export interface BenchDatabase {
   /** VACUUM ANALYZE after seeding (planner statistics as a long-running database would have them). */
   analyzeSeconds: number | null;
   inserted: DemoSeedResult | null;
-  counts: { products: number; activeProducts: number; categories: number; users: number };
+  counts: { products: number; activeProducts: number; categories: number; users: number; reviews: number };
   serverVersion: string;
   settings: Record<string, string>;
   sizeBytes: number;
@@ -74,6 +75,8 @@ interface SeedMark {
   products: number;
   seed: number;
   users: number;
+  /** Absent in marks written before reviews were seeded: such a database is seeded again. */
+  reviews?: number;
   /** Hash of the seeder and migration sources: data from an older seeder is not reused. */
   fingerprint: string;
   seededAt?: string;
@@ -113,17 +116,23 @@ async function readMark(url: string): Promise<SeedMark | undefined> {
 
 /**
  * The bench database `nexus_bench_<products>_<seed>`: reused when the mark written after a completed seeding
- * matches (size, seed, users and the seeder/migrations fingerprint); otherwise dropped, created, migrated and
- * seeded with seedDemoData, then VACUUM ANALYZEd and marked.
+ * matches (size, seed, users, reviews and the seeder/migrations fingerprint); otherwise dropped, created,
+ * migrated and seeded with seedDemoData, then VACUUM ANALYZEd and marked.
  */
 export async function prepareDatabase(pg: Postgres, settings: SeedSettings, log: (line: string) => void): Promise<BenchDatabase> {
   const name = `nexus_bench_${settings.products}_${settings.seed}`;
   const url = withDatabase(pg.adminUrl, name);
-  const wanted: SeedMark = { products: settings.products, seed: settings.seed, users: settings.users, fingerprint: dataFingerprint() };
+  const wanted: SeedMark = { products: settings.products, seed: settings.seed, users: settings.users, reviews: settings.reviews, fingerprint: dataFingerprint() };
   let reused = false;
   if (await databaseExists(pg.adminUrl, name)) {
     const mark = await readMark(url);
-    const matches = mark && mark.products === wanted.products && mark.seed === wanted.seed && mark.users === wanted.users && mark.fingerprint === wanted.fingerprint;
+    const matches =
+      mark &&
+      mark.products === wanted.products &&
+      mark.seed === wanted.seed &&
+      mark.users === wanted.users &&
+      mark.reviews === wanted.reviews &&
+      mark.fingerprint === wanted.fingerprint;
     if (matches && !settings.fresh) {
       reused = true;
       log(`reusing database ${name} (seeded ${mark.seededAt ?? 'earlier'}, fingerprint ${mark.fingerprint})`);
@@ -143,19 +152,20 @@ export async function prepareDatabase(pg: Postgres, settings: SeedSettings, log:
     let analyzeSeconds: number | null = null;
     let inserted: DemoSeedResult | null = null;
     if (!reused) {
-      log(`seeding ${settings.products.toLocaleString('en-US')} products, ${settings.users} users (seed ${settings.seed}) …`);
+      log(`seeding ${settings.products.toLocaleString('en-US')} products, ${settings.users} users, ${settings.reviews.toLocaleString('en-US')} reviews (seed ${settings.seed}) …`);
       const passwordHash = await hashPassword(randomBytes(18).toString('base64url'));
       let lastReport = 0;
       const started = performance.now();
       inserted = await seedDemoData(db, {
         users: settings.users,
         products: settings.products,
+        reviews: settings.reviews,
         seed: settings.seed,
         passwordHash,
         onProgress: (stage, done, total) => {
-          if (stage !== 'products' || performance.now() - lastReport < 5_000) return;
+          if (stage === 'users' || performance.now() - lastReport < 5_000) return;
           lastReport = performance.now();
-          log(`  products ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`);
+          log(`  ${stage} ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`);
         },
       });
       seedSeconds = (performance.now() - started) / 1000;
@@ -173,9 +183,10 @@ export async function prepareDatabase(pg: Postgres, settings: SeedSettings, log:
 
 async function describeDatabase(db: Knex, name: string): Promise<Pick<BenchDatabase, 'counts' | 'serverVersion' | 'settings' | 'sizeBytes'>> {
   const [counts] = (
-    await db.raw<{ rows: { products: number; active: number; categories: number; users: number }[] }>(
+    await db.raw<{ rows: { products: number; active: number; categories: number; users: number; reviews: number }[] }>(
       `SELECT (SELECT count(*) FROM products) AS products, (SELECT count(*) FROM products WHERE is_active) AS active,
-              (SELECT count(*) FROM categories) AS categories, (SELECT count(*) FROM users) AS users`,
+              (SELECT count(*) FROM categories) AS categories, (SELECT count(*) FROM users) AS users,
+              (SELECT count(*) FROM reviews) AS reviews`,
     )
   ).rows;
   const version = (await db.raw<{ rows: { server_version: string }[] }>('SHOW server_version')).rows[0]?.server_version ?? 'unknown';
@@ -186,7 +197,13 @@ async function describeDatabase(db: Knex, name: string): Promise<Pick<BenchDatab
   );
   const size = (await db.raw<{ rows: { size: number }[] }>('SELECT pg_database_size(?) AS size', [name])).rows[0]?.size ?? 0;
   return {
-    counts: { products: counts?.products ?? 0, activeProducts: counts?.active ?? 0, categories: counts?.categories ?? 0, users: counts?.users ?? 0 },
+    counts: {
+      products: counts?.products ?? 0,
+      activeProducts: counts?.active ?? 0,
+      categories: counts?.categories ?? 0,
+      users: counts?.users ?? 0,
+      reviews: counts?.reviews ?? 0,
+    },
     serverVersion: version,
     settings: Object.fromEntries(rows.map((row) => [row.name, row.unit ? `${row.setting} × ${row.unit}` : row.setting])),
     sizeBytes: Number(size),
@@ -197,8 +214,11 @@ async function describeDatabase(db: Knex, name: string): Promise<Pick<BenchDatab
 export interface BenchData {
   /** A department (top-level category): the one with the most active products in it and its subcategories. */
   department: { slug: string; products: number };
-  /** An active product in the middle of the id range. */
-  product: { id: number; slug: string };
+  /**
+   * The active product with the most visible reviews (the lowest id among equals), so that its review list and
+   * stats have something to show: the page of a bestseller, the one most read in a real shop.
+   */
+  product: { id: number; slug: string; reviews: number; averageRating: string };
   /** The word that occurs in the most active product titles, and in how many. */
   searchWord: { word: string; titles: number };
 }
@@ -213,8 +233,9 @@ export async function discoverData(url: string): Promise<BenchData> {
     );
     const department = departments[0];
     if (!department) throw new Error('the bench database has no categories: did seeding fail?');
-    const { rows: products } = await db.raw<{ rows: { id: number; slug: string }[] }>(
-      'SELECT id, slug FROM products WHERE is_active ORDER BY id OFFSET (SELECT count(*) / 2 FROM products WHERE is_active) LIMIT 1',
+    // reviews_count counts the visible reviews (kept exact by the schema's triggers): no aggregation needed here.
+    const { rows: products } = await db.raw<{ rows: { id: number; slug: string; reviews_count: number; average_rating: string }[] }>(
+      'SELECT id, slug, reviews_count, average_rating::text FROM products WHERE is_active ORDER BY reviews_count DESC, id LIMIT 1',
     );
     const product = products[0];
     if (!product) throw new Error('the bench database has no active products');
@@ -227,7 +248,7 @@ export async function discoverData(url: string): Promise<BenchData> {
     if (!word) throw new Error('no searchable word found in the product titles');
     return {
       department: { slug: department.slug, products: Number(department.products_count) },
-      product: { id: Number(product.id), slug: product.slug },
+      product: { id: Number(product.id), slug: product.slug, reviews: Number(product.reviews_count), averageRating: product.average_rating },
       searchWord: { word: word.word, titles: Number(word.ndoc) },
     };
   } finally {

@@ -15,7 +15,7 @@ export interface BenchEndpoint {
 
 export const API_PREFIX = '/api/v1';
 
-/** Target for every catalogue endpoint, cached or not, at the benchmark's concurrency. */
+/** Target for every read endpoint (catalogue and reviews), cached or not, at the benchmark's concurrency. */
 export const MAX_P99_MS = 50;
 
 /** Both variants of one path, with an optional ratio target for each. */
@@ -25,9 +25,8 @@ function both(name: string, path: string, minRatio: Partial<Record<Variant, numb
 
 /**
  * What `npm run bench` measures, one endpoint at a time, in this order. Values come from the seeded data
- * (see discoverData). To benchmark a new endpoint, add a line here, e.g. for product reviews:
- *   ...both('product reviews', `/products/${data.product.id}/reviews/`),
- *   ...both('product review stats', `/products/${data.product.id}/reviews/stats/`),
+ * (see discoverData). To benchmark a new endpoint, add a line here, e.g.
+ *   ...both('review list: 5 stars', '/reviews/?rating=5'),
  */
 export function benchEndpoints(data: BenchData): BenchEndpoint[] {
   const word = encodeURIComponent(data.searchWord.word);
@@ -39,5 +38,7 @@ export function benchEndpoints(data: BenchData): BenchEndpoint[] {
     ...both('product by id', `/products/${data.product.id}/`),
     ...both('product by slug', `/products/${encodeURIComponent(data.product.slug)}/`),
     ...both('category list', '/categories/'),
+    ...both('product reviews', `/reviews/product/${data.product.id}/`),
+    ...both('product review stats', `/reviews/product/${data.product.id}/stats/`),
   ];
 }

@@ -36,7 +36,8 @@ function checkInterrupted(): void {
 const USAGE = `Usage: npm run bench -- [options]   (every option also reads BENCH_<NAME> from the environment)
   --products N     products to seed (BENCH_PRODUCTS, default 100000)
   --seed N         Faker seed (BENCH_SEED, default 42)
-  --users N        demo users to seed (BENCH_USERS, default 100)
+  --users N        demo users to seed (BENCH_USERS, default 1000)
+  --reviews N      reviews to seed, by those users (BENCH_REVIEWS, default 500000)
   --connections N  concurrent connections (BENCH_CONNECTIONS, default 32)
   --duration S     measured seconds per endpoint (BENCH_DURATION, default 10)
   --warmup S       warm-up seconds per endpoint, not measured (BENCH_WARMUP, default 2)
@@ -53,6 +54,7 @@ interface Options {
   products: number;
   seed: number;
   users: number;
+  reviews: number;
   load: LoadSettings;
   cliRuns: number;
   build: 'auto' | 'always' | 'never';
@@ -68,6 +70,7 @@ function parseOptions(): Options {
       products: { type: 'string' },
       seed: { type: 'string' },
       users: { type: 'string' },
+      reviews: { type: 'string' },
       connections: { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
@@ -98,7 +101,8 @@ function parseOptions(): Options {
   return {
     products: number('products', values.products, 100_000, 1),
     seed: number('seed', values.seed, 42, 0),
-    users: number('users', values.users, 100, 0),
+    users: number('users', values.users, 1_000, 0),
+    reviews: number('reviews', values.reviews, 500_000, 0),
     load: {
       connections: number('connections', values.connections, 32, 1),
       durationSeconds: number('duration', values.duration, 10, 1),
@@ -242,9 +246,12 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
 
   const pg = await startPostgres(cleanup);
   log(`PostgreSQL: ${pg.source}${pg.dataDir ? ` (${pg.dataDir})` : ''}`);
-  const database = await prepareDatabase(pg, { products: options.products, seed: options.seed, users: options.users, fresh: options.fresh }, log);
+  const database = await prepareDatabase(pg, { products: options.products, seed: options.seed, users: options.users, reviews: options.reviews, fresh: options.fresh }, log);
   const data = await discoverData(database.url);
-  log(`data: ${database.counts.products} products; search word "${data.searchWord.word}" in ${data.searchWord.titles} titles; department ${data.department.slug}`);
+  log(
+    `data: ${database.counts.products} products, ${database.counts.reviews} reviews; search word "${data.searchWord.word}" in ${data.searchWord.titles} titles; ` +
+      `department ${data.department.slug}; product ${data.product.id} with ${data.product.reviews} reviews`,
+  );
   const redis = await startRedis(cleanup);
 
   // The CLI first, while nothing else runs.

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Flags } from '@oclif/core';
 import { hashPassword, passwordProblems } from '../../../api/modules/users';
-import { seedDemoData, type DemoSeedResult } from '../../../db/seeds';
+import { seedDemoData, TooManyReviewsError, type DemoSeedResult } from '../../../db/seeds';
 import { announceCatalogChange } from '../../services/catalog-cache';
 import { DatabaseCommand } from '../../database-command';
 import { UsageError } from '../../errors';
@@ -17,18 +17,25 @@ export interface SeedResult extends DemoSeedResult {
 
 const DEPARTMENTS = 8;
 const count = (value: number): string => value.toLocaleString('en-US');
+/** "a", "a and b", "a, b and c"; "nothing" when every item is false. */
+const listOf = (items: (string | false)[]): string => {
+  const named = items.filter((item): item is string => Boolean(item));
+  return named.length > 1 ? `${named.slice(0, -1).join(', ')} and ${named.at(-1)}` : (named[0] ?? 'nothing');
+};
 
 export default class DbSeed extends DatabaseCommand<SeedResult> {
   static override description = [
     'Fill the database with realistic demo data (Faker): customers with addresses, a category tree of up to eight',
-    'departments with their subcategories, and products in those subcategories. The same --seed gives the same data,',
-    'and re-running with it adds nothing twice. Products are written in large batches: 100,000 take seconds, not minutes.',
-    'Refused against production.',
+    'departments with their subcategories, products in those subcategories, and reviews of the active products by the',
+    'demo customers (at most one per customer and product; product ratings follow them). The same --seed gives the same',
+    'data, and re-running with it adds nothing twice. Products and reviews are written in large batches: 100,000 products',
+    'or 500,000 reviews take seconds, not minutes. Refused against production.',
   ].join(' ');
 
   static override examples = [
     '<%= config.bin %> db seed',
     '<%= config.bin %> db seed --users 1000 --products 100000 --seed 42',
+    '<%= config.bin %> db seed --users 1000 --products 100000 --reviews 500000 --seed 42',
     '<%= config.bin %> db seed --users 0 --categories 3 --products 500',
     'NEXUS_DEMO_PASSWORD=… <%= config.bin %> db seed --json',
   ];
@@ -38,6 +45,12 @@ export default class DbSeed extends DatabaseCommand<SeedResult> {
     seed: Flags.integer({ description: 'Faker seed for reproducible data. Default: random (printed).', min: 0 }),
     users: Flags.integer({ description: 'Demo customers to create.', default: 25, min: 0, max: 1_000_000 }),
     products: Flags.integer({ description: 'Products to create (0: no catalogue at all).', default: 200, min: 0, max: 1_000_000 }),
+    reviews: Flags.integer({
+      description: 'Reviews of active products by the demo customers (each reviews a product at most once).',
+      default: 0,
+      min: 0,
+      max: 10_000_000,
+    }),
     categories: Flags.integer({
       description: `Top-level departments of the category tree, each with 3–5 subcategories (1–${DEPARTMENTS}).`,
       default: DEPARTMENTS,
@@ -62,7 +75,11 @@ export default class DbSeed extends DatabaseCommand<SeedResult> {
       await this.assertNotProduction(db, 'write demo data');
       const started = performance.now();
       let result: DemoSeedResult | undefined;
-      const what = [flags.users > 0 && `${count(flags.users)} users`, flags.products > 0 && `${count(flags.products)} products`].filter(Boolean).join(' and ') || 'nothing';
+      const what = listOf([
+        flags.users > 0 && `${count(flags.users)} users`,
+        flags.products > 0 && `${count(flags.products)} products`,
+        flags.reviews > 0 && `${count(flags.reviews)} reviews`,
+      ]);
       await runSteps(
         [
           {
@@ -73,9 +90,13 @@ export default class DbSeed extends DatabaseCommand<SeedResult> {
                 users: flags.users,
                 categories: flags.categories,
                 products: flags.products,
+                reviews: flags.reviews,
                 seed,
                 passwordHash,
                 onProgress: (stage, done, total) => reporter.report(`${stage}: ${count(done)} / ${count(total)}`),
+              }).catch((error: unknown) => {
+                if (!(error instanceof TooManyReviewsError)) throw error;
+                throw new UsageError(error.message, ['lower --reviews', 'or add demo customers and products with --users and --products']);
               });
             },
           },
@@ -83,7 +104,7 @@ export default class DbSeed extends DatabaseCommand<SeedResult> {
         this.isInteractive() ? 'interactive' : 'plain',
       );
       const summary: SeedResult = { seed, ...(result as DemoSeedResult), elapsedSeconds: Math.round((performance.now() - started) / 10) / 100, demoPassword };
-      if (summary.categories > 0 || summary.products > 0) {
+      if (summary.categories > 0 || summary.products > 0 || summary.reviews > 0) {
         if (await announceCatalogChange()) this.note('Told running API processes to drop their cached catalogue (REDIS_URL).');
       }
       this.printSummary(summary);
@@ -94,7 +115,7 @@ export default class DbSeed extends DatabaseCommand<SeedResult> {
   private printSummary(summary: SeedResult): void {
     if (this.jsonEnabled()) return;
     this.log(`Inserted in ${summary.elapsedSeconds.toFixed(2)} s (seed ${summary.seed}; rows that already existed are skipped):`);
-    for (const table of ['users', 'addresses', 'categories', 'products'] as const) this.log(`  ${table.padEnd(12)}${count(summary[table]).padStart(10)}`);
+    for (const table of ['users', 'addresses', 'categories', 'products', 'reviews'] as const) this.log(`  ${table.padEnd(12)}${count(summary[table]).padStart(10)}`);
     this.log(`Demo accounts' password: ${summary.demoPassword}`);
   }
 }

@@ -55,6 +55,7 @@ describe('nexus db seed: the catalogue', () => {
       addresses: 0,
       categories: ALL_CATEGORIES,
       products: 300,
+      reviews: 0,
       elapsedSeconds: expect.any(Number) as number,
       demoPassword: expect.any(String) as string,
     });
@@ -199,7 +200,7 @@ describe('nexus dev: the demo catalogue', () => {
     await database.drop();
   });
 
-  it('When started on a fresh database with --products, then the catalogue is seeded once', async () => {
+  it('When started on a fresh database with --products, then the catalogue is seeded once, with three reviews per customer', async () => {
     const port = await freePort();
     const dev = await startNexus(
       ['dev', '--port', String(port), '--users', '1', '--products', '40', '--json', '--log-level', 'warn'],
@@ -209,6 +210,7 @@ describe('nexus dev: the demo catalogue', () => {
     child = dev.child;
     expect(await countRows(database.db, 'products')).toBe(40);
     expect(await countRows(database.db, 'categories')).toBe(ALL_CATEGORIES);
+    expect(await countRows(database.db, 'reviews')).toBe(3);
     dev.child.kill('SIGINT');
     expect(await dev.exited).toBe(0);
   });
