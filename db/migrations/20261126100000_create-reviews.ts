@@ -27,6 +27,11 @@ function applyDelta(delta: string): string {
 const ADDED = 'SELECT product_id, rating, 1 AS n FROM new_reviews WHERE NOT is_hidden';
 const REMOVED = 'SELECT product_id, rating, -1 AS n FROM old_reviews WHERE NOT is_hidden';
 
+const VOTE_TRIGGERS = [
+  { op: 'INSERT', table: 'new_votes', sign: '+' },
+  { op: 'DELETE', table: 'old_votes', sign: '-' },
+];
+
 const TRIGGERS = [
   { op: 'INSERT', tables: 'NEW TABLE AS new_reviews', delta: ADDED },
   { op: 'UPDATE', tables: 'OLD TABLE AS old_reviews NEW TABLE AS new_reviews', delta: `${ADDED} UNION ALL ${REMOVED}` },
@@ -94,11 +99,23 @@ export async function up(knex: Knex): Promise<void> {
     await knex.raw(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${applyDelta(trigger.delta)}; RETURN NULL; END $$`);
     await knex.raw(`CREATE TRIGGER ${name} AFTER ${trigger.op} ON reviews REFERENCING ${trigger.tables} FOR EACH STATEMENT EXECUTE FUNCTION ${name}()`);
   }
+  // reviews.helpful_count follows the vote rows the same way, so a vote that goes with its deleted voter
+  // (ON DELETE CASCADE) leaves the count too.
+  for (const trigger of VOTE_TRIGGERS) {
+    const name = `review_votes_count_after_${trigger.op.toLowerCase()}`;
+    await knex.raw(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      UPDATE reviews AS r SET helpful_count = r.helpful_count ${trigger.sign} d.n
+        FROM (SELECT review_id, count(*)::int AS n FROM ${trigger.table} GROUP BY review_id) AS d
+       WHERE r.id = d.review_id;
+      RETURN NULL; END $$`);
+    await knex.raw(`CREATE TRIGGER ${name} AFTER ${trigger.op} ON review_votes REFERENCING ${trigger.op === 'INSERT' ? 'NEW' : 'OLD'} TABLE AS ${trigger.table} FOR EACH STATEMENT EXECUTE FUNCTION ${name}()`);
+  }
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('review_reports');
   await knex.schema.dropTable('review_votes');
+  for (const trigger of VOTE_TRIGGERS) await knex.raw(`DROP FUNCTION review_votes_count_after_${trigger.op.toLowerCase()}()`);
   await knex.schema.dropTable('reviews');
   for (const trigger of TRIGGERS) await knex.raw(`DROP FUNCTION reviews_rating_after_${trigger.op.toLowerCase()}()`);
   await knex.raw('ALTER TABLE products DROP COLUMN rating_counts');

@@ -82,23 +82,19 @@ export class ReviewRepository {
   }
 
   /**
-   * Sets (or, with `helpful` undefined, toggles) the user's helpful vote, and keeps the review's counter in
-   * step in the same transaction: the vote row's primary key makes a second vote impossible.
+   * Sets (or, with `helpful` undefined, toggles) the user's helpful vote: the vote row's primary key makes a
+   * second vote impossible, and the review's counter follows the vote rows in the same transaction (triggers
+   * on review_votes, which also count the votes a deleted user's cascade removes).
    */
   async vote(trx: Knex.Transaction, reviewId: number, userId: number, helpful: boolean | undefined): Promise<{ helpful: boolean; count: number }> {
     const exists = (await trx('review_votes').where({ review_id: reviewId, user_id: userId }).first('review_id')) !== undefined;
     const want = helpful ?? !exists;
-    let change = 0;
     if (want && !exists) {
-      const inserted = await trx('review_votes').insert({ review_id: reviewId, user_id: userId }).onConflict(['review_id', 'user_id']).ignore().returning('review_id');
-      change = inserted.length;
+      await trx('review_votes').insert({ review_id: reviewId, user_id: userId }).onConflict(['review_id', 'user_id']).ignore();
     } else if (!want && exists) {
-      change = -(await trx('review_votes').where({ review_id: reviewId, user_id: userId }).delete());
+      await trx('review_votes').where({ review_id: reviewId, user_id: userId }).delete();
     }
-    const [row] = await trx('reviews')
-      .where({ id: reviewId })
-      .update({ helpful_count: trx.raw('helpful_count + ?', [change]) })
-      .returning<{ helpful_count: number }[]>('helpful_count');
+    const row = await trx('reviews').where({ id: reviewId }).first<{ helpful_count: number } | undefined>('helpful_count');
     return { helpful: want, count: row?.helpful_count ?? 0 };
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolean, integer } from '../../http/fields';
+import { boolean, integer, optionalText } from '../../http/fields';
 import { REPORT_REASONS } from './model';
 
 export const REVIEW_ORDERING_FIELDS = ['id', 'created_at', 'updated_at', 'rating', 'helpful_count'] as const;
@@ -16,7 +16,8 @@ const rating = z.preprocess(
   (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
   z
     .number({ error: (issue) => choice(issue.input) })
-    .int({ error: (issue) => choice(issue.input) })
+    // abort: a non-integer (2.5, 1e300) gets one message, not one per failed check.
+    .int({ error: (issue) => choice(issue.input), abort: true })
     .min(1, { error: (issue) => choice(issue.input) })
     .max(5, { error: (issue) => choice(issue.input) }),
 );
@@ -24,21 +25,22 @@ const rating = z.preprocess(
 const positiveId = (typeMessage?: string) => integer(typeMessage).pipe(z.number().min(1).max(Number.MAX_SAFE_INTEGER));
 
 function comment(maxLength: number) {
-  // DRF's CharField trims by default; an empty comment is allowed, as before.
-  return z.string().trim().max(maxLength);
+  // DRF's CharField: trimmed, numbers taken as text, NUL refused (PostgreSQL cannot store it); empty allowed, as before.
+  return optionalText(maxLength);
 }
 
 export function createReviewBody(commentMaxLength: number) {
   return z.object({
-    product: positiveId('Incorrect type. Expected pk value.').meta({ description: 'Product id' }),
+    // No lower bound here: 0 or -1 is an unknown pk like any other (the old `Invalid pk "0" - object does not exist.`).
+    product: integer('Incorrect type. Expected pk value.').pipe(z.number().max(Number.MAX_SAFE_INTEGER)).meta({ description: 'Product id' }),
     rating: rating.meta({ description: '1 to 5' }),
-    comment: comment(commentMaxLength).optional(),
+    comment: comment(commentMaxLength),
   });
 }
 
 /** PUT needs `rating` (as the old API did); PATCH any subset. `product` is ignored, as before. */
 export function updateReviewBody(commentMaxLength: number, partial: boolean) {
-  const body = z.object({ rating: partial ? rating.optional() : rating, comment: comment(commentMaxLength).optional() });
+  const body = z.object({ rating: partial ? rating.optional() : rating, comment: comment(commentMaxLength) });
   return body;
 }
 
@@ -48,11 +50,11 @@ export const helpfulBody = z.object({
 
 export const reportBody = z.object({
   reason: z.enum(REPORT_REASONS, { error: (issue) => (issue.input === undefined ? 'This field is required.' : 'Invalid reason.') }),
-  description: z.string().trim().max(1000).optional(),
+  description: optionalText(1000),
 });
 
 export const moderationNoteBody = z.object({
-  note: z.string().trim().max(1000).optional().meta({ description: 'Why (kept with the review or the report).' }),
+  note: optionalText(1000).meta({ description: 'Why (kept with the review or the report).' }),
 });
 
 export const resolveReportBody = moderationNoteBody.extend({
