@@ -52,14 +52,22 @@ export class ReviewRepository {
     return row?.count ?? 0;
   }
 
-  /** A page of ids first (index-only where possible), then the rows with their joins: the joins run on one page only. */
-  async list(filters: ReviewFilters, ordering: Ordering, limit: number, offset: number): Promise<ReviewRow[]> {
+  /**
+   * A page of ids with the total (a window count over the filtered reviews alone, index-only where possible),
+   * then the page's rows with their joins: two queries, and the joins run on one page only.
+   */
+  async listCounted(filters: ReviewFilters, ordering: Ordering, limit: number, offset: number): Promise<{ rows: ReviewRow[]; total: number }> {
     const order = [{ column: `r.${ordering.column}`, order: ordering.direction }, { column: 'r.id', order: ordering.direction }];
-    const ids = (await this.filtered(filters).orderBy(order).limit(limit).offset(offset).select<{ id: number }[]>('r.id')).map((row) => row.id);
-    if (ids.length === 0) return [];
-    const rows = await this.reviews().whereIn('r.id', ids).select<ReviewRow[]>();
+    const page = await this.filtered(filters)
+      .orderBy(order)
+      .limit(limit)
+      .offset(offset)
+      .select<{ id: number; total: number }[]>('r.id', this.db.raw('count(*) OVER () AS total'));
+    // An empty page past the first is out of range (paginateCounted answers 404): its total does not matter.
+    if (page.length === 0) return { rows: [], total: 0 };
+    const rows = await this.reviews().whereIn('r.id', page.map((row) => row.id)).select<ReviewRow[]>();
     const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.flatMap((id) => byId.get(id) ?? []);
+    return { rows: page.flatMap((row) => byId.get(row.id) ?? []), total: Number((page[0] as { total: number }).total) };
   }
 
   async insert(trx: Knex.Transaction, review: { user_id: number; product_id: number; rating: number; comment: string; verified_purchase: boolean }): Promise<number> {

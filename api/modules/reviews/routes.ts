@@ -1,6 +1,6 @@
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
-import { pageEnvelopeSchema, paginate } from '../../http/pagination';
+import { pageEnvelopeSchema, paginateCounted } from '../../http/pagination';
 import { cachedReply, type CatalogCache } from '../catalog';
 import type { ReviewFilters } from './repository';
 import {
@@ -27,8 +27,10 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
   /** A public page of visible reviews, cached (the same bytes for every reader: emails are masked). */
   const publicPage = (filters: Omit<ReviewFilters, 'visibleOnly'>, ordering: string | undefined) => ({
     count: () => reviews.count({ ...filters, visibleOnly: true }),
-    fetch: async (limit: number, offset: number) =>
-      (await reviews.list({ ...filters, visibleOnly: true }, parseOrdering(ordering), limit, offset)).map((row) => reviewView(row)),
+    fetch: async (limit: number, offset: number) => {
+      const { rows, total } = await reviews.listCounted({ ...filters, visibleOnly: true }, parseOrdering(ordering), limit, offset);
+      return { rows: rows.map((row) => reviewView(row)), total };
+    },
   });
   const create = (path: string, summary: string, operationId: string) =>
     defineEndpoint({
@@ -84,7 +86,7 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       responses: { 200: { description: 'A page of reviews', schema: reviewPage } },
       handle: ({ req, res, query }) => {
         const page = publicPage({ productId: query.product, userId: query.user, rating: query.rating, verifiedPurchase: query.verified_purchase }, query.ordering);
-        return cachedReply(cache, req, res, () => paginate(req, page.count, page.fetch));
+        return cachedReply(cache, req, res, () => paginateCounted(req, page.count, page.fetch));
       },
     }),
     create('/reviews/', 'Write a review (REST alias of /reviews/create/)', 'createReviewAlias'),
@@ -101,7 +103,10 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       handle: async ({ req, auth, query }) => {
         const filters = { userId: auth.user.id, visibleOnly: false };
         const ordering = parseOrdering(query.ordering);
-        const body = await paginate(req, () => reviews.count(filters), async (limit, offset) => (await reviews.list(filters, ordering, limit, offset)).map((row) => reviewView(row, true)));
+        const body = await paginateCounted(req, () => reviews.count(filters), async (limit, offset) => {
+          const { rows, total } = await reviews.listCounted(filters, ordering, limit, offset);
+          return { rows: rows.map((row) => reviewView(row, true)), total };
+        });
         return { status: 200, body };
       },
     }),
@@ -117,7 +122,7 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       responses: { 200: { description: 'A page of reviews', schema: reviewPage } },
       handle: ({ req, res, params, query }) => {
         const page = publicPage({ userId: params.user_id }, query.ordering);
-        return cachedReply(cache, req, res, () => paginate(req, page.count, page.fetch));
+        return cachedReply(cache, req, res, () => paginateCounted(req, page.count, page.fetch));
       },
     }),
     defineEndpoint({
@@ -134,7 +139,7 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
         const page = publicPage({ productId: params.product_id }, query.ordering);
         return cachedReply(cache, req, res, async () => {
           await reviews.requireVisibleProduct(params.product_id);
-          return paginate(req, page.count, page.fetch);
+          return paginateCounted(req, page.count, page.fetch);
         });
       },
     }),

@@ -48,8 +48,8 @@ export class ReviewService {
     return this.deps.reviews.count(filters);
   }
 
-  list(filters: ReviewFilters, ordering: Ordering, limit: number, offset: number): Promise<ReviewRow[]> {
-    return this.deps.reviews.list(filters, ordering, limit, offset);
+  listCounted(filters: ReviewFilters, ordering: Ordering, limit: number, offset: number): Promise<{ rows: ReviewRow[]; total: number }> {
+    return this.deps.reviews.listCounted(filters, ordering, limit, offset);
   }
 
   /** A hidden review exists only for its author and staff. */
