@@ -14,6 +14,8 @@ export interface ReviewRow {
   updated_at: string;
   user_email: string;
   product_title: string;
+  /** An inactive product's reviews are not public. */
+  product_is_active: boolean;
 }
 
 export const REPORT_REASONS = ['inappropriate_content', 'spam', 'fake_review', 'offensive_language', 'other'] as const;

@@ -6,7 +6,7 @@ export interface ReviewFilters {
   userId?: number;
   rating?: number;
   verifiedPurchase?: boolean;
-  /** Public reads leave hidden reviews out; authors and staff see them. */
+  /** Public reads leave out hidden reviews and reviews of inactive products; authors and staff see them. */
   visibleOnly: boolean;
 }
 
@@ -25,7 +25,7 @@ export class ReviewRepository {
     return db('reviews as r')
       .join('users as u', 'u.id', 'r.user_id')
       .join('products as p', 'p.id', 'r.product_id')
-      .select('r.*', 'u.email as user_email', 'p.title as product_title');
+      .select('r.*', 'u.email as user_email', 'p.title as product_title', 'p.is_active as product_is_active');
   }
 
   async find(id: number, db: Db = this.db): Promise<ReviewRow | undefined> {
@@ -39,7 +39,10 @@ export class ReviewRepository {
 
   private filtered(filters: ReviewFilters): Knex.QueryBuilder {
     const query = this.db('reviews as r');
-    if (filters.visibleOnly) query.where('r.is_hidden', false);
+    if (filters.visibleOnly) {
+      // The public sees neither hidden reviews nor reviews of products it cannot see.
+      query.where('r.is_hidden', false).whereExists((active) => active.select(1).from('products as vp').whereRaw('vp.id = r.product_id').andWhere('vp.is_active', true));
+    }
     if (filters.productId !== undefined) query.where('r.product_id', filters.productId);
     if (filters.userId !== undefined) query.where('r.user_id', filters.userId);
     if (filters.rating !== undefined) query.where('r.rating', filters.rating);

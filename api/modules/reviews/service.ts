@@ -52,10 +52,11 @@ export class ReviewService {
     return this.deps.reviews.listCounted(filters, ordering, limit, offset);
   }
 
-  /** A hidden review exists only for its author and staff. */
+  /** A hidden review, or a review of an inactive product, exists only for its author and staff. */
   async get(id: number, viewer?: Viewer): Promise<ReviewRow> {
     const review = await this.deps.reviews.find(id);
-    if (!review || (review.is_hidden && !(viewer?.isStaff || viewer?.id === review.user_id))) throw new NotFoundError(NO_REVIEW);
+    const isPublic = review !== undefined && !review.is_hidden && review.product_is_active;
+    if (!review || (!isPublic && !(viewer?.isStaff || viewer?.id === review.user_id))) throw new NotFoundError(NO_REVIEW);
     return review;
   }
 
