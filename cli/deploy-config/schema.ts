@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** An SSH host key pin as `ssh-keygen -lf` prints it: SHA256:<43 base64 characters>. */
+const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'expected a SHA256 fingerprint as `ssh-keygen -lf` prints it, e.g. SHA256:7RCj…');
+const hostname = z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expected a host name or an IP address');
+const domain = z
+  .string()
+  .regex(/^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'expected a lower-case domain name such as shop.example.com');
+const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected an environment variable name in capitals, e.g. JWT_SECRET');
+
+export const hostSchema = z.object({
+  address: hostname,
+  /** The host's SSH key fingerprint: connections to anything else are refused. */
+  host_key: fingerprint,
+});
+
+const serviceMode = z.enum(['host', 'external']);
+
+export const targetSchema = z
+  .object({
+    hosts: z.array(hostSchema).min(1, 'list at least one host'),
+    ssh: z
+      .object({
+        user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a Unix user name').default('deploy'),
+        port: z.number().int().min(1).max(65535).default(22),
+        /** Private key file; `~` is the operator's home. */
+        key: z.string().min(1).default('~/.ssh/id_ed25519'),
+        connect_timeout: z.number().int().min(1).max(300).default(15),
+      })
+      .strict()
+      .prefault({}),
+    domains: z.array(domain).min(1, 'list the domain names the site answers to'),
+    /** PostgreSQL and Redis as compose services on the host, or external services reached through secrets. */
+    database: serviceMode.default('host'),
+    redis: serviceMode.default('host'),
+    /** Where releases, shared data and certificates live on the host. */
+    root: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'expected an absolute path').default('/srv/nexus'),
+    env: z.record(envName, z.string()).default({}),
+    keep_releases: z.number().int().min(1).max(50).default(5),
+    health: z
+      .object({ path: z.string().startsWith('/').default('/health/readiness/'), timeout: z.number().int().min(1).max(600).default(60) })
+      .strict()
+      .prefault({}),
+    lock_ttl: z.number().int().min(60).max(24 * 3600).default(1800),
+  })
+  .strict();
+
+export const nexusFileSchema = z
+  .object({
+    app: z
+      .object({
+        name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected lower-case letters, digits and dashes, starting with a letter').default('nexus'),
+        port: z.number().int().min(1024).max(65535).default(8000),
+        /** Names of secrets the API needs, read from the environment or .nexus/secrets (never from this file). */
+        secrets: z.array(envName).default(['JWT_SECRET']),
+        env: z.record(envName, z.string()).default({}),
+      })
+      .strict()
+      .prefault({}),
+    targets: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a lower-case target name'), targetSchema).refine((targets) => Object.keys(targets).length > 0, 'define at least one target'),
+  })
+  .strict();
+
+export type NexusFile = z.output<typeof nexusFileSchema>;
+export type TargetConfig = z.output<typeof targetSchema>;
+export type HostConfig = z.output<typeof hostSchema>;

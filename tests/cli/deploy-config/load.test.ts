@@ -1,0 +1,137 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { DeployConfigError, loadDeployTarget } from '../../../cli/deploy-config/load';
+import { renderNexusYml } from '../../../cli/deploy-config/template';
+
+const PIN = 'SHA256:7RCjtu5hW5Fu2xqZWCxOb+qRkCZQ5r9n0kA6oZ0Qm8c';
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nexus-deploy-config-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const BASE = renderNexusYml({
+  appName: 'shop',
+  target: 'production',
+  hosts: [{ address: '203.0.113.10', hostKey: PIN }],
+  user: 'deploy',
+  port: 22,
+  key: '~/.ssh/id_ed25519',
+  domains: ['shop.example.com', 'www.shop.example.com'],
+  database: 'host',
+  redis: 'host',
+});
+
+function problemOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DeployConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a DeployConfigError');
+}
+
+describe('nexus.yml loading', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  const make = (files: Record<string, string>) => {
+    const dir = project(files);
+    dirs.push(dir);
+    return dir;
+  };
+
+  it('When the template is rendered with answers, then it loads with defaults filled in', () => {
+    const loaded = loadDeployTarget(make({ 'nexus.yml': BASE }), 'production', { JWT_SECRET: 's3cret', HOME: '/home/ops' });
+    expect(loaded.app).toEqual({ name: 'shop', port: 8000, secrets: ['JWT_SECRET'], env: {} });
+    expect(loaded.target).toMatchObject({
+      hosts: [{ address: '203.0.113.10', host_key: PIN }],
+      ssh: { user: 'deploy', port: 22, key: '~/.ssh/id_ed25519', connect_timeout: 15 },
+      domains: ['shop.example.com', 'www.shop.example.com'],
+      database: 'host',
+      redis: 'host',
+      root: '/srv/shop',
+      keep_releases: 5,
+      health: { path: '/health/readiness/', timeout: 60 },
+      lock_ttl: 1800,
+      env: { ALLOWED_HOSTS: 'shop.example.com,www.shop.example.com' },
+    });
+    expect(loaded.keyPath).toBe('/home/ops/.ssh/id_ed25519');
+  });
+
+  it('When nexus.<target>.yml exists, then it is merged over nexus.yml for that target only', () => {
+    const dir = make({
+      'nexus.yml': BASE,
+      'nexus.production.yml': 'targets:\n  production:\n    keep_releases: 9\n    domains: [api.example.com]\n    env:\n      LOG_LEVEL: debug\n',
+    });
+    const loaded = loadDeployTarget(dir, 'production', { JWT_SECRET: 'x' });
+    expect(loaded.target.keep_releases).toBe(9);
+    expect(loaded.target.domains).toEqual(['api.example.com']);
+    expect(loaded.target.env).toEqual({ ALLOWED_HOSTS: 'shop.example.com,www.shop.example.com', LOG_LEVEL: 'debug' });
+    expect(loaded.files).toEqual([join(dir, 'nexus.yml'), join(dir, 'nexus.production.yml')]);
+  });
+
+  it('When values are wrong, then every problem names its key path', () => {
+    const broken = BASE.replace(PIN, 'abc').replace('port: 22', 'port: 70000').replace('database: host', 'database: cloud');
+    const message = problemOf(() => loadDeployTarget(make({ 'nexus.yml': broken }), 'production', { JWT_SECRET: 'x' }));
+    expect(message).toContain('targets.production.hosts[0].host_key: expected a SHA256 fingerprint');
+    expect(message).toContain('targets.production.ssh.port:');
+    expect(message).toContain('targets.production.database:');
+  });
+
+  it('When an unknown key is present (a typo), then it is refused by name', () => {
+    const message = problemOf(() => loadDeployTarget(make({ 'nexus.yml': BASE.replace('keep_releases: 5', 'keep_release: 5') }), 'production', { JWT_SECRET: 'x' }));
+    expect(message).toMatch(/targets\.production: Unrecognized key: "keep_release"/);
+  });
+
+  it('When the YAML does not parse, then the line is named', () => {
+    const message = problemOf(() => loadDeployTarget(make({ 'nexus.yml': 'app:\n  name: [unclosed\n' }), 'production', {}));
+    expect(message).toMatch(/nexus\.yml \(line \d+, column \d+\)/);
+  });
+
+  it('When a key is duplicated, then it is refused rather than silently overwritten', () => {
+    const message = problemOf(() => loadDeployTarget(make({ 'nexus.yml': 'app:\n  name: a\n  name: b\ntargets: {}\n' }), 'production', {}));
+    expect(message).toMatch(/Map keys must be unique/);
+  });
+
+  it('When the target is unknown, then the defined ones are listed', () => {
+    expect(problemOf(() => loadDeployTarget(make({ 'nexus.yml': BASE }), 'staging', { JWT_SECRET: 'x' }))).toBe('Unknown target "staging": nexus.yml defines production.');
+  });
+
+  it('When there is no nexus.yml, then the error says how to make one', () => {
+    expect(problemOf(() => loadDeployTarget(make({}), 'production', {}))).toMatch(/^No nexus\.yml in /);
+  });
+
+  describe('secrets', () => {
+    it('When a secret is missing, then it is named (and only its name)', () => {
+      expect(problemOf(() => loadDeployTarget(make({ 'nexus.yml': BASE }), 'production', {}))).toBe('Missing secret: JWT_SECRET.');
+    });
+
+    it('When services are external, then DATABASE_URL and REDIS_URL become required secrets', () => {
+      const external = BASE.replace('database: host', 'database: external').replace('redis: host', 'redis: external');
+      expect(problemOf(() => loadDeployTarget(make({ 'nexus.yml': external }), 'production', { JWT_SECRET: 'x' }))).toBe('Missing secrets: DATABASE_URL, REDIS_URL.');
+    });
+
+    it('When .nexus/secrets holds them, then they load, the environment wins, and no value ever prints', () => {
+      const dir = make({ 'nexus.yml': BASE, '.nexus/secrets': '# comment\nJWT_SECRET="from-file value"\n' });
+      const fromFile = loadDeployTarget(dir, 'production', {});
+      expect(fromFile.secrets.get('JWT_SECRET')?.reveal()).toBe('from-file value');
+      const fromEnv = loadDeployTarget(dir, 'production', { JWT_SECRET: 'from-env' });
+      const secret = fromEnv.secrets.get('JWT_SECRET');
+      expect(secret?.reveal()).toBe('from-env');
+      expect(`${String(secret)} ${JSON.stringify({ secret })} ${inspect(secret)}`).toBe('[REDACTED] {"secret":"[REDACTED]"} [REDACTED]');
+    });
+
+    it('When nexus.yml tries to carry a secret value, then it is refused (only names belong there)', () => {
+      const message = problemOf(() => loadDeployTarget(make({ 'nexus.yml': BASE.replace('    - JWT_SECRET', '    - JWT_SECRET: hunter2') }), 'production', {}));
+      expect(message).toContain('app.secrets[0]:');
+      expect(message).not.toContain('hunter2');
+    });
+  });
+});
