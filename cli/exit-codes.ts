@@ -17,6 +17,10 @@ export const ExitCode = {
   REFUSED: 5,
   /** The thing to create already exists. */
   CONFLICT: 6,
+  /** The host could not be reached over SSH, or refused our key. */
+  REMOTE_UNREACHABLE: 7,
+  /** The host's SSH key does not match the pinned fingerprint: possibly not the host you think. */
+  HOST_KEY_MISMATCH: 8,
   /** A remote lock is held by someone else. */
   LOCK_HELD: 10,
   /** The deployed application did not become healthy. */

@@ -1,0 +1,22 @@
+import type { RemoteCommand } from '../remote/shell';
+
+export interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs remote commands on one host. SshExecutor does it over SSH; RecordingExecutor only records (--dry-run, tests). */
+export interface Executor {
+  /** The host, as the operator knows it (for messages). */
+  readonly host: string;
+  run(command: RemoteCommand, options?: { stdin?: string }): Promise<ExecResult>;
+  /**
+   * Runs a long command, passing output as it arrives, until it ends or `signal` aborts: aborting closes the
+   * channel, which ends the remote process too (no orphan left following a log).
+   */
+  stream(command: RemoteCommand, onOutput: (chunk: string, from: 'stdout' | 'stderr') => void, signal?: AbortSignal): Promise<ExecResult>;
+  upload(localFile: string, remoteFile: string): Promise<void>;
+  close(): Promise<void>;
+}

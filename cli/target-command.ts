@@ -1,0 +1,40 @@
+import { Flags } from '@oclif/core';
+import { NexusCommand } from './base-command';
+import { loadDeployTarget, type DeployTarget } from './deploy-config/load';
+import type { HostConfig } from './deploy-config/schema';
+import type { Executor } from './exec/executor';
+import { SshExecutor } from './exec/ssh-executor';
+
+/** Flags of every command that works on a target from nexus.yml. */
+export const targetFlags = {
+  target: Flags.string({ char: 't', description: 'Target name from nexus.yml (e.g. production).', required: true }),
+  dir: Flags.string({ description: 'Directory holding nexus.yml and .nexus/secrets.', default: '.' }),
+};
+
+/** A command that reads a target from nexus.yml and talks to its hosts over SSH. */
+export abstract class TargetCommand<T> extends NexusCommand<T> {
+  private readonly connections: Executor[] = [];
+
+  protected loadTarget(flags: { target: string; dir: string }): DeployTarget {
+    return loadDeployTarget(flags.dir, flags.target);
+  }
+
+  /** An SSH connection to one host of the target, closed when the command ends. */
+  protected async connect(target: DeployTarget, host: HostConfig = target.target.hosts[0] as HostConfig): Promise<Executor> {
+    const executor = await SshExecutor.connect({
+      address: host.address,
+      port: target.target.ssh.port,
+      user: target.target.ssh.user,
+      keyPath: target.keyPath,
+      hostKey: host.host_key,
+      connectTimeoutSeconds: target.target.ssh.connect_timeout,
+    });
+    this.connections.push(executor);
+    return executor;
+  }
+
+  protected override async finally(error: Error | undefined): Promise<void> {
+    await Promise.all(this.connections.map((connection) => connection.close()));
+    await super.finally(error);
+  }
+}
