@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root';
+
+export interface NginxSite {
+  app: string;
+  target: string;
+  /** The first is canonical: HTTP and the other names redirect there. */
+  domains: readonly string[];
+  /** The loopback port of the release colour that should serve. */
+  upstreamPort: number;
+  webroot: string;
+  /** Where the nexus snippets are installed (`/etc/nginx` on a host). */
+  nginxDir: string;
+  httpPort: number;
+  httpsPort: number;
+  /** Without a certificate yet, the site serves the app over HTTP (until `nexus ssl issue`). */
+  certificate?: { fullchain: string; key: string };
+  /** client_max_body_size: the API's largest accepted body (image uploads), e.g. "6m". */
+  bodyLimit: string;
+  ipv6: boolean;
+}
+
+/** Auth routes on both mounts, under the nginx rate-limit zone. */
+const AUTH_ROUTES = '^/api/v1/(auth|users)/(login|register|token/refresh|password/reset(/confirm)?)/?$';
+
+function proxyLocations(site: NginxSite): string {
+  return `
+  location ~ ${AUTH_ROUTES} {
+    limit_req zone=nexus_auth burst=10 nodelay;
+    include ${site.nginxDir}/snippets/nexus-proxy.conf;
+    proxy_pass http://${site.app}_app;
+  }
+
+  location / {
+    include ${site.nginxDir}/snippets/nexus-proxy.conf;
+    proxy_pass http://${site.app}_app;
+  }
+
+  # The app is restarting or down: a JSON answer like the API's own 503, with nginx's headers.
+  error_page 502 503 504 = @unavailable;
+  location @unavailable {
+    include ${site.nginxDir}/snippets/nexus-security-headers.conf;
+    default_type application/json;
+    add_header Retry-After 5 always;
+    return 503 '{"detail":"Service temporarily unavailable.","code":"service_unavailable"}';
+  }`;
+}
+
+function listen(port: number, ipv6: boolean, extra = ''): string {
+  return [`listen ${port}${extra};`, ...(ipv6 ? [`listen [::]:${port}${extra};`] : [])].join('\n  ');
+}
+
+/** The site file for a target, from templates/nginx-site.conf. Pure: the same input gives the same text. */
+export function renderNginxSite(site: NginxSite, template = readFileSync(join(packageRoot(), 'templates', 'nginx-site.conf'), 'utf8')): string {
+  const canonical = site.domains[0] as string;
+  const httpsSuffix = site.httpsPort === 443 ? '' : `:${site.httpsPort}`;
+  const httpBody = site.certificate
+    ? `\n  location / {\n    return 301 https://${canonical}${httpsSuffix}$request_uri;\n  }`
+    : `\n  client_max_body_size ${site.bodyLimit};\n  limit_conn nexus_conn 100;${proxyLocations(site)}`;
+  const httpsServer = site.certificate
+    ? `
+server {
+  ${listen(site.httpsPort, site.ipv6, ' ssl http2')}
+  server_name ${site.domains.join(' ')};
+  ssl_certificate ${site.certificate.fullchain};
+  ssl_certificate_key ${site.certificate.key};
+  include ${site.nginxDir}/snippets/nexus-tls.conf;
+  client_max_body_size ${site.bodyLimit};
+  limit_conn nexus_conn 100;
+
+  # Other names of the site answer with the canonical one.
+  if ($host != ${canonical}) {
+    return 301 https://${canonical}${httpsSuffix}$request_uri;
+  }
+${proxyLocations(site)}
+}
+`
+    : '';
+  const values: Record<string, string> = {
+    app: site.app,
+    target: site.target,
+    port: String(site.upstreamPort),
+    httpPort: String(site.httpPort),
+    serverNames: site.domains.join(' '),
+    nginxDir: site.nginxDir,
+    webroot: site.webroot,
+    httpBody,
+    httpsServer,
+  };
+  return template
+    .replace(/ {2}listen \{\{httpPort\}\};\n {2}listen \[::\]:\{\{httpPort\}\};/, `  ${listen(site.httpPort, site.ipv6)}`)
+    .replace(/\{\{(\w+)\}\}/g, (_match, name: string) => {
+      const value = values[name];
+      if (value === undefined) throw new Error(`templates/nginx-site.conf uses an unknown placeholder {{${name}}}`);
+      return value;
+    });
+}
