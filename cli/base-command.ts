@@ -8,11 +8,13 @@ export interface ErrorReport {
   message: string;
   exitCode: number;
   suggestions: string[];
+  details?: unknown;
 }
 
 function report(error: unknown): ErrorReport {
   if (error instanceof NexusError) {
-    return { code: error.code, message: error.message, exitCode: error.exitCode, suggestions: error.suggestions };
+    const report: ErrorReport = { code: error.code, message: error.message, exitCode: error.exitCode, suggestions: error.suggestions };
+    return error.details === undefined ? report : { ...report, details: error.details };
   }
   if (error instanceof ConfigError) {
     return { code: 'CONFIG', message: error.message, exitCode: ExitCode.CONFIG, suggestions: ['see docs/configuration.md'] };

@@ -6,6 +6,8 @@ export interface NexusErrorOptions {
   exitCode?: ExitCodeValue;
   /** Next commands or actions to try, printed under the message. */
   suggestions?: string[];
+  /** Structured detail for `--json` (e.g. the failed health report). */
+  details?: unknown;
   cause?: unknown;
 }
 
@@ -14,6 +16,7 @@ export class NexusError extends Error {
   readonly code: string;
   readonly exitCode: ExitCodeValue;
   readonly suggestions: string[];
+  readonly details?: unknown;
 
   constructor(message: string, options: NexusErrorOptions) {
     super(message, { cause: options.cause });
@@ -21,6 +24,7 @@ export class NexusError extends Error {
     this.code = options.code;
     this.exitCode = options.exitCode ?? ExitCode.FAILURE;
     this.suggestions = options.suggestions ?? [];
+    this.details = options.details;
   }
 }
 

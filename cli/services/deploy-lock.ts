@@ -19,8 +19,9 @@ function describe(details: LockDetails): string {
 }
 
 export class LockHeldError extends NexusError {
-  constructor(readonly details: LockDetails) {
-    super(`The deploy lock is held by ${describe(details)}.`, {
+  constructor(readonly holder: LockDetails) {
+    super(`The deploy lock is held by ${describe(holder)}.`, {
+      details: holder,
       code: 'LOCK_HELD',
       exitCode: ExitCode.LOCK_HELD,
       suggestions: ['wait for that deploy to finish, or, if it is gone, `nexus lock release --target <target>` (an expired lock is taken over by the next deploy anyway)'],

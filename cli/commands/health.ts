@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { Flags } from '@oclif/core';
+import { NexusCommand } from '../base-command';
+import { loadDeployTarget } from '../deploy-config/load';
+import { NexusError, UsageError } from '../errors';
+import { ExitCode } from '../exit-codes';
+import { probe, type HealthReport, type ProbeOptions } from '../services/health-prober';
+
+export default class Health extends NexusCommand<HealthReport> {
+  static override summary = 'Check a running site: health, readiness, TLS certificate, HTTP redirect, security headers';
+
+  static override description =
+    'Exit code 0 when every check passes, 11 when any fails (each failure is listed); --json gives the whole report for CI. With --watch it checks every --interval seconds until interrupted (or --count times) and exits with the last result.';
+
+  static override examples = [
+    '<%= config.bin %> health --url https://shop.example.com',
+    '<%= config.bin %> health --target production --json',
+    '<%= config.bin %> health --url https://staging.example.com --watch --interval 10',
+  ];
+
+  static override flags = {
+    url: Flags.string({ description: 'Base URL of the site.', exactlyOne: ['url', 'target'] }),
+    target: Flags.string({ char: 't', description: 'Target in nexus.yml: its first domain over HTTPS.' }),
+    dir: Flags.string({ description: 'Directory holding nexus.yml.', default: '.' }),
+    ca: Flags.string({ description: 'PEM file of an extra CA to trust (e.g. a staging CA).' }),
+    'min-days': Flags.integer({ description: 'Fail when the certificate has fewer days left.', default: 14, min: 0 }),
+    'http-port': Flags.integer({ description: 'Port of the plain-HTTP site for the redirect check.', default: 80, min: 1, max: 65535 }),
+    timeout: Flags.integer({ description: 'Seconds to wait for each answer.', default: 10, min: 1, max: 120 }),
+    watch: Flags.boolean({ description: 'Check again every --interval seconds.' }),
+    interval: Flags.integer({ description: 'Seconds between checks with --watch.', default: 30, min: 1 }),
+    count: Flags.integer({ description: 'With --watch, stop after this many checks.', min: 1 }),
+  };
+
+  async run(): Promise<HealthReport> {
+    const { flags } = await this.parse(Health);
+    const url = flags.url ?? this.targetUrl(flags.dir, flags.target as string);
+    let ca: Buffer | undefined;
+    try {
+      ca = flags.ca ? readFileSync(flags.ca) : undefined;
+    } catch (error) {
+      throw new UsageError(`Cannot read --ca ${flags.ca}: ${(error as Error).message}`);
+    }
+    const options: ProbeOptions = { ca, timeoutMs: flags.timeout * 1000, minDaysLeft: flags['min-days'], httpPort: flags['http-port'] };
+    let report = await probe(url, options);
+    this.print(report);
+    for (let done = 1; flags.watch && (flags.count === undefined || done < flags.count); done += 1) {
+      await new Promise((resolve) => setTimeout(resolve, flags.interval * 1000));
+      report = await probe(url, options);
+      this.print(report);
+    }
+    if (!report.healthy) {
+      throw new NexusError(`${url} is not healthy: ${report.checks.filter((check) => !check.ok).map((check) => `${check.name} (${check.detail})`).join(', ')}.`, {
+        code: 'UNHEALTHY',
+        exitCode: ExitCode.HEALTH_CHECK_FAILED,
+        details: report,
+      });
+    }
+    return report;
+  }
+
+  private targetUrl(dir: string, target: string): string {
+    const domain = loadDeployTarget(dir, target).target.domains[0];
+    return `https://${domain}/`;
+  }
+
+  private print(report: HealthReport): void {
+    if (this.jsonEnabled()) return;
+    this.log(`${report.checkedAt} ${report.url}: ${report.healthy ? 'healthy' : 'NOT HEALTHY'}`);
+    for (const check of report.checks) this.log(`  ${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
+  }
+}

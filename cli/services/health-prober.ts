@@ -1,0 +1,163 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  names: string[];
+  validFrom: string;
+  validTo: string;
+  daysLeft: number;
+  trusted: boolean;
+}
+
+export interface HealthReport {
+  url: string;
+  healthy: boolean;
+  checkedAt: string;
+  checks: Check[];
+  certificate?: CertificateInfo;
+}
+
+export interface ProbeOptions {
+  /** Extra CA certificates to trust (PEM), e.g. a staging CA. */
+  ca?: Buffer;
+  timeoutMs: number;
+  /** A certificate with fewer days left than this fails its check. */
+  minDaysLeft: number;
+  /** Port of the plain-HTTP site whose redirect is checked (80 unless the site runs elsewhere). */
+  httpPort?: number;
+}
+
+/** Headers every API response must carry (issue 9 checks the full set; these are the ones browsers act on). */
+export const REQUIRED_HEADERS = ['strict-transport-security', 'x-content-type-options', 'x-frame-options', 'content-security-policy', 'referrer-policy'];
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+function fetchOnce(url: URL, options: ProbeOptions): Promise<Answer> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(url, { method: 'GET', headers: { Accept: 'application/json' }, ca: options.ca, timeout: options.timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk.length + body.length > 65_536 ? '' : chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const first = (value: string | string[] | undefined): string => (Array.isArray(value) ? (value[0] ?? '') : (value ?? ''));
+
+function certificateOf(url: URL, options: ProbeOptions): Promise<CertificateInfo> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: url.hostname, port: Number(url.port || 443), servername: url.hostname, ca: options.ca, rejectUnauthorized: false, timeout: options.timeoutMs }, () => {
+      const peer: PeerCertificate = socket.getPeerCertificate();
+      const validTo = new Date(peer.valid_to);
+      resolve({
+        subject: first(peer.subject?.CN),
+        issuer: first(peer.issuer?.CN) || first(peer.issuer?.O),
+        names: (peer.subjectaltname ?? '').split(', ').filter((name) => name.startsWith('DNS:')).map((name) => name.slice(4)),
+        validFrom: new Date(peer.valid_from).toISOString(),
+        validTo: validTo.toISOString(),
+        daysLeft: Math.floor((validTo.getTime() - Date.now()) / 86_400_000),
+        trusted: socket.authorized,
+      });
+      socket.end();
+    });
+    socket.on('timeout', () => socket.destroy(new Error(`no TLS handshake within ${options.timeoutMs} ms`)));
+    socket.on('error', reject);
+  });
+}
+
+async function attempt(name: string, run: () => Promise<Check>): Promise<Check> {
+  try {
+    return await run();
+  } catch (error) {
+    return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function statusOf(body: string): string {
+  try {
+    const status = (JSON.parse(body) as { status?: unknown }).status;
+    return typeof status === 'string' ? status : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * What an operator or a CI job wants to know about a running site: liveness and readiness, the TLS
+ * certificate (trusted, covers the name, days left), that plain HTTP redirects to HTTPS, and the security
+ * headers. Every check is independent: one failure never hides the others.
+ */
+export async function probe(base: string, options: ProbeOptions): Promise<HealthReport> {
+  const url = new URL(base);
+  const at = (path: string) => new URL(path, url);
+  const checks: Check[] = [];
+  checks.push(
+    await attempt('health', async () => {
+      const answer = await fetchOnce(at('/health/'), options);
+      const status = statusOf(answer.body);
+      return { name: 'health', ok: answer.status === 200 && status === 'healthy', detail: `${answer.status} ${status || answer.body.slice(0, 80)}` };
+    }),
+  );
+  checks.push(
+    await attempt('readiness', async () => {
+      const answer = await fetchOnce(at('/health/readiness/'), options);
+      const status = statusOf(answer.body);
+      return { name: 'readiness', ok: answer.status === 200 && status === 'ready', detail: `${answer.status} ${status || answer.body.slice(0, 80)}` };
+    }),
+  );
+  checks.push(
+    await attempt('security headers', async () => {
+      const answer = await fetchOnce(at('/health/liveness/'), options);
+      const required = url.protocol === 'https:' ? REQUIRED_HEADERS : REQUIRED_HEADERS.filter((name) => name !== 'strict-transport-security');
+      const missing = required.filter((name) => answer.headers[name] === undefined);
+      const doubled = required.filter((name) => Array.isArray(answer.headers[name]) || String(answer.headers[name] ?? '').includes(', max-age'));
+      const problems = [...missing.map((name) => `missing ${name}`), ...doubled.map((name) => `${name} sent twice`)];
+      return { name: 'security headers', ok: problems.length === 0, detail: problems.join('; ') || `${required.length} present` };
+    }),
+  );
+  let certificate: CertificateInfo | undefined;
+  if (url.protocol === 'https:') {
+    checks.push(
+      await attempt('certificate', async () => {
+        certificate = await certificateOf(url, options);
+        const covers = certificate.names.some((name) => name === url.hostname || (name.startsWith('*.') && url.hostname.endsWith(name.slice(1)) && !url.hostname.slice(0, -name.length + 1).includes('.')));
+        const problems = [
+          ...(certificate.trusted ? [] : ['not trusted']),
+          ...(covers ? [] : [`does not cover ${url.hostname}`]),
+          ...(certificate.daysLeft < options.minDaysLeft ? [`${certificate.daysLeft} days left (< ${options.minDaysLeft})`] : []),
+        ];
+        return { name: 'certificate', ok: problems.length === 0, detail: problems.join('; ') || `${certificate.daysLeft} days left, issued by ${certificate.issuer}` };
+      }),
+    );
+    checks.push(
+      await attempt('http redirect', async () => {
+        const plain = new URL(at('/health/'));
+        plain.protocol = 'http:';
+        plain.port = options.httpPort === undefined || options.httpPort === 80 ? '' : String(options.httpPort);
+        const answer = await fetchOnce(plain, options);
+        const location = String(answer.headers.location ?? '');
+        const ok = [301, 308].includes(answer.status) && location.startsWith(`https://${url.hostname}`);
+        return { name: 'http redirect', ok, detail: `${answer.status} ${location || '(no Location)'}` };
+      }),
+    );
+  }
+  return { url: url.toString(), healthy: checks.every((check) => check.ok), checkedAt: new Date().toISOString(), checks, certificate };
+}
