@@ -65,7 +65,7 @@ function describeIssues(file: string, issues: readonly z.core.$ZodIssue[]): stri
  * Reads nexus.yml, overlays nexus.<target>.yml when present (Kamal's per-destination file), validates the
  * result and picks the target; then loads the secrets the app names. Every problem names its key path.
  */
-export function loadDeployTarget(directory: string, targetName: string, env: NodeJS.ProcessEnv = process.env): DeployTarget {
+export function loadDeployTarget(directory: string, targetName: string, env: NodeJS.ProcessEnv = process.env, options: { secrets?: boolean } = {}): DeployTarget {
   const baseFile = join(directory, CONFIG_FILE);
   if (!existsSync(baseFile)) throw new DeployConfigError(`No ${CONFIG_FILE} in ${directory}.`, ['run `nexus init` to write one']);
   const overlayFile = join(directory, `nexus.${targetName}.yml`);
@@ -78,7 +78,7 @@ export function loadDeployTarget(directory: string, targetName: string, env: Nod
     throw new DeployConfigError(`Unknown target "${targetName}": ${CONFIG_FILE} defines ${Object.keys(parsed.data.targets).join(', ')}.`, ['pass one of them to --target']);
   }
   const needed = [...parsed.data.app.secrets, ...(target.database === 'external' ? ['DATABASE_URL'] : []), ...(target.redis === 'external' ? ['REDIS_URL'] : [])];
-  const { secrets, missing } = loadSecrets([...new Set(needed)], directory, env);
+  const { secrets, missing } = options.secrets === false ? { secrets: new Map<string, Secret>(), missing: [] } : loadSecrets([...new Set(needed)], directory, env);
   if (missing.length > 0) {
     throw new DeployConfigError(`Missing secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}.`, [
       'export them in the environment (CI) or add KEY=value lines to .nexus/secrets (never to nexus.yml)',
