@@ -17,6 +17,11 @@ export interface Executor {
    * channel, which ends the remote process too (no orphan left following a log).
    */
   stream(command: RemoteCommand, onOutput: (chunk: string, from: 'stdout' | 'stderr') => void, signal?: AbortSignal): Promise<ExecResult>;
+  /**
+   * `stream` for commands that may sit silent forever (following a log): they run on a pseudo-terminal, so
+   * closing the channel hangs the whole remote process group up, whether or not it is writing.
+   */
+  follow(command: RemoteCommand, onOutput: (chunk: string) => void, signal: AbortSignal): Promise<ExecResult>;
   upload(localFile: string, remoteFile: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -29,6 +29,10 @@ export class RecordingExecutor implements Executor {
     return Promise.resolve(result);
   }
 
+  follow(command: RemoteCommand, onOutput: (chunk: string) => void): Promise<ExecResult> {
+    return this.stream(command, onOutput);
+  }
+
   upload(localFile: string, remoteFile: string): Promise<void> {
     this.commands.push(`# upload ${localFile} → ${remoteFile}`);
     return Promise.resolve();

@@ -86,13 +86,14 @@ export class SshExecutor implements Executor {
     return this.ssh.execCommand(render(command), { stdin: options.stdin, noTrim: true });
   }
 
-  async stream(command: RemoteCommand, onOutput: (chunk: string, from: 'stdout' | 'stderr') => void, signal?: AbortSignal): Promise<ExecResult> {
+  async stream(command: RemoteCommand, onOutput: (chunk: string, from: 'stdout' | 'stderr') => void, signal?: AbortSignal, terminal = false): Promise<ExecResult> {
     let close: (() => void) | undefined;
     const abort = () => close?.();
     signal?.addEventListener('abort', abort, { once: true });
     try {
       return await this.ssh.execCommand(render(command), {
         noTrim: true,
+        execOptions: terminal ? { pty: { term: 'dumb' } } : undefined,
         onChannel: (channel) => {
           close = () => channel.close();
           if (signal?.aborted) channel.close();
@@ -103,6 +104,11 @@ export class SshExecutor implements Executor {
     } finally {
       signal?.removeEventListener('abort', abort);
     }
+  }
+
+  async follow(command: RemoteCommand, onOutput: (chunk: string) => void, signal: AbortSignal): Promise<ExecResult> {
+    // A pty merges stderr into stdout and ends lines with \r\n; the caller wants plain lines.
+    return this.stream(command, (chunk) => onOutput(chunk.replace(/\r\n/g, '\n')), signal, true);
   }
 
   async upload(localFile: string, remoteFile: string): Promise<void> {

@@ -1,0 +1,85 @@
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { renderNexusYml } from '../../../cli/deploy-config/template';
+import { logsCommand } from '../../../cli/remote/logs';
+import { runNexus, startNexus } from '../../support/cli';
+import { describeWith } from '../../support/components';
+import { sshdAvailable, startSshd, type RunningSshd } from '../../support/sshd';
+
+describe('remote command builders: logs', () => {
+  it('When the app logs are asked for, then the options are parameters of a script that finds the current colour', () => {
+    const command = logsCommand({ service: 'app', app: 'shop', root: '/srv/shop', lines: 50, follow: true, since: '10m', grep: "it's $(bad)", nginxLogDir: '/var/log/nginx' });
+    expect(command.slice(3)).toEqual(['nexus-logs-app', '/srv/shop', '50', '--follow', "it's $(bad)", 'shop', 'app', '10m']);
+    expect(command[2]).toContain('docker compose -p "$project" logs --no-color --tail "$2" $3 $SINCE "$service"');
+    expect(command[2]).not.toContain('bad');
+  });
+});
+
+describeWith('sshd', sshdAvailable, 'nexus logs over a real sshd', () => {
+  let sshd: RunningSshd;
+  let project: string;
+  let logDir: string;
+  const env = { JWT_SECRET: 'x' };
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    project = mkdtempSync(join(tmpdir(), 'nexus-logs-project-'));
+    logDir = join(sshd.remoteRoot, `nginx-${process.pid}`);
+    mkdirSync(logDir);
+    writeFileSync(join(logDir, 'access.log'), ['GET /a 200', 'GET /b 502', 'GET /c 200'].join('\n') + '\n');
+    writeFileSync(join(logDir, 'error.log'), 'upstream timed out\n');
+    const yml = renderNexusYml({
+      appName: 'shop',
+      target: 'production',
+      hosts: [{ address: '127.0.0.1', hostKey: sshd.hostKey }],
+      user: sshd.user,
+      port: sshd.port,
+      key: sshd.clientKey,
+      domains: ['shop.example.com'],
+      database: 'host',
+      redis: 'host',
+    }).replace('root: /srv/shop', `root: ${join(sshd.remoteRoot, 'srv')}`);
+    writeFileSync(join(project, 'nexus.yml'), yml);
+  });
+  afterAll(async () => {
+    await sshd.stop();
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  const logs = (...args: string[]) => runNexus(['logs', ...args, '--target', 'production', '--dir', project, '--nginx-log-dir', logDir], { env });
+
+  it('When nginx logs are read with --lines and --grep, then exactly the matching history comes back', async () => {
+    const all = await logs('nginx', '--lines', '2', '--json');
+    expect(all.code).toBe(0);
+    expect(all.json<{ lines: string[] }>().lines).toEqual([`==> ${logDir}/access.log <==`, 'GET /b 502', 'GET /c 200', `==> ${logDir}/error.log <==`, 'upstream timed out']);
+    const filtered = await logs('nginx', '--grep', ' 502', '--json');
+    expect(filtered.json<{ lines: string[] }>().lines).toEqual(['GET /b 502']);
+  });
+
+  it('When following, then new lines arrive, and Ctrl-C ends the command and the remote tail', async () => {
+    const running = await startNexus(['logs', 'nginx', '--follow', '--lines', '1', '--target', 'production', '--dir', project, '--nginx-log-dir', logDir], (stdout) => stdout.includes('upstream timed out'), { env, timeoutMs: 20_000 });
+    appendFileSync(join(logDir, 'access.log'), 'GET /live 200\n');
+    const deadline = Date.now() + 10_000;
+    while (!running.stdout().includes('GET /live 200') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.stdout()).toContain('GET /live 200');
+    running.child.kill('SIGINT');
+    expect(await running.exited).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const left = execFileSync('sh', ['-c', `pgrep -f "[t]ail -n 1 -F ${logDir}" || true`], { encoding: 'utf8' });
+    expect(left.trim()).toBe('');
+  });
+
+  it('When there is no current release yet, then app logs fail with the reason and exit 1', async () => {
+    const result = await logs('app', '--json');
+    expect(result.code).toBe(1);
+    expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'LOGS_FAILED' });
+    expect(result.json<{ error: { message: string } }>().error.message).toContain(`no current release under ${join(sshd.remoteRoot, 'srv')}`);
+  });
+
+  it('When --since is used with nginx, or --follow with --json, then it is a usage error', async () => {
+    expect((await logs('nginx', '--since', '10m')).code).toBe(2);
+    expect((await logs('nginx', '--follow', '--json')).code).toBe(2);
+  });
+});
