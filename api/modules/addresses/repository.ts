@@ -1,12 +1,8 @@
 import type { Knex } from 'knex';
 import { raw } from 'objection';
 import { Address, type AddressRow } from './model';
+import type { Ordering } from '../../http/ordering';
 import type { AddressInput, AddressPatch } from './schemas';
-
-export interface Ordering {
-  column: string;
-  direction: 'asc' | 'desc';
-}
 
 /** Owner-scoped queries: every read and write names the user, so one user can never reach another's rows. */
 export class AddressRepository {

@@ -1,18 +1,18 @@
 import type { Knex } from 'knex';
 import { NotFoundError } from '../../errors';
 import type { AddressRow } from './model';
-import type { AddressRepository, Ordering } from './repository';
+import { parseOrdering as parseWhitelisted, sameNameColumns, type Ordering } from '../../http/ordering';
+import type { AddressRepository } from './repository';
 import { ADDRESS_ORDERING_FIELDS, type AddressInput, type AddressPatch } from './schemas';
 
 const NO_ADDRESS = 'No Address matches the given query.';
 const NO_DEFAULT = 'No default address found.';
 
 /** `?ordering=-city` → city descending; unknown fields fall back to insertion order, as DRF ignored them. */
+const ADDRESS_COLUMNS = sameNameColumns(ADDRESS_ORDERING_FIELDS);
+
 export function parseOrdering(value: string | undefined): Ordering {
-  const descending = value?.startsWith('-') ?? false;
-  const field = descending ? value?.slice(1) : value;
-  const known = (ADDRESS_ORDERING_FIELDS as readonly string[]).includes(field ?? '');
-  return known ? { column: field as string, direction: descending ? 'desc' : 'asc' } : { column: 'id', direction: 'asc' };
+  return parseWhitelisted(value, ADDRESS_COLUMNS, { column: 'id', direction: 'asc' });
 }
 
 /**

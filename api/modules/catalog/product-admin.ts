@@ -6,7 +6,7 @@ import type { MediaStorage } from '../../infra/media-storage';
 import type { CatalogCache } from './cache';
 import type { CategoryRepository } from './categories-repository';
 import type { ProductRow } from './model';
-import { parseOrdering } from './ordering';
+import { parseOrdering } from '../../http/ordering';
 import { OLDEST_FIRST, type Listing } from './product-queries';
 import type { ProductRepository, ProductWrite } from './products-repository';
 import { PRODUCT_ORDERING, type ProductPatch } from './schemas';

@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '../../errors';
 import type { CategoryTree } from './category-tree';
 import type { ProductRow } from './model';
-import { parseOrdering, type Ordering } from './ordering';
+import { parseOrdering, type Ordering } from '../../http/ordering';
 import type { ProductFilters, ProductRepository } from './products-repository';
 import { PRODUCT_ORDERING, type ProductListQuery } from './schemas';
 import { toPrefixQuery } from './search';

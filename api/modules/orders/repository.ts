@@ -1,11 +1,7 @@
 import type { Knex } from 'knex';
+import type { Ordering } from '../../http/ordering';
 import type { ActorRole, OrderEventRow, OrderItemRow, OrderRow, PaymentRow, ShippingAddress } from './model';
 import type { OrderStatus, PaymentStatus } from './state-machine';
-
-export interface Ordering {
-  column: string;
-  direction: 'asc' | 'desc';
-}
 
 export interface OrderFilters {
   userId?: number;

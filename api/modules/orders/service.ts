@@ -5,7 +5,8 @@ import type { Checkout, Customer } from './checkout';
 import { idempotent, type StoredReply } from './idempotency';
 import type { OrderRow } from './model';
 import { NO_ORDER, type PaymentService } from './payments/payment-service';
-import type { OrderFilters, OrderRepository, Ordering } from './repository';
+import { parseOrdering as parseWhitelisted, sameNameColumns, type Ordering } from '../../http/ordering';
+import type { OrderFilters, OrderRepository } from './repository';
 import { ORDER_ORDERING_FIELDS, type CreateOrderInput, type OrderView, type PaymentInput, type TrackingView } from './schemas';
 import { eventView, paymentView, trackingView } from './serializers';
 import type { OrderTransitions } from './transitions';
@@ -21,11 +22,10 @@ export interface OrderServiceDeps {
 }
 
 /** `?ordering=-total_amount`; unknown fields fall back to newest first, as DRF ignored them. */
+const ORDER_COLUMNS = sameNameColumns(ORDER_ORDERING_FIELDS);
+
 export function parseOrdering(value: string | undefined): Ordering {
-  const descending = value?.startsWith('-') ?? false;
-  const field = descending ? value?.slice(1) : value;
-  if (!(ORDER_ORDERING_FIELDS as readonly string[]).includes(field ?? '')) return { column: 'created_at', direction: 'desc' };
-  return { column: field as string, direction: descending ? 'desc' : 'asc' };
+  return parseWhitelisted(value, ORDER_COLUMNS, { column: 'created_at', direction: 'desc' });
 }
 
 /** Staff move orders through every status but `paid`, which only a payment reaches. */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Ordering } from '../../http/ordering';
 import type { ReportReason, ReportRow, ReportStatus, ReviewRow } from './model';
 
 export interface ReviewFilters {
@@ -8,11 +9,6 @@ export interface ReviewFilters {
   verifiedPurchase?: boolean;
   /** Public reads leave out hidden reviews and reviews of inactive products; authors and staff see them. */
   visibleOnly: boolean;
-}
-
-export interface Ordering {
-  column: string;
-  direction: 'asc' | 'desc';
 }
 
 type Db = Knex | Knex.Transaction;

@@ -4,7 +4,8 @@ import type { CatalogCache } from '../catalog';
 import { productRating } from '../catalog';
 import { hasPurchased, type OrderStatus } from '../orders';
 import type { ReportReason, ReviewRow } from './model';
-import type { Ordering, ReviewFilters, ReviewRepository } from './repository';
+import { parseOrdering as parseWhitelisted, sameNameColumns, type Ordering } from '../../http/ordering';
+import type { ReviewFilters, ReviewRepository } from './repository';
 import { REVIEW_ORDERING_FIELDS, type StatsView } from './schemas';
 import { statsView } from './serializers';
 
@@ -25,11 +26,11 @@ export interface Viewer {
   isStaff: boolean;
 }
 
+const REVIEW_COLUMNS = sameNameColumns(REVIEW_ORDERING_FIELDS);
+
+/** `?ordering=-rating`; unknown fields fall back to newest first, as DRF ignored them. */
 export function parseOrdering(value: string | undefined): Ordering {
-  const descending = value?.startsWith('-') ?? false;
-  const field = descending ? value?.slice(1) : value;
-  if (!(REVIEW_ORDERING_FIELDS as readonly string[]).includes(field ?? '')) return { column: 'created_at', direction: 'desc' };
-  return { column: field as string, direction: descending ? 'desc' : 'asc' };
+  return parseWhitelisted(value, REVIEW_COLUMNS, { column: 'created_at', direction: 'desc' });
 }
 
 function isUniqueViolation(error: unknown): boolean {

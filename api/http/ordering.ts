@@ -10,6 +10,13 @@ export interface Ordering {
 export function parseOrdering(value: string | undefined, columns: Record<string, string>, fallback: Ordering): Ordering {
   if (!value) return fallback;
   const descending = value.startsWith('-');
-  const column = columns[descending ? value.slice(1) : value];
+  const field = descending ? value.slice(1) : value;
+  // Own keys only: `?ordering=constructor` must not find Object.prototype's.
+  const column = Object.hasOwn(columns, field) ? columns[field] : undefined;
   return column ? { column, direction: descending ? 'desc' : 'asc' } : fallback;
+}
+
+/** The whitelist for endpoints whose `?ordering=` fields are their column names. */
+export function sameNameColumns(fields: readonly string[]): Record<string, string> {
+  return Object.fromEntries(fields.map((field) => [field, field]));
 }
