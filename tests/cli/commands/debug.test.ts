@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderNexusYml } from '../../../cli/deploy-config/template';
 import { RecordingExecutor } from '../../../cli/exec/recording-executor';
 import { collectDiagnostics, type HostDiagnostics } from '../../../cli/services/diagnostics';
 import { runNexus } from '../../support/cli';
+import { sshdProject } from '../../support/deploy-project';
 import { describeWith } from '../../support/components';
 import { sshdAvailable, startSshd, type RunningSshd } from '../../support/sshd';
 
@@ -30,19 +29,7 @@ describeWith('sshd', sshdAvailable, 'nexus debug over a real sshd', () => {
 
   beforeAll(async () => {
     sshd = await startSshd();
-    project = mkdtempSync(join(tmpdir(), 'nexus-debug-project-'));
-    const yml = renderNexusYml({
-      appName: 'shop',
-      target: 'production',
-      hosts: [{ address: '127.0.0.1', hostKey: sshd.hostKey }],
-      user: sshd.user,
-      port: sshd.port,
-      key: sshd.clientKey,
-      domains: ['shop.example.com'],
-      database: 'host',
-      redis: 'host',
-    }).replace('root: /srv/shop', `root: ${sshd.remoteRoot}`);
-    writeFileSync(join(project, 'nexus.yml'), yml);
+    project = sshdProject(sshd, sshd.remoteRoot);
   });
   afterAll(async () => {
     await sshd.stop();

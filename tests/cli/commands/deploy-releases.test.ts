@@ -1,11 +1,9 @@
-import { existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderNexusYml } from '../../../cli/deploy-config/template';
-import { SshExecutor } from '../../../cli/exec/ssh-executor';
 import type { Executor } from '../../../cli/exec/executor';
 import { ReleaseStore } from '../../../cli/services/release-store';
 import { runNexus } from '../../support/cli';
+import { connectToSshd, sshdProject } from '../../support/deploy-project';
 import { describeWith } from '../../support/components';
 import { sshdAvailable, startSshd, type RunningSshd } from '../../support/sshd';
 
@@ -20,20 +18,8 @@ describeWith('sshd', sshdAvailable, 'releases on a host over a real sshd', () =>
   beforeAll(async () => {
     sshd = await startSshd();
     root = join(sshd.remoteRoot, 'srv');
-    executor = await SshExecutor.connect({ address: '127.0.0.1', port: sshd.port, user: sshd.user, keyPath: sshd.clientKey, hostKey: sshd.hostKey, connectTimeoutSeconds: 5 });
-    project = mkdtempSync(join(tmpdir(), 'nexus-releases-project-'));
-    const yml = renderNexusYml({
-      appName: 'shop',
-      target: 'production',
-      hosts: [{ address: '127.0.0.1', hostKey: sshd.hostKey }],
-      user: sshd.user,
-      port: sshd.port,
-      key: sshd.clientKey,
-      domains: ['shop.example.com'],
-      database: 'host',
-      redis: 'host',
-    }).replace('root: /srv/shop', `root: ${root}`);
-    writeFileSync(join(project, 'nexus.yml'), yml);
+    executor = await connectToSshd(sshd);
+    project = sshdProject(sshd, root);
   });
   afterAll(async () => {
     await executor.close();

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeployLock, LockHeldError } from '../../../cli/services/deploy-lock';
-import { SshExecutor } from '../../../cli/exec/ssh-executor';
-import { renderNexusYml } from '../../../cli/deploy-config/template';
 import { runNexus } from '../../support/cli';
+import { connectToSshd, sshdProject } from '../../support/deploy-project';
 import { describeWith } from '../../support/components';
 import { sshdAvailable, startSshd, type RunningSshd } from '../../support/sshd';
 
@@ -16,20 +15,8 @@ describeWith('sshd', sshdAvailable, 'the deploy lock over a real sshd', () => {
 
   beforeAll(async () => {
     sshd = await startSshd();
-    project = mkdtempSync(join(tmpdir(), 'nexus-lock-project-'));
     root = join(sshd.remoteRoot, 'srv');
-    const yml = renderNexusYml({
-      appName: 'shop',
-      target: 'production',
-      hosts: [{ address: '127.0.0.1', hostKey: sshd.hostKey }],
-      user: sshd.user,
-      port: sshd.port,
-      key: sshd.clientKey,
-      domains: ['shop.example.com'],
-      database: 'host',
-      redis: 'host',
-    }).replace('root: /srv/shop', `root: ${root}`);
-    writeFileSync(join(project, 'nexus.yml'), yml);
+    project = sshdProject(sshd, root);
   });
   afterAll(async () => {
     await sshd.stop();
@@ -38,7 +25,7 @@ describeWith('sshd', sshdAvailable, 'the deploy lock over a real sshd', () => {
   afterEach(() => rmSync(join(root, 'locks'), { recursive: true, force: true }));
 
   const nexus = (...args: string[]) => runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env });
-  const connect = () => SshExecutor.connect({ address: '127.0.0.1', port: sshd.port, user: sshd.user, keyPath: sshd.clientKey, hostKey: sshd.hostKey, connectTimeoutSeconds: 5 });
+  const connect = () => connectToSshd(sshd);
 
   it('When nobody holds it, then acquire takes it, status shows it, another acquire gets exit 10, release frees it', async () => {
     expect((await nexus('lock', 'status')).json()).toEqual({ locked: false });

@@ -1,10 +1,9 @@
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { renderNexusYml } from '../../../cli/deploy-config/template';
 import { logsCommand } from '../../../cli/remote/logs';
 import { runNexus, startNexus } from '../../support/cli';
+import { sshdProject } from '../../support/deploy-project';
 import { describeWith } from '../../support/components';
 import { sshdAvailable, startSshd, type RunningSshd } from '../../support/sshd';
 
@@ -25,23 +24,11 @@ describeWith('sshd', sshdAvailable, 'nexus logs over a real sshd', () => {
 
   beforeAll(async () => {
     sshd = await startSshd();
-    project = mkdtempSync(join(tmpdir(), 'nexus-logs-project-'));
     logDir = join(sshd.remoteRoot, `nginx-${process.pid}`);
     mkdirSync(logDir);
     writeFileSync(join(logDir, 'access.log'), ['GET /a 200', 'GET /b 502', 'GET /c 200'].join('\n') + '\n');
     writeFileSync(join(logDir, 'error.log'), 'upstream timed out\n');
-    const yml = renderNexusYml({
-      appName: 'shop',
-      target: 'production',
-      hosts: [{ address: '127.0.0.1', hostKey: sshd.hostKey }],
-      user: sshd.user,
-      port: sshd.port,
-      key: sshd.clientKey,
-      domains: ['shop.example.com'],
-      database: 'host',
-      redis: 'host',
-    }).replace('root: /srv/shop', `root: ${join(sshd.remoteRoot, 'srv')}`);
-    writeFileSync(join(project, 'nexus.yml'), yml);
+    project = sshdProject(sshd, join(sshd.remoteRoot, 'srv'));
   });
   afterAll(async () => {
     await sshd.stop();
