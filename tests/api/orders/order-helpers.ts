@@ -173,5 +173,3 @@ export function shippingInput(overrides: Record<string, unknown> = {}): Record<s
   };
 }
 
-/** ISO 8601 in UTC with microseconds and Z, as every order date is printed. */
-export const ISO_MICROS_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;

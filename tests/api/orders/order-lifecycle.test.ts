@@ -1,29 +1,9 @@
 import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
-import { insertCategory, insertProduct, registerStaff, NOT_AUTHENTICATED, PERMISSION_DENIED, type CategoryRecord, type ProductRecord } from '../../support/catalog';
+import { insertCategory, insertProduct, registerStaff, NOT_AUTHENTICATED, PERMISSION_DENIED, type CategoryRecord, type ProductRecord, ISO_MICROS } from '../../support/catalog';
 import { bearer, registerUser, type RegisteredUser } from '../../support/users';
 import { allowedTransitions, ORDER_STATUSES, type OrderStatus } from '../../../api/modules/orders';
-import {
-  cancel,
-  confirm,
-  EVENT_KEYS,
-  eventsOf,
-  ISO_MICROS_Z,
-  NO_ORDER,
-  ORDER_KEYS,
-  PAYMENT_KEYS,
-  paymentsOf,
-  payOrder,
-  placeOrder,
-  setStatus,
-  staffOrder,
-  statusOf,
-  stockOf,
-  stocks,
-  trackingNumber,
-  updateStatus,
-  type OrderBody,
-} from './order-helpers';
+import { cancel, confirm, EVENT_KEYS, eventsOf, NO_ORDER, ORDER_KEYS, PAYMENT_KEYS, paymentsOf, payOrder, placeOrder, setStatus, staffOrder, statusOf, stockOf, stocks, trackingNumber, updateStatus, type OrderBody } from './order-helpers';
 
 /** How to reach each status from a fresh pending order: the legal path, payment included. */
 const PATH_TO: Record<OrderStatus, OrderStatus[]> = {
@@ -281,8 +261,8 @@ describe('order lifecycle', () => {
       expect(response.body).toMatchObject({ id: placed.id, user: user.id, status: 'processing', payment_status: 'paid', total_amount: '31.00' });
       expect(response.body.events).toEqual([
         { from_status: null, to_status: 'pending', actor: user.id, actor_role: 'customer', note: '', created_at: placed.created_at },
-        { from_status: 'pending', to_status: 'paid', actor: user.id, actor_role: 'customer', note: expect.stringMatching(/^card payment sim_ch_/), created_at: expect.stringMatching(ISO_MICROS_Z) },
-        { from_status: 'paid', to_status: 'processing', actor: staff.id, actor_role: 'staff', note: 'warehouse B', created_at: expect.stringMatching(ISO_MICROS_Z) },
+        { from_status: 'pending', to_status: 'paid', actor: user.id, actor_role: 'customer', note: expect.stringMatching(/^card payment sim_ch_/), created_at: expect.stringMatching(ISO_MICROS) },
+        { from_status: 'paid', to_status: 'processing', actor: staff.id, actor_role: 'staff', note: 'warehouse B', created_at: expect.stringMatching(ISO_MICROS) },
       ]);
       expect(Object.keys(response.body.events[0])).toEqual(EVENT_KEYS);
       expect(response.body.payments).toEqual([
@@ -295,7 +275,7 @@ describe('order lifecycle', () => {
           reference: expect.stringMatching(/^sim_ch_[0-9a-f]{24}$/),
           status: 'declined',
           failure_code: 'card_declined',
-          created_at: expect.stringMatching(ISO_MICROS_Z),
+          created_at: expect.stringMatching(ISO_MICROS),
         },
         {
           id: expect.any(Number),
@@ -306,7 +286,7 @@ describe('order lifecycle', () => {
           reference: expect.stringMatching(/^sim_ch_[0-9a-f]{24}$/),
           status: 'succeeded',
           failure_code: null,
-          created_at: expect.stringMatching(ISO_MICROS_Z),
+          created_at: expect.stringMatching(ISO_MICROS),
         },
       ]);
       expect(Object.keys(response.body.payments[0])).toEqual(PAYMENT_KEYS);
@@ -324,7 +304,7 @@ describe('order lifecycle', () => {
         tracking_number: trackingNumber(order.id),
         estimated_delivery: null,
         tracking_events: (['pending', 'paid', 'processing', 'shipped'] as OrderStatus[]).map((code) => ({
-          date: expect.stringMatching(ISO_MICROS_Z),
+          date: expect.stringMatching(ISO_MICROS),
           status: TRACKING_TEXT[code][0],
           description: TRACKING_TEXT[code][1],
           code,
@@ -342,7 +322,7 @@ describe('order lifecycle', () => {
       expect(response.body.status).toBe(status);
       const events = response.body.tracking_events as { status: string; description: string; code: string }[];
       expect(events).toHaveLength(PATH_TO[status].length + 1);
-      expect(events.at(-1)).toEqual({ date: expect.stringMatching(ISO_MICROS_Z), status: TRACKING_TEXT[status][0], description: TRACKING_TEXT[status][1], code: status });
+      expect(events.at(-1)).toEqual({ date: expect.stringMatching(ISO_MICROS), status: TRACKING_TEXT[status][0], description: TRACKING_TEXT[status][1], code: status });
     });
   });
 
@@ -376,7 +356,7 @@ describe('order lifecycle', () => {
         status: 'refunded',
         provider_reference: charge?.provider_reference,
         refund_reference: expect.stringMatching(/^sim_re_[0-9a-f]{24}$/),
-        refunded_at: expect.stringMatching(ISO_MICROS_Z),
+        refunded_at: expect.stringMatching(ISO_MICROS),
       });
       expect(await stockOf(api, item.id)).toBe(10);
       // A refunded order is not "paid" any more: confirm refuses it.

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
-import { insertCategory, insertProduct, registerStaff, NOT_AUTHENTICATED, PERMISSION_DENIED, type ProductRecord } from '../../support/catalog';
+import { insertCategory, insertProduct, registerStaff, NOT_AUTHENTICATED, PERMISSION_DENIED, type ProductRecord, ISO_MICROS } from '../../support/catalog';
 import { bearer, registerUser, type RegisteredUser } from '../../support/users';
-import { cancel, confirm, ISO_MICROS_Z, NO_ORDER, order, ORDER_KEYS, payment, placeOrder, trackingNumber, type OrderBody } from './order-helpers';
+import { cancel, confirm, NO_ORDER, order, ORDER_KEYS, payment, placeOrder, trackingNumber, type OrderBody } from './order-helpers';
 
 const HOST = 'shop.example.com';
 const NOT_FOUND = { detail: 'Not found.', code: 'not_found' };
@@ -186,7 +186,7 @@ describe('reading orders (customer)', () => {
         status: 'pending',
         tracking_number: trackingNumber(placed.id),
         estimated_delivery: null,
-        tracking_events: [{ date: expect.stringMatching(ISO_MICROS_Z), status: 'Order placed', description: 'Your order has been placed successfully.', code: 'pending' }],
+        tracking_events: [{ date: expect.stringMatching(ISO_MICROS), status: 'Order placed', description: 'Your order has been placed successfully.', code: 'pending' }],
       });
       // The event is written in the order's transaction: same timestamp as the order.
       expect(response.body.tracking_events[0].date).toBe(placed.created_at);
