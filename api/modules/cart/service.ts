@@ -69,14 +69,19 @@ export class CartService {
     });
   }
 
-  async itemView(item: CartItemRow, mediaBase: string): Promise<CartItemView> {
-    return this.itemResponse(item, mediaBase);
+  /** Lines with their products: one product query however many lines. */
+  async itemViews(items: CartItemRow[], mediaBase: string): Promise<CartItemView[]> {
+    const products = await loadProducts(this.deps.db, items.map((item) => item.product_id));
+    return items.map((item) => {
+      const product = products.get(item.product_id);
+      if (!product) throw new NotFoundError(NO_PRODUCT);
+      return itemView(item, product, mediaBase);
+    });
   }
 
-  private async itemResponse(item: CartItemRow, mediaBase: string): Promise<CartItemView> {
-    const product = (await loadProducts(this.deps.db, [item.product_id])).get(item.product_id);
-    if (!product) throw new NotFoundError(NO_PRODUCT);
-    return itemView(item, product, mediaBase);
+  async itemView(item: CartItemRow, mediaBase: string): Promise<CartItemView> {
+    const [view] = await this.itemViews([item], mediaBase);
+    return view as CartItemView;
   }
 
   /** Adds a product, merging with its line; 409 when the cart would hold more than the stock or the maximum. */
@@ -91,7 +96,7 @@ export class CartService {
       }
       return merged;
     });
-    return this.itemResponse(item, mediaBase);
+    return this.itemView(item, mediaBase);
   }
 
   /**
@@ -125,7 +130,7 @@ export class CartService {
       if (!updated) throw this.refused(limit, wanted);
       return updated;
     });
-    return result && this.itemResponse(result, mediaBase);
+    return result && this.itemView(result, mediaBase);
   }
 
   async remove(userId: number, itemId: number): Promise<void> {

@@ -79,7 +79,7 @@ export function cartStaffEndpoints(cart: CartService, carts: CartRepository): En
       responses: { 200: { description: 'A page of lines', schema: pageEnvelopeSchema(cartItemSchema) } },
       handle: async ({ req }) => {
         const page = await paginate(req, () => carts.countItems(), (limit, offset) => carts.pageOfItems(limit, offset));
-        const results = await Promise.all(page.results.map((item) => cart.itemView(item, mediaBase(req))));
+        const results = await cart.itemViews(page.results, mediaBase(req));
         return { status: 200, body: { ...page, results } };
       },
     }),
