@@ -13,15 +13,18 @@ export const targetFlags = {
 
 /** A command that reads a target from nexus.yml and talks to its hosts over SSH. */
 export abstract class TargetCommand<T> extends NexusCommand<T> {
-  private readonly connections: Executor[] = [];
+  private readonly connections = new Map<string, Promise<Executor>>();
 
   protected loadTarget(flags: { target: string; dir: string }): DeployTarget {
     return loadDeployTarget(flags.dir, flags.target);
   }
 
-  /** An SSH connection to one host of the target, closed when the command ends. */
-  protected async connect(target: DeployTarget, host: HostConfig = target.target.hosts[0] as HostConfig): Promise<Executor> {
-    const executor = await SshExecutor.connect({
+  /** An SSH connection to one host of the target (one per host, reused), closed when the command ends. */
+  protected connect(target: DeployTarget, host: HostConfig = target.target.hosts[0] as HostConfig): Promise<Executor> {
+    const key = `${host.address}:${target.target.ssh.port}`;
+    const open = this.connections.get(key);
+    if (open) return open;
+    const executor = SshExecutor.connect({
       address: host.address,
       port: target.target.ssh.port,
       user: target.target.ssh.user,
@@ -29,12 +32,12 @@ export abstract class TargetCommand<T> extends NexusCommand<T> {
       hostKey: host.host_key,
       connectTimeoutSeconds: target.target.ssh.connect_timeout,
     });
-    this.connections.push(executor);
+    this.connections.set(key, executor);
     return executor;
   }
 
   protected override async finally(error: Error | undefined): Promise<void> {
-    await Promise.all(this.connections.map((connection) => connection.close()));
+    await Promise.all([...this.connections.values()].map((connection) => connection.then((open) => open.close(), () => undefined)));
     await super.finally(error);
   }
 }

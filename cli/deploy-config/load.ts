@@ -77,7 +77,7 @@ export function loadDeployTarget(directory: string, targetName: string, env: Nod
   if (!target) {
     throw new DeployConfigError(`Unknown target "${targetName}": ${CONFIG_FILE} defines ${Object.keys(parsed.data.targets).join(', ')}.`, ['pass one of them to --target']);
   }
-  const needed = [...parsed.data.app.secrets, ...(target.database === 'external' ? ['DATABASE_URL'] : []), ...(target.redis === 'external' ? ['REDIS_URL'] : [])];
+  const needed = [...parsed.data.app.secrets, ...(target.database === 'external' ? ['DATABASE_URL'] : ['POSTGRES_PASSWORD']), ...(target.redis === 'external' ? ['REDIS_URL'] : [])];
   const { secrets, missing } = options.secrets === false ? { secrets: new Map<string, Secret>(), missing: [] } : loadSecrets([...new Set(needed)], directory, env);
   if (missing.length > 0) {
     throw new DeployConfigError(`Missing secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}.`, [

@@ -15,6 +15,40 @@ export const hostSchema = z.object({
 });
 
 const serviceMode = z.enum(['host', 'external']);
+const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'expected an absolute path');
+
+/** How nginx is driven on the host. The defaults match a host set up by `nexus server provision`. */
+const nginxSchema = z
+  .object({
+    /** The site file nexus writes; provisioning includes it from /etc/nginx/sites-enabled. Default: <root>/nginx/site.conf. */
+    site_file: absolutePath.optional(),
+    /** nginx as the deploy user may run it; `-t` and `-s reload` are appended. */
+    command: z.array(z.string().min(1)).min(1).default(['sudo', '-n', '/usr/sbin/nginx']),
+    /** Where the nexus snippets are installed. */
+    dir: absolutePath.default('/etc/nginx'),
+    http_port: z.number().int().min(1).max(65535).default(80),
+    https_port: z.number().int().min(1).max(65535).default(443),
+    ipv6: z.boolean().default(true),
+    /** client_max_body_size: the API's largest body (image uploads). */
+    body_limit: z.string().regex(/^\d+[km]?$/, 'expected an nginx size such as 6m').default('6m'),
+  })
+  .strict()
+  .prefault({});
+
+/** Where and how the image is built. */
+const buildSchema = z
+  .object({
+    /** `host`: the source is uploaded and built there; `local`: built here, then uploaded with `docker save`. */
+    on: z.enum(['host', 'local']).default('host'),
+    /** The build context (holding the Dockerfile), relative to nexus.yml. Only committed files are sent. */
+    context: z.string().min(1).default('.'),
+    /** Build arguments, e.g. BUILD_IMAGE/RUNTIME_IMAGE for a registry mirror. */
+    args: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a build argument name'), z.string()).default({}),
+    /** `docker build --network`, e.g. host where the default build network has no way out. */
+    network: z.string().regex(/^[a-z0-9_.-]+$/).optional(),
+  })
+  .strict()
+  .prefault({});
 
 export const targetSchema = z
   .object({
@@ -34,7 +68,7 @@ export const targetSchema = z
     database: serviceMode.default('host'),
     redis: serviceMode.default('host'),
     /** Where releases, shared data and certificates live on the host. */
-    root: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'expected an absolute path').default('/srv/nexus'),
+    root: absolutePath.default('/srv/nexus'),
     env: z.record(envName, z.string()).default({}),
     keep_releases: z.number().int().min(1).max(50).default(5),
     health: z
@@ -42,6 +76,12 @@ export const targetSchema = z
       .strict()
       .prefault({}),
     lock_ttl: z.number().int().min(60).max(24 * 3600).default(1800),
+    /** Seconds the old release keeps running after nginx has switched, for requests still in flight. */
+    drain_seconds: z.number().int().min(0).max(600).default(10),
+    nginx: nginxSchema,
+    build: buildSchema,
+    /** The Docker daemon the deploy user talks to, when not the default socket. */
+    docker_host: z.string().regex(/^(unix|tcp|ssh):\/\/\S+$/, 'expected a Docker host URL such as unix:///run/docker.sock').optional(),
   })
   .strict();
 

@@ -1,3 +1,4 @@
+import { COMPOSE_FUNCTION } from './docker';
 import { script, type RemoteCommand } from './shell';
 
 export const LOG_SERVICES = ['app', 'nginx', 'postgres', 'redis'] as const;
@@ -36,14 +37,14 @@ export function logsCommand(request: LogRequest): RemoteCommand {
       grep,
     );
   }
-  const docker = `docker compose -p "$project" logs --no-color --tail "$2" $3 $SINCE "$service"`;
+  const docker = `compose -p "$project" -f "$file" --env-file compose.env logs --no-color --tail "$2" $3 $SINCE "$service"`;
   const project =
     request.service === 'app'
-      ? 'colour=$(sed -n \'s/.*"colour": *"\\([a-z]*\\)".*/\\1/p\' "$1/current/release.json" 2>/dev/null); [ -n "$colour" ] || { echo "no current release under $1" >&2; exit 3; }; project="$5-$colour"; cd "$1/current"'
-      : 'project="$5-services"; cd "$1/services" 2>/dev/null || { echo "no on-host services under $1" >&2; exit 3; }';
+      ? 'colour=$(sed -n \'s/.*"colour": *"\\([a-z]*\\)".*/\\1/p\' "$1/serving.json" 2>/dev/null); [ -n "$colour" ] || { echo "no release is serving under $1" >&2; exit 3; }; project="$5-$colour"; cd "$1/current"; file=docker-compose.prod.yml'
+      : 'project="$5-services"; cd "$1/services" 2>/dev/null || { echo "no on-host services under $1" >&2; exit 3; }; file=docker-compose.services.yml';
   return script(
     `nexus-logs-${request.service}`,
-    `GREP=$4; service=$6; SINCE=\${7:+--since=$7}\n${project}\n${docker} 2>&1 | ${FILTER}`,
+    `${COMPOSE_FUNCTION}\nGREP=$4; service=$6; SINCE=\${7:+--since=$7}\n${project}\n${docker} 2>&1 | ${FILTER}`,
     request.root,
     String(request.lines),
     request.follow ? '--follow' : '',

@@ -5,8 +5,6 @@ export interface ReleaseRecord {
   id: string;
   version: string;
   image: string;
-  colour: 'blue' | 'green';
-  port: number;
   created_at: string;
   created_by: string;
 }

@@ -1,0 +1,35 @@
+import { Flags } from '@oclif/core';
+import { DeployFlow, type DeployReport } from '../../services/deploy-flow';
+import { TargetCommand, targetFlags } from '../../target-command';
+
+export default class Deploy extends TargetCommand<DeployReport> {
+  static override summary = 'Deploy the committed source to every host of a target, with no downtime';
+  static override description = `Under the target's deploy lock, host by host: uploads a new release directory, builds the image (on the host, or here with build.on: local), backs up the database and runs migrations when any are pending, starts the release beside the serving one (blue/green), waits for its readiness endpoint, switches nginx (after nginx -t) and reloads it, then drains and stops the old release and prunes old releases.
+
+A release that does not become ready is stopped and the previous one keeps serving; the command exits 11 with the app's last log lines. The roll stops at the first host that fails.`;
+
+  static override examples = [
+    '<%= config.bin %> deploy --target production',
+    '<%= config.bin %> deploy -t staging --json',
+    '<%= config.bin %> deploy -t production --image registry.example.com/shop:1.4.0',
+  ];
+
+  static override flags = {
+    ...targetFlags,
+    image: Flags.string({ description: 'Deploy this image (already on the hosts, or pullable) instead of building the source.' }),
+    'skip-backup': Flags.boolean({ description: 'Do not dump the database before running migrations.' }),
+  };
+
+  async run(): Promise<DeployReport> {
+    const { flags } = await this.parse(Deploy);
+    const target = this.loadTarget(flags);
+    const flow = new DeployFlow({ deploy: target, connect: (host) => this.connect(target, host), progress: this.isInteractive() ? 'interactive' : 'plain', note: (message) => this.note(message) });
+    const report = await flow.deploy({ image: flags.image, skipBackup: flags['skip-backup'] });
+    for (const host of report.hosts) {
+      const backup = host.backup ? `, backup ${host.backup.file} (${host.backup.bytes} bytes)` : '';
+      const migrations = host.migrations?.length ? `, ${host.migrations.length} migration(s)` : '';
+      this.log(`${host.host}: ${host.status} ${report.release.id}${host.colour ? ` as ${host.colour} on port ${host.port}` : ''}${migrations}${backup}`);
+    }
+    return report;
+  }
+}

@@ -1,0 +1,57 @@
+import { NexusError } from '../errors';
+import { ExitCode } from '../exit-codes';
+import type { DeployTarget } from './load';
+
+/** The compose services' database, user and network name when PostgreSQL/Redis run on the host. */
+export const ON_HOST_DATABASE = { user: 'nexus', database: 'nexus', host: 'postgres', port: 5432 } as const;
+export const ON_HOST_REDIS_URL = 'redis://redis:6379/0';
+
+/**
+ * Everything the API container gets: production defaults, then app.env, then the target's env, then the
+ * secrets (and the URLs of on-host services). Later entries win.
+ */
+export function appEnvironment(deploy: DeployTarget): Map<string, string> {
+  const env = new Map<string, string>([
+    ['NODE_ENV', 'production'],
+    // Exactly one proxy (the host's nginx) sits in front: X-Forwarded-For is trusted for one hop only.
+    ['TRUST_PROXY', '1'],
+    ['ALLOWED_HOSTS', deploy.target.domains.join(',')],
+  ]);
+  for (const [key, value] of Object.entries(deploy.app.env)) env.set(key, value);
+  for (const [key, value] of Object.entries(deploy.target.env)) env.set(key, value);
+  if (deploy.target.database === 'host') {
+    const password = encodeURIComponent(deploy.secrets.get('POSTGRES_PASSWORD')?.reveal() ?? '');
+    const { user, host, port, database } = ON_HOST_DATABASE;
+    env.set('DATABASE_URL', `postgres://${user}:${password}@${host}:${port}/${database}`);
+  }
+  if (deploy.target.redis === 'host') env.set('REDIS_URL', ON_HOST_REDIS_URL);
+  for (const [key, secret] of deploy.secrets) if (key !== 'POSTGRES_PASSWORD') env.set(key, secret.reveal());
+  return env;
+}
+
+/** The environment of the on-host PostgreSQL service (services.env). */
+export function servicesEnvironment(deploy: DeployTarget): Map<string, string> {
+  return new Map([
+    ['POSTGRES_USER', ON_HOST_DATABASE.user],
+    ['POSTGRES_DB', ON_HOST_DATABASE.database],
+    ['POSTGRES_PASSWORD', deploy.secrets.get('POSTGRES_PASSWORD')?.reveal() ?? ''],
+  ]);
+}
+
+/**
+ * An env file compose reads with `env_file`. Compose v1 takes each value literally, while v2 expands `$`
+ * and strips quotes unless the value is single-quoted, so the file is written for the flavour on the host.
+ */
+export function renderEnvFile(env: ReadonlyMap<string, string>, flavour: 'v1' | 'v2'): string {
+  const lines: string[] = [];
+  for (const [key, value] of env) {
+    if (/[\r\n\0]/.test(value)) {
+      throw new NexusError(`The value of ${key} spans several lines, which an env file cannot hold.`, { code: 'DEPLOY_CONFIG', exitCode: ExitCode.CONFIG });
+    }
+    if (flavour === 'v2' && value.includes("'")) {
+      throw new NexusError(`The value of ${key} contains a single quote, which docker compose v2 env files cannot hold literally.`, { code: 'DEPLOY_CONFIG', exitCode: ExitCode.CONFIG });
+    }
+    lines.push(flavour === 'v2' ? `${key}='${value}'` : `${key}=${value}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

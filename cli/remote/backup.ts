@@ -1,0 +1,38 @@
+import { COMPOSE_FUNCTION } from './docker';
+import { script, type RemoteCommand } from './shell';
+
+// The dump is written under a temporary name and renamed when complete, so a file under backups/ is
+// always a whole dump; it is readable by the deploy user only (it holds every customer's data).
+const FINISH = 'chmod 600 "$file.partial" && mv -f "$file.partial" "$file" && wc -c < "$file"';
+
+/** pg_dump (custom format) of the on-host PostgreSQL service, run inside its container. */
+export function dumpServicesDatabase(servicesDir: string, project: string, file: string, user: string, database: string): RemoteCommand {
+  return script(
+    'nexus-backup',
+    `${COMPOSE_FUNCTION}\nset -o pipefail 2>/dev/null; file=$3; umask 077; mkdir -p "$(dirname "$file")"
+cd "$1" || exit 3
+compose -p "$2" -f docker-compose.services.yml --env-file compose.env exec -T postgres pg_dump -U "$4" -d "$5" -Fc > "$file.partial" || { rm -f "$file.partial"; exit 1; }
+${FINISH}`,
+    servicesDir,
+    project,
+    file,
+    user,
+    database,
+  );
+}
+
+/**
+ * pg_dump (custom format) of an external database with the host's pg_dump. The URL holds the password, so
+ * it arrives on stdin, never in a command line another user could read in `ps`.
+ */
+export function dumpExternalDatabase(file: string): RemoteCommand {
+  return script(
+    'nexus-backup',
+    `file=$1; umask 077; mkdir -p "$(dirname "$file")"
+command -v pg_dump >/dev/null 2>&1 || { echo "pg_dump is not installed on the host (apt-get install postgresql-client)" >&2; exit 127; }
+IFS= read -r url || exit 2
+pg_dump -Fc -d "$url" -f "$file.partial" || { rm -f "$file.partial"; exit 1; }
+${FINISH}`,
+    file,
+  );
+}

@@ -1,0 +1,100 @@
+import { script, type RemoteCommand } from './shell';
+
+/**
+ * A shell function, `compose`, that runs the Compose flavour the host has: the v2 plugin (`docker compose`)
+ * when present, else the v1 `docker-compose`. Scripts include it and call `compose -p … -f … <command>`.
+ */
+export const COMPOSE_FUNCTION = `compose() {
+  if docker compose version >/dev/null 2>&1; then docker compose "$@"; return; fi
+  if command -v docker-compose >/dev/null 2>&1; then docker-compose "$@"; return; fi
+  echo "neither the docker compose plugin nor docker-compose is installed (run nexus server provision)" >&2
+  return 127
+}`;
+
+/** Runs a command with DOCKER_HOST set, when the target names a daemon other than the default. */
+export function withDockerHost(command: RemoteCommand, dockerHost: string | undefined): RemoteCommand {
+  return dockerHost ? ['env', `DOCKER_HOST=${dockerHost}`, ...command] : command;
+}
+
+/**
+ * What a deploy needs on the host, checked before anything changes: prints `compose v1|v2`, `curl ok`, and
+ * fails with one line per missing piece.
+ */
+export function hostCheck(root: string): RemoteCommand {
+  return script(
+    'nexus-host-check',
+    `missing=0
+docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || { echo "cannot reach the Docker daemon as $(id -un): $(docker version 2>&1 | tail -n 1)" >&2; missing=1; }
+if docker compose version >/dev/null 2>&1; then echo "compose v2"; elif command -v docker-compose >/dev/null 2>&1; then echo "compose v1"; else echo "no docker compose plugin and no docker-compose" >&2; missing=1; fi
+command -v curl >/dev/null 2>&1 || { echo "curl is not installed" >&2; missing=1; }
+mkdir -p "$1/releases" "$1/builds" "$1/backups" 2>/dev/null && [ -w "$1/releases" ] || { echo "$1 is not writable by $(id -un)" >&2; missing=1; }
+exit $missing`,
+    root,
+  );
+}
+
+/** `docker compose -p <project> -f <file> --env-file <env> <args>` in `dir`, whichever flavour the host has. */
+export function compose(dir: string, project: string, file: string, envFile: string, args: readonly string[]): RemoteCommand {
+  return script('nexus-compose', `${COMPOSE_FUNCTION}\ncd "$1" || exit 3\nproject=$2 file=$3 envfile=$4; shift 4\ncompose -p "$project" -f "$file" --env-file "$envfile" "$@"`, dir, project, file, envFile, ...args);
+}
+
+/** The shared network and media volume, created when missing (re-running changes nothing). */
+export function ensureSharedResources(network: string, mediaVolume: string): RemoteCommand {
+  return script(
+    'nexus-shared-resources',
+    'docker network inspect "$1" >/dev/null 2>&1 || docker network create "$1" >/dev/null || exit 1\ndocker volume inspect "$2" >/dev/null 2>&1 || docker volume create "$2" >/dev/null',
+    network,
+    mediaVolume,
+  );
+}
+
+/** Builds an image from a context archive on the host (`docker build - < archive`), then deletes the archive. */
+export function buildImage(archive: string, tag: string, args: Readonly<Record<string, string>>, network?: string): RemoteCommand {
+  const flags = [...Object.entries(args).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]), ...(network ? ['--network', network] : [])];
+  return script('nexus-build', 'archive=$1 tag=$2; shift 2\ndocker build -t "$tag" "$@" - < "$archive"; status=$?\nrm -f "$archive"\nexit $status', archive, tag, ...flags);
+}
+
+/** Loads an image archive made by `docker save` (gzip or plain), then deletes it. */
+export function loadImage(archive: string): RemoteCommand {
+  return script('nexus-load', 'docker load -i "$1"; status=$?; rm -f "$1"; exit $status', archive);
+}
+
+/** Exits 0 when the image is on the host. */
+export function imageExists(tag: string): RemoteCommand {
+  return ['docker', 'image', 'inspect', '--format', '{{.Id}}', tag];
+}
+
+/** Deletes images no kept release uses; an image still in use by a container is left (and says so). */
+export function removeImages(tags: readonly string[]): RemoteCommand {
+  return script('nexus-remove-images', 'for tag in "$@"; do docker image rm "$tag" >/dev/null 2>&1 || echo "kept $tag (in use)"; done; exit 0', ...tags);
+}
+
+/**
+ * Stops and removes a compose project's containers by label, so it works whichever Compose flavour started
+ * them and even when the release directory is gone. `docker stop` sends SIGTERM and waits `grace` seconds,
+ * during which the API finishes its in-flight requests.
+ */
+export function stopProject(project: string, graceSeconds: number): RemoteCommand {
+  return script(
+    'nexus-stop-project',
+    'ids=$(docker ps -aq --filter "label=com.docker.compose.project=$1") || exit 1\n[ -z "$ids" ] && exit 0\ndocker stop -t "$2" $ids >/dev/null && docker rm $ids >/dev/null',
+    project,
+    String(graceSeconds),
+  );
+}
+
+/** Waits until every container of a compose project that has a healthcheck reports healthy. */
+export function waitForHealthyProject(project: string, timeoutSeconds: number): RemoteCommand {
+  return script(
+    'nexus-wait-healthy',
+    `end=$(( $(date +%s) + $2 ))
+while :; do
+  states=$(docker ps -aq --filter "label=com.docker.compose.project=$1" | xargs -r docker inspect --format '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}')
+  echo "$states" | grep -qvE ' (healthy|running)$' || { [ -n "$states" ] && exit 0; }
+  if [ "$(date +%s)" -ge "$end" ]; then echo "$states" >&2; exit 1; fi
+  sleep 2
+done`,
+    project,
+    String(timeoutSeconds),
+  );
+}

@@ -1,0 +1,263 @@
+import { join, resolve } from 'node:path';
+import type { DeployTarget } from '../deploy-config/load';
+import type { HostConfig } from '../deploy-config/schema';
+import { NexusError } from '../errors';
+import type { Executor } from '../exec/executor';
+import { colourPort, otherColour, type Colour } from '../remote/layout';
+import { isReleaseId, releaseId, type ReleaseRecord } from '../remote/releases';
+import { DeployLock, operatorName } from './deploy-lock';
+import { HealthCheckFailedError, HostDeployer, type ServingState } from './host-deployer';
+import { buildLocally, contextArchive, saveImage, scratchDirectory, snapshotOf } from './image-source';
+import { runSteps, type Step } from './progress';
+
+export interface HostOutcome {
+  host: string;
+  status: 'deployed' | 'failed' | 'not started' | 'already serving';
+  colour?: Colour;
+  port?: number;
+  previous?: string;
+  backup?: { file: string; bytes: number };
+  migrations?: string[];
+  pruned?: string[];
+  error?: string;
+}
+
+export interface DeployReport {
+  target: string;
+  release: ReleaseRecord;
+  hosts: HostOutcome[];
+}
+
+export interface DeployOptions {
+  /** A prebuilt image the hosts have (or can pull): no build. */
+  image?: string;
+  skipBackup: boolean;
+}
+
+interface FlowContext {
+  deploy: DeployTarget;
+  connect: (host: HostConfig) => Promise<Executor>;
+  progress: 'interactive' | 'plain';
+  note: (message: string) => void;
+}
+
+/** How the image reaches each host, prepared once for all of them. */
+interface ImagePlan {
+  describe: string;
+  deliver(host: HostDeployer, reporter: Parameters<Step['run']>[0]): Promise<void>;
+  cleanup(): void;
+}
+
+/**
+ * A deploy or rollback of a whole target: under the target's deploy lock, host by host (rolling), stopping
+ * at the first host that fails, whose previous release keeps serving. Each host goes through the same
+ * activation: start the release on the idle colour, wait for readiness, switch nginx, drain and stop the old.
+ */
+export class DeployFlow {
+  constructor(private readonly context: FlowContext) {}
+
+  async deploy(options: DeployOptions): Promise<DeployReport> {
+    const { deploy } = this.context;
+    const context = resolve(deploy.files[0] ? join(deploy.files[0], '..') : '.', deploy.target.build.context);
+    const snapshot = options.image ? { version: options.image.split(':').pop() ?? 'image', dirty: false } : await snapshotOf(context);
+    if (snapshot.dirty) this.context.note(`Note: ${context} has uncommitted changes; they are not deployed (the release is commit ${snapshot.version}).`);
+    const record: ReleaseRecord = {
+      id: releaseId(new Date(), snapshot.version),
+      version: snapshot.version,
+      image: options.image ?? `${deploy.app.name}:${snapshot.version}`,
+      created_at: new Date().toISOString(),
+      created_by: operatorName(),
+    };
+    return this.underLock(`deploy ${record.id}`, async () => {
+      const plan = options.image ? this.existingImage(record.image) : await this.buildPlan(context, record.image);
+      try {
+        return await this.rollThrough(record, async (host, outcome) => [
+          { title: `Check ${host.exec.host}`, run: async () => void (await host.check()) },
+          { title: `Upload release ${record.id}`, run: () => host.uploadRelease(record) },
+          { title: `Image ${record.image} (${plan.describe})`, run: (reporter) => plan.deliver(host, reporter) },
+          ...this.migrationSteps(host, record, outcome, options),
+        ]);
+      } finally {
+        plan.cleanup();
+      }
+    });
+  }
+
+  async rollback(requested: string | undefined): Promise<DeployReport> {
+    if (requested !== undefined && !isReleaseId(requested)) throw new NexusError(`"${requested}" is not a release id (see \`nexus deploy releases\`).`, { code: 'USAGE', exitCode: 2 });
+    return this.underLock(`rollback${requested ? ` to ${requested}` : ''}`, async (first) => {
+      const listing = await first.releases.list();
+      const id = requested ?? [...listing.releases].map((release) => release.id).filter((candidate) => listing.current !== undefined && candidate < listing.current).pop();
+      const record = listing.releases.find((release) => release.id === id);
+      if (!id || !record?.image) {
+        throw new NexusError(id ? `No release ${id} on ${first.exec.host}.` : `No release before the current one on ${first.exec.host}: nothing to roll back to.`, {
+          code: 'NO_SUCH_RELEASE',
+          suggestions: ['`nexus deploy releases --target <target>` lists what is there'],
+        });
+      }
+      const { current: _current, ...rest } = record;
+      return this.rollThrough(rest, async (host) => [
+        { title: `Check ${host.exec.host}`, run: async () => void (await host.check()) },
+        {
+          title: `Release ${id} and its image are on ${host.exec.host}`,
+          run: async () => {
+            const here = await host.releases.list();
+            if (!here.releases.some((release) => release.id === id)) throw new NexusError(`${host.exec.host} has no release ${id}.`, { code: 'NO_SUCH_RELEASE' });
+            if (!(await host.hasImage(record.image))) throw new NexusError(`${host.exec.host} no longer has the image ${record.image}.`, { code: 'NO_SUCH_RELEASE' });
+          },
+        },
+      ]);
+    });
+  }
+
+  private async underLock<T>(reason: string, work: (first: HostDeployer) => Promise<T>): Promise<T> {
+    const { deploy } = this.context;
+    const first = new HostDeployer(await this.context.connect(deploy.target.hosts[0] as HostConfig), deploy);
+    const lock = new DeployLock(first.exec, deploy.target.root);
+    const holder = DeployLock.newHolder(reason);
+    const { takenOver } = await lock.acquire(holder, deploy.target.lock_ttl);
+    if (takenOver) this.context.note(`Took over an expired deploy lock held by ${takenOver.owner} ("${takenOver.reason}").`);
+    try {
+      return await work(first);
+    } finally {
+      await lock.release(holder.id).catch((error: unknown) => this.context.note(`Could not release the deploy lock: ${(error as Error).message}`));
+    }
+  }
+
+  /** One host at a time; the first failure stops the roll and is thrown with every host's outcome attached. */
+  private async rollThrough(record: ReleaseRecord, prepare: (host: HostDeployer, outcome: HostOutcome) => Promise<Step[]>): Promise<DeployReport> {
+    const { deploy } = this.context;
+    const outcomes: HostOutcome[] = deploy.target.hosts.map((host) => ({ host: host.address, status: 'not started' }));
+    for (const [index, hostConfig] of deploy.target.hosts.entries()) {
+      const outcome = outcomes[index] as HostOutcome;
+      try {
+        const host = new HostDeployer(await this.context.connect(hostConfig), deploy);
+        const serving = await host.serving();
+        if (serving?.release === record.id) {
+          outcome.status = 'already serving';
+          continue;
+        }
+        await runSteps([...(await prepare(host, outcome)), ...this.activationSteps(host, record, serving, outcome)], this.context.progress);
+        outcome.status = 'deployed';
+      } catch (error) {
+        outcome.status = 'failed';
+        outcome.error = (error as Error).message;
+        const rest = outcomes.slice(index + 1).map((other) => other.host);
+        const suffix = rest.length > 0 ? `\nNot started on: ${rest.join(', ')}.` : '';
+        if (error instanceof NexusError) {
+          throw new NexusError(`${error.message}${suffix}`, { code: error.code, exitCode: error.exitCode, suggestions: error.suggestions, details: { release: record, hosts: outcomes, cause: error.details } });
+        }
+        throw error;
+      }
+    }
+    return { target: deploy.name, release: record, hosts: outcomes };
+  }
+
+  private migrationSteps(host: HostDeployer, record: ReleaseRecord, outcome: HostOutcome, options: DeployOptions): Step[] {
+    return [
+      { title: 'Shared network, media volume and on-host services', run: async () => (await host.ensureSharedResources(), await host.startServices()) },
+      {
+        title: 'Migrations',
+        run: async (reporter) => {
+          // The one-off container runs as the colour about to start, on its compose.env.
+          const colour = otherColour((await host.serving())?.colour);
+          await host.writeComposeEnv(record, colour, colourPort(this.context.deploy.app.port, colour));
+          const pending = await host.pendingMigrations(record, colour);
+          outcome.migrations = pending;
+          if (pending.length === 0) return reporter.report('none pending');
+          if (!options.skipBackup) {
+            reporter.report('backing up the database first');
+            outcome.backup = await host.backupDatabase(record);
+          }
+          await host.migrate(record, colour, reporter);
+        },
+      },
+    ];
+  }
+
+  private activationSteps(host: HostDeployer, record: ReleaseRecord, serving: ServingState | undefined, outcome: HostOutcome): Step[] {
+    const { deploy } = this.context;
+    const colour = otherColour(serving?.colour);
+    const port = colourPort(deploy.app.port, colour);
+    Object.assign(outcome, { colour, port, previous: serving?.release });
+    return [
+      {
+        title: `Start ${record.id} as ${colour} on 127.0.0.1:${port}`,
+        run: async () => {
+          await host.writeComposeEnv(record, colour, port);
+          await host.startColour(record, colour);
+        },
+      },
+      {
+        title: `Wait for ${deploy.target.health.path} (up to ${deploy.target.health.timeout}s)`,
+        run: async () => {
+          const failure = await host.waitUntilReady(port);
+          if (failure === undefined) return;
+          const logs = await host.appLogs(record, colour);
+          await host.stopColour(colour);
+          throw new HealthCheckFailedError(host.exec.host, failure, logs);
+        },
+      },
+      {
+        title: 'Switch nginx to the new release',
+        run: async () => {
+          try {
+            await host.switchNginx(port);
+          } catch (error) {
+            await host.stopColour(colour);
+            throw error;
+          }
+          await host.setServing({ release: record.id, colour, port, since: new Date().toISOString() });
+          await host.releases.switchTo(record.id);
+        },
+      },
+      ...(serving
+        ? [
+            {
+              title: `Drain and stop ${serving.release} (${serving.colour})`,
+              run: async () => {
+                await host.pause(deploy.target.drain_seconds);
+                await host.stopColour(serving.colour);
+              },
+            },
+          ]
+        : []),
+      { title: 'Prune old releases', run: async () => void (outcome.pruned = await host.prune(serving ? [serving.release] : [])) },
+    ];
+  }
+
+  private existingImage(tag: string): ImagePlan {
+    return {
+      describe: 'prebuilt',
+      deliver: async (host) => {
+        if (!(await host.hasImage(tag))) await host.run(`pull ${tag}`, ['docker', 'pull', tag]);
+      },
+      cleanup: () => undefined,
+    };
+  }
+
+  /** build.on host: the committed source is uploaded and built on each host; local: built once here and uploaded. */
+  private async buildPlan(context: string, tag: string): Promise<ImagePlan> {
+    const { build } = this.context.deploy.target;
+    const scratch = scratchDirectory();
+    const archive = join(scratch.dir, 'context.tar');
+    await contextArchive(context, archive);
+    if (build.on === 'host') {
+      return { describe: 'built on the host', deliver: (host, reporter) => host.buildOnHost(archive, tag, reporter), cleanup: scratch.remove };
+    }
+    const image = join(scratch.dir, 'image.tar.gz');
+    let saved = false;
+    return {
+      describe: 'built here, uploaded',
+      deliver: async (host, reporter) => {
+        if (!saved) {
+          await buildLocally(archive, tag, build.args, build.network, reporter);
+          await saveImage(tag, image, reporter);
+          saved = true;
+        }
+        await host.loadImage(image, tag);
+      },
+      cleanup: scratch.remove,
+    };
+  }
+}

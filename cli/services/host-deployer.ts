@@ -1,0 +1,258 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { appEnvironment, ON_HOST_DATABASE, renderEnvFile, servicesEnvironment } from '../deploy-config/app-env';
+import type { DeployTarget } from '../deploy-config/load';
+import { NexusError } from '../errors';
+import type { ExecResult, Executor } from '../exec/executor';
+import { ExitCode } from '../exit-codes';
+import { packageRoot } from '../package-root';
+import { dumpExternalDatabase, dumpServicesDatabase } from '../remote/backup';
+import { buildImage, compose, ensureSharedResources, hostCheck, imageExists, loadImage, removeImages, stopProject, waitForHealthyProject, withDockerHost } from '../remote/docker';
+import { FILE_MISSING_STATUS, filesExist, readFile, writeFile } from '../remote/files';
+import { renderNginxSite } from '../remote/nginx-site';
+import { NGINX_REFUSED_STATUS, switchNginxSite } from '../remote/nginx-switch';
+import { pause, waitForReadiness } from '../remote/readiness';
+import { HostLayout, projectName, sharedResources, type Colour } from '../remote/layout';
+import type { ReleaseRecord } from '../remote/releases';
+import type { RemoteCommand } from '../remote/shell';
+import type { StepReporter } from './progress';
+import { ReleaseStore } from './release-store';
+
+export type ComposeFlavour = 'v1' | 'v2';
+
+/** Which release serves on a host, on which colour and port (serving.json). */
+export interface ServingState {
+  release: string;
+  colour: Colour;
+  port: number;
+  since: string;
+}
+
+/** The app's command inside its image (the image's nexus CLI). */
+const IMAGE_CLI = ['node', 'bin/run.js'];
+
+function lastLines(text: string, count: number): string {
+  return text.trim().split('\n').slice(-count).join('\n');
+}
+
+/**
+ * The steps of a deploy on one host, each one remote command (or a few) through the executor. The order and
+ * the safety rules live in DeployFlow; this class knows how each step is done.
+ */
+export class HostDeployer {
+  readonly layout: HostLayout;
+  readonly releases: ReleaseStore;
+  private flavour: ComposeFlavour = 'v2';
+
+  constructor(
+    readonly exec: Executor,
+    private readonly deploy: DeployTarget,
+  ) {
+    this.layout = HostLayout.of(deploy.target);
+    this.releases = new ReleaseStore(exec, deploy.target.root);
+  }
+
+  /** Runs a command with the target's DOCKER_HOST; a non-zero exit becomes an error saying what failed. */
+  async run(action: string, command: RemoteCommand, options: { stdin?: string; reporter?: StepReporter } = {}): Promise<ExecResult> {
+    const withHost = withDockerHost(command, this.deploy.target.docker_host);
+    const result = options.reporter
+      ? await this.exec.stream(withHost, (chunk) => {
+          const line = chunk.trim().split('\n').pop();
+          if (line) options.reporter?.report(line.slice(0, 120));
+        })
+      : await this.exec.run(withHost, { stdin: options.stdin });
+    if (result.code !== 0) {
+      throw new NexusError(`${this.exec.host}: could not ${action}: ${lastLines(result.stderr || result.stdout, 15) || `exit ${result.code}`}`, { code: 'DEPLOY_FAILED' });
+    }
+    return result;
+  }
+
+  /** Docker, Compose, curl and a writable root: what a deploy needs, checked before anything changes. */
+  async check(): Promise<ComposeFlavour> {
+    const result = await this.exec.run(withDockerHost(hostCheck(this.deploy.target.root), this.deploy.target.docker_host));
+    if (result.code !== 0) {
+      throw new NexusError(`${this.exec.host} is not ready for deploys:\n  ${result.stderr.trim().split('\n').join('\n  ')}`, {
+        code: 'HOST_NOT_READY',
+        suggestions: ['run `nexus server provision --target <target>` first'],
+      });
+    }
+    this.flavour = result.stdout.includes('compose v1') ? 'v1' : 'v2';
+    return this.flavour;
+  }
+
+  async serving(): Promise<ServingState | undefined> {
+    const result = await this.exec.run(readFile(this.layout.serving));
+    if (result.code === FILE_MISSING_STATUS) return undefined;
+    if (result.code !== 0) throw new NexusError(`${this.exec.host}: could not read ${this.layout.serving}: ${result.stderr.trim()}`, { code: 'DEPLOY_FAILED' });
+    return JSON.parse(result.stdout) as ServingState;
+  }
+
+  async setServing(state: ServingState): Promise<void> {
+    await this.run('record the serving release', writeFile(this.layout.serving, '644'), { stdin: `${JSON.stringify(state, null, 2)}\n` });
+  }
+
+  /** The release directory: release.json, the compose file and the app's env file (mode 600). */
+  async uploadRelease(record: ReleaseRecord): Promise<void> {
+    const dir = this.layout.release(record.id);
+    const composeFile = readFileSync(join(packageRoot(), 'docker-compose.prod.yml'), 'utf8');
+    await this.run('write the compose file', writeFile(`${dir}/docker-compose.prod.yml`, '644'), { stdin: composeFile });
+    await this.run('write the env file', writeFile(`${dir}/.env`, '600'), { stdin: renderEnvFile(appEnvironment(this.deploy), this.flavour) });
+    await this.run('write release.json', writeFile(`${dir}/release.json`, '644'), { stdin: `${JSON.stringify(record, null, 2)}\n` });
+  }
+
+  /** compose.env: what the compose file's ${…} need, for the colour the release is about to run as. */
+  async writeComposeEnv(record: ReleaseRecord, colour: Colour, port: number): Promise<void> {
+    const { network, mediaVolume } = sharedResources(this.deploy.app.name);
+    const env = new Map([
+      ['NEXUS_IMAGE', record.image],
+      ['NEXUS_APP_PORT', String(port)],
+      ['NEXUS_NETWORK', network],
+      ['NEXUS_MEDIA_VOLUME', mediaVolume],
+      ['COMPOSE_PROJECT_NAME', projectName(this.deploy.app.name, colour)],
+    ]);
+    await this.run('write compose.env', writeFile(`${this.layout.release(record.id)}/compose.env`, '644'), { stdin: renderEnvFile(env, this.flavour) });
+  }
+
+  async ensureSharedResources(): Promise<void> {
+    const { network, mediaVolume } = sharedResources(this.deploy.app.name);
+    await this.run('create the shared network and media volume', ensureSharedResources(network, mediaVolume));
+  }
+
+  /** Uploads a build context archive and builds it on the host. */
+  async buildOnHost(contextArchive: string, tag: string, reporter: StepReporter): Promise<void> {
+    const remote = `${this.layout.builds}/${tag.replace(/[^A-Za-z0-9._-]/g, '_')}.tar`;
+    await this.exec.upload(contextArchive, remote);
+    const { args, network } = this.deploy.target.build;
+    await this.run(`build ${tag}`, buildImage(remote, tag, args, network), { reporter });
+  }
+
+  /** Uploads an image archive made by `docker save` and loads it. */
+  async loadImage(imageArchive: string, tag: string): Promise<void> {
+    const remote = `${this.layout.builds}/${tag.replace(/[^A-Za-z0-9._-]/g, '_')}.image.tar.gz`;
+    await this.exec.upload(imageArchive, remote);
+    await this.run(`load ${tag}`, loadImage(remote));
+  }
+
+  async hasImage(tag: string): Promise<boolean> {
+    return (await this.exec.run(withDockerHost(imageExists(tag), this.deploy.target.docker_host))).code === 0;
+  }
+
+  /** PostgreSQL and/or Redis as the `<app>-services` project, when the target runs them on the host. */
+  async startServices(): Promise<void> {
+    const { target, app } = this.deploy;
+    const services = [...(target.database === 'host' ? ['postgres'] : []), ...(target.redis === 'host' ? ['redis'] : [])];
+    if (services.length === 0) return;
+    const dir = this.layout.services;
+    const file = readFileSync(join(packageRoot(), 'docker-compose.services.yml'), 'utf8');
+    await this.run('write the services compose file', writeFile(`${dir}/docker-compose.services.yml`, '644'), { stdin: file });
+    await this.run('write services.env', writeFile(`${dir}/services.env`, '600'), { stdin: renderEnvFile(servicesEnvironment(this.deploy), this.flavour) });
+    await this.run('write compose.env', writeFile(`${dir}/compose.env`, '644'), { stdin: renderEnvFile(new Map([['NEXUS_NETWORK', sharedResources(app.name).network]]), this.flavour) });
+    const project = projectName(app.name, 'services');
+    await this.run('start the services', compose(dir, project, 'docker-compose.services.yml', 'compose.env', ['up', '-d', ...services]));
+    await this.run('wait for the services to be healthy', waitForHealthyProject(project, 120));
+  }
+
+  /** Runs the image's own CLI in a one-off container of the release (no ports, same network and env). */
+  private releaseCli(record: ReleaseRecord, colour: Colour, args: string[]): RemoteCommand {
+    return compose(this.layout.release(record.id), projectName(this.deploy.app.name, colour), 'docker-compose.prod.yml', 'compose.env', ['run', '--rm', '--no-deps', '-T', 'app', ...IMAGE_CLI, ...args]);
+  }
+
+  /** @returns the pending migrations' names */
+  async pendingMigrations(record: ReleaseRecord, colour: Colour): Promise<string[]> {
+    const result = await this.run('read the migration status', this.releaseCli(record, colour, ['db', 'status', '--json']));
+    const json = result.stdout.slice(result.stdout.indexOf('{'));
+    return (JSON.parse(json) as { pending: string[] }).pending;
+  }
+
+  /** A pg_dump before migrating, under backups/pre-migration-<release>.dump. @returns its path and size */
+  async backupDatabase(record: ReleaseRecord): Promise<{ file: string; bytes: number }> {
+    const file = `${this.layout.backups}/pre-migration-${record.id}.dump`;
+    const result =
+      this.deploy.target.database === 'host'
+        ? await this.run('back up the database', dumpServicesDatabase(this.layout.services, projectName(this.deploy.app.name, 'services'), file, ON_HOST_DATABASE.user, ON_HOST_DATABASE.database))
+        : await this.run('back up the database', dumpExternalDatabase(file), { stdin: `${this.deploy.secrets.get('DATABASE_URL')?.reveal() ?? ''}\n` });
+    return { file, bytes: Number(result.stdout.trim()) };
+  }
+
+  async migrate(record: ReleaseRecord, colour: Colour, reporter: StepReporter): Promise<void> {
+    await this.run('run the migrations', this.releaseCli(record, colour, ['db', 'migrate']), { reporter });
+  }
+
+  /** The last lines the app of a colour logged, for a failure report. */
+  async appLogs(record: ReleaseRecord, colour: Colour, lines = 30): Promise<string> {
+    const command = compose(this.layout.release(record.id), projectName(this.deploy.app.name, colour), 'docker-compose.prod.yml', 'compose.env', ['logs', '--no-color', '--tail', String(lines), 'app']);
+    const result = await this.exec.run(withDockerHost(command, this.deploy.target.docker_host));
+    return lastLines(`${result.stdout}${result.stderr}`, lines);
+  }
+
+  /** Starts a release as a colour's compose project (replacing whatever that colour ran before). */
+  async startColour(record: ReleaseRecord, colour: Colour): Promise<void> {
+    const project = projectName(this.deploy.app.name, colour);
+    await this.stopColour(colour);
+    await this.run(`start ${colour}`, compose(this.layout.release(record.id), project, 'docker-compose.prod.yml', 'compose.env', ['up', '-d', '--no-deps', 'app']));
+  }
+
+  /** Stops a colour: docker stop's SIGTERM lets the API finish its requests within its grace period. */
+  async stopColour(colour: Colour): Promise<void> {
+    await this.run(`stop ${colour}`, stopProject(projectName(this.deploy.app.name, colour), 30));
+  }
+
+  /** @returns undefined when ready, else the last answer */
+  async waitUntilReady(port: number): Promise<string | undefined> {
+    const { path, timeout } = this.deploy.target.health;
+    const result = await this.exec.run(waitForReadiness(`http://127.0.0.1:${port}${path}`, timeout));
+    return result.code === 0 ? undefined : (result.stdout || result.stderr).trim() || `exit ${result.code}`;
+  }
+
+  /** Points nginx at a port: the site is rendered (with TLS when the certificate is on the host), tested, reloaded. */
+  async switchNginx(port: number): Promise<void> {
+    const { target, app, name } = this.deploy;
+    const canonical = target.domains[0] as string;
+    const certificate = this.layout.certificates(canonical);
+    const hasCertificate = (await this.exec.run(filesExist([certificate.fullchain, certificate.key]))).code === 0;
+    const site = renderNginxSite({
+      app: app.name,
+      target: name,
+      domains: target.domains,
+      upstreamPort: port,
+      webroot: this.layout.webroot,
+      nginxDir: target.nginx.dir,
+      httpPort: target.nginx.http_port,
+      httpsPort: target.nginx.https_port,
+      certificate: hasCertificate ? { fullchain: certificate.fullchain, key: certificate.key } : undefined,
+      bodyLimit: target.nginx.body_limit,
+      ipv6: target.nginx.ipv6,
+    });
+    const result = await this.exec.run(switchNginxSite(this.layout.site, target.nginx.command), { stdin: site });
+    if (result.code === NGINX_REFUSED_STATUS) {
+      throw new NexusError(`${this.exec.host}: nginx refused the new site (the previous one is still in place):\n${lastLines(result.stderr, 10)}`, { code: 'NGINX_REFUSED' });
+    }
+    if (result.code !== 0) throw new NexusError(`${this.exec.host}: could not switch nginx: ${lastLines(result.stderr || result.stdout, 10) || `exit ${result.code}`}`, { code: 'DEPLOY_FAILED' });
+  }
+
+  async pause(seconds: number): Promise<void> {
+    if (seconds > 0) await this.exec.run(pause(seconds));
+  }
+
+  /** Deletes releases beyond keep_releases (never the serving one or `protect`) and the images only they used. */
+  async prune(protect: readonly string[]): Promise<string[]> {
+    const before = await this.releases.list();
+    const deleted = await this.releases.prune(this.deploy.target.keep_releases, protect);
+    const kept = new Set(before.releases.filter((release) => !deleted.includes(release.id)).map((release) => release.image));
+    const unused = [...new Set(before.releases.filter((release) => deleted.includes(release.id) && release.image && !kept.has(release.image)).map((release) => release.image))];
+    if (unused.length > 0) await this.run('remove unused images', removeImages(unused));
+    return deleted;
+  }
+}
+
+/** The new release did not become ready: the old one is still serving. */
+export class HealthCheckFailedError extends NexusError {
+  constructor(host: string, answer: string, logs: string) {
+    super(`${host}: the new release did not become ready; the previous release is still serving.\nLast answer: ${answer || '(none)'}\nLast log lines:\n${logs || '(no output)'}`, {
+      code: 'HEALTH_CHECK_FAILED',
+      exitCode: ExitCode.HEALTH_CHECK_FAILED,
+      details: { host, answer, logs: logs.split('\n') },
+      suggestions: ['`nexus logs app --target <target>` shows the serving release; fix the cause and deploy again'],
+    });
+  }
+}

@@ -1,0 +1,205 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { renderNginxSite } from '../../cli/remote/nginx-site';
+import { runNexus, type CliResult } from '../support/cli';
+import { describeWith, freePort } from '../support/components';
+import { adminUrl, createEmptyDatabase, withDatabase } from '../support/database';
+import { dockerAvailable, forwardPort, importNodeBaseImage, startDockerd, type RunningDockerd } from '../support/docker';
+import { startLoad } from '../support/load';
+import { NginxPrefix, nginxAvailable } from '../support/nginx';
+import { startSshd, sshdAvailable, type RunningSshd } from '../support/sshd';
+
+const REPOSITORY = join(__dirname, '..', '..');
+const BASE_IMAGE = 'nexus-test-base:node20';
+const DOMAIN = 'shop.example.com';
+
+interface DeployJson {
+  release: { id: string; image: string };
+  hosts: { host: string; status: string; colour?: string; port?: number; migrations?: string[]; backup?: { file: string; bytes: number } }[];
+}
+
+/** Two free loopback ports in a row: the blue and green colours' ports. */
+async function freePortPair(): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer().once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (;;) {
+    const port = randomInt(20_000, 60_000);
+    if ((await free(port)) && (await free(port + 1))) return port;
+  }
+}
+
+describeWith('sshd + dockerd + nginx', sshdAvailable && dockerAvailable && nginxAvailable, 'nexus deploy end to end (real SSH, Docker and nginx)', () => {
+  let sshd: RunningSshd;
+  let dockerd: RunningDockerd;
+  let nginx: NginxPrefix;
+  let project: string;
+  let httpPort: number;
+  let appPort: number;
+  let secrets: Record<string, string>;
+  const closers: (() => Promise<unknown>)[] = [];
+
+  const deploy = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+    runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { ...secrets, ...env, NEXUS_OPERATOR: 'e2e@test' }, timeoutMs: 600_000 });
+  const throughNginx = (path: string) => fetch(`http://127.0.0.1:${httpPort}${path}`, { headers: { Host: DOMAIN } });
+  const colourContainers = (colour: string) => dockerd.docker(['ps', '-q', '--filter', `label=com.docker.compose.project=shop-${colour}`]).trim();
+  const expectHealthyLoad = async (run: () => Promise<CliResult>): Promise<CliResult> => {
+    const load = startLoad(`http://127.0.0.1:${httpPort}`, DOMAIN, ['/health/readiness/', '/api/v1/products/', '/api/v1/categories/'], 4);
+    const result = await run();
+    const traffic = await load.stop();
+    expect({ failed: traffic.failed, failures: traffic.failures }).toEqual({ failed: 0, failures: [] });
+    expect(traffic.ok).toBeGreaterThan(50);
+    return result;
+  };
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    closers.push(() => sshd.stop());
+    dockerd = await startDockerd();
+    closers.push(() => dockerd.stop());
+    importNodeBaseImage(dockerd, BASE_IMAGE);
+
+    // The network the releases share, made here with a known gateway that forwards to PostgreSQL and Redis.
+    const subnet = `10.${randomInt(200, 250)}.${randomInt(0, 255)}`;
+    dockerd.docker(['network', 'create', '--subnet', `${subnet}.0/24`, '--gateway', `${subnet}.1`, 'shop-backend']);
+    const [pgPort, redisPort] = [await freePort(), await freePort()];
+    const admin = new URL(adminUrl());
+    const pg = await forwardPort(`${subnet}.1`, pgPort, Number(admin.port || 5432));
+    const redis = await forwardPort(`${subnet}.1`, redisPort, Number(new URL(process.env.NEXUS_TEST_REDIS_URL as string).port || 6379));
+    closers.push(() => pg.close(), () => redis.close());
+    const database = await createEmptyDatabase();
+    closers.push(() => database.drop());
+    const databaseUrl = new URL(withDatabase(adminUrl(), database.name));
+    databaseUrl.hostname = `${subnet}.1`;
+    databaseUrl.port = String(pgPort);
+    secrets = { JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: databaseUrl.toString(), REDIS_URL: `redis://${subnet}.1:${redisPort}/0` };
+
+    appPort = await freePortPair();
+    httpPort = await freePort();
+    nginx = new NginxPrefix();
+    closers.push(() => nginx.stop());
+    const site = { app: 'shop', target: 'production', domains: [DOMAIN], upstreamPort: appPort, webroot: nginx.webroot, nginxDir: nginx.dir, httpPort, httpsPort: 443, bodyLimit: '6m', ipv6: false };
+    await nginx.start(renderNginxSite(site), httpPort);
+
+    project = mkdtempSync(join(tmpdir(), 'nexus-e2e-project-'));
+    const nginxCommand = ['nginx', '-p', `${nginx.dir}/`, '-c', join(nginx.dir, 'nginx.conf'), '-e', join(nginx.dir, 'error.log')];
+    writeFileSync(
+      join(project, 'nexus.yml'),
+      stringify({
+        app: {
+          name: 'shop',
+          port: appPort,
+          secrets: ['JWT_SECRET'],
+          env: { PAYMENT_PROVIDER: 'simulated', MAIL_TRANSPORT: 'disabled', REDIS_KEY_PREFIX: `e2e-${randomBytes(4).toString('hex')}:`, LOG_LEVEL: 'info' },
+        },
+        targets: {
+          production: {
+            hosts: [{ address: '127.0.0.1', host_key: sshd.hostKey }],
+            ssh: { user: sshd.user, port: sshd.port, key: sshd.clientKey },
+            domains: [DOMAIN],
+            database: 'external',
+            redis: 'external',
+            root: join(sshd.remoteRoot, 'srv'),
+            keep_releases: 3,
+            health: { path: '/health/readiness/', timeout: 30 },
+            drain_seconds: 2,
+            docker_host: dockerd.host,
+            nginx: { site_file: join(nginx.dir, 'site.conf'), command: nginxCommand, dir: nginx.dir, http_port: httpPort, ipv6: false },
+            build: { on: 'host', context: REPOSITORY, network: 'host', args: { BUILD_IMAGE: BASE_IMAGE, RUNTIME_IMAGE: BASE_IMAGE } },
+          },
+        },
+      }),
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  }, 120_000);
+
+  let first: DeployJson;
+  let second: DeployJson;
+
+  it('When the first deploy runs, then it builds the repository Dockerfile on the host, backs up and migrates the database, and nginx serves the API', async () => {
+    const result = await deploy(['deploy']);
+    expect(result.code).toBe(0);
+    first = result.json<DeployJson>();
+    const [host] = first.hosts;
+    expect(host).toMatchObject({ status: 'deployed', colour: 'blue', port: appPort });
+    expect(host?.migrations?.length).toBeGreaterThan(5);
+    expect(host?.backup?.bytes).toBeGreaterThan(0);
+    expect(statSync(host?.backup?.file as string).mode & 0o777).toBe(0o600);
+    expect(dockerd.docker(['image', 'inspect', '--format', '{{.Config.User}}', first.release.image]).trim()).toBe('10001:10001');
+    const ready = await throughNginx('/health/readiness/');
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { status: string }).status).toBe('ready');
+    expect((await throughNginx('/api/v1/products/')).status).toBe(200);
+    const env = join(sshd.remoteRoot, 'srv', 'releases', first.release.id, '.env');
+    expect(statSync(env).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(nginx.dir, 'site.conf'), 'utf8')).toContain(`server 127.0.0.1:${appPort} `);
+  }, 900_000);
+
+  it('When a second deploy switches colours under steady traffic, then no request fails and the old colour is stopped', async () => {
+    const result = await expectHealthyLoad(() => deploy(['deploy']));
+    expect(result.code).toBe(0);
+    second = result.json<DeployJson>();
+    expect(second.hosts[0]).toMatchObject({ status: 'deployed', colour: 'green', port: appPort + 1, migrations: [] });
+    expect(second.hosts[0]?.backup).toBeUndefined();
+    expect(colourContainers('green')).not.toBe('');
+    expect(colourContainers('blue')).toBe('');
+    expect(readFileSync(join(nginx.dir, 'site.conf'), 'utf8')).toContain(`server 127.0.0.1:${appPort + 1} `);
+  }, 600_000);
+
+  it('When the new release never becomes ready, then the deploy exits 11 with its last log lines and the previous release keeps serving', async () => {
+    const result = await expectHealthyLoad(() => deploy(['deploy'], { REDIS_URL: 'redis://127.0.0.1:1/0' }));
+    expect(result.code).toBe(11);
+    const error = result.json<{ error: { code: string; message: string } }>().error;
+    expect(error.code).toBe('HEALTH_CHECK_FAILED');
+    expect(error.message).toContain('the previous release is still serving');
+    expect(error.message).toMatch(/Last log lines:\n.+/);
+    expect(colourContainers('blue')).toBe('');
+    expect(colourContainers('green')).not.toBe('');
+    const serving = JSON.parse(readFileSync(join(sshd.remoteRoot, 'srv', 'serving.json'), 'utf8')) as { release: string };
+    expect(serving.release).toBe(second.release.id);
+    expect((await throughNginx('/health/readiness/')).status).toBe(200);
+  }, 600_000);
+
+  it('When another operator holds the deploy lock, then deploy exits 10 and changes nothing', async () => {
+    const held = await deploy(['lock', 'acquire', '--reason', 'maintenance']);
+    expect(held.code).toBe(0);
+    const result = await deploy(['deploy']);
+    expect(result.code).toBe(10);
+    expect(result.json<{ error: { code: string } }>().error.code).toBe('LOCK_HELD');
+    expect((await deploy(['lock', 'release'])).code).toBe(0);
+    const serving = JSON.parse(readFileSync(join(sshd.remoteRoot, 'srv', 'serving.json'), 'utf8')) as { release: string };
+    expect(serving.release).toBe(second.release.id);
+  }, 120_000);
+
+  it('When rolled back under steady traffic, then the previous release serves again without a failed request', async () => {
+    const result = await expectHealthyLoad(() => deploy(['deploy', 'rollback']));
+    expect(result.code).toBe(0);
+    const report = result.json<DeployJson>();
+    expect(report.release.id).toBe(first.release.id);
+    expect(report.hosts[0]).toMatchObject({ status: 'deployed', colour: 'blue' });
+    expect(colourContainers('green')).toBe('');
+    const releases = await deploy(['deploy', 'releases']);
+    expect(releases.json<{ hosts: { current: string }[] }>().hosts[0]?.current).toBe(first.release.id);
+  }, 600_000);
+
+  it('When deployed again after the rollback, then the new release serves and old releases are pruned to keep_releases', async () => {
+    const result = await expectHealthyLoad(() => deploy(['deploy']));
+    expect(result.code).toBe(0);
+    const report = result.json<DeployJson>();
+    expect(report.hosts[0]).toMatchObject({ status: 'deployed', colour: 'green' });
+    const releases = (await deploy(['deploy', 'releases'])).json<{ hosts: { current: string; releases: { id: string }[] }[] }>().hosts[0];
+    expect(releases?.current).toBe(report.release.id);
+    expect(releases?.releases.length).toBe(3);
+    expect(existsSync(join(sshd.remoteRoot, 'srv', 'releases', first.release.id))).toBe(true);
+    expect((await throughNginx('/health/readiness/')).status).toBe(200);
+  }, 600_000);
+});

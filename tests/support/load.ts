@@ -1,0 +1,48 @@
+import { request } from 'node:http';
+
+export interface LoadResult {
+  ok: number;
+  failed: number;
+  /** The first failures, as status or error messages. */
+  failures: string[];
+}
+
+function once(url: URL, host: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    // A new connection per request, like many independent clients: no reuse of a socket nginx is closing.
+    const req = request(url, { headers: { Host: host, Connection: 'close' }, agent: false, timeout: 10_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200 ? undefined : `${res.statusCode} ${url.pathname}`));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (error) => resolve(`${error.message} ${url.pathname}`));
+    req.end();
+  });
+}
+
+/**
+ * Steady traffic on loopback: `concurrency` clients requesting the given paths in turn until stopped. Every
+ * answer other than 200 counts as a failure.
+ */
+export function startLoad(base: string, host: string, paths: readonly string[], concurrency = 4): { stop(): Promise<LoadResult> } {
+  const result: LoadResult = { ok: 0, failed: 0, failures: [] };
+  let running = true;
+  const client = async (offset: number) => {
+    for (let index = offset; running; index += 1) {
+      const failure = await once(new URL(paths[index % paths.length] as string, base), host);
+      if (failure === undefined) result.ok += 1;
+      else {
+        result.failed += 1;
+        if (result.failures.length < 20) result.failures.push(failure);
+      }
+    }
+  };
+  const clients = Array.from({ length: concurrency }, (_, index) => client(index));
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(clients);
+      return result;
+    },
+  };
+}
