@@ -24,8 +24,11 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY templates ./templates
 # Uploaded images are the only thing the app writes; everything else stays root-owned and read-only to it.
-RUN mkdir -p /app/media && chown 10001:10001 /app/media
-# A numeric user needs no passwd entry, so any base image works.
+# The user gets a passwd entry (appended, so any base image works): the CLI in the image (migrations) asks
+# the OS who it runs as.
+RUN mkdir -p /app/media && chown 10001:10001 /app/media \
+  && echo 'nexus:x:10001:10001:nexus:/app:/sbin/nologin' >> /etc/passwd \
+  && echo 'nexus:x:10001:' >> /etc/group
 USER 10001:10001
 EXPOSE 8000
 # Unhealthy after a minute without an answer (6 × 10 s), which also covers the start-up.

@@ -47,6 +47,8 @@ describeWith('sshd + dockerd + nginx', sshdAvailable && dockerAvailable && nginx
 
   const deploy = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
     runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { ...secrets, ...env, NEXUS_OPERATOR: 'e2e@test' }, timeoutMs: 600_000 });
+  /** The exit code, with the command's output in the failure message when it is not the expected one. */
+  const expectExit = (result: CliResult, code: number) => expect({ code: result.code, output: result.code === code ? '' : `${result.stdout}\n${result.stderr}` }).toEqual({ code, output: '' });
   const throughNginx = (path: string) => fetch(`http://127.0.0.1:${httpPort}${path}`, { headers: { Host: DOMAIN } });
   const colourContainers = (colour: string) => dockerd.docker(['ps', '-q', '--filter', `label=com.docker.compose.project=shop-${colour}`]).trim();
   const expectHealthyLoad = async (run: () => Promise<CliResult>): Promise<CliResult> => {
@@ -127,7 +129,7 @@ describeWith('sshd + dockerd + nginx', sshdAvailable && dockerAvailable && nginx
 
   it('When the first deploy runs, then it builds the repository Dockerfile on the host, backs up and migrates the database, and nginx serves the API', async () => {
     const result = await deploy(['deploy']);
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     first = result.json<DeployJson>();
     const [host] = first.hosts;
     expect(host).toMatchObject({ status: 'deployed', colour: 'blue', port: appPort });
@@ -146,7 +148,7 @@ describeWith('sshd + dockerd + nginx', sshdAvailable && dockerAvailable && nginx
 
   it('When a second deploy switches colours under steady traffic, then no request fails and the old colour is stopped', async () => {
     const result = await expectHealthyLoad(() => deploy(['deploy']));
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     second = result.json<DeployJson>();
     expect(second.hosts[0]).toMatchObject({ status: 'deployed', colour: 'green', port: appPort + 1, migrations: [] });
     expect(second.hosts[0]?.backup).toBeUndefined();
@@ -157,7 +159,7 @@ describeWith('sshd + dockerd + nginx', sshdAvailable && dockerAvailable && nginx
 
   it('When the new release never becomes ready, then the deploy exits 11 with its last log lines and the previous release keeps serving', async () => {
     const result = await expectHealthyLoad(() => deploy(['deploy'], { REDIS_URL: 'redis://127.0.0.1:1/0' }));
-    expect(result.code).toBe(11);
+    expectExit(result, 11);
     const error = result.json<{ error: { code: string; message: string } }>().error;
     expect(error.code).toBe('HEALTH_CHECK_FAILED');
     expect(error.message).toContain('the previous release is still serving');
@@ -171,9 +173,9 @@ describeWith('sshd + dockerd + nginx', sshdAvailable && dockerAvailable && nginx
 
   it('When another operator holds the deploy lock, then deploy exits 10 and changes nothing', async () => {
     const held = await deploy(['lock', 'acquire', '--reason', 'maintenance']);
-    expect(held.code).toBe(0);
+    expectExit(held, 0);
     const result = await deploy(['deploy']);
-    expect(result.code).toBe(10);
+    expectExit(result, 10);
     expect(result.json<{ error: { code: string } }>().error.code).toBe('LOCK_HELD');
     expect((await deploy(['lock', 'release'])).code).toBe(0);
     const serving = JSON.parse(readFileSync(join(sshd.remoteRoot, 'srv', 'serving.json'), 'utf8')) as { release: string };
@@ -182,7 +184,7 @@ describeWith('sshd + dockerd + nginx', sshdAvailable && dockerAvailable && nginx
 
   it('When rolled back under steady traffic, then the previous release serves again without a failed request', async () => {
     const result = await expectHealthyLoad(() => deploy(['deploy', 'rollback']));
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     const report = result.json<DeployJson>();
     expect(report.release.id).toBe(first.release.id);
     expect(report.hosts[0]).toMatchObject({ status: 'deployed', colour: 'blue' });
@@ -193,7 +195,7 @@ describeWith('sshd + dockerd + nginx', sshdAvailable && dockerAvailable && nginx
 
   it('When deployed again after the rollback, then the new release serves and old releases are pruned to keep_releases', async () => {
     const result = await expectHealthyLoad(() => deploy(['deploy']));
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     const report = result.json<DeployJson>();
     expect(report.hosts[0]).toMatchObject({ status: 'deployed', colour: 'green' });
     const releases = (await deploy(['deploy', 'releases'])).json<{ hosts: { current: string; releases: { id: string }[] }[] }>().hosts[0];
