@@ -15,19 +15,19 @@ export const targetFlags = {
 export abstract class TargetCommand<T> extends NexusCommand<T> {
   private readonly connections = new Map<string, Promise<Executor>>();
 
-  protected loadTarget(flags: { target: string; dir: string }): DeployTarget {
-    return loadDeployTarget(flags.dir, flags.target);
+  protected loadTarget(flags: { target: string; dir: string }, options: { secrets?: boolean } = {}): DeployTarget {
+    return loadDeployTarget(flags.dir, flags.target, process.env, options);
   }
 
   /** An SSH connection to one host of the target (one per host, reused), closed when the command ends. */
-  protected connect(target: DeployTarget, host: HostConfig = target.target.hosts[0] as HostConfig): Promise<Executor> {
-    const key = `${host.address}:${target.target.ssh.port}`;
+  protected connect(target: DeployTarget, host: HostConfig = target.target.hosts[0] as HostConfig, user = target.target.ssh.user): Promise<Executor> {
+    const key = `${user}@${host.address}:${target.target.ssh.port}`;
     const open = this.connections.get(key);
     if (open) return open;
     const executor = SshExecutor.connect({
       address: host.address,
       port: target.target.ssh.port,
-      user: target.target.ssh.user,
+      user,
       keyPath: target.keyPath,
       hostKey: host.host_key,
       connectTimeoutSeconds: target.target.ssh.connect_timeout,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -7,13 +8,27 @@ import { stringify } from 'yaml';
 import { renderNginxSite } from '../../cli/remote/nginx-site';
 import { runNexus, type CliResult } from '../support/cli';
 import { describeWith, freePort } from '../support/components';
-import { adminUrl, createEmptyDatabase, withDatabase } from '../support/database';
+import { adminQuery, withDatabase } from '../support/database';
 import { dockerAvailable, forwardPort, importNodeBaseImage, startDockerd, type RunningDockerd } from '../support/docker';
 import { startLoad } from '../support/load';
 import { NginxPrefix, nginxAvailable } from '../support/nginx';
 import { startSshd, sshdAvailable, type RunningSshd } from '../support/sshd';
 
 const REPOSITORY = join(__dirname, '..', '..');
+/**
+ * The pre-migration backup runs the host's pg_dump, which refuses a newer server: the app's database is the
+ * machine's PostgreSQL (Debian's, like the host's pg_dump), not the harness's embedded one.
+ */
+const SYSTEM_POSTGRES = process.env.NEXUS_TEST_SYSTEM_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const systemPostgresAvailable = (() => {
+  const url = new URL(SYSTEM_POSTGRES);
+  try {
+    execFileSync('pg_isready', ['-q', '-h', url.hostname, '-p', url.port || '5432'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 const BASE_IMAGE = 'nexus-test-base:node20';
 const DOMAIN = 'shop.example.com';
 
@@ -35,7 +50,7 @@ async function freePortPair(): Promise<number> {
   }
 }
 
-describeWith('sshd + dockerd + nginx', sshdAvailable && dockerAvailable && nginxAvailable, 'nexus deploy end to end (real SSH, Docker and nginx)', () => {
+describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && dockerAvailable && nginxAvailable && systemPostgresAvailable, 'nexus deploy end to end (real SSH, Docker and nginx)', () => {
   let sshd: RunningSshd;
   let dockerd: RunningDockerd;
   let nginx: NginxPrefix;
@@ -71,13 +86,13 @@ describeWith('sshd + dockerd + nginx', sshdAvailable && dockerAvailable && nginx
     const subnet = `10.${randomInt(200, 250)}.${randomInt(0, 255)}`;
     dockerd.docker(['network', 'create', '--subnet', `${subnet}.0/24`, '--gateway', `${subnet}.1`, 'shop-backend']);
     const [pgPort, redisPort] = [await freePort(), await freePort()];
-    const admin = new URL(adminUrl());
-    const pg = await forwardPort(`${subnet}.1`, pgPort, Number(admin.port || 5432));
+    const pg = await forwardPort(`${subnet}.1`, pgPort, Number(new URL(SYSTEM_POSTGRES).port || 5432));
     const redis = await forwardPort(`${subnet}.1`, redisPort, Number(new URL(process.env.NEXUS_TEST_REDIS_URL as string).port || 6379));
     closers.push(() => pg.close(), () => redis.close());
-    const database = await createEmptyDatabase();
-    closers.push(() => database.drop());
-    const databaseUrl = new URL(withDatabase(adminUrl(), database.name));
+    const database = `nexus_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
+    await adminQuery((client) => client.query(`CREATE DATABASE ${database}`), SYSTEM_POSTGRES);
+    closers.push(() => adminQuery((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`), SYSTEM_POSTGRES));
+    const databaseUrl = new URL(withDatabase(SYSTEM_POSTGRES, database));
     databaseUrl.hostname = `${subnet}.1`;
     databaseUrl.port = String(pgPort);
     secrets = { JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: databaseUrl.toString(), REDIS_URL: `redis://${subnet}.1:${redisPort}/0` };

@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Flags } from '@oclif/core';
+import type { DeployTarget } from '../../deploy-config/load';
+import { NexusError } from '../../errors';
+import { ExitCode } from '../../exit-codes';
+import { packageRoot } from '../../package-root';
+import { colourPort, HostLayout } from '../../remote/layout';
+import { renderNginxSite } from '../../remote/nginx-site';
+import { provisionSteps, type ProvisionPlan } from '../../remote/provision';
+import { describeSteps, provisionHost, type ProvisionReport } from '../../services/provisioner';
+import { TargetCommand, targetFlags } from '../../target-command';
+
+/** The operator's public key: the .pub beside the private key, else derived from it. */
+function publicKeyOf(privateKey: string): string {
+  if (existsSync(`${privateKey}.pub`)) return readFileSync(`${privateKey}.pub`, 'utf8').trim();
+  try {
+    return execFileSync('ssh-keygen', ['-y', '-f', privateKey], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (error) {
+    throw new NexusError(`Cannot read the public key of ${privateKey}: ${(error as Error).message.split('\n')[0] ?? ''}`, { code: 'DEPLOY_CONFIG', exitCode: ExitCode.CONFIG });
+  }
+}
+
+function planFor(deploy: DeployTarget): ProvisionPlan {
+  const { target, app, name } = deploy;
+  const layout = HostLayout.of(target);
+  const nginxDir = join(packageRoot(), 'nginx');
+  return {
+    deployUser: target.ssh.user,
+    publicKey: publicKeyOf(deploy.keyPath),
+    sshPort: target.ssh.port,
+    root: target.root,
+    app: app.name,
+    nginxFiles: Object.fromEntries(readdirSync(nginxDir).map((file) => [file, readFileSync(join(nginxDir, file), 'utf8')])),
+    initialSite: renderNginxSite({
+      app: app.name,
+      target: name,
+      domains: target.domains,
+      upstreamPort: colourPort(app.port, 'blue'),
+      webroot: layout.webroot,
+      nginxDir: '/etc/nginx',
+      httpPort: 80,
+      httpsPort: 443,
+      bodyLimit: target.nginx.body_limit,
+      ipv6: target.nginx.ipv6,
+    }),
+    siteFile: layout.site,
+    nginxBinary: '/usr/sbin/nginx',
+  };
+}
+
+export default class ServerProvision extends TargetCommand<{ hosts: ProvisionReport[] } | { dryRun: string }> {
+  static override summary = "Bring a target's fresh Debian/Ubuntu hosts to the state deploys need (idempotent)";
+  static override description = `Connects as root (--ssh-user) with the target's key and, checking before changing anything: installs Docker with Compose, nginx, ufw, unattended-upgrades, curl and the PostgreSQL client; creates the deploy user (ssh.user) with the operator's public key, in the docker group, allowed by sudo to test and reload nginx and nothing else; creates the directories under root; installs the nexus nginx snippets and the site with its ACME webroot; lets only SSH, 80 and 443 through the firewall; turns SSH password logins off; enables unattended security upgrades.
+
+Re-running changes nothing (the report says "unchanged"). --dry-run prints every remote command instead, without connecting. Membership of the docker group is root-equivalent on the host: the deploy user's key deserves the care a root key does.`;
+
+  static override examples = ['<%= config.bin %> server provision --target production', '<%= config.bin %> server provision -t staging --dry-run', '<%= config.bin %> server provision -t production --ssh-user admin --json'];
+
+  static override flags = {
+    ...targetFlags,
+    'dry-run': Flags.boolean({ description: 'Print every remote command (and the files it would write) without connecting.' }),
+    'ssh-user': Flags.string({ description: 'User to connect as: root, or one with passwordless sudo.', default: 'root' }),
+  };
+
+  async run(): Promise<{ hosts: ProvisionReport[] } | { dryRun: string }> {
+    const { flags } = await this.parse(ServerProvision);
+    // Secrets are a deploy's business: provisioning works before they exist.
+    const deploy = this.loadTarget(flags, { secrets: false });
+    const steps = provisionSteps(planFor(deploy));
+    if (flags['dry-run']) {
+      const text = describeSteps(steps);
+      this.log(text);
+      return { dryRun: text };
+    }
+    const reports: ProvisionReport[] = [];
+    for (const host of deploy.target.hosts) {
+      const exec = await this.connect(deploy, host, flags['ssh-user']);
+      const report = await provisionHost(exec, steps, this.isInteractive() ? 'interactive' : 'plain');
+      reports.push(report);
+      const changes = report.steps.flatMap((step) => step.changes);
+      this.log(`${host.address}: ${report.unchanged ? 'unchanged (already provisioned)' : `${changes.length} change(s)`}`);
+      for (const change of changes) this.log(`  ${change}`);
+    }
+    return { hosts: reports };
+  }
+}

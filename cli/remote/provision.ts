@@ -1,0 +1,222 @@
+import { script, type RemoteCommand } from './shell';
+
+/** One remote command of a provisioning step; its output says `changed: …` for everything it changed. */
+export interface ProvisionCommand {
+  command: RemoteCommand;
+  /** File content, passed on stdin. */
+  stdin?: string;
+}
+
+export interface ProvisionStep {
+  title: string;
+  commands: ProvisionCommand[];
+}
+
+export interface ProvisionPlan {
+  deployUser: string;
+  /** The operator's public key line (from the private key's .pub). */
+  publicKey: string;
+  sshPort: number;
+  root: string;
+  app: string;
+  /** Shipped nginx files by name (nginx/*.conf). */
+  nginxFiles: Record<string, string>;
+  /** The site to start with when the host has none: ACME webroot and a 503 until the first deploy. */
+  initialSite: string;
+  siteFile: string;
+  nginxBinary: string;
+}
+
+// Services start through systemd when it runs, else through their init scripts (containers, WSL).
+const START = `start_service() {
+  if [ -d /run/systemd/system ]; then
+    systemctl is-active --quiet "$1" && return 0
+    systemctl enable --now "$1" >/dev/null && echo "changed: started $1"
+  else
+    service "$1" status >/dev/null 2>&1 && return 0
+    service "$1" start >/dev/null && echo "changed: started $1"
+  fi
+}`;
+
+/**
+ * Writes stdin to a file only when its content differs (so a second run reports `ok`), with a mode and
+ * owner; a validation command may veto the new content before it replaces the old.
+ */
+export function ensureFile(path: string, mode: string, owner: string, validate = ''): ProvisionCommand['command'] {
+  return script(
+    'nexus-ensure-file',
+    `path=$1 mode=$2 owner=$3 validate=$4
+tmp=$(mktemp) && cat > "$tmp" || exit 1
+if [ -f "$path" ] && cmp -s "$tmp" "$path"; then rm -f "$tmp"; exit 0; fi
+if [ -n "$validate" ] && ! sh -c "$validate \\"\\$1\\"" validate "$tmp"; then rm -f "$tmp"; echo "refusing to install $path: '$validate' rejected it" >&2; exit 1; fi
+mkdir -p "$(dirname "$path")" && install -m "$mode" -o "\${owner%%:*}" -g "\${owner#*:}" "$tmp" "$path" && rm -f "$tmp" && echo "changed: wrote $path"`,
+    path,
+    mode,
+    owner,
+    validate,
+  );
+}
+
+function checkSystem(): ProvisionCommand {
+  return {
+    command: script(
+      'nexus-check-system',
+      `. /etc/os-release 2>/dev/null
+case "$ID" in debian|ubuntu) ;; *) echo "unsupported system: \${PRETTY_NAME:-unknown}; nexus provisions Debian and Ubuntu" >&2; exit 3;; esac
+[ "$(id -u)" = 0 ] || { echo "provisioning needs root (connect as root, or as a user with passwordless sudo)" >&2; exit 3; }`,
+    ),
+  };
+}
+
+function installPackages(): ProvisionCommand {
+  return {
+    command: script(
+      'nexus-packages',
+      `. /etc/os-release
+# Ubuntu packages Compose v2 as docker-compose-v2; Debian as docker-compose (v1 on bookworm, v2 later).
+compose=docker-compose; [ "$ID" = ubuntu ] && compose=docker-compose-v2
+missing=""
+for package in docker.io $compose nginx ufw unattended-upgrades curl ca-certificates postgresql-client sudo openssh-server iptables; do
+  dpkg-query -W -f='\${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $package"
+done
+[ -z "$missing" ] && exit 0
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null && echo "changed: installed$missing"`,
+    ),
+  };
+}
+
+function startServices(): ProvisionCommand {
+  return { command: script('nexus-start-services', `${START}\nstart_service docker && start_service nginx`) };
+}
+
+function deployUser(user: string, publicKey: string): ProvisionCommand {
+  return {
+    command: script(
+      'nexus-deploy-user',
+      `user=$1 key=$2
+id "$user" >/dev/null 2>&1 || { useradd --create-home --shell /bin/bash "$user" && echo "changed: created user $user"; } || exit 1
+id -nG "$user" | tr ' ' '\\n' | grep -qx docker || { usermod -aG docker "$user" && echo "changed: $user joined the docker group"; } || exit 1
+home=$(getent passwd "$user" | cut -d: -f6)
+install -d -m 700 -o "$user" -g "$user" "$home/.ssh" || exit 1
+grep -qxF "$key" "$home/.ssh/authorized_keys" 2>/dev/null || { echo "$key" >> "$home/.ssh/authorized_keys" && echo "changed: authorised the operator's key for $user"; }
+chown "$user:$user" "$home/.ssh/authorized_keys" && chmod 600 "$home/.ssh/authorized_keys"`,
+      user,
+      publicKey,
+    ),
+  };
+}
+
+function directories(root: string, user: string): ProvisionCommand {
+  return {
+    command: script(
+      'nexus-directories',
+      `root=$1 user=$2; shift 2
+for dir in "$root" "$@"; do
+  [ -d "$dir" ] || { install -d -m 750 -o "$user" -g "$user" "$dir" && echo "changed: created $dir"; } || exit 1
+done
+# nginx's workers read the ACME webroot.
+chmod 755 "$root" "$root/acme" && chown "$user:$user" "$root"`,
+      root,
+      user,
+      ...['releases', 'backups', 'builds', 'services', 'nginx', 'acme', 'certs', 'locks'].map((dir) => `${root}/${dir}`),
+    ),
+  };
+}
+
+function nginxSetup(plan: ProvisionPlan): ProvisionCommand[] {
+  const snippets = Object.entries(plan.nginxFiles)
+    .filter(([name]) => name !== 'nexus-http.conf')
+    .map(([name, content]) => ({ command: ensureFile(`/etc/nginx/snippets/${name}`, '644', 'root:root'), stdin: content }));
+  return [
+    ...snippets,
+    { command: ensureFile('/etc/nginx/conf.d/nexus-http.conf', '644', 'root:root'), stdin: plan.nginxFiles['nexus-http.conf'] ?? '' },
+    { command: ensureFile(`/etc/nginx/sites-enabled/${plan.app}.conf`, '644', 'root:root'), stdin: `# nexus: the site of ${plan.app}, rewritten by each deploy.\ninclude ${plan.siteFile};\n` },
+    {
+      command: script(
+        'nexus-initial-site',
+        '[ -f "$1" ] && exit 0; umask 022; cat > "$1" && chown "$2:$2" "$1" && echo "changed: wrote the initial site $1"',
+        plan.siteFile,
+        plan.deployUser,
+      ),
+      stdin: plan.initialSite,
+    },
+    {
+      command: script(
+        'nexus-nginx-reload',
+        `[ -e /etc/nginx/sites-enabled/default ] && rm -f /etc/nginx/sites-enabled/default && echo "changed: removed the default site"
+"$1" -t 2>&1 | grep -v 'test is successful' >&2; "$1" -t >/dev/null 2>&1 || exit 1
+"$1" -s reload 2>/dev/null || service nginx start >/dev/null`,
+        plan.nginxBinary,
+      ),
+    },
+  ];
+}
+
+function sudoRules(user: string, nginx: string): ProvisionCommand {
+  return {
+    command: ensureFile(`/etc/sudoers.d/nexus-${user}`, '440', 'root:root', 'visudo -cqf'),
+    stdin: `# nexus: the deploy user may test and reload nginx, nothing else.\n${user} ALL=(root) NOPASSWD: ${nginx} -t, ${nginx} -s reload\n`,
+  };
+}
+
+function firewall(sshPort: number): ProvisionCommand {
+  return {
+    command: script(
+      'nexus-firewall',
+      `before=$(ufw status verbose 2>&1)
+ufw default deny incoming >/dev/null && ufw default allow outgoing >/dev/null || exit 1
+for port in "$1" 80 443; do ufw allow "$port/tcp" >/dev/null || exit 1; done
+ufw --force enable >/dev/null || exit 1
+[ "$before" = "$(ufw status verbose 2>&1)" ] || echo "changed: firewall allows only ports $1, 80 and 443 in"`,
+      String(sshPort),
+    ),
+  };
+}
+
+/** Key-only SSH. The file sorts first in sshd_config.d, because sshd keeps the first value it reads. */
+export const SSHD_HARDENING = `# nexus: key-only SSH logins.
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+`;
+
+function sshHardening(): ProvisionCommand[] {
+  return [
+    { command: ensureFile('/etc/ssh/sshd_config.d/01-nexus.conf', '644', 'root:root'), stdin: SSHD_HARDENING },
+    {
+      command: script(
+        'nexus-sshd-reload',
+        `sshd -t || exit 1
+sshd -T 2>/dev/null | grep -qx 'passwordauthentication no' || { echo "sshd still allows passwords: check that /etc/ssh/sshd_config includes sshd_config.d/*.conf first" >&2; exit 1; }
+if [ -d /run/systemd/system ]; then systemctl reload ssh 2>/dev/null || systemctl reload sshd; elif [ -f /run/sshd.pid ]; then kill -HUP "$(cat /run/sshd.pid)"; else service ssh reload >/dev/null; fi`,
+      ),
+    },
+  ];
+}
+
+function unattendedUpgrades(): ProvisionCommand {
+  return {
+    command: ensureFile('/etc/apt/apt.conf.d/20auto-upgrades', '644', 'root:root'),
+    stdin: 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
+  };
+}
+
+/**
+ * Every step that brings a Debian/Ubuntu host to the state deploys expect. Each command checks before it
+ * changes anything, so a second run changes nothing and reports nothing changed.
+ */
+export function provisionSteps(plan: ProvisionPlan): ProvisionStep[] {
+  return [
+    { title: 'Check the system', commands: [checkSystem()] },
+    { title: 'Install Docker, Compose, nginx, ufw, unattended-upgrades', commands: [installPackages()] },
+    { title: 'Start Docker and nginx', commands: [startServices()] },
+    { title: `Deploy user ${plan.deployUser} with the operator's key`, commands: [deployUser(plan.deployUser, plan.publicKey), sudoRules(plan.deployUser, plan.nginxBinary)] },
+    { title: `Directories under ${plan.root}`, commands: [directories(plan.root, plan.deployUser)] },
+    { title: 'nginx: nexus snippets, the site and its ACME webroot', commands: nginxSetup(plan) },
+    { title: `Firewall: only SSH (${plan.sshPort}), 80 and 443 in`, commands: [firewall(plan.sshPort)] },
+    { title: 'SSH: keys only', commands: sshHardening() },
+    { title: 'Unattended security upgrades', commands: [unattendedUpgrades()] },
+  ];
+}
