@@ -66,6 +66,7 @@ server {
   ssl_certificate ${site.certificate.fullchain};
   ssl_certificate_key ${site.certificate.key};
   include ${site.nginxDir}/snippets/nexus-tls.conf;
+  gzip on;
   client_max_body_size ${site.bodyLimit};
   limit_conn nexus_conn 100;
 

@@ -81,7 +81,8 @@ for package in docker.io $compose nginx ufw unattended-upgrades curl ca-certific
 done
 [ -z "$missing" ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null && echo "changed: installed$missing"`,
+# Existing configuration files are kept as they are (the operator's), never prompted about.
+apt-get update -qq && apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing >/dev/null && echo "changed: installed$missing"`,
     ),
   };
 }

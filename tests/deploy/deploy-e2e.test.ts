@@ -10,7 +10,7 @@ import { runNexus, type CliResult } from '../support/cli';
 import { describeWith, freePort } from '../support/components';
 import { adminQuery, withDatabase } from '../support/database';
 import { dockerAvailable, forwardPort, importNodeBaseImage, startDockerd, type RunningDockerd } from '../support/docker';
-import { startLoad } from '../support/load';
+import { getWithHost, startLoad } from '../support/load';
 import { NginxPrefix, nginxAvailable } from '../support/nginx';
 import { startSshd, sshdAvailable, type RunningSshd } from '../support/sshd';
 
@@ -64,7 +64,7 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
     runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { ...secrets, ...env, NEXUS_OPERATOR: 'e2e@test' }, timeoutMs: 600_000 });
   /** The exit code, with the command's output in the failure message when it is not the expected one. */
   const expectExit = (result: CliResult, code: number) => expect({ code: result.code, output: result.code === code ? '' : `${result.stdout}\n${result.stderr}` }).toEqual({ code, output: '' });
-  const throughNginx = (path: string) => fetch(`http://127.0.0.1:${httpPort}${path}`, { headers: { Host: DOMAIN } });
+  const throughNginx = (path: string) => getWithHost(`http://127.0.0.1:${httpPort}${path}`, DOMAIN);
   const colourContainers = (colour: string) => dockerd.docker(['ps', '-q', '--filter', `label=com.docker.compose.project=shop-${colour}`]).trim();
   const expectHealthyLoad = async (run: () => Promise<CliResult>): Promise<CliResult> => {
     const load = startLoad(`http://127.0.0.1:${httpPort}`, DOMAIN, ['/health/readiness/', '/api/v1/products/', '/api/v1/categories/'], 4);
@@ -154,7 +154,7 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
     expect(dockerd.docker(['image', 'inspect', '--format', '{{.Config.User}}', first.release.image]).trim()).toBe('10001:10001');
     const ready = await throughNginx('/health/readiness/');
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { status: string }).status).toBe('ready');
+    expect((JSON.parse(ready.body) as { status: string }).status).toBe('ready');
     expect((await throughNginx('/api/v1/products/')).status).toBe(200);
     const env = join(sshd.remoteRoot, 'srv', 'releases', first.release.id, '.env');
     expect(statSync(env).mode & 0o777).toBe(0o600);
@@ -178,6 +178,7 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
     const error = result.json<{ error: { code: string; message: string } }>().error;
     expect(error.code).toBe('HEALTH_CHECK_FAILED');
     expect(error.message).toContain('the previous release is still serving');
+    expect(error.message).toContain('"cache":"unhealthy"');
     expect(error.message).toMatch(/Last log lines:\n.+/);
     expect(colourContainers('blue')).toBe('');
     expect(colourContainers('green')).not.toBe('');

@@ -7,6 +7,20 @@ export interface LoadResult {
   failures: string[];
 }
 
+/** One GET with a chosen Host header (fetch cannot set Host), as a client of the site would send it. */
+export function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { Host: host }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 function once(url: URL, host: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     // A new connection per request, like many independent clients: no reuse of a socket nginx is closing.

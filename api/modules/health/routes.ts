@@ -22,7 +22,11 @@ const readinessSchema = z
   .object({
     status: z.enum(['ready', 'not_ready']),
     service: z.string(),
-    checks: z.object({ database: z.enum(['healthy', 'unhealthy']), migrations: z.enum(['up_to_date', 'pending', 'unknown']) }),
+    checks: z.object({
+      database: z.enum(['healthy', 'unhealthy']),
+      migrations: z.enum(['up_to_date', 'pending', 'unknown']),
+      cache: z.enum(['healthy', 'unhealthy']).meta({ description: 'Redis (or the in-process store outside production): rate limits and token revocation depend on it.' }),
+    }),
     pending_migrations: z.array(z.string()),
   })
   .meta({ id: 'Readiness' });
@@ -58,22 +62,23 @@ export function healthEndpoints(health: HealthService): Endpoint[] {
     defineEndpoint({
       method: 'get',
       path: '/readiness/',
-      summary: 'Ready for traffic: database reachable and no pending migrations',
+      summary: 'Ready for traffic: database and cache reachable, no pending migrations',
       operationId: 'readiness',
       tags: TAGS,
       access: 'public',
       responses: { 200: { description: 'Ready', schema: readinessSchema }, 503: { description: 'Not ready', schema: readinessSchema } },
       handle: async () => {
-        const database = await health.database();
+        const [database, cache] = await Promise.all([health.database(), health.cache()]);
         const pending = database.status === 'healthy' ? await health.pendingMigrations() : undefined;
         const migrations = pending === undefined ? 'unknown' : pending.length > 0 ? 'pending' : 'up_to_date';
-        const ready = database.status === 'healthy' && migrations === 'up_to_date';
+        // A release that cannot reach Redis would answer 503 to logins and catalogue reads: not ready.
+        const ready = database.status === 'healthy' && migrations === 'up_to_date' && cache.status === 'healthy';
         return {
           status: ready ? 200 : 503,
           body: {
             status: ready ? 'ready' : 'not_ready',
             service: SERVICE_NAME,
-            checks: { database: database.status, migrations },
+            checks: { database: database.status, migrations, cache: cache.status },
             pending_migrations: pending ?? [],
           },
         };

@@ -22,7 +22,7 @@ describe('health endpoints when something is wrong', () => {
       expect(response.body).toEqual({
         status: 'not_ready',
         service: 'nexus-api',
-        checks: { database: 'healthy', migrations: 'pending' },
+        checks: { database: 'healthy', migrations: 'pending', cache: 'healthy' },
         pending_migrations: [last],
       });
       expect((await request(api.app).get('/health/liveness/')).status).toBe(200);
@@ -44,7 +44,7 @@ describe('health endpoints when something is wrong', () => {
       expect((await request(api.app).get('/health/db/')).status).toBe(503);
       const readiness = await request(api.app).get('/health/readiness/');
       expect(readiness.status).toBe(503);
-      expect(readiness.body.checks).toEqual({ database: 'unhealthy', migrations: 'unknown' });
+      expect(readiness.body.checks).toEqual({ database: 'unhealthy', migrations: 'unknown', cache: 'healthy' });
     });
 
     it('When an endpoint needs the database, then it answers 503 service_unavailable without internals', async () => {
@@ -52,6 +52,22 @@ describe('health endpoints when something is wrong', () => {
       expect(response.status).toBe(503);
       expect(response.body).toEqual({ detail: 'Service temporarily unavailable.', code: 'service_unavailable' });
       expect(response.headers['retry-after']).toBeDefined();
+    });
+  });
+
+  describe('with Redis unreachable', () => {
+    let api: TestApi;
+
+    beforeAll(async () => {
+      api = await startTestApi({ REDIS_URL: `redis://127.0.0.1:${await freePort()}/0` });
+    });
+    afterAll(() => api.close());
+
+    it('When Redis cannot be reached, then readiness is 503 with the cache named, so a deploy never switches to it', async () => {
+      const readiness = await request(api.app).get('/health/readiness/');
+      expect(readiness.status).toBe(503);
+      expect(readiness.body).toMatchObject({ status: 'not_ready', checks: { database: 'healthy', migrations: 'up_to_date', cache: 'unhealthy' } });
+      expect((await request(api.app).get('/health/liveness/')).status).toBe(200);
     });
   });
 });

@@ -35,7 +35,7 @@ describe('health endpoints', () => {
     expect(response.body).toEqual({
       status: 'ready',
       service: 'nexus-api',
-      checks: { database: 'healthy', migrations: 'up_to_date' },
+      checks: { database: 'healthy', migrations: 'up_to_date', cache: 'healthy' },
       pending_migrations: [],
     });
   });
