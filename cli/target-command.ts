@@ -15,7 +15,8 @@ export const targetFlags = {
 export abstract class TargetCommand<T> extends NexusCommand<T> {
   private readonly connections = new Map<string, Promise<Executor>>();
 
-  protected loadTarget(flags: { target: string; dir: string }, options: { secrets?: boolean } = {}): DeployTarget {
+  /** The target from nexus.yml; secrets are loaded only for the commands that ship them (deploy). */
+  protected loadTarget(flags: { target: string; dir: string }, options: { secrets: boolean } = { secrets: false }): DeployTarget {
     return loadDeployTarget(flags.dir, flags.target, process.env, options);
   }
 

@@ -22,7 +22,7 @@ A release that does not become ready is stopped and the previous one keeps servi
 
   async run(): Promise<DeployReport> {
     const { flags } = await this.parse(Deploy);
-    const target = this.loadTarget(flags);
+    const target = this.loadTarget(flags, { secrets: true });
     const flow = new DeployFlow({ deploy: target, connect: (host) => this.connect(target, host), progress: this.isInteractive() ? 'interactive' : 'plain', note: (message) => this.note(message) });
     const report = await flow.deploy({ image: flags.image, skipBackup: flags['skip-backup'] });
     for (const host of report.hosts) {

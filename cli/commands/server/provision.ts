@@ -66,8 +66,7 @@ Re-running changes nothing (the report says "unchanged"). --dry-run prints every
 
   async run(): Promise<{ hosts: ProvisionReport[] } | { dryRun: string }> {
     const { flags } = await this.parse(ServerProvision);
-    // Secrets are a deploy's business: provisioning works before they exist.
-    const deploy = this.loadTarget(flags, { secrets: false });
+    const deploy = this.loadTarget(flags);
     const steps = provisionSteps(planFor(deploy));
     if (flags['dry-run']) {
       const text = describeSteps(steps);

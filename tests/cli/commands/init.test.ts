@@ -21,7 +21,7 @@ describe('nexus init and nexus config show', () => {
     expect(text).toMatch(/^# nexus\.yml: where and how `nexus` deploys the API\./);
     expect(text).toContain(`host_key: "${PIN}"`);
 
-    const shown = await runNexus(['config', 'show', '--target', 'production', '--dir', dir, '--json'], { env: { JWT_SECRET: 'do-not-print-me' } });
+    const shown = await runNexus(['config', 'show', '--target', 'production', '--dir', dir, '--json'], { env: { JWT_SECRET: 'do-not-print-me', POSTGRES_PASSWORD: 'do-not-print-me-either' } });
     expect(shown.code).toBe(0);
     expect(shown.stdout).not.toContain('do-not-print-me');
     expect(shown.json()).toMatchObject({ target: 'production', secrets: { JWT_SECRET: '[REDACTED]' }, config: { domains: ['shop.example.com'], root: '/srv/nexus' } });
@@ -60,7 +60,7 @@ describe('nexus init and nexus config show', () => {
     expect(result.json()).toEqual({
       error: {
         code: 'DEPLOY_CONFIG',
-        message: 'Missing secret: JWT_SECRET.',
+        message: 'Missing secrets: JWT_SECRET, POSTGRES_PASSWORD.',
         exitCode: 3,
         suggestions: ['export them in the environment (CI) or add KEY=value lines to .nexus/secrets (never to nexus.yml)'],
       },

@@ -48,7 +48,7 @@ describe('nexus.yml loading', () => {
   };
 
   it('When the template is rendered with answers, then it loads with defaults filled in', () => {
-    const loaded = loadDeployTarget(make({ 'nexus.yml': BASE }), 'production', { JWT_SECRET: 's3cret', HOME: '/home/ops' });
+    const loaded = loadDeployTarget(make({ 'nexus.yml': BASE }), 'production', { JWT_SECRET: 's3cret', POSTGRES_PASSWORD: 'pg', HOME: '/home/ops' });
     expect(loaded.app).toEqual({ name: 'shop', port: 8000, secrets: ['JWT_SECRET'], env: {} });
     expect(loaded.target).toMatchObject({
       hosts: [{ address: '203.0.113.10', host_key: PIN }],
@@ -70,7 +70,7 @@ describe('nexus.yml loading', () => {
       'nexus.yml': BASE,
       'nexus.production.yml': 'targets:\n  production:\n    keep_releases: 9\n    domains: [api.example.com]\n    env:\n      LOG_LEVEL: debug\n',
     });
-    const loaded = loadDeployTarget(dir, 'production', { JWT_SECRET: 'x' });
+    const loaded = loadDeployTarget(dir, 'production', { JWT_SECRET: 'x', POSTGRES_PASSWORD: 'pg' });
     expect(loaded.target.keep_releases).toBe(9);
     expect(loaded.target.domains).toEqual(['api.example.com']);
     expect(loaded.target.env).toEqual({ ALLOWED_HOSTS: 'shop.example.com,www.shop.example.com', LOG_LEVEL: 'debug' });
@@ -110,7 +110,7 @@ describe('nexus.yml loading', () => {
 
   describe('secrets', () => {
     it('When a secret is missing, then it is named (and only its name)', () => {
-      expect(problemOf(() => loadDeployTarget(make({ 'nexus.yml': BASE }), 'production', {}))).toBe('Missing secret: JWT_SECRET.');
+      expect(problemOf(() => loadDeployTarget(make({ 'nexus.yml': BASE }), 'production', {}))).toBe('Missing secrets: JWT_SECRET, POSTGRES_PASSWORD.');
     });
 
     it('When services are external, then DATABASE_URL and REDIS_URL become required secrets', () => {
@@ -119,10 +119,10 @@ describe('nexus.yml loading', () => {
     });
 
     it('When .nexus/secrets holds them, then they load, the environment wins, and no value ever prints', () => {
-      const dir = make({ 'nexus.yml': BASE, '.nexus/secrets': '# comment\nJWT_SECRET="from-file value"\n' });
+      const dir = make({ 'nexus.yml': BASE, '.nexus/secrets': '# comment\nJWT_SECRET="from-file value"\nPOSTGRES_PASSWORD=pg\n' });
       const fromFile = loadDeployTarget(dir, 'production', {});
       expect(fromFile.secrets.get('JWT_SECRET')?.reveal()).toBe('from-file value');
-      const fromEnv = loadDeployTarget(dir, 'production', { JWT_SECRET: 'from-env' });
+      const fromEnv = loadDeployTarget(dir, 'production', { JWT_SECRET: 'from-env', POSTGRES_PASSWORD: 'pg' });
       const secret = fromEnv.secrets.get('JWT_SECRET');
       expect(secret?.reveal()).toBe('from-env');
       expect(`${String(secret)} ${JSON.stringify({ secret })} ${inspect(secret)}`).toBe('[REDACTED] {"secret":"[REDACTED]"} [REDACTED]');

@@ -1,0 +1,178 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadDeployTarget, type DeployTarget } from '../../../cli/deploy-config/load';
+import { RecordingExecutor } from '../../../cli/exec/recording-executor';
+import { DeployFlow } from '../../../cli/services/deploy-flow';
+import type { ServingState } from '../../../cli/services/host-deployer';
+
+const PIN = 'SHA256:7RCjtu5hW5Fu2xqZWCxOb+qRkCZQ5r9n0kA6oZ0Qm8c';
+const IMAGE = 'registry.example.com/shop:1.4.0';
+
+function target(hosts: string[]): DeployTarget {
+  const dir = mkdtempSync(join(tmpdir(), 'nexus-flow-'));
+  writeFileSync(
+    join(dir, 'nexus.yml'),
+    stringify({
+      app: { name: 'shop', port: 8000 },
+      targets: {
+        production: { hosts: hosts.map((address) => ({ address, host_key: PIN })), domains: ['shop.example.com'], database: 'external', redis: 'external', root: '/srv/shop', drain_seconds: 3 },
+      },
+    }),
+  );
+  return loadDeployTarget(dir, 'production', { JWT_SECRET: 'j'.repeat(40), DATABASE_URL: 'postgres://u:p@db/shop', REDIS_URL: 'redis://cache:6379/0', HOME: '/home/ops' });
+}
+
+/** A host as the flow sees it through a recording executor: answers for the few commands whose output matters. */
+function host(name: string, options: { serving?: ServingState; ready?: boolean; pending?: string[]; releases?: string } = {}): RecordingExecutor {
+  let holder = '';
+  return new RecordingExecutor(name, (command) => {
+    const id = /nexus-lock-acquire \S+ '"(\w+)"'/.exec(command);
+    if (id) holder = id[1] as string;
+    if (command.includes('nexus-lock-status')) return { stdout: JSON.stringify({ id: holder, owner: 'ci', reason: 'deploy', acquired_at: 1, expires_at: 2 }) };
+    if (command.includes('nexus-host-check')) return { stdout: 'compose v2\n' };
+    if (command.includes('nexus-read') && command.includes('serving.json')) return options.serving ? { stdout: JSON.stringify(options.serving) } : { code: 3 };
+    if (command.includes("'db' status") || command.includes(' db status')) return { stdout: JSON.stringify({ applied: ['a'], pending: options.pending ?? [] }) };
+    if (command.includes('nexus-wait-ready')) return options.ready === false ? { code: 1, stdout: 'HTTP 503: {"status":"not_ready","checks":{"cache":"unhealthy"}}' } : { stdout: '{"status":"ready"}' };
+    if (command.includes('nexus-files-exist')) return { code: 1 };
+    if (command.includes('nexus-releases')) return { stdout: options.releases ?? '' };
+    if (command.includes('nexus-compose') && command.includes(' logs ')) return { stdout: 'app  | Error: connect ECONNREFUSED cache:6379\n' };
+    return {};
+  });
+}
+
+/** Each recorded command by the name its script carries (or its first words). */
+function steps(exec: RecordingExecutor): string[] {
+  return exec.commands.map((command) => {
+    const named = command.match(/ (nexus-[a-z-]+)(?= |$)/g);
+    const name = named?.pop()?.trim() ?? command.split(' ').slice(0, 3).join(' ');
+    if (name === 'nexus-compose') return `compose ${/nexus-compose \S+ (\S+) \S+ \S+ (.*)$/.exec(command)?.slice(1).join(' ') ?? ''}`;
+    if (name === 'nexus-stop-project') return `stop ${/nexus-stop-project (\S+)/.exec(command)?.[1] ?? ''}`;
+    if (name === 'nexus-wait-ready') return `wait ${/http:\/\/\S+/.exec(command)?.[0] ?? ''}`;
+    return name;
+  });
+}
+
+function flow(deploy: DeployTarget, executors: Record<string, RecordingExecutor>) {
+  const connected: string[] = [];
+  const deployFlow = new DeployFlow({
+    deploy,
+    connect: (config) => {
+      connected.push(config.address);
+      return Promise.resolve(executors[config.address] as RecordingExecutor);
+    },
+    progress: 'plain',
+    note: () => undefined,
+  });
+  return { deployFlow, connected };
+}
+
+describe('DeployFlow (remote commands recorded, no SSH)', () => {
+  beforeAll(() => jest.spyOn(process.stderr, 'write').mockImplementation(() => true));
+  afterAll(() => jest.restoreAllMocks());
+
+  it('When a release replaces the blue one, then green starts, becomes ready, nginx switches, and only then blue drains and stops', async () => {
+    const exec = host('web-1', { serving: { release: '20261101T000000Z-old', colour: 'blue', port: 8000, since: '' } });
+    const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
+    const report = await deployFlow.deploy({ image: IMAGE, skipBackup: false });
+    expect(report.hosts).toEqual([{ host: 'web-1', status: 'deployed', colour: 'green', port: 8001, previous: '20261101T000000Z-old', migrations: [], pruned: [] }]);
+    expect(steps(exec)).toEqual([
+      'nexus-lock-acquire',
+      'nexus-lock-status',
+      'nexus-read',
+      'nexus-host-check',
+      'nexus-write',
+      'nexus-write',
+      'nexus-write',
+      'docker image inspect',
+      'nexus-shared-resources',
+      'nexus-read',
+      'nexus-write',
+      'compose shop-green run --rm --no-deps -T app node bin/run.js db status --json',
+      'nexus-write',
+      'stop shop-green',
+      'compose shop-green up -d --no-deps app',
+      'wait http://127.0.0.1:8001/health/readiness/',
+      'nexus-files-exist',
+      'nexus-nginx-switch',
+      'nexus-write',
+      'nexus-switch',
+      'sleep 3',
+      'stop shop-blue',
+      'nexus-releases',
+      'nexus-releases',
+      'nexus-lock-status',
+      'nexus-lock-release',
+    ]);
+    const env = exec.commands.find((command) => command.includes('/.env'));
+    expect(env).toMatch(/ nexus-write \/srv\/shop\/releases\/\d{8}T\d{6}Z-1\.4\.0\/\.env 600$/);
+    expect(exec.commands.join('\n')).not.toContain('postgres://u:p@db/shop');
+  });
+
+  it('When migrations are pending, then the database is dumped before they run, with its URL on stdin only', async () => {
+    const exec = host('web-1', { pending: ['20261201000000_add-coupons'] });
+    const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
+    const report = await deployFlow.deploy({ image: IMAGE, skipBackup: false });
+    expect(report.hosts[0]?.migrations).toEqual(['20261201000000_add-coupons']);
+    const names = steps(exec);
+    const backup = names.indexOf('nexus-backup');
+    expect(backup).toBeGreaterThan(names.findIndex((name) => name.includes('db status')));
+    expect(names[backup + 1]).toBe('compose shop-blue run --rm --no-deps -T app node bin/run.js db migrate');
+    expect(exec.commands.join('\n')).not.toContain('postgres://u:p@db/shop');
+    expect(report.hosts[0]?.backup?.file).toMatch(/^\/srv\/shop\/backups\/pre-migration-\d{8}T\d{6}Z-1\.4\.0\.dump$/);
+  });
+
+  it('When the new release never becomes ready, then it is stopped, nginx is never touched, the lock is released and the error carries its logs', async () => {
+    const exec = host('web-1', { serving: { release: '20261101T000000Z-old', colour: 'blue', port: 8000, since: '' }, ready: false });
+    const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
+    const error = (await deployFlow.deploy({ image: IMAGE, skipBackup: false }).catch((caught: unknown) => caught)) as { code: string; exitCode: number; message: string };
+    expect(error).toMatchObject({ code: 'HEALTH_CHECK_FAILED', exitCode: 11 });
+    expect(error.message).toContain('"cache":"unhealthy"');
+    expect(error.message).toContain('ECONNREFUSED cache:6379');
+    const names = steps(exec);
+    expect(names.slice(names.indexOf('wait http://127.0.0.1:8001/health/readiness/'))).toEqual([
+      'wait http://127.0.0.1:8001/health/readiness/',
+      'compose shop-green logs --no-color --tail 30 app',
+      'stop shop-green',
+      'nexus-lock-status',
+      'nexus-lock-release',
+    ]);
+    expect(names).not.toContain('nexus-nginx-switch');
+    expect(names).not.toContain('stop shop-blue');
+  });
+
+  it('When the first of two hosts fails, then the roll stops there and the second host is never contacted', async () => {
+    const executors = { 'web-1': host('web-1', { ready: false }), 'web-2': host('web-2') };
+    const { deployFlow, connected } = flow(target(['web-1', 'web-2']), executors);
+    const error = (await deployFlow.deploy({ image: IMAGE, skipBackup: false }).catch((caught: unknown) => caught)) as { message: string; details: { hosts: unknown } };
+    expect(error.message).toContain('Not started on: web-2.');
+    expect(error.details.hosts).toEqual([expect.objectContaining({ host: 'web-1', status: 'failed' }), { host: 'web-2', status: 'not started' }]);
+    expect(connected).toEqual(['web-1', 'web-1']);
+    expect(executors['web-2'].commands).toEqual([]);
+  });
+
+  it('When rolling back, then the release before the current one is activated on the idle colour without migrations', async () => {
+    const listing = [
+      'current 20261103T000000Z-c',
+      `release 20261101T000000Z-a ${JSON.stringify({ id: '20261101T000000Z-a', version: 'a', image: 'shop:a', created_at: '', created_by: 'ci' })}`,
+      `release 20261102T000000Z-b ${JSON.stringify({ id: '20261102T000000Z-b', version: 'b', image: 'shop:b', created_at: '', created_by: 'ci' })}`,
+      `release 20261103T000000Z-c ${JSON.stringify({ id: '20261103T000000Z-c', version: 'c', image: 'shop:c', created_at: '', created_by: 'ci' })}`,
+    ].join('\n');
+    const exec = host('web-1', { serving: { release: '20261103T000000Z-c', colour: 'green', port: 8001, since: '' }, releases: listing });
+    const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
+    const report = await deployFlow.rollback(undefined);
+    expect(report.release.id).toBe('20261102T000000Z-b');
+    expect(report.hosts[0]).toMatchObject({ status: 'deployed', colour: 'blue', port: 8000, previous: '20261103T000000Z-c' });
+    const names = steps(exec);
+    expect(names).toContain('compose shop-blue up -d --no-deps app');
+    expect(names.some((name) => name.includes('db migrate') || name.includes('db status'))).toBe(false);
+    expect(names.indexOf('stop shop-green')).toBeGreaterThan(names.indexOf('nexus-nginx-switch'));
+  });
+
+  it('When asked to roll back to something that is not a release id, then nothing is contacted', async () => {
+    const { deployFlow, connected } = flow(target(['web-1']), { 'web-1': host('web-1') });
+    await expect(deployFlow.rollback('../../etc')).rejects.toThrow('"../../etc" is not a release id');
+    expect(connected).toEqual([]);
+  });
+});
