@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +105,7 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
     await nginx.start(renderNginxSite(site), httpPort);
 
     project = mkdtempSync(join(tmpdir(), 'nexus-e2e-project-'));
+    closers.push(async () => rmSync(project, { recursive: true, force: true }));
     const nginxCommand = ['nginx', '-p', `${nginx.dir}/`, '-c', join(nginx.dir, 'nginx.conf'), '-e', join(nginx.dir, 'error.log')];
     writeFileSync(
       join(project, 'nexus.yml'),
@@ -220,4 +221,12 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
     expect(existsSync(join(sshd.remoteRoot, 'srv', 'releases', first.release.id))).toBe(true);
     expect((await throughNginx('/health/readiness/')).status).toBe(200);
   }, 600_000);
+
+  it('When the app logs are read, then they come from the serving colour through either Compose flavour', async () => {
+    const result = await deploy(['logs', 'app', '--lines', '50']);
+    expectExit(result, 0);
+    const lines = result.json<{ lines: string[] }>().lines;
+    expect(lines.some((line) => line.includes('shop-green'))).toBe(true);
+    expect(lines.join('\n')).toMatch(/listening|started|GET \/health\/readiness\//i);
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -36,7 +36,10 @@ describeWith('debootstrap + network namespaces (root)', namespaceHostAvailable, 
     );
   }, 600_000);
 
-  afterAll(() => host?.stop(), 60_000);
+  afterAll(async () => {
+    await host?.stop();
+    rmSync(project, { recursive: true, force: true });
+  }, 60_000);
 
   it('When run with --dry-run, then it prints every remote command and the files it would write, and changes nothing', async () => {
     const result = await provision(['--dry-run']);

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,6 +51,9 @@ export async function startDockerd(): Promise<RunningDockerd> {
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       });
+      // dockerd leaves its network namespace file mounted under exec/: unmount what is left before deleting.
+      const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((line) => line.split(' ')[1] ?? '').filter((point) => point.startsWith(`${dir}/`));
+      for (const point of mounts.reverse()) execFileSync('umount', ['-l', point], { stdio: 'ignore' });
       rmSync(dir, { recursive: true, force: true });
     },
   };

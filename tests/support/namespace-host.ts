@@ -48,6 +48,8 @@ function unpackRootfs(rootfs: string): void {
     }
   }
   execFileSync('tar', ['-C', rootfs, '-xf', CACHE]);
+  // The archive's top directory came from mkdtemp (0700): a host's / must be traversable by every user.
+  chmodSync(rootfs, 0o755);
 }
 
 /** An HTTP proxy for apt that forwards to the Debian mirror and refuses every other destination. */

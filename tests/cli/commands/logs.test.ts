@@ -11,7 +11,8 @@ describe('remote command builders: logs', () => {
   it('When the app logs are asked for, then the options are parameters of a script that finds the current colour', () => {
     const command = logsCommand({ service: 'app', app: 'shop', root: '/srv/shop', lines: 50, follow: true, since: '10m', grep: "it's $(bad)", nginxLogDir: '/var/log/nginx' });
     expect(command.slice(3)).toEqual(['nexus-logs-app', '/srv/shop', '50', '--follow', "it's $(bad)", 'shop', 'app', '10m']);
-    expect(command[2]).toContain('docker compose -p "$project" logs --no-color --tail "$2" $3 $SINCE "$service"');
+    expect(command[2]).toContain('compose -p "$project" -f "$file" --env-file compose.env logs --no-color --tail "$2" $3 $SINCE "$service"');
+    expect(command[2]).toContain('"$1/serving.json"');
     expect(command[2]).not.toContain('bad');
   });
 });
@@ -58,11 +59,11 @@ describeWith('sshd', sshdAvailable, 'nexus logs over a real sshd', () => {
     expect(left.trim()).toBe('');
   });
 
-  it('When there is no current release yet, then app logs fail with the reason and exit 1', async () => {
+  it('When no release is serving yet, then app logs fail with the reason and exit 1', async () => {
     const result = await logs('app', '--json');
     expect(result.code).toBe(1);
     expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'LOGS_FAILED' });
-    expect(result.json<{ error: { message: string } }>().error.message).toContain(`no current release under ${join(sshd.remoteRoot, 'srv')}`);
+    expect(result.json<{ error: { message: string } }>().error.message).toContain(`no release is serving under ${join(sshd.remoteRoot, 'srv')}`);
   });
 
   it('When --since is used with nginx, or --follow with --json, then it is a usage error', async () => {
