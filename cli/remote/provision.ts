@@ -204,6 +204,11 @@ function unattendedUpgrades(): ProvisionCommand {
   };
 }
 
+/** The same steps for a login that is not root: every command through `sudo -n` (never a password prompt). */
+export function throughSudo(steps: ProvisionStep[]): ProvisionStep[] {
+  return steps.map((step) => ({ ...step, commands: step.commands.map(({ command, stdin }) => ({ command: ['sudo', '-n', ...command], stdin })) }));
+}
+
 /**
  * Every step that brings a Debian/Ubuntu host to the state deploys expect. Each command checks before it
  * changes anything, so a second run changes nothing and reports nothing changed.

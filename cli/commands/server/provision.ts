@@ -8,7 +8,7 @@ import { ExitCode } from '../../exit-codes';
 import { packageRoot } from '../../package-root';
 import { colourPort, HostLayout } from '../../remote/layout';
 import { renderNginxSite } from '../../remote/nginx-site';
-import { provisionSteps, type ProvisionPlan } from '../../remote/provision';
+import { provisionSteps, throughSudo, type ProvisionPlan } from '../../remote/provision';
 import { describeSteps, provisionHost, type ProvisionReport } from '../../services/provisioner';
 import { TargetCommand, targetFlags } from '../../target-command';
 
@@ -67,7 +67,8 @@ Re-running changes nothing (the report says "unchanged"). --dry-run prints every
   async run(): Promise<{ hosts: ProvisionReport[] } | { dryRun: string }> {
     const { flags } = await this.parse(ServerProvision);
     const deploy = this.loadTarget(flags);
-    const steps = provisionSteps(planFor(deploy));
+    const planned = provisionSteps(planFor(deploy));
+    const steps = flags['ssh-user'] === 'root' ? planned : throughSudo(planned);
     if (flags['dry-run']) {
       const text = describeSteps(steps);
       this.log(text);

@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureFile, provisionSteps, throughSudo, type ProvisionPlan } from '../../../cli/remote/provision';
+import type { RemoteCommand } from '../../../cli/remote/shell';
+
+const PLAN: ProvisionPlan = {
+  deployUser: 'deploy',
+  publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorKey operator@laptop',
+  sshPort: 2222,
+  root: '/srv/shop',
+  app: 'shop',
+  nginxFiles: { 'nexus-http.conf': 'limit_req_zone …;\n', 'nexus-proxy.conf': 'proxy_http_version 1.1;\n' },
+  initialSite: 'server { listen 80; }\n',
+  siteFile: '/srv/shop/nginx/site.conf',
+  nginxBinary: '/usr/sbin/nginx',
+};
+
+function run(command: RemoteCommand, stdin: string): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(command[0] as string, command.slice(1), { input: stdin, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const user = spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim();
+const group = spawnSync('id', ['-gn'], { encoding: 'utf8' }).stdout.trim();
+
+describe('remote command builders: provisioning', () => {
+  it('When a file is ensured twice with the same content, then only the first run changes it', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'nexus-ensure-')), 'etc', 'thing.conf');
+    expect(run(ensureFile(file, '640', `${user}:${group}`), 'a = 1\n')).toEqual({ code: 0, stdout: `changed: wrote ${file}\n`, stderr: '' });
+    expect(statSync(file).mode & 0o777).toBe(0o640);
+    expect(run(ensureFile(file, '640', `${user}:${group}`), 'a = 1\n')).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(run(ensureFile(file, '640', `${user}:${group}`), 'a = 2\n').stdout).toBe(`changed: wrote ${file}\n`);
+  });
+
+  it('When the validation command rejects the new content, then the old file stays', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'nexus-ensure-')), 'sudoers');
+    writeFileSync(file, 'good\n');
+    const refused = run(ensureFile(file, '440', `${user}:${group}`, 'grep -q good'), 'bad\n');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("'grep -q good' rejected it");
+    expect(readFileSync(file, 'utf8')).toBe('good\n');
+  });
+
+  it('When the plan is built, then the deploy user may run exactly nginx -t and reload as root, and the firewall keeps the SSH port open', () => {
+    const steps = provisionSteps(PLAN);
+    const all = steps.flatMap((step) => step.commands);
+    const sudoers = all.find(({ command }) => command.includes('/etc/sudoers.d/nexus-deploy'));
+    expect(sudoers?.stdin).toBe('# nexus: the deploy user may test and reload nginx, nothing else.\ndeploy ALL=(root) NOPASSWD: /usr/sbin/nginx -t, /usr/sbin/nginx -s reload\n');
+    expect(sudoers?.command.slice(3)).toEqual(['nexus-ensure-file', '/etc/sudoers.d/nexus-deploy', '440', 'root:root', 'visudo -cqf']);
+    expect(all.find(({ command }) => command.includes('nexus-firewall'))?.command.slice(3)).toEqual(['nexus-firewall', '2222']);
+    expect(all.find(({ command }) => command.includes('nexus-deploy-user'))?.command.slice(3)).toEqual(['nexus-deploy-user', 'deploy', PLAN.publicKey]);
+    expect(all.find(({ command }) => command.includes('/etc/nginx/conf.d/nexus-http.conf'))?.stdin).toBe('limit_req_zone …;\n');
+    expect(all.find(({ command }) => command.includes('/etc/nginx/snippets/nexus-proxy.conf'))?.stdin).toBe('proxy_http_version 1.1;\n');
+    expect(all.find(({ command }) => command.includes('/etc/nginx/sites-enabled/shop.conf'))?.stdin).toContain('include /srv/shop/nginx/site.conf;');
+    expect(all.find(({ command }) => command.includes('/etc/ssh/sshd_config.d/01-nexus.conf'))?.stdin).toContain('PasswordAuthentication no');
+  });
+
+  it('When provisioning logs in as a user other than root, then every command goes through sudo -n, stdin unchanged', () => {
+    const [first] = throughSudo(provisionSteps(PLAN));
+    expect(first?.commands[0]?.command.slice(0, 4)).toEqual(['sudo', '-n', 'sh', '-c']);
+    const withStdin = throughSudo(provisionSteps(PLAN)).flatMap((step) => step.commands).find(({ stdin }) => stdin?.includes('NOPASSWD'));
+    expect(withStdin?.command.slice(0, 2)).toEqual(['sudo', '-n']);
+  });
+});
