@@ -17,8 +17,8 @@ export function withDockerHost(command: RemoteCommand, dockerHost: string | unde
 }
 
 /**
- * What a deploy needs on the host, checked before anything changes: prints `compose v1|v2`, `curl ok`, and
- * fails with one line per missing piece.
+ * What a deploy needs on the host, checked before anything changes: prints `compose v1` or `compose v2`,
+ * and fails with one line per missing piece.
  */
 export function hostCheck(root: string): RemoteCommand {
   return script(
@@ -27,7 +27,8 @@ export function hostCheck(root: string): RemoteCommand {
 docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || { echo "cannot reach the Docker daemon as $(id -un): $(docker version 2>&1 | tail -n 1)" >&2; missing=1; }
 if docker compose version >/dev/null 2>&1; then echo "compose v2"; elif command -v docker-compose >/dev/null 2>&1; then echo "compose v1"; else echo "no docker compose plugin and no docker-compose" >&2; missing=1; fi
 command -v curl >/dev/null 2>&1 || { echo "curl is not installed" >&2; missing=1; }
-mkdir -p "$1/releases" "$1/builds" "$1/backups" 2>/dev/null && [ -w "$1/releases" ] || { echo "$1 is not writable by $(id -un)" >&2; missing=1; }
+# Checked, not created: a host that is not ready is left exactly as it was.
+if [ -e "$1" ]; then [ -d "$1" ] && [ -w "$1" ]; else [ -w "$(dirname "$1")" ]; fi || { echo "$1 is not writable by $(id -un)" >&2; missing=1; }
 exit $missing`,
     root,
   );

@@ -7,6 +7,8 @@ export interface ReleaseRecord {
   image: string;
   created_at: string;
   created_by: string;
+  /** When the release first served traffic; absent for one that never became ready. */
+  served_at?: string;
 }
 
 const RELEASE_ID = /^\d{8}T\d{6}Z-[A-Za-z0-9._-]{1,64}$/;

@@ -87,7 +87,8 @@ export class DeployFlow {
     if (requested !== undefined && !isReleaseId(requested)) throw new NexusError(`"${requested}" is not a release id (see \`nexus deploy releases\`).`, { code: 'USAGE', exitCode: 2 });
     return this.underLock(`rollback${requested ? ` to ${requested}` : ''}`, async (first) => {
       const listing = await first.releases.list();
-      const id = requested ?? [...listing.releases].map((release) => release.id).filter((candidate) => listing.current !== undefined && candidate < listing.current).pop();
+      // By default the newest release before the current one that ever served (a failed deploy's never did).
+      const id = requested ?? listing.releases.filter((release) => listing.current !== undefined && release.id < listing.current && release.served_at).pop()?.id;
       const record = listing.releases.find((release) => release.id === id);
       if (!id || !record?.image) {
         throw new NexusError(id ? `No release ${id} on ${first.exec.host}.` : `No release before the current one on ${first.exec.host}: nothing to roll back to.`, {
@@ -209,6 +210,7 @@ export class DeployFlow {
           }
           await host.setServing({ release: record.id, colour, port, since: new Date().toISOString() });
           await host.releases.switchTo(record.id);
+          await host.recordServed(record);
         },
       },
       ...(serving

@@ -100,6 +100,13 @@ export class HostDeployer {
     await this.run('write release.json', writeFile(`${dir}/release.json`, '644'), { stdin: `${JSON.stringify(record, null, 2)}\n` });
   }
 
+  /** Records in release.json when the release first served, so rollbacks skip releases that never did. */
+  async recordServed(record: ReleaseRecord): Promise<void> {
+    if (record.served_at) return;
+    const served = { ...record, served_at: new Date().toISOString() };
+    await this.run('update release.json', writeFile(`${this.layout.release(record.id)}/release.json`, '644'), { stdin: `${JSON.stringify(served, null, 2)}\n` });
+  }
+
   /** compose.env: what the compose file's ${…} need, for the colour the release is about to run as. */
   async writeComposeEnv(record: ReleaseRecord, colour: Colour, port: number): Promise<void> {
     const { network, mediaVolume } = sharedResources(this.deploy.app.name);
@@ -121,6 +128,7 @@ export class HostDeployer {
   /** Uploads a build context archive and builds it on the host. */
   async buildOnHost(contextArchive: string, tag: string, reporter: StepReporter): Promise<void> {
     const remote = `${this.layout.builds}/${tag.replace(/[^A-Za-z0-9._-]/g, '_')}.tar`;
+    await this.run('create the builds directory', ['mkdir', '-p', this.layout.builds]);
     await this.exec.upload(contextArchive, remote);
     const { args, network } = this.deploy.target.build;
     await this.run(`build ${tag}`, buildImage(remote, tag, args, network), { reporter });
@@ -129,6 +137,7 @@ export class HostDeployer {
   /** Uploads an image archive made by `docker save` and loads it. */
   async loadImage(imageArchive: string, tag: string): Promise<void> {
     const remote = `${this.layout.builds}/${tag.replace(/[^A-Za-z0-9._-]/g, '_')}.image.tar.gz`;
+    await this.run('create the builds directory', ['mkdir', '-p', this.layout.builds]);
     await this.exec.upload(imageArchive, remote);
     await this.run(`load ${tag}`, loadImage(remote));
   }

@@ -66,7 +66,7 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
   const expectExit = (result: CliResult, code: number) => expect({ code: result.code, output: result.code === code ? '' : `${result.stdout}\n${result.stderr}` }).toEqual({ code, output: '' });
   const throughNginx = (path: string) => getWithHost(`http://127.0.0.1:${httpPort}${path}`, DOMAIN);
   const colourContainers = (colour: string) => dockerd.docker(['ps', '-q', '--filter', `label=com.docker.compose.project=shop-${colour}`]).trim();
-  const expectHealthyLoad = async (run: () => Promise<CliResult>): Promise<CliResult> => {
+  const expectHealthyLoad = async <T>(run: () => Promise<T>): Promise<T> => {
     const load = startLoad(`http://127.0.0.1:${httpPort}`, DOMAIN, ['/health/readiness/', '/api/v1/products/', '/api/v1/categories/'], 4);
     const result = await run();
     const traffic = await load.stop();
@@ -229,4 +229,13 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
     expect(lines.some((line) => line.includes('shop-green'))).toBe(true);
     expect(lines.join('\n')).toMatch(/listening|started|GET \/health\/readiness\//i);
   }, 60_000);
+
+  it('When two deploys start at once, then exactly one runs and the other exits 10 naming the holder', async () => {
+    const [a, b] = await expectHealthyLoad(() => Promise.all([deploy(['deploy', '--image', first.release.image]), deploy(['deploy', '--image', first.release.image])]));
+    expect([a.code, b.code].sort()).toEqual([0, 10]);
+    const loser = a.code === 10 ? a : b;
+    expect(loser.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'LOCK_HELD', message: expect.stringContaining('e2e@test') });
+    expect(colourContainers('blue')).not.toBe('');
+    expect(colourContainers('green')).toBe('');
+  }, 300_000);
 });

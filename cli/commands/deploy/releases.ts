@@ -16,7 +16,8 @@ export default class DeployReleases extends TargetCommand<{ hosts: (ReleaseListi
       hosts.push({ host: host.address, ...listing });
       this.log(`${host.address}:${listing.releases.length === 0 ? ' no releases yet' : ''}`);
       for (const release of [...listing.releases].reverse()) {
-        this.log(`  ${release.current ? '*' : ' '} ${release.id}${release.image ? `  ${release.image}` : ''}${release.created_by ? `  by ${release.created_by}` : ''}`);
+        const never = release.image && !release.served_at ? '  (never served)' : '';
+        this.log(`  ${release.current ? '*' : ' '} ${release.id}${release.image ? `  ${release.image}` : ''}${release.created_by ? `  by ${release.created_by}` : ''}${never}`);
       }
     }
     return { hosts };

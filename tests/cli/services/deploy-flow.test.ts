@@ -98,6 +98,7 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
       'nexus-nginx-switch',
       'nexus-write',
       'nexus-switch',
+      'nexus-write',
       'sleep 3',
       'stop shop-blue',
       'nexus-releases',
@@ -152,12 +153,13 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     expect(executors['web-2'].commands).toEqual([]);
   });
 
-  it('When rolling back, then the release before the current one is activated on the idle colour without migrations', async () => {
+  it('When rolling back, then the newest earlier release that ever served is activated on the idle colour without migrations', async () => {
     const listing = [
       'current 20261103T000000Z-c',
-      `release 20261101T000000Z-a ${JSON.stringify({ id: '20261101T000000Z-a', version: 'a', image: 'shop:a', created_at: '', created_by: 'ci' })}`,
-      `release 20261102T000000Z-b ${JSON.stringify({ id: '20261102T000000Z-b', version: 'b', image: 'shop:b', created_at: '', created_by: 'ci' })}`,
-      `release 20261103T000000Z-c ${JSON.stringify({ id: '20261103T000000Z-c', version: 'c', image: 'shop:c', created_at: '', created_by: 'ci' })}`,
+      `release 20261101T000000Z-a ${JSON.stringify({ id: '20261101T000000Z-a', version: 'a', image: 'shop:a', created_at: '', created_by: 'ci', served_at: '2026-11-01T00:01:00Z' })}`,
+      `release 20261102T000000Z-b ${JSON.stringify({ id: '20261102T000000Z-b', version: 'b', image: 'shop:b', created_at: '', created_by: 'ci', served_at: '2026-11-02T00:01:00Z' })}`,
+      `release 20261102T120000Z-failed ${JSON.stringify({ id: '20261102T120000Z-failed', version: 'f', image: 'shop:f', created_at: '', created_by: 'ci' })}`,
+      `release 20261103T000000Z-c ${JSON.stringify({ id: '20261103T000000Z-c', version: 'c', image: 'shop:c', created_at: '', created_by: 'ci', served_at: '2026-11-03T00:01:00Z' })}`,
     ].join('\n');
     const exec = host('web-1', { serving: { release: '20261103T000000Z-c', colour: 'green', port: 8001, since: '' }, releases: listing });
     const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
@@ -166,6 +168,8 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     expect(report.hosts[0]).toMatchObject({ status: 'deployed', colour: 'blue', port: 8000, previous: '20261103T000000Z-c' });
     const names = steps(exec);
     expect(names).toContain('compose shop-blue up -d --no-deps app');
+    // Already served once: release.json is not rewritten.
+    expect(exec.commands.some((command) => command.includes('20261102T000000Z-b/release.json'))).toBe(false);
     expect(names.some((name) => name.includes('db migrate') || name.includes('db status'))).toBe(false);
     expect(names.indexOf('stop shop-green')).toBeGreaterThan(names.indexOf('nexus-nginx-switch'));
   });
