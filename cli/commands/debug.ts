@@ -25,7 +25,7 @@ export default class Debug extends TargetCommand<{ hosts: HostDiagnostics[] }> {
     const target = this.loadTarget(flags);
     const hosts: HostDiagnostics[] = [];
     for (const host of target.target.hosts) {
-      const report = await collectDiagnostics(await this.connect(target, host), target.target.root);
+      const report = await collectDiagnostics(await this.connect(target, host), target.target.root, undefined, target.target.docker_host);
       hosts.push(report);
       this.print(report);
     }

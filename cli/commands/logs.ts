@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { NexusError, UsageError } from '../errors';
+import { withDockerHost } from '../remote/docker';
 import { LOG_SERVICES, logsCommand, type LogService } from '../remote/logs';
 import { TargetCommand, targetFlags } from '../target-command';
 
@@ -49,7 +50,8 @@ export default class Logs extends TargetCommand<{ lines: string[] }> {
       for (const host of hosts) {
         if (hosts.length > 1 && !json) process.stdout.write(`==> ${host.address} <==\n`);
         const executor = await this.connect(target, host);
-        const command = logsCommand({ service, app: target.app.name, root: target.target.root, lines: flags.lines, follow: flags.follow, since: flags.since, grep: flags.grep, nginxLogDir: flags['nginx-log-dir'] });
+        const logs = logsCommand({ service, app: target.app.name, root: target.target.root, lines: flags.lines, follow: flags.follow, since: flags.since, grep: flags.grep, nginxLogDir: flags['nginx-log-dir'] });
+        const command = withDockerHost(logs, target.target.docker_host);
         let text = '';
         const print = (chunk: string, from: 'stdout' | 'stderr' = 'stdout') => {
           if (json) text += chunk;

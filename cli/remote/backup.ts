@@ -9,7 +9,7 @@ const FINISH = 'chmod 600 "$file.partial" && mv -f "$file.partial" "$file" && wc
 export function dumpServicesDatabase(servicesDir: string, project: string, file: string, user: string, database: string): RemoteCommand {
   return script(
     'nexus-backup',
-    `${COMPOSE_FUNCTION}\nset -o pipefail 2>/dev/null; file=$3; umask 077; mkdir -p "$(dirname "$file")"
+    `${COMPOSE_FUNCTION}\nfile=$3; umask 077; mkdir -p "$(dirname "$file")"
 cd "$1" || exit 3
 compose -p "$2" -f docker-compose.services.yml --env-file compose.env exec -T postgres pg_dump -U "$4" -d "$5" -Fc > "$file.partial" || { rm -f "$file.partial"; exit 1; }
 ${FINISH}`,

@@ -44,7 +44,8 @@ export function logsCommand(request: LogRequest): RemoteCommand {
       : 'project="$5-services"; cd "$1/services" 2>/dev/null || { echo "no on-host services under $1" >&2; exit 3; }; file=docker-compose.services.yml';
   return script(
     `nexus-logs-${request.service}`,
-    `${COMPOSE_FUNCTION}\nGREP=$4; service=$6; SINCE=\${7:+--since=$7}\n${project}\n${docker} 2>&1 | ${FILTER}`,
+    // POSIX sh has no pipefail: Docker's exit status comes back through fd 3, so a failing docker fails the command.
+    `${COMPOSE_FUNCTION}\nGREP=$4; service=$6; SINCE=\${7:+--since=$7}\n${project}\nexec 4>&1\nstatus=$( { { ${docker} 2>&1; echo $? >&3; } | { ${FILTER}; } >&4; } 3>&1 )\nexit "$status"`,
     request.root,
     String(request.lines),
     request.follow ? '--follow' : '',

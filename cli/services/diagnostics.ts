@@ -1,5 +1,6 @@
 import type { Executor } from '../exec/executor';
 import { diagnosticProbes } from '../remote/diagnostics';
+import { withDockerHost } from '../remote/docker';
 
 export interface ProbeResult {
   name: string;
@@ -41,10 +42,10 @@ function warningsFrom(probes: ProbeResult[]): string[] {
 }
 
 /** Runs every probe on one host, one after the other over one connection; a failing probe is reported, not fatal. */
-export async function collectDiagnostics(exec: Executor, root: string, now: () => Date = () => new Date()): Promise<HostDiagnostics> {
+export async function collectDiagnostics(exec: Executor, root: string, now: () => Date = () => new Date(), dockerHost?: string): Promise<HostDiagnostics> {
   const probes: ProbeResult[] = [];
   for (const probe of diagnosticProbes(root)) {
-    const result = await exec.run(probe.command);
+    const result = await exec.run(withDockerHost(probe.command, dockerHost));
     probes.push({ name: probe.name, title: probe.title, ok: result.code === 0, exitCode: result.code, output: cap(result.stdout + result.stderr) });
   }
   return { host: exec.host, collectedAt: now().toISOString(), probes, warnings: warningsFrom(probes) };
