@@ -226,8 +226,8 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
     const result = await deploy(['logs', 'app', '--lines', '50']);
     expectExit(result, 0);
     const lines = result.json<{ lines: string[] }>().lines;
-    // The serving release is green (port appPort + 1): its start-up line names that port inside the container.
-    expect(lines.join('\n')).toContain('nexus API listening');
+    // The app's own request log lines (the load generator's requests), from the serving release's containers.
+    expect(lines.join('\n')).toContain('"msg":"request completed"');
     expect(JSON.parse(readFileSync(join(sshd.remoteRoot, 'srv', 'serving.json'), 'utf8'))).toMatchObject({ colour: 'green' });
   }, 60_000);
 
