@@ -35,6 +35,37 @@ const nginxSchema = z
   .strict()
   .prefault({});
 
+/** A DNS server to ask, as `address` or `address:port` (IPv4, or [IPv6]:port). */
+const resolver = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, 'expected a resolver address such as 1.1.1.1 or 127.0.0.1:5353');
+
+/** How dns-01 TXT records are published. */
+const dnsProviderSchema = z.discriminatedUnion('type', [
+  /** A command run here with NEXUS_DNS_ACTION=present|cleanup, NEXUS_DNS_NAME and NEXUS_DNS_VALUE in its environment. */
+  z.object({ type: z.literal('exec'), command: z.array(z.string().min(1)).min(1), propagation_seconds: z.number().int().min(0).max(3600).default(0) }).strict(),
+  /** pebble-challtestsrv's management API (test and staging setups). */
+  z.object({ type: z.literal('challtestsrv'), url: z.url(), propagation_seconds: z.number().int().min(0).max(3600).default(0) }).strict(),
+]);
+
+/** Certificates over ACME (`nexus ssl`). */
+const tlsSchema = z
+  .object({
+    /** ACME account contact. */
+    email: z.email().optional(),
+    /** letsencrypt, zerossl, buypass, google, or a directory URL. */
+    ca: z.union([z.enum(['letsencrypt', 'zerossl', 'buypass', 'google']), z.url()]).default('letsencrypt'),
+    /** What CAA records must allow (the CA's issuer domain). */
+    caa_identity: z.string().min(3).default('letsencrypt.org'),
+    challenge: z.enum(['http-01', 'dns-01']).default('http-01'),
+    key_type: z.enum(['ecdsa', 'rsa']).default('ecdsa'),
+    dns_provider: dnsProviderSchema.optional(),
+    /** External account binding key id; its HMAC key is the ACME_EAB_HMAC_KEY secret. */
+    eab_kid: z.string().min(1).optional(),
+    /** Renew when less than this fraction of the lifetime is left. */
+    renew_fraction: z.number().min(0.05).max(0.9).default(1 / 3),
+  })
+  .strict()
+  .prefault({});
+
 /** Where and how the image is built. */
 const buildSchema = z
   .object({
@@ -80,6 +111,9 @@ export const targetSchema = z
     drain_seconds: z.number().int().min(0).max(600).default(10),
     nginx: nginxSchema,
     build: buildSchema,
+    tls: tlsSchema,
+    /** Resolvers `nexus dns verify` asks besides the system's. */
+    dns: z.object({ resolvers: z.array(resolver).default(['1.1.1.1', '8.8.8.8', '9.9.9.9']), system: z.boolean().default(true) }).strict().prefault({}),
     /** The Docker daemon the deploy user talks to, when not the default socket. */
     docker_host: z.string().regex(/^(unix|tcp|ssh):\/\/\S+$/, 'expected a Docker host URL such as unix:///run/docker.sock').optional(),
   })

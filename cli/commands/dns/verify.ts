@@ -1,0 +1,63 @@
+import { Flags } from '@oclif/core';
+import { UsageError } from '../../errors';
+import { HostDeployer } from '../../services/host-deployer';
+import { checkDns, dnsError, resolverSpecs, targetDnsPlan, type DnsCheckPlan, type DnsCheckReport } from '../../services/dns-check';
+import { TargetCommand } from '../../target-command';
+
+export default class DnsVerify extends TargetCommand<DnsCheckReport> {
+  static override summary = "Check that a target's domains point at its hosts, everywhere";
+  static override description = `Asks the system resolver and each configured resolver (dns.resolvers in nexus.yml, or --resolver) for every domain's A and AAAA records and compares them with the target's host addresses (or --expect). It also reads CAA (the closest records must allow the CA), flags CNAMEs and Cloudflare-proxied answers, and with --target places a one-time token in the host's ACME webroot and fetches it over HTTP from each address, so "points at the host" is proven, not assumed.
+
+Exit 0: consistent everywhere. Exit 12: not propagated yet (some resolvers lack the records or still give old ones). Exit 13: wrong (the records point elsewhere, or CAA forbids the CA, or port 80 does not reach the host). --wait polls until consistent or --timeout.`;
+
+  static override examples = [
+    '<%= config.bin %> dns verify --target production',
+    '<%= config.bin %> dns verify --domain shop.example.com --expect 203.0.113.10 --resolver 1.1.1.1 --wait',
+  ];
+
+  static override flags = {
+    target: Flags.string({ char: 't', description: 'Target name from nexus.yml: its domains, hosts and resolvers.' }),
+    dir: Flags.string({ description: 'Directory holding nexus.yml.', default: '.' }),
+    domain: Flags.string({ description: 'A domain to check (repeatable); without --target.', multiple: true }),
+    expect: Flags.string({ description: 'An address the domains should resolve to (repeatable); without --target.', multiple: true }),
+    resolver: Flags.string({ description: 'A resolver to ask, e.g. 1.1.1.1 or 127.0.0.1:5353 (repeatable; replaces dns.resolvers).', multiple: true }),
+    'no-system': Flags.boolean({ description: "Do not ask the machine's own resolver." }),
+    'caa-identity': Flags.string({ description: 'The CA that CAA must allow. Default: tls.caa_identity, or letsencrypt.org.' }),
+    wait: Flags.boolean({ description: 'Poll until consistent (or wrong), up to --timeout.' }),
+    timeout: Flags.integer({ description: 'Seconds --wait polls for.', default: 600, min: 1 }),
+    interval: Flags.integer({ description: 'Seconds between polls.', default: 15, min: 1 }),
+  };
+
+  async run(): Promise<DnsCheckReport> {
+    const { flags } = await this.parse(DnsVerify);
+    const plan = await this.plan(flags);
+    const deadline = Date.now() + flags.timeout * 1000;
+    let report = await checkDns(plan);
+    while (flags.wait && report.verdict === 'not propagated' && Date.now() < deadline) {
+      this.note(`not propagated yet; checking again in ${flags.interval} s`);
+      await new Promise((resolve) => setTimeout(resolve, flags.interval * 1000));
+      report = await checkDns(plan);
+    }
+    for (const domain of report.domains) {
+      this.log(`${domain.domain}: ${domain.verdict}`);
+      for (const answer of domain.answers) this.log(`  ${answer.resolver.padEnd(22)} ${answer.verdict.padEnd(8)} ${answer.addresses.join(', ')}${answer.detail ? `  ${answer.detail}` : ''}`);
+      for (const entry of domain.reachability ?? []) this.log(`  reach ${entry.address}: http ${entry.http}, https ${entry.https}`);
+      for (const note of domain.notes) this.log(`  note: ${note}`);
+    }
+    const error = dnsError(report);
+    if (error) throw error;
+    return report;
+  }
+
+  private async plan(flags: { target?: string; dir: string; domain?: string[]; expect?: string[]; resolver?: string[]; 'no-system': boolean; 'caa-identity'?: string }): Promise<DnsCheckPlan> {
+    if (!flags.target) {
+      if (!flags.domain?.length || !flags.expect?.length) throw new UsageError('Without --target, pass --domain and --expect.', ['e.g. --domain shop.example.com --expect 203.0.113.10']);
+      return { domains: flags.domain, expected: flags.expect, resolvers: resolverSpecs(flags.resolver ?? [], !flags['no-system']), caaIdentity: flags['caa-identity'] ?? 'letsencrypt.org' };
+    }
+    const deploy = this.loadTarget({ target: flags.target, dir: flags.dir });
+    let hosts: Promise<HostDeployer[]> | undefined;
+    const connected = () => (hosts ??= Promise.all(deploy.target.hosts.map(async (host) => new HostDeployer(await this.connect(deploy, host), deploy))));
+    const plan = await targetDnsPlan(deploy, connected, { resolvers: flags.resolver, system: !flags['no-system'] });
+    return { ...plan, domains: flags.domain ?? plan.domains, expected: flags.expect ?? plan.expected, caaIdentity: flags['caa-identity'] ?? plan.caaIdentity };
+  }
+}

@@ -1,0 +1,29 @@
+import { Flags } from '@oclif/core';
+import type { CertificateStatus } from '../../services/certificate-status';
+import { SslCommand, sslFlags } from '../../ssl-command';
+
+export default class SslRenew extends SslCommand<{ renewed: boolean; certificate: CertificateStatus | null; previous?: CertificateStatus }> {
+  static override summary = "Renew a target's certificate when it is due (safe to run daily)";
+  static override description =
+    'Does nothing until the renewal time `nexus ssl status` shows: less than tls.renew_fraction (a third) of the lifetime left, moved earlier by a per-certificate jitter so that renewals spread out. Then it issues and installs a new certificate exactly like `nexus ssl issue` (without the DNS check). --force renews now.';
+
+  static override examples = ['<%= config.bin %> ssl renew --target production', '<%= config.bin %> ssl renew -t production --force'];
+
+  static override flags = {
+    ...sslFlags,
+    force: Flags.boolean({ description: 'Renew even if not due.' }),
+  };
+
+  async run(): Promise<{ renewed: boolean; certificate: CertificateStatus | null; previous?: CertificateStatus }> {
+    const { flags } = await this.parse(SslRenew);
+    const { manager } = await this.certificates(flags);
+    const current = await manager.status();
+    if (current && !current.due && !flags.force) {
+      this.log(`${current.domain}: not due (renewal from ${current.renewAt}, ${current.daysLeft} days left); nothing to do.`);
+      return { renewed: false, certificate: current };
+    }
+    const certificate = await manager.issue(flags.staging, (message) => this.note(`  ${message}`));
+    this.log(`${certificate.domain}: renewed, valid until ${certificate.notAfter}.`);
+    return { renewed: true, certificate, previous: current };
+  }
+}

@@ -1,0 +1,196 @@
+import * as acme from 'acme-client';
+import { dnsProviderFor, type DnsProvider } from '../acme/dns-providers';
+import type { DeployTarget } from '../deploy-config/load';
+import { NexusError } from '../errors';
+import { removeFile, restoreCertificate, swapInCertificate } from '../remote/certificates';
+import { FILE_MISSING_STATUS, readFile, writeFile } from '../remote/files';
+import { colourPort } from '../remote/layout';
+import { certificateStatus, type CertificateStatus } from './certificate-status';
+import type { HostDeployer } from './host-deployer';
+
+const DIRECTORIES: Record<string, { production: string; staging?: string }> = acme.directory;
+
+/** How often an order or challenge is polled: acme-client's 5 s default makes every issue take seconds. */
+function backoff(env: NodeJS.ProcessEnv): { backoffMin: number; backoffMax: number } {
+  const min = Number(env.NEXUS_ACME_POLL_MS ?? 1000);
+  return { backoffMin: min, backoffMax: Math.max(min, 10 * min) };
+}
+
+function acmeFailure(action: string, error: unknown): NexusError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new NexusError(`Could not ${action}: ${message}. The existing certificate and nginx are untouched.`, { code: 'ACME_FAILED' });
+}
+
+/**
+ * A target's certificate: one for all its domains, issued over ACME from here, its challenges answered on
+ * the hosts (http-01 tokens in each host's webroot, served by nginx) or in DNS (dns-01 through a provider),
+ * then installed on every host and switched to only when `nginx -t` accepts it.
+ */
+export class CertificateManager {
+  private readonly provider: DnsProvider | undefined;
+
+  constructor(
+    private readonly hosts: readonly HostDeployer[],
+    private readonly deploy: DeployTarget,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.provider = dnsProviderFor(deploy.target);
+  }
+
+  private get first(): HostDeployer {
+    return this.hosts[0] as HostDeployer;
+  }
+
+  get domain(): string {
+    return this.deploy.target.domains[0] as string;
+  }
+
+  directoryUrl(staging: boolean): string {
+    const { ca } = this.deploy.target.tls;
+    const known = DIRECTORIES[ca];
+    if (!known) return ca;
+    if (!staging) return known.production;
+    if (!known.staging) throw new NexusError(`${ca} has no staging directory.`, { code: 'USAGE', exitCode: 2 });
+    return known.staging;
+  }
+
+  /** The certificate on the first host, if there is one. */
+  async status(): Promise<CertificateStatus | undefined> {
+    const file = this.first.layout.certificates(this.domain).fullchain;
+    const result = await this.first.exec.run(readFile(file));
+    if (result.code === FILE_MISSING_STATUS) return undefined;
+    if (result.code !== 0) throw new NexusError(`Could not read ${file}: ${result.stderr.trim()}`, { code: 'CERTIFICATE_UNREADABLE' });
+    return certificateStatus(this.domain, result.stdout, this.deploy.target.tls.renew_fraction);
+  }
+
+  /** The ACME account key, kept on the first host (mode 600) so that every operator and CI job shares it. */
+  private async accountKey(): Promise<Buffer> {
+    const file = `${this.deploy.target.root}/certs/account.key`;
+    const existing = await this.first.exec.run(readFile(file));
+    if (existing.code === 0) return Buffer.from(existing.stdout);
+    const key = await acme.crypto.createPrivateEcdsaKey('P-256');
+    await this.first.run('store the ACME account key', writeFile(file, '600'), { stdin: key.toString() });
+    return key;
+  }
+
+  /**
+   * The CA's directory, fetched once with a bounded wait: acme-client retries an unreachable CA for over a
+   * minute and then reports `Cannot read properties of undefined`, which helps nobody.
+   */
+  private async checkDirectory(url: string): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new NexusError(`The ACME directory ${url} cannot be reached: ${reason}. Nothing was changed.`, {
+        code: 'ACME_UNREACHABLE',
+        suggestions: ['check tls.ca in nexus.yml and the network; for a private CA, trust its certificate with NODE_EXTRA_CA_CERTS'],
+      });
+    }
+    const body = (await response.json().catch(() => ({}))) as { newOrder?: unknown };
+    if (!response.ok || typeof body.newOrder !== 'string') {
+      throw new NexusError(`${url} is not an ACME directory (HTTP ${response.status}). Nothing was changed.`, { code: 'ACME_UNREACHABLE' });
+    }
+  }
+
+  private async client(staging: boolean): Promise<acme.Client> {
+    await this.checkDirectory(this.directoryUrl(staging));
+    const { eab_kid } = this.deploy.target.tls;
+    const hmacKey = this.deploy.secrets.get('ACME_EAB_HMAC_KEY')?.reveal();
+    if (eab_kid && !hmacKey) throw new NexusError('tls.eab_kid is set but the ACME_EAB_HMAC_KEY secret is missing.', { code: 'DEPLOY_CONFIG', exitCode: 3 });
+    return new acme.Client({
+      directoryUrl: this.directoryUrl(staging),
+      accountKey: await this.accountKey(),
+      externalAccountBinding: eab_kid && hmacKey ? { kid: eab_kid, hmacKey } : undefined,
+      ...backoff(this.env),
+    });
+  }
+
+  private challengeType(names: readonly string[]): 'http-01' | 'dns-01' {
+    const wildcard = names.some((name) => name.startsWith('*.'));
+    const type = wildcard ? 'dns-01' : this.deploy.target.tls.challenge;
+    if (type === 'dns-01' && !this.provider) {
+      throw new NexusError(`${wildcard ? 'Wildcard names need' : 'tls.challenge dns-01 needs'} a DNS provider: set tls.dns_provider in nexus.yml.`, { code: 'DEPLOY_CONFIG', exitCode: 3 });
+    }
+    return type;
+  }
+
+  /** Obtains a certificate for every domain of the target and installs it. @returns the new certificate's status */
+  async issue(staging: boolean, report: (message: string) => void = () => undefined): Promise<CertificateStatus> {
+    const names = [...this.deploy.target.domains];
+    const type = this.challengeType(names);
+    const client = await this.client(staging);
+    const { key_type, email } = this.deploy.target.tls;
+    const key = key_type === 'rsa' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256');
+    const [, csr] = await acme.crypto.createCsr({ commonName: names[0], altNames: names }, key);
+    const webroot = this.first.layout.webroot;
+    let certificate: string;
+    try {
+      certificate = await client.auto({
+        csr,
+        email,
+        termsOfServiceAgreed: true,
+        challengePriority: [type],
+        // The names were checked by `nexus dns verify` first; acme-client's own check would use port 80 and
+        // the system resolver, neither of which is the CA's view.
+        skipChallengeVerification: true,
+        challengeCreateFn: async (authz, challenge, keyAuthorization) => {
+          report(`${challenge.type} for ${authz.identifier.value}`);
+          if (challenge.type === 'http-01') {
+            const path = `${webroot}/.well-known/acme-challenge/${challenge.token}`;
+            for (const host of this.hosts) await host.run('publish the http-01 token', writeFile(path, '644'), { stdin: keyAuthorization });
+          } else {
+            await this.provider?.present(`_acme-challenge.${authz.identifier.value}.`, keyAuthorization);
+            if (this.provider?.propagationSeconds) await new Promise((resolve) => setTimeout(resolve, (this.provider?.propagationSeconds ?? 0) * 1000));
+          }
+        },
+        challengeRemoveFn: async (authz, challenge, keyAuthorization) => {
+          if (challenge.type === 'http-01') {
+            for (const host of this.hosts) await host.exec.run(removeFile(`${webroot}/.well-known/acme-challenge/${challenge.token}`));
+          } else {
+            await this.provider?.cleanup(`_acme-challenge.${authz.identifier.value}.`, keyAuthorization);
+          }
+        },
+      });
+    } catch (error) {
+      throw acmeFailure(`obtain a certificate for ${names.join(', ')}`, error);
+    }
+    report('installing on the hosts');
+    for (const host of this.hosts) await this.install(host, certificate, key.toString());
+    return certificateStatus(this.domain, certificate, this.deploy.target.tls.renew_fraction);
+  }
+
+  /** Uploads beside the old one, swaps, and points nginx at it; if nginx refuses, the old one comes back. */
+  private async install(host: HostDeployer, fullchain: string, privateKey: string): Promise<void> {
+    const { dir } = host.layout.certificates(this.domain);
+    await host.run('upload the certificate', writeFile(`${dir}.next/fullchain.pem`, '644'), { stdin: fullchain });
+    await host.run('upload the private key', writeFile(`${dir}.next/privkey.pem`, '600'), { stdin: privateKey });
+    await host.run('put the certificate in place', swapInCertificate(dir));
+    const serving = await host.serving();
+    try {
+      await host.switchNginx(serving?.port ?? colourPort(this.deploy.app.port, 'blue'));
+    } catch (error) {
+      await host.run('restore the previous certificate', restoreCertificate(dir));
+      throw error;
+    }
+  }
+
+  async revoke(staging: boolean): Promise<CertificateStatus> {
+    const file = this.first.layout.certificates(this.domain).fullchain;
+    const result = await this.first.exec.run(readFile(file));
+    if (result.code !== 0) throw new NexusError(`No certificate to revoke at ${file}.`, { code: 'NO_CERTIFICATE' });
+    const status = certificateStatus(this.domain, result.stdout, this.deploy.target.tls.renew_fraction);
+    const client = await this.client(staging);
+    try {
+      // Finds the account this key registered, as issuing does (revocation is signed by the account).
+      const { email } = this.deploy.target.tls;
+      await client.createAccount({ termsOfServiceAgreed: true, ...(email ? { contact: [`mailto:${email}`] } : {}) });
+      await client.revokeCertificate(result.stdout);
+    } catch (error) {
+      throw acmeFailure(`revoke certificate ${status.serial}`, error);
+    }
+    return status;
+  }
+}

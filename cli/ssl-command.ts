@@ -1,0 +1,27 @@
+import { Flags } from '@oclif/core';
+import { loadSecrets } from './deploy-config/secrets';
+import type { DeployTarget } from './deploy-config/load';
+import { DeployConfigError } from './deploy-config/load';
+import { CertificateManager } from './services/certificate-manager';
+import { HostDeployer } from './services/host-deployer';
+import { TargetCommand, targetFlags } from './target-command';
+
+export const sslFlags = {
+  ...targetFlags,
+  staging: Flags.boolean({ description: "Use the CA's staging directory (untrusted certificates, generous rate limits)." }),
+};
+
+/** A command that works on a target's certificate: every host connected, the EAB secret loaded when needed. */
+export abstract class SslCommand<T> extends TargetCommand<T> {
+  protected async certificates(flags: { target: string; dir: string }): Promise<{ deploy: DeployTarget; manager: CertificateManager; hosts: HostDeployer[] }> {
+    const deploy = this.loadTarget(flags);
+    if (deploy.target.tls.eab_kid) {
+      const { secrets, missing } = loadSecrets(['ACME_EAB_HMAC_KEY'], flags.dir, process.env);
+      if (missing.length > 0) throw new DeployConfigError('Missing secret: ACME_EAB_HMAC_KEY (tls.eab_kid is set).', ['export it, or add it to .nexus/secrets']);
+      for (const [name, secret] of secrets) deploy.secrets.set(name, secret);
+    }
+    const hosts: HostDeployer[] = [];
+    for (const host of deploy.target.hosts) hosts.push(new HostDeployer(await this.connect(deploy, host), deploy));
+    return { deploy, manager: new CertificateManager(hosts, deploy), hosts };
+  }
+}

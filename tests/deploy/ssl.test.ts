@@ -1,0 +1,215 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { connect } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import { renderNginxSite } from '../../cli/remote/nginx-site';
+import { runNexus, type CliResult } from '../support/cli';
+import { describeWith, freePort, waitFor } from '../support/components';
+import { NginxPrefix, nginxAvailable } from '../support/nginx';
+import { pebbleAvailable, startPebble, type RunningPebble } from '../support/pebble';
+import { sshdAvailable, startSshd, type RunningSshd } from '../support/sshd';
+
+const DOMAINS = ['shop.nexus.test', 'www.nexus.test'];
+
+interface CertificateJson {
+  names: string[];
+  issuer: string;
+  serial: string;
+  notAfter: string;
+  renewAt: string;
+  due: boolean;
+}
+
+/**
+ * The serial nginx serves for a name, once it is `expected`: a reload is graceful, so for a moment the old
+ * workers still answer with the previous certificate.
+ */
+async function servedSerial(port: number, name: string, expected: string): Promise<string> {
+  let serial = '';
+  for (let attempt = 0; attempt < 50 && serial !== expected; attempt += 1) {
+    serial = (await served(port, name)).serialNumber;
+    if (serial !== expected) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return serial;
+}
+
+/** The certificate nginx serves for a name on a port, as a TLS client sees it. */
+function served(port: number, name: string): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, servername: name, rejectUnauthorized: false }, () => {
+      const raw = socket.getPeerCertificate(true).raw;
+      socket.end();
+      resolve(new X509Certificate(raw));
+    });
+    socket.on('error', reject);
+  });
+}
+
+describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleAvailable, 'nexus ssl against Pebble, through a real sshd and nginx', () => {
+  let sshd: RunningSshd;
+  let nginx: NginxPrefix;
+  let pebble: RunningPebble;
+  let project: string;
+  let root: string;
+  let httpPort: number;
+  let httpsPort: number;
+  let first: CertificateJson;
+
+  const nexus = (args: string[]): Promise<CliResult> =>
+    runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100' }, timeoutMs: 120_000 });
+  const expectExit = (result: CliResult, code: number) => expect({ code: result.code, output: result.code === code ? '' : `${result.stdout}\n${result.stderr}` }).toEqual({ code, output: '' });
+  const overlay = (settings: object) => writeFileSync(join(project, 'nexus.production.yml'), stringify({ targets: { production: settings } }));
+  const site = () => readFileSync(join(nginx.dir, 'site.conf'), 'utf8');
+
+  beforeAll(async () => {
+    [httpPort, httpsPort] = [await freePort(), await freePort()];
+    sshd = await startSshd();
+    // nginx's workers (nobody) read the webroot under the "host"'s directory.
+    chmodSync(dirname(sshd.remoteRoot), 0o711);
+    chmodSync(sshd.remoteRoot, 0o755);
+    root = join(sshd.remoteRoot, 'srv');
+    mkdirSync(join(root, 'acme', '.well-known', 'acme-challenge'), { recursive: true });
+    chmodSync(root, 0o755);
+    pebble = await startPebble({ httpPort, validitySeconds: 90 });
+    nginx = new NginxPrefix();
+    await nginx.start(renderNginxSite({ app: 'shop', target: 'production', domains: DOMAINS, upstreamPort: 1, webroot: join(root, 'acme'), nginxDir: nginx.dir, httpPort, httpsPort, bodyLimit: '6m', ipv6: false }), httpPort);
+    project = mkdtempSync(join(tmpdir(), 'nexus-ssl-project-'));
+    writeFileSync(
+      join(project, 'nexus.yml'),
+      stringify({
+        app: { name: 'shop' },
+        targets: {
+          production: {
+            hosts: [{ address: '127.0.0.1', host_key: sshd.hostKey }],
+            ssh: { user: sshd.user, port: sshd.port, key: sshd.clientKey },
+            domains: DOMAINS,
+            root,
+            nginx: { site_file: join(nginx.dir, 'site.conf'), command: ['nginx', '-p', `${nginx.dir}/`, '-c', join(nginx.dir, 'nginx.conf'), '-e', join(nginx.dir, 'error.log')], dir: nginx.dir, http_port: httpPort, https_port: httpsPort, ipv6: false },
+            tls: { ca: pebble.directoryUrl, email: 'ops@nexus.test', caa_identity: 'pebble.letsencrypt.org', dns_provider: { type: 'challtestsrv', url: pebble.challtestsrvUrl } },
+            dns: { resolvers: [pebble.dnsServer], system: false },
+          },
+        },
+      }),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await pebble?.stop();
+    await sshd?.stop();
+    rmSync(project, { recursive: true, force: true });
+  }, 60_000);
+
+  it('When there is no certificate yet, then status says so', async () => {
+    const result = await nexus(['ssl', 'status']);
+    expectExit(result, 0);
+    expect(result.json()).toEqual({ certificate: null });
+  });
+
+  it('When issued over http-01, then DNS is checked, the tokens are served by nginx, and nginx serves the new certificate over HTTPS', async () => {
+    const result = await nexus(['ssl', 'issue']);
+    expectExit(result, 0);
+    first = result.json<{ certificate: CertificateJson }>().certificate;
+    expect(first.names.sort()).toEqual([...DOMAINS].sort());
+    expect(first.issuer).toMatch(/Pebble Intermediate/);
+    const certificate = await served(httpsPort, 'shop.nexus.test');
+    expect(certificate.serialNumber).toBe(first.serial);
+    const chain = readFileSync(join(root, 'certs', 'shop.nexus.test', 'fullchain.pem'), 'utf8');
+    const intermediate = new X509Certificate(chain.slice(chain.indexOf('-----BEGIN', 10)));
+    expect(certificate.verify(intermediate.publicKey)).toBe(true);
+    expect(intermediate.verify(new X509Certificate(await pebble.root()).publicKey)).toBe(true);
+    expect(statSync(join(root, 'certs', 'shop.nexus.test', 'privkey.pem')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(root, 'certs', 'account.key')).mode & 0o777).toBe(0o600);
+    expect(site()).toContain(`ssl_certificate ${join(root, 'certs', 'shop.nexus.test', 'fullchain.pem')};`);
+    await waitFor('the reloaded site', async () => (await fetch(`http://127.0.0.1:${httpPort}/health/`, { redirect: 'manual' })).status === 301);
+    const redirect = await fetch(`http://127.0.0.1:${httpPort}/health/`, { redirect: 'manual' });
+    expect(redirect.headers.get('location')).toBe(`https://shop.nexus.test:${httpsPort}/health/`);
+  }, 120_000);
+
+  it('When renew runs before the renewal window, then it does nothing', async () => {
+    const result = await nexus(['ssl', 'renew']);
+    expectExit(result, 0);
+    expect(result.json<{ renewed: boolean; certificate: CertificateJson }>()).toMatchObject({ renewed: false, certificate: { serial: first.serial } });
+  }, 60_000);
+
+  it('When a challenge fails, then the command fails and the existing certificate and nginx site stay', async () => {
+    const before = site();
+    const webroot = join(root, 'acme', '.well-known', 'acme-challenge');
+    chmodSync(webroot, 0o700);
+    try {
+      const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
+      expectExit(result, 1);
+      expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'ACME_FAILED', message: expect.stringContaining('existing certificate and nginx are untouched') });
+    } finally {
+      chmodSync(webroot, 0o755);
+    }
+    expect((await served(httpsPort, 'shop.nexus.test')).serialNumber).toBe(first.serial);
+    expect(site()).toBe(before);
+  }, 120_000);
+
+  it('When the renewal window has come, then renew issues and installs a new certificate', async () => {
+    overlay({ tls: { renew_fraction: 0.9 } });
+    try {
+      let status: CertificateJson;
+      do {
+        status = (await nexus(['ssl', 'status'])).json<{ certificate: CertificateJson }>().certificate;
+        if (!status.due) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(status.renewAt) - Date.now()) + 200));
+      } while (!status.due);
+      const result = await nexus(['ssl', 'renew']);
+      expectExit(result, 0);
+      const renewed = result.json<{ renewed: boolean; certificate: CertificateJson }>();
+      expect(renewed.renewed).toBe(true);
+      expect(renewed.certificate.serial).not.toBe(first.serial);
+      expect(await servedSerial(httpsPort, 'shop.nexus.test', renewed.certificate.serial)).toBe(renewed.certificate.serial);
+    } finally {
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+    }
+  }, 120_000);
+
+  it('When issued over dns-01 through the challtestsrv provider, then it is installed too', async () => {
+    overlay({ tls: { challenge: 'dns-01' } });
+    try {
+      const result = await nexus(['ssl', 'issue']);
+      expectExit(result, 0);
+      const serial = result.json<{ certificate: CertificateJson }>().certificate.serial;
+      expect(await servedSerial(httpsPort, 'www.nexus.test', serial)).toBe(serial);
+    } finally {
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+    }
+  }, 120_000);
+
+  it('When a wildcard name is asked for, then dns-01 is used and the certificate covers it', async () => {
+    overlay({ domains: ['nexus.test', '*.nexus.test'] });
+    try {
+      const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
+      expectExit(result, 0);
+      const certificate = result.json<{ certificate: CertificateJson }>().certificate;
+      expect(certificate.names.sort()).toEqual(['*.nexus.test', 'nexus.test']);
+      expect(await servedSerial(httpsPort, 'anything.nexus.test', certificate.serial)).toBe(certificate.serial);
+    } finally {
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+    }
+  }, 120_000);
+
+  it('When the certificate is revoked, then the CA accepts it and the command names the serial', async () => {
+    const status = (await nexus(['ssl', 'status'])).json<{ certificate: CertificateJson }>().certificate;
+    const result = await nexus(['ssl', 'revoke', '--yes']);
+    expectExit(result, 0);
+    expect(result.json<{ revoked: CertificateJson }>().revoked.serial).toBe(status.serial);
+  }, 60_000);
+
+  it('When the CA cannot be reached, then issue fails clearly and changes nothing', async () => {
+    const before = site();
+    overlay({ tls: { ca: `https://127.0.0.1:${await freePort()}/dir` } });
+    try {
+      const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
+      expect(result.code).toBe(1);
+      expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'ACME_UNREACHABLE', message: expect.stringContaining('ECONNREFUSED') });
+    } finally {
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+    }
+    expect(site()).toBe(before);
+  }, 60_000);
+});
