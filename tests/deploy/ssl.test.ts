@@ -180,6 +180,33 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     }
   }, 120_000);
 
+  it('When dns-01 goes through an exec hook, then the script publishes and removes each record, and a failing script fails the order', async () => {
+    const hook = join(project, 'dns-hook.sh');
+    const log = join(project, 'dns-hook.log');
+    writeFileSync(
+      hook,
+      [
+        '#!/bin/sh',
+        `echo "$NEXUS_DNS_ACTION $NEXUS_DNS_NAME" >> ${log}`,
+        '[ -n "$FAIL" ] && { echo "zone example.test not found" >&2; exit 4; }',
+        `if [ "$NEXUS_DNS_ACTION" = present ]; then body=$(printf '{"host":"%s","value":"%s"}' "$NEXUS_DNS_NAME" "$NEXUS_DNS_VALUE"); path=set-txt; else body=$(printf '{"host":"%s"}' "$NEXUS_DNS_NAME"); path=clear-txt; fi`,
+        `curl -sf -X POST -d "$body" ${pebble.challtestsrvUrl}/$path`,
+      ].join('\n'),
+    );
+    chmodSync(hook, 0o755);
+    overlay({ tls: { challenge: 'dns-01', dns_provider: { type: 'exec', command: [hook] } } });
+    try {
+      const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
+      expectExit(result, 0);
+      expect(readFileSync(log, 'utf8').split('\n').filter(Boolean).sort()).toEqual(['cleanup _acme-challenge.shop.nexus.test.', 'cleanup _acme-challenge.www.nexus.test.', 'present _acme-challenge.shop.nexus.test.', 'present _acme-challenge.www.nexus.test.']);
+      const failing = await runNexus(['ssl', 'issue', '--skip-dns-check', '--target', 'production', '--dir', project, '--json'], { env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100', FAIL: '1' } });
+      expect(failing.code).toBe(1);
+      expect(failing.json<{ error: { message: string } }>().error.message).toContain('zone example.test not found');
+    } finally {
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+    }
+  }, 120_000);
+
   it('When a wildcard name is asked for, then dns-01 is used and the certificate covers it', async () => {
     overlay({ domains: ['nexus.test', '*.nexus.test'] });
     try {
@@ -193,11 +220,13 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     }
   }, 120_000);
 
-  it('When the certificate is revoked, then the CA accepts it and the command names the serial', async () => {
+  it('When the certificate is revoked, then the CA records it as revoked', async () => {
     const status = (await nexus(['ssl', 'status'])).json<{ certificate: CertificateJson }>().certificate;
+    expect(await pebble.certificateStatus(status.serial)).toBe('Valid');
     const result = await nexus(['ssl', 'revoke', '--yes']);
     expectExit(result, 0);
     expect(result.json<{ revoked: CertificateJson }>().revoked.serial).toBe(status.serial);
+    expect(await pebble.certificateStatus(status.serial)).toBe('Revoked');
   }, 60_000);
 
   it('When the CA cannot be reached, then issue fails clearly and changes nothing', async () => {

@@ -16,6 +16,8 @@ export interface RunningPebble {
   challtestsrvUrl: string;
   /** Pebble's current root (new on every start), to verify issued chains. */
   root(): Promise<string>;
+  /** What Pebble says about a certificate it issued (`Valid` or `Revoked`), by its serial in hex. */
+  certificateStatus(serial: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export async function startPebble(options: { httpPort: number; validitySeconds?:
     dnsServer: `127.0.0.1:${dnsPort}`,
     challtestsrvUrl: `http://127.0.0.1:${challtestPort}`,
     root: () => get(`https://127.0.0.1:${managementPort}/roots/0`),
+    certificateStatus: async (serial) => (JSON.parse(await get(`https://127.0.0.1:${managementPort}/cert-status-by-serial/${serial.toLowerCase()}`)) as { Status: string }).Status,
     stop: async () => {
       await Promise.all([stopChild(pebble), stopChild(challtestsrv)]);
       rmSync(dir, { recursive: true, force: true });
