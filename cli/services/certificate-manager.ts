@@ -89,6 +89,8 @@ export class CertificateManager {
         suggestions: ['check tls.ca in nexus.yml and the network; for a private CA, trust its certificate with NODE_EXTRA_CA_CERTS'],
       });
     }
+    // Rate limits and server errors are acme-client's to retry (it honours Retry-After).
+    if (response.status === 429 || response.status >= 500) return;
     const body = (await response.json().catch(() => ({}))) as { newOrder?: unknown };
     if (!response.ok || typeof body.newOrder !== 'string') {
       throw new NexusError(`${url} is not an ACME directory (HTTP ${response.status}). Nothing was changed.`, { code: 'ACME_UNREACHABLE' });

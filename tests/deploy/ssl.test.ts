@@ -8,6 +8,7 @@ import { renderNginxSite } from '../../cli/remote/nginx-site';
 import { runNexus, type CliResult } from '../support/cli';
 import { describeWith, freePort, waitFor } from '../support/components';
 import { NginxPrefix, nginxAvailable } from '../support/nginx';
+import { startFaultProxy } from '../support/acme-fault-proxy';
 import { pebbleAvailable, startPebble, type RunningPebble } from '../support/pebble';
 import { sshdAvailable, startSshd, type RunningSshd } from '../support/sshd';
 
@@ -218,6 +219,48 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     } finally {
       rmSync(join(project, 'nexus.production.yml'), { force: true });
     }
+  }, 120_000);
+
+  it('When the CA answers 503, 429 with Retry-After and a burst of badNonce, then the client waits as told and the certificate is issued', async () => {
+    const proxy = await startFaultProxy(pebble.directoryUrl, { ...pebble.wfe, ca: pebble.caFile }, [
+      { method: 'GET', path: /^\/dir$/, times: 2, status: 503, headers: { 'Retry-After': '1' }, body: { type: 'urn:ietf:params:acme:error:serverInternal', detail: 'maintenance' } },
+      { method: 'POST', path: /^\/order-plz/, times: 2, status: 429, headers: { 'Retry-After': '1' }, body: { type: 'urn:ietf:params:acme:error:rateLimited', detail: 'too many new orders recently' } },
+      { method: 'POST', path: /^\/finalize-order\//, times: 3, status: 400, withNonce: true, body: { type: 'urn:ietf:params:acme:error:badNonce', detail: 'JWS has an invalid anti-replay nonce' } },
+    ]);
+    overlay({ tls: { ca: proxy.directoryUrl } });
+    try {
+      const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
+      expectExit(result, 0);
+      const orders = proxy.log.filter((entry) => entry.path.startsWith('/order-plz'));
+      expect(orders.map((entry) => entry.fault !== undefined)).toEqual([true, true, false]);
+      for (let index = 1; index < orders.length; index += 1) expect((orders[index]?.at ?? 0) - (orders[index - 1]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+      expect(proxy.log.filter((entry) => entry.path.startsWith('/finalize-order/')).map((entry) => entry.fault !== undefined)).toEqual([true, true, true, false]);
+      const serial = result.json<{ certificate: CertificateJson }>().certificate.serial;
+      expect(await servedSerial(httpsPort, 'shop.nexus.test', serial)).toBe(serial);
+    } finally {
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+      await proxy.close();
+    }
+  }, 120_000);
+
+  it('When the CA keeps rate-limiting, then issue stops after a bounded number of waits with the reason the CA gave, and nothing changes', async () => {
+    const before = { site: site(), serial: (await served(httpsPort, 'shop.nexus.test')).serialNumber };
+    const proxy = await startFaultProxy(pebble.directoryUrl, { ...pebble.wfe, ca: pebble.caFile }, [
+      { method: 'POST', path: /^\/order-plz/, times: Infinity, status: 429, headers: { 'Retry-After': '1' }, body: { type: 'urn:ietf:params:acme:error:rateLimited', detail: 'too many new orders recently' } },
+    ]);
+    overlay({ tls: { ca: proxy.directoryUrl } });
+    try {
+      const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
+      expectExit(result, 1);
+      expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'ACME_FAILED', message: expect.stringContaining('too many new orders recently') });
+      const orders = proxy.log.filter((entry) => entry.path.startsWith('/order-plz'));
+      expect(orders.length).toBeLessThanOrEqual(6);
+      expect((orders.at(-1)?.at ?? 0) - (orders[0]?.at ?? 0)).toBeGreaterThanOrEqual(4_000);
+    } finally {
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+      await proxy.close();
+    }
+    expect({ site: site(), serial: (await served(httpsPort, 'shop.nexus.test')).serialNumber }).toEqual(before);
   }, 120_000);
 
   it('When the certificate is revoked, then the CA records it as revoked', async () => {

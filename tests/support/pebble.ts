@@ -9,6 +9,8 @@ export const pebbleAvailable = Boolean(findBinary('pebble') && findBinary('pebbl
 
 export interface RunningPebble {
   directoryUrl: string;
+  /** Pebble's own HTTPS certificate and key (a proxy in front of it can present the same). */
+  wfe: { cert: string; key: string };
   /** The CA of Pebble's own HTTPS (not of the certificates it issues): pass as NODE_EXTRA_CA_CERTS. */
   caFile: string;
   /** challtestsrv's DNS server (host:port) and management API. */
@@ -83,6 +85,7 @@ export async function startPebble(options: { httpPort: number; validitySeconds?:
   await waitFor('challtestsrv', async () => (await fetch(`http://127.0.0.1:${challtestPort}/clear-a`, { method: 'POST', body: '{"host":"nothing.test"}' })).ok);
   return {
     directoryUrl: `https://127.0.0.1:${acmePort}/dir`,
+    wfe: { cert: join(dir, 'wfe.pem'), key: join(dir, 'wfe.key') },
     caFile: join(dir, 'ca.pem'),
     dnsServer: `127.0.0.1:${dnsPort}`,
     challtestsrvUrl: `http://127.0.0.1:${challtestPort}`,
