@@ -124,9 +124,13 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     expect(statSync(join(root, 'certs', 'shop.nexus.test', 'privkey.pem')).mode & 0o777).toBe(0o600);
     expect(statSync(join(root, 'certs', 'account.key')).mode & 0o777).toBe(0o600);
     expect(site()).toContain(`ssl_certificate ${join(root, 'certs', 'shop.nexus.test', 'fullchain.pem')};`);
-    await waitFor('the reloaded site', async () => (await fetch(`http://127.0.0.1:${httpPort}/health/`, { redirect: 'manual' })).status === 301);
-    const redirect = await fetch(`http://127.0.0.1:${httpPort}/health/`, { redirect: 'manual' });
-    expect(redirect.headers.get('location')).toBe(`https://shop.nexus.test:${httpsPort}/health/`);
+    let location: string | null = null;
+    await waitFor('the reloaded site', async () => {
+      const answer = await fetch(`http://127.0.0.1:${httpPort}/health/`, { redirect: 'manual' });
+      location = answer.headers.get('location');
+      return answer.status === 301;
+    });
+    expect(location).toBe(`https://shop.nexus.test:${httpsPort}/health/`);
   }, 120_000);
 
   it('When renew runs before the renewal window, then it does nothing', async () => {
@@ -284,4 +288,28 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     }
     expect(site()).toBe(before);
   }, 60_000);
+
+  it('When the CA requires external account binding, then the right EAB credentials register and wrong ones fail clearly, changing nothing', async () => {
+    const hmac = Buffer.from('nexus-test-eab-hmac-key-32-bytes!').toString('base64url');
+    const eabPebble = await startPebble({ httpPort, eab: { 'kid-nexus': hmac } });
+    const before = site();
+    // A fresh account key: the one on the host is registered with the first Pebble.
+    rmSync(join(root, 'certs', 'account.key'), { force: true });
+    overlay({ tls: { ca: eabPebble.directoryUrl, eab_kid: 'kid-nexus' } });
+    const issue = (key: string) => runNexus(['ssl', 'issue', '--skip-dns-check', '--target', 'production', '--dir', project, '--json'], { env: { NODE_EXTRA_CA_CERTS: eabPebble.caFile, NEXUS_ACME_POLL_MS: '100', ACME_EAB_HMAC_KEY: key } });
+    try {
+      const wrong = await issue(Buffer.from('not-the-key-the-ca-gave-us-at-all').toString('base64url'));
+      expectExit(wrong, 1);
+      expect(wrong.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'ACME_FAILED', message: expect.stringMatching(/external account|EAB|binding/i) });
+      expect(site()).toBe(before);
+      const missing = await runNexus(['ssl', 'issue', '--skip-dns-check', '--target', 'production', '--dir', project, '--json'], { env: { NODE_EXTRA_CA_CERTS: eabPebble.caFile } });
+      expectExit(missing, 3);
+      rmSync(join(root, 'certs', 'account.key'), { force: true });
+      expectExit(await issue(hmac), 0);
+    } finally {
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+      rmSync(join(root, 'certs', 'account.key'), { force: true });
+      await eabPebble.stop();
+    }
+  }, 120_000);
 });

@@ -36,7 +36,7 @@ function stopChild(child: ChildProcess): Promise<void> {
  * package ships none), validation without sleeps, no authorization reuse, every name resolving to
  * 127.0.0.1 through challtestsrv's DNS. Pebble's validator reaches http-01 tokens on `httpPort`.
  */
-export async function startPebble(options: { httpPort: number; validitySeconds?: number }): Promise<RunningPebble> {
+export async function startPebble(options: { httpPort: number; validitySeconds?: number; eab?: Record<string, string> }): Promise<RunningPebble> {
   const dir = mkdtempSync(join(tmpdir(), 'nexus-pebble-'));
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore', cwd: dir });
   openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=nexus test WFE CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
@@ -56,7 +56,8 @@ export async function startPebble(options: { httpPort: number; validitySeconds?:
         httpPort: options.httpPort,
         tlsPort,
         ocspResponderURL: '',
-        externalAccountBindingRequired: false,
+        externalAccountBindingRequired: options.eab !== undefined,
+        ...(options.eab ? { externalAccountMACKeys: options.eab } : {}),
         ...(options.validitySeconds ? { certificateValidityPeriod: options.validitySeconds } : {}),
       },
     }),
