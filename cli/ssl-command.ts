@@ -11,15 +11,14 @@ export const sslFlags = {
   staging: Flags.boolean({ description: "Use the CA's staging directory (untrusted certificates, generous rate limits)." }),
 };
 
-/** A command that works on a target's certificate: every host connected, the EAB secret loaded when needed. */
+/** A command that works on a target's certificate: every host connected, the secrets tls names loaded. */
 export abstract class SslCommand<T> extends TargetCommand<T> {
   protected async certificates(flags: { target: string; dir: string }): Promise<{ deploy: DeployTarget; manager: CertificateManager; hosts: HostDeployer[] }> {
     const deploy = this.loadTarget(flags);
-    if (deploy.target.tls.eab_kid) {
-      const { secrets, missing } = loadSecrets(['ACME_EAB_HMAC_KEY'], flags.dir, process.env);
-      if (missing.length > 0) throw new DeployConfigError('Missing secret: ACME_EAB_HMAC_KEY (tls.eab_kid is set).', ['export it, or add it to .nexus/secrets']);
-      for (const [name, secret] of secrets) deploy.secrets.set(name, secret);
-    }
+    const needed = [...(deploy.target.tls.eab_kid ? ['ACME_EAB_HMAC_KEY'] : []), ...(deploy.target.tls.dns_provider?.type === 'rfc2136' ? ['RFC2136_TSIG_SECRET'] : [])];
+    const { secrets, missing } = loadSecrets(needed, flags.dir, process.env);
+    if (missing.length > 0) throw new DeployConfigError(`Missing secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (named by tls in nexus.yml).`, ['export it, or add it to .nexus/secrets']);
+    for (const [name, secret] of secrets) deploy.secrets.set(name, secret);
     const hosts: HostDeployer[] = [];
     for (const host of deploy.target.hosts) hosts.push(new HostDeployer(await this.connect(deploy, host), deploy));
     return { deploy, manager: new CertificateManager(hosts, deploy), hosts };

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TargetConfig } from '../deploy-config/schema';
 import { NexusError } from '../errors';
@@ -70,9 +73,55 @@ class ChalltestsrvProvider implements DnsProvider {
   }
 }
 
-export function dnsProviderFor(target: TargetConfig): DnsProvider | undefined {
+/**
+ * RFC 2136 UPDATE signed with TSIG, sent by nsupdate. The key goes to nsupdate in a file only the operator
+ * can read (never on its command line, where `ps` would show it); the commands go on stdin.
+ */
+class Rfc2136Provider implements DnsProvider {
+  readonly name = 'rfc2136';
+
+  constructor(
+    private readonly config: Extract<NonNullable<TargetConfig['tls']['dns_provider']>, { type: 'rfc2136' }>,
+    private readonly secret: string,
+    readonly propagationSeconds: number,
+  ) {}
+
+  private async update(line: string): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'nexus-tsig-'));
+    const keyFile = join(dir, 'key');
+    writeFileSync(keyFile, `key "${this.config.key_name}" { algorithm ${this.config.algorithm}; secret "${this.secret}"; };\n`, { mode: 0o600 });
+    const [host, port] = this.config.server.startsWith('[') ? [this.config.server.slice(1, this.config.server.indexOf(']')), this.config.server.split(']:')[1]] : this.config.server.split(':');
+    const script = [`server ${host ?? ''} ${port ?? '53'}`, ...(this.config.zone ? [`zone ${this.config.zone}`] : []), line, 'send', ''].join('\n');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const child = execFile('nsupdate', ['-k', keyFile, '-t', '10'], { timeout: 30_000 }, (error, _stdout, stderr) =>
+          error ? reject(new NexusError(`nsupdate against ${this.config.server} failed: ${stderr.trim() || error.message}`, { code: 'DNS_PROVIDER_FAILED' })) : resolve(),
+        );
+        child.stdin?.end(script);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  present(fqdn: string, value: string): Promise<void> {
+    return this.update(`update add ${fqdn} 60 TXT "${value}"`);
+  }
+
+  cleanup(fqdn: string, value: string): Promise<void> {
+    return this.update(`update delete ${fqdn} TXT "${value}"`);
+  }
+}
+
+/** The provider tls.dns_provider names; secrets it needs (RFC2136_TSIG_SECRET) come from the target's secrets. */
+export function dnsProviderFor(target: TargetConfig, secrets: ReadonlyMap<string, { reveal(): string }> = new Map()): DnsProvider | undefined {
   const config = target.tls.dns_provider;
   if (!config) return undefined;
   if (config.type === 'exec') return new ExecProvider(config.command, config.propagation_seconds);
+  if (config.type === 'rfc2136') {
+    const secret = secrets.get('RFC2136_TSIG_SECRET')?.reveal();
+    if (!secret) throw new NexusError('tls.dns_provider rfc2136 needs the RFC2136_TSIG_SECRET secret.', { code: 'DEPLOY_CONFIG', exitCode: 3 });
+    return new Rfc2136Provider(config, secret, config.propagation_seconds);
+  }
   return new ChalltestsrvProvider(config.url, config.propagation_seconds);
 }

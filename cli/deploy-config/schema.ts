@@ -42,6 +42,20 @@ const resolver = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA
 const dnsProviderSchema = z.discriminatedUnion('type', [
   /** A command run here with NEXUS_DNS_ACTION=present|cleanup, NEXUS_DNS_NAME and NEXUS_DNS_VALUE in its environment. */
   z.object({ type: z.literal('exec'), command: z.array(z.string().min(1)).min(1), propagation_seconds: z.number().int().min(0).max(3600).default(0) }).strict(),
+  /**
+   * RFC 2136 dynamic updates signed with TSIG, through nsupdate: BIND, Knot, PowerDNS and many DNS hosts
+   * accept them. The TSIG secret is the RFC2136_TSIG_SECRET secret.
+   */
+  z
+    .object({
+      type: z.literal('rfc2136'),
+      server: resolver,
+      key_name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a TSIG key name'),
+      algorithm: z.enum(['hmac-sha256', 'hmac-sha512', 'hmac-sha384', 'hmac-sha224', 'hmac-sha1']).default('hmac-sha256'),
+      zone: z.string().regex(/^[A-Za-z0-9.-]+$/).optional(),
+      propagation_seconds: z.number().int().min(0).max(3600).default(0),
+    })
+    .strict(),
   /** pebble-challtestsrv's management API (test and staging setups). */
   z.object({ type: z.literal('challtestsrv'), url: z.url(), propagation_seconds: z.number().int().min(0).max(3600).default(0) }).strict(),
 ]);

@@ -34,7 +34,7 @@ export class CertificateManager {
     private readonly deploy: DeployTarget,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.provider = dnsProviderFor(deploy.target);
+    this.provider = dnsProviderFor(deploy.target, deploy.secrets);
   }
 
   private get first(): HostDeployer {
@@ -110,6 +110,20 @@ export class CertificateManager {
     });
   }
 
+  /**
+   * Finds the account of the key, or registers it. Asking with onlyReturnExisting first matters: updating an
+   * existing account with nothing but the terms (what acme-client does without a contact) is refused.
+   */
+  private async ensureAccount(client: acme.Client): Promise<void> {
+    try {
+      await client.createAccount({ onlyReturnExisting: true });
+    } catch (error) {
+      if (!/accountDoesNotExist|does not exist|unable to find existing account/i.test((error as Error).message)) throw error;
+      const { email } = this.deploy.target.tls;
+      await client.createAccount({ termsOfServiceAgreed: true, ...(email ? { contact: [`mailto:${email}`] } : {}) });
+    }
+  }
+
   private challengeType(names: readonly string[]): 'http-01' | 'dns-01' {
     const wildcard = names.some((name) => name.startsWith('*.'));
     const type = wildcard ? 'dns-01' : this.deploy.target.tls.challenge;
@@ -130,6 +144,7 @@ export class CertificateManager {
     const webroot = this.first.layout.webroot;
     let certificate: string;
     try {
+      await this.ensureAccount(client);
       certificate = await client.auto({
         csr,
         email,
@@ -186,9 +201,8 @@ export class CertificateManager {
     const status = certificateStatus(this.domain, result.stdout, this.deploy.target.tls.renew_fraction);
     const client = await this.client(staging);
     try {
-      // Finds the account this key registered, as issuing does (revocation is signed by the account).
-      const { email } = this.deploy.target.tls;
-      await client.createAccount({ termsOfServiceAgreed: true, ...(email ? { contact: [`mailto:${email}`] } : {}) });
+      // Revocation is signed by the account that ordered the certificate.
+      await this.ensureAccount(client);
       await client.revokeCertificate(result.stdout);
     } catch (error) {
       throw acmeFailure(`revoke certificate ${status.serial}`, error);

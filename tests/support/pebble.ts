@@ -36,7 +36,7 @@ function stopChild(child: ChildProcess): Promise<void> {
  * package ships none), validation without sleeps, no authorization reuse, every name resolving to
  * 127.0.0.1 through challtestsrv's DNS. Pebble's validator reaches http-01 tokens on `httpPort`.
  */
-export async function startPebble(options: { httpPort: number; validitySeconds?: number; eab?: Record<string, string> }): Promise<RunningPebble> {
+export async function startPebble(options: { httpPort: number; validitySeconds?: number; eab?: Record<string, string>; dnsServer?: string }): Promise<RunningPebble> {
   const dir = mkdtempSync(join(tmpdir(), 'nexus-pebble-'));
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore', cwd: dir });
   openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=nexus test WFE CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
@@ -67,7 +67,8 @@ export async function startPebble(options: { httpPort: number; validitySeconds?:
     ['-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${challtestPort}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', ''],
     { stdio: 'ignore' },
   );
-  const pebble = spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], {
+  // The validator resolves names through challtestsrv, or through the DNS server a test brings (e.g. BIND).
+  const pebble = spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', options.dnsServer ?? `127.0.0.1:${dnsPort}`], {
     stdio: 'ignore',
     env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
   });
