@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TargetConfig } from '../deploy-config/schema';
 import { packageRoot } from '../package-root';
+import { HostLayout } from './layout';
 
 export interface NginxSite {
   app: string;
@@ -96,4 +98,28 @@ ${proxyLocations(site)}
       if (value === undefined) throw new Error(`templates/nginx-site.conf uses an unknown placeholder {{${name}}}`);
       return value;
     });
+}
+
+/** The site of a target as its nexus.yml describes it, for an upstream port, with TLS when a certificate is given. */
+export function targetSite(
+  deploy: { name: string; app: { name: string }; target: TargetConfig },
+  upstreamPort: number,
+  options: { tls?: boolean; nginxDir?: string; httpPort?: number; httpsPort?: number; bodyLimit?: string } = {},
+): string {
+  const { target } = deploy;
+  const layout = HostLayout.of(target);
+  const certificate = layout.certificates(target.domains[0] as string);
+  return renderNginxSite({
+    app: deploy.app.name,
+    target: deploy.name,
+    domains: target.domains,
+    upstreamPort,
+    webroot: layout.webroot,
+    nginxDir: options.nginxDir ?? target.nginx.dir,
+    httpPort: options.httpPort ?? target.nginx.http_port,
+    httpsPort: options.httpsPort ?? target.nginx.https_port,
+    certificate: options.tls ? { fullchain: certificate.fullchain, key: certificate.key } : undefined,
+    bodyLimit: options.bodyLimit ?? target.nginx.body_limit,
+    ipv6: target.nginx.ipv6,
+  });
 }

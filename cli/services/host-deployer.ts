@@ -9,7 +9,7 @@ import { packageRoot } from '../package-root';
 import { dumpExternalDatabase, dumpServicesDatabase } from '../remote/backup';
 import { buildImage, compose, ensureSharedResources, hostCheck, imageExists, loadImage, removeImages, stopProject, waitForHealthyProject, withDockerHost } from '../remote/docker';
 import { FILE_MISSING_STATUS, filesExist, readFile, writeFile } from '../remote/files';
-import { renderNginxSite } from '../remote/nginx-site';
+import { targetSite } from '../remote/nginx-site';
 import { NGINX_REFUSED_STATUS, switchNginxSite } from '../remote/nginx-switch';
 import { pause, waitForReadiness } from '../remote/readiness';
 import { HostLayout, projectName, sharedResources, type Colour } from '../remote/layout';
@@ -215,23 +215,10 @@ export class HostDeployer {
 
   /** Points nginx at a port: the site is rendered (with TLS when the certificate is on the host), tested, reloaded. */
   async switchNginx(port: number): Promise<void> {
-    const { target, app, name } = this.deploy;
-    const canonical = target.domains[0] as string;
-    const certificate = this.layout.certificates(canonical);
+    const { target } = this.deploy;
+    const certificate = this.layout.certificates(target.domains[0] as string);
     const hasCertificate = (await this.exec.run(filesExist([certificate.fullchain, certificate.key]))).code === 0;
-    const site = renderNginxSite({
-      app: app.name,
-      target: name,
-      domains: target.domains,
-      upstreamPort: port,
-      webroot: this.layout.webroot,
-      nginxDir: target.nginx.dir,
-      httpPort: target.nginx.http_port,
-      httpsPort: target.nginx.https_port,
-      certificate: hasCertificate ? { fullchain: certificate.fullchain, key: certificate.key } : undefined,
-      bodyLimit: target.nginx.body_limit,
-      ipv6: target.nginx.ipv6,
-    });
+    const site = targetSite(this.deploy, port, { tls: hasCertificate });
     const result = await this.exec.run(switchNginxSite(this.layout.site, target.nginx.command), { stdin: site });
     if (result.code === NGINX_REFUSED_STATUS) {
       throw new NexusError(`${this.exec.host}: nginx refused the new site (the previous one is still in place):\n${lastLines(result.stderr, 10)}`, { code: 'NGINX_REFUSED' });

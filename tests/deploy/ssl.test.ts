@@ -203,7 +203,13 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     try {
       const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
       expectExit(result, 0);
-      expect(readFileSync(log, 'utf8').split('\n').filter(Boolean).sort()).toEqual(['cleanup _acme-challenge.shop.nexus.test.', 'cleanup _acme-challenge.www.nexus.test.', 'present _acme-challenge.shop.nexus.test.', 'present _acme-challenge.www.nexus.test.']);
+      // Pebble may reuse an authorization validated moments ago, so not every name needs a record; each
+      // record published is removed again.
+      const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      const presented = calls.filter((call) => call.startsWith('present ')).map((call) => call.slice('present '.length)).sort();
+      expect(presented.length).toBeGreaterThan(0);
+      expect(presented.every((name) => ['_acme-challenge.shop.nexus.test.', '_acme-challenge.www.nexus.test.'].includes(name))).toBe(true);
+      expect(calls.filter((call) => call.startsWith('cleanup ')).map((call) => call.slice('cleanup '.length)).sort()).toEqual(presented);
       const failing = await runNexus(['ssl', 'issue', '--skip-dns-check', '--target', 'production', '--dir', project, '--json'], { env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100', FAIL: '1' } });
       expect(failing.code).toBe(1);
       expect(failing.json<{ error: { message: string } }>().error.message).toContain('zone example.test not found');
@@ -248,7 +254,8 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
   }, 120_000);
 
   it('When the CA keeps rate-limiting, then issue stops after a bounded number of waits with the reason the CA gave, and nothing changes', async () => {
-    const before = { site: site(), serial: (await served(httpsPort, 'shop.nexus.test')).serialNumber };
+    const installed = async () => (await nexus(['ssl', 'status'])).json<{ certificate: CertificateJson }>().certificate.serial;
+    const before = { site: site(), serial: await installed() };
     const proxy = await startFaultProxy(pebble.directoryUrl, { ...pebble.wfe, ca: pebble.caFile }, [
       { method: 'POST', path: /^\/order-plz/, times: Infinity, status: 429, headers: { 'Retry-After': '1' }, body: { type: 'urn:ietf:params:acme:error:rateLimited', detail: 'too many new orders recently' } },
     ]);
@@ -264,7 +271,8 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
       rmSync(join(project, 'nexus.production.yml'), { force: true });
       await proxy.close();
     }
-    expect({ site: site(), serial: (await served(httpsPort, 'shop.nexus.test')).serialNumber }).toEqual(before);
+    expect({ site: site(), serial: await installed() }).toEqual(before);
+    expect(await servedSerial(httpsPort, 'shop.nexus.test', before.serial)).toBe(before.serial);
   }, 120_000);
 
   it('When the certificate is revoked, then the CA records it as revoked', async () => {

@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NexusCommand } from '../../base-command';
 import { loadDeployTarget } from '../../deploy-config/load';
-import { HostLayout } from '../../remote/layout';
-import { renderNginxSite } from '../../remote/nginx-site';
+import { targetSite } from '../../remote/nginx-site';
 
 export default class ConfigNginx extends NexusCommand<{ site: string }> {
   static override summary = "Print a target's nginx site, rendered from templates/nginx-site.conf";
@@ -26,22 +25,8 @@ export default class ConfigNginx extends NexusCommand<{ site: string }> {
   async run(): Promise<{ site: string }> {
     const { flags } = await this.parse(ConfigNginx);
     // Only the layout is needed here: secrets are not loaded, so this also works on a machine without them.
-    const { name, app, target } = loadDeployTarget(flags.dir, flags.target, process.env, { secrets: false });
-    const layout = HostLayout.of(target);
-    const certificate = layout.certificates(target.domains[0] as string);
-    const site = renderNginxSite({
-      app: app.name,
-      target: name,
-      domains: target.domains,
-      upstreamPort: flags['upstream-port'],
-      webroot: layout.webroot,
-      nginxDir: target.nginx.dir,
-      httpPort: target.nginx.http_port,
-      httpsPort: target.nginx.https_port,
-      certificate: flags.tls ? { fullchain: certificate.fullchain, key: certificate.key } : undefined,
-      bodyLimit: flags['body-limit'] ?? target.nginx.body_limit,
-      ipv6: target.nginx.ipv6,
-    });
+    const deploy = loadDeployTarget(flags.dir, flags.target, process.env, { secrets: false });
+    const site = targetSite(deploy, flags['upstream-port'], { tls: flags.tls, bodyLimit: flags['body-limit'] });
     this.log(site.trimEnd());
     return { site };
   }

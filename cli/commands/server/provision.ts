@@ -7,7 +7,7 @@ import { NexusError } from '../../errors';
 import { ExitCode } from '../../exit-codes';
 import { packageRoot } from '../../package-root';
 import { colourPort, HostLayout } from '../../remote/layout';
-import { renderNginxSite } from '../../remote/nginx-site';
+import { targetSite } from '../../remote/nginx-site';
 import { provisionSteps, throughSudo, type ProvisionPlan } from '../../remote/provision';
 import { describeSteps, provisionHost, type ProvisionReport } from '../../services/provisioner';
 import { TargetCommand, targetFlags } from '../../target-command';
@@ -23,7 +23,7 @@ function publicKeyOf(privateKey: string): string {
 }
 
 function planFor(deploy: DeployTarget): ProvisionPlan {
-  const { target, app, name } = deploy;
+  const { target, app } = deploy;
   const layout = HostLayout.of(target);
   const nginxDir = join(packageRoot(), 'nginx');
   return {
@@ -33,18 +33,8 @@ function planFor(deploy: DeployTarget): ProvisionPlan {
     root: target.root,
     app: app.name,
     nginxFiles: Object.fromEntries(readdirSync(nginxDir).map((file) => [file, readFileSync(join(nginxDir, file), 'utf8')])),
-    initialSite: renderNginxSite({
-      app: app.name,
-      target: name,
-      domains: target.domains,
-      upstreamPort: colourPort(app.port, 'blue'),
-      webroot: layout.webroot,
-      nginxDir: '/etc/nginx',
-      httpPort: 80,
-      httpsPort: 443,
-      bodyLimit: target.nginx.body_limit,
-      ipv6: target.nginx.ipv6,
-    }),
+    // Provisioning installs the snippets in /etc/nginx and opens 80 and 443, whatever a test target says.
+    initialSite: targetSite(deploy, colourPort(app.port, 'blue'), { nginxDir: '/etc/nginx', httpPort: 80, httpsPort: 443 }),
     siteFile: layout.site,
     nginxBinary: '/usr/sbin/nginx',
   };
