@@ -4,6 +4,7 @@ import { CartRepository } from './repository';
 import { cartEndpoints } from './routes';
 import { CartService } from './service';
 import { cartStaffEndpoints } from './staff-routes';
+import { CartStaffService } from './staff-service';
 
 export interface CartModule {
   /** Mounted at /api/v1. The staff router comes first: `/cart/admin/` must not be read as a cart line id. */
@@ -14,7 +15,8 @@ export interface CartModule {
 export function createCartModule(deps: { db: Knex; maxQuantity: number }): CartModule {
   const carts = new CartRepository(deps.db);
   const service = new CartService({ db: deps.db, carts, maxQuantity: deps.maxQuantity });
-  return { endpoints: [...cartStaffEndpoints(service, carts), ...cartEndpoints(service, deps.maxQuantity)], service };
+  const staff = new CartStaffService(carts, service);
+  return { endpoints: [...cartStaffEndpoints(staff), ...cartEndpoints(service, deps.maxQuantity)], service };
 }
 
 export type { CartService } from './service';

@@ -4,9 +4,8 @@ import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
 import { absoluteUrl, mediaBase } from '../../http/urls';
-import type { CartRepository } from './repository';
 import { cartItemSchema, cartSchema } from './schemas';
-import type { CartService } from './service';
+import type { CartStaffService } from './staff-service';
 
 const TAGS = ['Cart (staff)'];
 const pageQuery = z.object({ page: z.string().optional() });
@@ -15,7 +14,7 @@ const pageQuery = z.object({ page: z.string().optional() });
  * The old `/cart/admin/` router, now staff-only and read/delete only: it let any user create a second cart
  * (breaking every cart endpoint) and re-point lines at other products.
  */
-export function cartStaffEndpoints(cart: CartService, carts: CartRepository): Endpoint[] {
+export function cartStaffEndpoints(staff: CartStaffService): Endpoint[] {
   return [
     defineEndpoint({
       method: 'get',
@@ -38,8 +37,8 @@ export function cartStaffEndpoints(cart: CartService, carts: CartRepository): En
       query: pageQuery,
       responses: { 200: { description: 'A page of carts', schema: pageEnvelopeSchema(cartSchema) } },
       handle: async ({ req }) => {
-        const page = await paginate(req, () => carts.countCarts(), (limit, offset) => carts.pageOfCarts(limit, offset));
-        return { status: 200, body: { ...page, results: await cart.views(page.results, mediaBase(req)) } };
+        const page = await paginate(req, () => staff.countCarts(), (limit, offset) => staff.pageOfCarts(limit, offset, mediaBase(req)));
+        return { status: 200, body: page };
       },
     }),
     defineEndpoint({
@@ -51,9 +50,9 @@ export function cartStaffEndpoints(cart: CartService, carts: CartRepository): En
       params: idParam,
       responses: { 200: { description: 'The cart', schema: cartSchema } },
       handle: async ({ req, params }) => {
-        const row = await carts.cartById(params.id);
-        if (!row) throw new NotFoundError('No Cart matches the given query.');
-        return { status: 200, body: (await cart.views([row], mediaBase(req)))[0] };
+        const cart = await staff.cartById(params.id, mediaBase(req));
+        if (!cart) throw new NotFoundError('No Cart matches the given query.');
+        return { status: 200, body: cart };
       },
     }),
     defineEndpoint({
@@ -65,7 +64,7 @@ export function cartStaffEndpoints(cart: CartService, carts: CartRepository): En
       params: idParam,
       responses: { 204: { description: 'Deleted' } },
       handle: async ({ params }) => {
-        if (!(await carts.deleteCart(params.id))) throw new NotFoundError('No Cart matches the given query.');
+        if (!(await staff.deleteCart(params.id))) throw new NotFoundError('No Cart matches the given query.');
         return { status: 204 };
       },
     }),
@@ -78,9 +77,8 @@ export function cartStaffEndpoints(cart: CartService, carts: CartRepository): En
       query: pageQuery,
       responses: { 200: { description: 'A page of lines', schema: pageEnvelopeSchema(cartItemSchema) } },
       handle: async ({ req }) => {
-        const page = await paginate(req, () => carts.countItems(), (limit, offset) => carts.pageOfItems(limit, offset));
-        const results = await cart.itemViews(page.results, mediaBase(req));
-        return { status: 200, body: { ...page, results } };
+        const page = await paginate(req, () => staff.countItems(), (limit, offset) => staff.pageOfItems(limit, offset, mediaBase(req)));
+        return { status: 200, body: page };
       },
     }),
     defineEndpoint({
@@ -92,9 +90,9 @@ export function cartStaffEndpoints(cart: CartService, carts: CartRepository): En
       params: idParam,
       responses: { 200: { description: 'The line', schema: cartItemSchema } },
       handle: async ({ req, params }) => {
-        const item = await carts.itemById(params.id);
+        const item = await staff.itemById(params.id, mediaBase(req));
         if (!item) throw new NotFoundError('No CartItem matches the given query.');
-        return { status: 200, body: await cart.itemView(item, mediaBase(req)) };
+        return { status: 200, body: item };
       },
     }),
     defineEndpoint({
@@ -106,7 +104,7 @@ export function cartStaffEndpoints(cart: CartService, carts: CartRepository): En
       params: idParam,
       responses: { 204: { description: 'Deleted' } },
       handle: async ({ params }) => {
-        if (!(await carts.deleteItem(params.id))) throw new NotFoundError('No CartItem matches the given query.');
+        if (!(await staff.deleteItem(params.id))) throw new NotFoundError('No CartItem matches the given query.');
         return { status: 204 };
       },
     }),
