@@ -56,11 +56,17 @@ export class CertificateManager {
 
   /** The certificate on the first host, if there is one. */
   async status(): Promise<CertificateStatus | undefined> {
+    const pem = await this.installed();
+    return pem === undefined ? undefined : certificateStatus(this.domain, pem, this.deploy.target.tls.renew_fraction);
+  }
+
+  /** The installed fullchain (PEM) on the first host, if there is one. */
+  private async installed(): Promise<string | undefined> {
     const file = this.first.layout.certificates(this.domain).fullchain;
     const result = await this.first.exec.run(readFile(file));
     if (result.code === FILE_MISSING_STATUS) return undefined;
     if (result.code !== 0) throw new NexusError(`Could not read ${file}: ${result.stderr.trim()}`, { code: 'CERTIFICATE_UNREADABLE' });
-    return certificateStatus(this.domain, result.stdout, this.deploy.target.tls.renew_fraction);
+    return result.stdout;
   }
 
   /** The ACME account key, kept on the first host (mode 600) so that every operator and CI job shares it. */
@@ -195,15 +201,14 @@ export class CertificateManager {
   }
 
   async revoke(staging: boolean): Promise<CertificateStatus> {
-    const file = this.first.layout.certificates(this.domain).fullchain;
-    const result = await this.first.exec.run(readFile(file));
-    if (result.code !== 0) throw new NexusError(`No certificate to revoke at ${file}.`, { code: 'NO_CERTIFICATE' });
-    const status = certificateStatus(this.domain, result.stdout, this.deploy.target.tls.renew_fraction);
+    const pem = await this.installed();
+    if (pem === undefined) throw new NexusError(`No certificate to revoke at ${this.first.layout.certificates(this.domain).fullchain}.`, { code: 'NO_CERTIFICATE' });
+    const status = certificateStatus(this.domain, pem, this.deploy.target.tls.renew_fraction);
     const client = await this.client(staging);
     try {
       // Revocation is signed by the account that ordered the certificate.
       await this.ensureAccount(client);
-      await client.revokeCertificate(result.stdout);
+      await client.revokeCertificate(pem);
     } catch (error) {
       throw acmeFailure(`revoke certificate ${status.serial}`, error);
     }

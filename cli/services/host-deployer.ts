@@ -126,20 +126,23 @@ export class HostDeployer {
   }
 
   /** Uploads a build context archive and builds it on the host. */
-  async buildOnHost(contextArchive: string, tag: string, reporter: StepReporter): Promise<void> {
-    const remote = `${this.layout.builds}/${tag.replace(/[^A-Za-z0-9._-]/g, '_')}.tar`;
+  /** Uploads an archive into builds/ under a name made from the tag. @returns its path on the host */
+  private async uploadToBuilds(localFile: string, tag: string, suffix: string): Promise<string> {
+    const remote = `${this.layout.builds}/${tag.replace(/[^A-Za-z0-9._-]/g, '_')}${suffix}`;
     await this.run('create the builds directory', ['mkdir', '-p', this.layout.builds]);
-    await this.exec.upload(contextArchive, remote);
+    await this.exec.upload(localFile, remote);
+    return remote;
+  }
+
+  async buildOnHost(contextArchive: string, tag: string, reporter: StepReporter): Promise<void> {
+    const remote = await this.uploadToBuilds(contextArchive, tag, '.tar');
     const { args, network } = this.deploy.target.build;
     await this.run(`build ${tag}`, buildImage(remote, tag, args, network), { reporter });
   }
 
   /** Uploads an image archive made by `docker save` and loads it. */
   async loadImage(imageArchive: string, tag: string): Promise<void> {
-    const remote = `${this.layout.builds}/${tag.replace(/[^A-Za-z0-9._-]/g, '_')}.image.tar.gz`;
-    await this.run('create the builds directory', ['mkdir', '-p', this.layout.builds]);
-    await this.exec.upload(imageArchive, remote);
-    await this.run(`load ${tag}`, loadImage(remote));
+    await this.run(`load ${tag}`, loadImage(await this.uploadToBuilds(imageArchive, tag, '.image.tar.gz')));
   }
 
   async hasImage(tag: string): Promise<boolean> {

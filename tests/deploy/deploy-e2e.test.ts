@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { renderNginxSite } from '../../cli/remote/nginx-site';
-import { runNexus, type CliResult } from '../support/cli';
+import { expectExit, runNexus, type CliResult } from '../support/cli';
 import { describeWith, freePort } from '../support/components';
 import { adminQuery, withDatabase } from '../support/database';
 import { dockerAvailable, forwardPort, importNodeBaseImage, startDockerd, type RunningDockerd } from '../support/docker';
@@ -62,8 +62,6 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
 
   const deploy = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
     runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { ...secrets, ...env, NEXUS_OPERATOR: 'e2e@test' }, timeoutMs: 600_000 });
-  /** The exit code, with the command's output in the failure message when it is not the expected one. */
-  const expectExit = (result: CliResult, code: number) => expect({ code: result.code, output: result.code === code ? '' : `${result.stdout}\n${result.stderr}` }).toEqual({ code, output: '' });
   const throughNginx = (path: string) => getWithHost(`http://127.0.0.1:${httpPort}${path}`, DOMAIN);
   const colourContainers = (colour: string) => dockerd.docker(['ps', '-q', '--filter', `label=com.docker.compose.project=shop-${colour}`]).trim();
   const expectHealthyLoad = async <T>(run: () => Promise<T>): Promise<T> => {
@@ -106,7 +104,6 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
 
     project = mkdtempSync(join(tmpdir(), 'nexus-e2e-project-'));
     closers.push(async () => rmSync(project, { recursive: true, force: true }));
-    const nginxCommand = ['nginx', '-p', `${nginx.dir}/`, '-c', join(nginx.dir, 'nginx.conf'), '-e', join(nginx.dir, 'error.log')];
     writeFileSync(
       join(project, 'nexus.yml'),
       stringify({
@@ -128,7 +125,7 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
             health: { path: '/health/readiness/', timeout: 30 },
             drain_seconds: 2,
             docker_host: dockerd.host,
-            nginx: { site_file: join(nginx.dir, 'site.conf'), command: nginxCommand, dir: nginx.dir, http_port: httpPort, ipv6: false },
+            nginx: nginx.targetSettings(httpPort),
             build: { on: 'host', context: REPOSITORY, network: 'host', args: { BUILD_IMAGE: BASE_IMAGE, RUNTIME_IMAGE: BASE_IMAGE } },
           },
         },

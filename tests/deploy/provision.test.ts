@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { runNexus, type CliResult } from '../support/cli';
+import { expectExit, runNexus, type CliResult } from '../support/cli';
 import { describeWith } from '../support/components';
 import { namespaceHostAvailable, startNamespaceHost, type NamespaceHost } from '../support/namespace-host';
 
@@ -15,7 +15,6 @@ describeWith('debootstrap + network namespaces (root)', namespaceHostAvailable, 
   let project: string;
 
   const provision = (args: string[] = []): Promise<CliResult> => runNexus(['server', 'provision', '--target', 'production', '--dir', project, '--json', ...args], { timeoutMs: 900_000 });
-  const expectExit = (result: CliResult, code: number) => expect({ code: result.code, output: result.code === code ? '' : `${result.stdout}\n${result.stderr}` }).toEqual({ code, output: '' });
 
   beforeAll(async () => {
     host = await startNamespaceHost();

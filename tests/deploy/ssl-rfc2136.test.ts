@@ -39,7 +39,7 @@ describeWith('sshd + nginx + pebble + BIND', sshdAvailable && nginxAvailable && 
             ssh: { user: sshd.user, port: sshd.port, key: sshd.clientKey },
             domains: ['shop.nexus.test', '*.nexus.test'],
             root,
-            nginx: { site_file: join(nginx.dir, 'site.conf'), command: ['nginx', '-p', `${nginx.dir}/`, '-c', join(nginx.dir, 'nginx.conf'), '-e', join(nginx.dir, 'error.log')], dir: nginx.dir, http_port: httpPort, https_port: httpsPort, ipv6: false },
+            nginx: nginx.targetSettings(httpPort, httpsPort),
             tls: { ca: pebble.directoryUrl, challenge: 'dns-01', dns_provider: { type: 'rfc2136', server: bind.address, key_name: bind.keyName, zone: 'nexus.test' } },
           },
         },

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { renderNginxSite } from '../../cli/remote/nginx-site';
-import { runNexus, type CliResult } from '../support/cli';
+import { expectExit, runNexus, type CliResult } from '../support/cli';
 import { describeWith, freePort, waitFor } from '../support/components';
 import { NginxPrefix, nginxAvailable } from '../support/nginx';
 import { startFaultProxy } from '../support/acme-fault-proxy';
@@ -60,7 +60,6 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
 
   const nexus = (args: string[]): Promise<CliResult> =>
     runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100' }, timeoutMs: 120_000 });
-  const expectExit = (result: CliResult, code: number) => expect({ code: result.code, output: result.code === code ? '' : `${result.stdout}\n${result.stderr}` }).toEqual({ code, output: '' });
   const overlay = (settings: object) => writeFileSync(join(project, 'nexus.production.yml'), stringify({ targets: { production: settings } }));
   const site = () => readFileSync(join(nginx.dir, 'site.conf'), 'utf8');
 
@@ -87,7 +86,7 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
             ssh: { user: sshd.user, port: sshd.port, key: sshd.clientKey },
             domains: DOMAINS,
             root,
-            nginx: { site_file: join(nginx.dir, 'site.conf'), command: ['nginx', '-p', `${nginx.dir}/`, '-c', join(nginx.dir, 'nginx.conf'), '-e', join(nginx.dir, 'error.log')], dir: nginx.dir, http_port: httpPort, https_port: httpsPort, ipv6: false },
+            nginx: nginx.targetSettings(httpPort, httpsPort),
             tls: { ca: pebble.directoryUrl, email: 'ops@nexus.test', caa_identity: 'pebble.letsencrypt.org', dns_provider: { type: 'challtestsrv', url: pebble.challtestsrvUrl } },
             dns: { resolvers: [pebble.dnsServer], system: false },
           },

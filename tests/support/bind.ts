@@ -4,7 +4,7 @@ import { promises as dns } from 'node:dns';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findBinary, freePort, waitFor } from './components';
+import { findBinary, freePort, stopProcess, waitFor } from './components';
 
 export const bindAvailable = Boolean(findBinary('named') && findBinary('nsupdate'));
 
@@ -52,15 +52,9 @@ zone "${zone}" { type primary; file "${dir}/zone.db"; update-policy { grant ${ke
     keyName,
     secret,
     resolver,
-    stop: () =>
-      new Promise((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (child.exitCode !== null) return done();
-        child.once('exit', done);
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      await stopProcess(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -25,6 +25,11 @@ function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.Process
   return { ...env, ...extra };
 }
 
+/** Asserts the exit code; when it is not the expected one, the failure shows the command's output. */
+export function expectExit(result: CliResult, code: number): void {
+  expect({ code: result.code, output: result.code === code ? '' : `${result.stdout}\n${result.stderr}` }).toEqual({ code, output: '' });
+}
+
 /** Runs the built `nexus` exactly as a user or CI job would: a separate process, stdin piped (never a TTY). */
 export function runNexus(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {

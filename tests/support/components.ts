@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -65,4 +66,13 @@ export function describeWith(component: string, available: boolean, name: string
   }
   process.stderr.write(`[skip] ${name}: ${component} is not available\n`);
   describe.skip(name, body);
+}
+
+/** Signals a process the harness started and resolves once it has exited (at once if it already has). */
+export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
 }

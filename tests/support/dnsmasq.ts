@@ -3,7 +3,7 @@ import { promises as dns } from 'node:dns';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findBinary, freePort, waitFor } from './components';
+import { findBinary, freePort, stopProcess, waitFor } from './components';
 
 export const dnsmasqAvailable = Boolean(findBinary('dnsmasq'));
 
@@ -36,15 +36,9 @@ export async function startDnsmasq(zone: string, records: string[], port?: numbe
   return {
     address: `127.0.0.1:${listen}`,
     port: listen,
-    stop: () =>
-      new Promise((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (child.exitCode !== null) return done();
-        child.once('exit', done);
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      await stopProcess(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

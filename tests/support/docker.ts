@@ -3,7 +3,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { findBinary, waitFor } from './components';
+import { findBinary, stopProcess, waitFor } from './components';
 
 /** The engine and a client old enough for it (Debian's docker.io); any newer client negotiates down. */
 export const dockerAvailable = Boolean(findBinary('dockerd') && findBinary('docker') && findBinary('busybox'));
@@ -46,11 +46,7 @@ export async function startDockerd(): Promise<RunningDockerd> {
     docker,
     stop: async () => {
       for (const id of docker(['ps', '-aq']).split('\n').filter(Boolean)) docker(['rm', '-f', id]);
-      await new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
+      await stopProcess(child);
       // dockerd leaves its network namespace file mounted under exec/: unmount what is left before deleting.
       const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((line) => line.split(' ')[1] ?? '').filter((point) => point.startsWith(`${dir}/`));
       for (const point of mounts.reverse()) execFileSync('umount', ['-l', point], { stdio: 'ignore' });

@@ -5,7 +5,7 @@ import { request, createServer, type Server } from 'node:http';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findBinary, waitFor } from './components';
+import { findBinary, stopProcess, waitFor } from './components';
 
 /**
  * A disposable Debian host for tests that change a whole system (provisioning): a debootstrap root file
@@ -141,11 +141,7 @@ export async function startNamespaceHost(): Promise<NamespaceHost> {
     rootfs,
     exec: (command) => execFileSync('ssh', ['-i', clientKey, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `root@${address}`, command], { encoding: 'utf8' }),
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      });
+      await stopProcess(child, 'SIGKILL');
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
       proxy.closeAllConnections();
       execFileSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' });

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findBinary, waitFor } from './components';
+import { findBinary, stopProcess, waitFor } from './components';
 
 export const nginxAvailable = Boolean(findBinary('nginx'));
 const SHIPPED = join(__dirname, '..', '..', 'nginx');
@@ -40,6 +40,11 @@ export class NginxPrefix {
     );
   }
 
+  /** The `nginx` settings of a nexus.yml target whose deploys and certificates drive this prefix. */
+  targetSettings(httpPort: number, httpsPort?: number): Record<string, unknown> {
+    return { site_file: join(this.dir, 'site.conf'), command: [findBinary('nginx') as string, ...this.args()], dir: this.dir, http_port: httpPort, ...(httpsPort ? { https_port: httpsPort } : {}), ipv6: false };
+  }
+
   private args(): string[] {
     return ['-p', `${this.dir}/`, '-c', join(this.dir, 'nginx.conf'), '-e', join(this.dir, 'error.log')];
   }
@@ -57,13 +62,8 @@ export class NginxPrefix {
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    if (child && child.exitCode === null) {
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGQUIT');
-      });
-    }
+    // SIGQUIT: nginx's graceful stop.
+    if (this.child) await stopProcess(this.child, 'SIGQUIT');
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,9 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findBinary, freePort, waitFor } from './components';
+import { findBinary, freePort, stopProcess, waitFor } from './components';
 
 export const pebbleAvailable = Boolean(findBinary('pebble') && findBinary('pebble-challtestsrv') && findBinary('openssl'));
 
@@ -21,14 +21,6 @@ export interface RunningPebble {
   /** What Pebble says about a certificate it issued (`Valid` or `Revoked`), by its serial in hex. */
   certificateStatus(serial: string): Promise<string>;
   stop(): Promise<void>;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 /**
@@ -94,7 +86,7 @@ export async function startPebble(options: { httpPort: number; validitySeconds?:
     root: () => get(`https://127.0.0.1:${managementPort}/roots/0`),
     certificateStatus: async (serial) => (JSON.parse(await get(`https://127.0.0.1:${managementPort}/cert-status-by-serial/${serial.toLowerCase()}`)) as { Status: string }).Status,
     stop: async () => {
-      await Promise.all([stopChild(pebble), stopChild(challtestsrv)]);
+      await Promise.all([stopProcess(pebble), stopProcess(challtestsrv)]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { findBinary, freePort, waitFor } from './components';
+import { findBinary, freePort, stopProcess, waitFor } from './components';
 
 export interface RunningRedis {
   url: string;
@@ -28,11 +28,6 @@ export async function startRedisServer(): Promise<RunningRedis | undefined> {
   });
   return {
     url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopProcess(child),
   };
 }

@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync 
 import { createConnection } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { findBinary, freePort, waitFor } from './components';
+import { findBinary, freePort, stopProcess, waitFor } from './components';
 
 export interface RunningSshd {
   address: '127.0.0.1';
@@ -95,15 +95,9 @@ export async function startSshd(): Promise<RunningSshd> {
     hostKey,
     otherHostKey,
     remoteRoot,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (child.exitCode !== null) return done();
-        child.once('exit', done);
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      await stopProcess(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
