@@ -3,7 +3,9 @@ import { loadSecrets } from './deploy-config/secrets';
 import type { DeployTarget } from './deploy-config/load';
 import { DeployConfigError } from './deploy-config/load';
 import { CertificateManager } from './services/certificate-manager';
+import { withDeployLock } from './services/deploy-lock';
 import { HostDeployer } from './services/host-deployer';
+import { tlsSecretNames } from './services/renewal-timer';
 import { TargetCommand, targetFlags } from './target-command';
 
 export const sslFlags = {
@@ -15,12 +17,16 @@ export const sslFlags = {
 export abstract class SslCommand<T> extends TargetCommand<T> {
   protected async certificates(flags: { target: string; dir: string }): Promise<{ deploy: DeployTarget; manager: CertificateManager; hosts: HostDeployer[] }> {
     const deploy = this.loadTarget(flags);
-    const needed = [...(deploy.target.tls.eab_kid ? ['ACME_EAB_HMAC_KEY'] : []), ...(deploy.target.tls.dns_provider?.type === 'rfc2136' ? ['RFC2136_TSIG_SECRET'] : [])];
-    const { secrets, missing } = loadSecrets(needed, flags.dir, process.env);
+    const { secrets, missing } = loadSecrets(tlsSecretNames(deploy), flags.dir, process.env);
     if (missing.length > 0) throw new DeployConfigError(`Missing secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (named by tls in nexus.yml).`, ['export it, or add it to .nexus/secrets']);
     for (const [name, secret] of secrets) deploy.secrets.set(name, secret);
     const hosts: HostDeployer[] = [];
     for (const host of deploy.target.hosts) hosts.push(new HostDeployer(await this.connect(deploy, host), deploy));
     return { deploy, manager: new CertificateManager(hosts, deploy), hosts };
+  }
+
+  /** Installing a certificate switches nginx, which a deploy does too: both happen under the deploy lock. */
+  protected underDeployLock<R>(deploy: DeployTarget, hosts: readonly HostDeployer[], reason: string, work: () => Promise<R>): Promise<R> {
+    return withDeployLock((hosts[0] as HostDeployer).exec, deploy.target, reason, (message) => this.note(message), work);
   }
 }

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TargetConfig } from '../deploy-config/schema';
 import { NexusError } from '../errors';
+import type { Executor } from '../exec/executor';
+import { script } from '../remote/shell';
 
 const run = promisify(execFile);
 
@@ -74,8 +73,10 @@ class ChalltestsrvProvider implements DnsProvider {
 }
 
 /**
- * RFC 2136 UPDATE signed with TSIG, sent by nsupdate. The key goes to nsupdate in a file only the operator
- * can read (never on its command line, where `ps` would show it); the commands go on stdin.
+ * RFC 2136 UPDATE signed with TSIG, sent by nsupdate on the target's first host: the same place whether an
+ * operator or the host's renewal timer runs nexus, and nothing to install where nexus runs. The key reaches
+ * nsupdate in a private temporary file (never on a command line, where `ps` would show it), written from
+ * stdin's first line; the update commands follow it on stdin.
  */
 class Rfc2136Provider implements DnsProvider {
   readonly name = 'rfc2136';
@@ -83,24 +84,17 @@ class Rfc2136Provider implements DnsProvider {
   constructor(
     private readonly config: Extract<NonNullable<TargetConfig['tls']['dns_provider']>, { type: 'rfc2136' }>,
     private readonly secret: string,
+    private readonly host: Executor,
     readonly propagationSeconds: number,
   ) {}
 
   private async update(line: string): Promise<void> {
-    const dir = mkdtempSync(join(tmpdir(), 'nexus-tsig-'));
-    const keyFile = join(dir, 'key');
-    writeFileSync(keyFile, `key "${this.config.key_name}" { algorithm ${this.config.algorithm}; secret "${this.secret}"; };\n`, { mode: 0o600 });
-    const [host, port] = this.config.server.startsWith('[') ? [this.config.server.slice(1, this.config.server.indexOf(']')), this.config.server.split(']:')[1]] : this.config.server.split(':');
-    const script = [`server ${host ?? ''} ${port ?? '53'}`, ...(this.config.zone ? [`zone ${this.config.zone}`] : []), line, 'send', ''].join('\n');
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const child = execFile('nsupdate', ['-k', keyFile, '-t', '10'], { timeout: 30_000 }, (error, _stdout, stderr) =>
-          error ? reject(new NexusError(`nsupdate against ${this.config.server} failed: ${stderr.trim() || error.message}`, { code: 'DNS_PROVIDER_FAILED' })) : resolve(),
-        );
-        child.stdin?.end(script);
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const [address, port] = this.config.server.startsWith('[') ? [this.config.server.slice(1, this.config.server.indexOf(']')), this.config.server.split(']:')[1]] : this.config.server.split(':');
+    const key = `key "${this.config.key_name}" { algorithm ${this.config.algorithm}; secret "${this.secret}"; };`;
+    const commands = [`server ${address ?? ''} ${port ?? '53'}`, ...(this.config.zone ? [`zone ${this.config.zone}`] : []), line, 'send'];
+    const result = await this.host.run(NSUPDATE, { stdin: [key, ...commands, ''].join('\n') });
+    if (result.code !== 0) {
+      throw new NexusError(`nsupdate on ${this.host.host} against ${this.config.server} failed: ${(result.stderr || result.stdout).trim() || `exit ${result.code}`}`, { code: 'DNS_PROVIDER_FAILED' });
     }
   }
 
@@ -113,15 +107,25 @@ class Rfc2136Provider implements DnsProvider {
   }
 }
 
+const NSUPDATE = script(
+  'nexus-nsupdate',
+  `command -v nsupdate >/dev/null || { echo "nsupdate is not installed (Debian/Ubuntu: bind9-dnsutils; nexus server provision installs it)" >&2; exit 127; }
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
+umask 077
+IFS= read -r key && printf '%s\\n' "$key" > "$dir/key" || exit 1
+timeout 30 nsupdate -k "$dir/key" -t 10`,
+);
+
 /** The provider tls.dns_provider names; secrets it needs (RFC2136_TSIG_SECRET) come from the target's secrets. */
-export function dnsProviderFor(target: TargetConfig, secrets: ReadonlyMap<string, { reveal(): string }> = new Map()): DnsProvider | undefined {
+export function dnsProviderFor(target: TargetConfig, secrets: ReadonlyMap<string, { reveal(): string }>, firstHost: Executor): DnsProvider | undefined {
   const config = target.tls.dns_provider;
   if (!config) return undefined;
   if (config.type === 'exec') return new ExecProvider(config.command, config.propagation_seconds);
   if (config.type === 'rfc2136') {
     const secret = secrets.get('RFC2136_TSIG_SECRET')?.reveal();
     if (!secret) throw new NexusError('tls.dns_provider rfc2136 needs the RFC2136_TSIG_SECRET secret.', { code: 'DEPLOY_CONFIG', exitCode: 3 });
-    return new Rfc2136Provider(config, secret, config.propagation_seconds);
+    return new Rfc2136Provider(config, secret, firstHost, config.propagation_seconds);
   }
   return new ChalltestsrvProvider(config.url, config.propagation_seconds);
 }

@@ -104,6 +104,8 @@ export const targetSchema = z
         port: z.number().int().min(1).max(65535).default(22),
         /** Private key file; `~` is the operator's home. */
         key: z.string().min(1).default('~/.ssh/id_ed25519'),
+        /** The deploy user's authorized_keys on the hosts (sshd's AuthorizedKeysFile); `~` is that user's home. */
+        authorized_keys: z.string().regex(/^(~\/|\/)[A-Za-z0-9._/-]+$/, 'expected an absolute path or one under ~/').default('~/.ssh/authorized_keys'),
         connect_timeout: z.number().int().min(1).max(300).default(15),
       })
       .strict()

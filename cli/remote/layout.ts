@@ -12,6 +12,7 @@ export type Colour = 'blue' | 'green';
  *   certs/<domain>/  certificates
  *   backups/         database dumps (pre-migration ones among them)
  *   builds/          build contexts and image archives while a deploy runs
+ *   renewal/         the certificate renewal job (`nexus ssl install-timer`)
  */
 export class HostLayout {
   constructor(
@@ -54,6 +55,10 @@ export class HostLayout {
 
   get builds(): string {
     return `${this.root}/builds`;
+  }
+
+  get renewal(): string {
+    return `${this.root}/renewal`;
   }
 
   get services(): string {

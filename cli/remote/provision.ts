@@ -76,7 +76,7 @@ function installPackages(): ProvisionCommand {
 # Ubuntu packages Compose v2 as docker-compose-v2; Debian as docker-compose (v1 on bookworm, v2 later).
 compose=docker-compose; [ "$ID" = ubuntu ] && compose=docker-compose-v2
 missing=""
-for package in docker.io $compose nginx ufw unattended-upgrades curl ca-certificates postgresql-client sudo openssh-server iptables; do
+for package in docker.io $compose nginx ufw unattended-upgrades curl ca-certificates postgresql-client sudo openssh-server iptables cron bind9-dnsutils; do
   dpkg-query -W -f='\${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $package"
 done
 [ -z "$missing" ] && exit 0
@@ -88,7 +88,7 @@ apt-get update -qq && apt-get install -y -qq --no-install-recommends -o Dpkg::Op
 }
 
 function startServices(): ProvisionCommand {
-  return { command: script('nexus-start-services', `${START}\nstart_service docker && start_service nginx`) };
+  return { command: script('nexus-start-services', `${START}\nstart_service docker && start_service nginx && start_service cron`) };
 }
 
 function deployUser(user: string, publicKey: string): ProvisionCommand {
@@ -216,8 +216,8 @@ export function throughSudo(steps: ProvisionStep[]): ProvisionStep[] {
 export function provisionSteps(plan: ProvisionPlan): ProvisionStep[] {
   return [
     { title: 'Check the system', commands: [checkSystem()] },
-    { title: 'Install Docker, Compose, nginx, ufw, unattended-upgrades', commands: [installPackages()] },
-    { title: 'Start Docker and nginx', commands: [startServices()] },
+    { title: 'Install Docker, Compose, nginx, ufw, unattended-upgrades, cron, nsupdate', commands: [installPackages()] },
+    { title: 'Start Docker, nginx and cron', commands: [startServices()] },
     { title: `Deploy user ${plan.deployUser} with the operator's key`, commands: [deployUser(plan.deployUser, plan.publicKey), sudoRules(plan.deployUser, plan.nginxBinary)] },
     { title: `Directories under ${plan.root}`, commands: [directories(plan.root, plan.deployUser)] },
     { title: 'nginx: nexus snippets, the site and its ACME webroot', commands: nginxSetup(plan) },

@@ -34,7 +34,7 @@ export class CertificateManager {
     private readonly deploy: DeployTarget,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.provider = dnsProviderFor(deploy.target, deploy.secrets);
+    this.provider = dnsProviderFor(deploy.target, deploy.secrets, (hosts[0] as HostDeployer).exec);
   }
 
   private get first(): HostDeployer {

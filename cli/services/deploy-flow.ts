@@ -5,7 +5,7 @@ import { NexusError } from '../errors';
 import type { Executor } from '../exec/executor';
 import { colourPort, otherColour, type Colour } from '../remote/layout';
 import { isReleaseId, releaseId, type ReleaseRecord } from '../remote/releases';
-import { DeployLock, operatorName } from './deploy-lock';
+import { operatorName, withDeployLock } from './deploy-lock';
 import { HealthCheckFailedError, HostDeployer, type ServingState } from './host-deployer';
 import { buildLocally, contextArchive, saveImage, scratchDirectory, snapshotOf } from './image-source';
 import { runSteps, type Step } from './progress';
@@ -114,15 +114,7 @@ export class DeployFlow {
   private async underLock<T>(reason: string, work: (first: HostDeployer) => Promise<T>): Promise<T> {
     const { deploy } = this.context;
     const first = new HostDeployer(await this.context.connect(deploy.target.hosts[0] as HostConfig), deploy);
-    const lock = new DeployLock(first.exec, deploy.target.root);
-    const holder = DeployLock.newHolder(reason);
-    const { takenOver } = await lock.acquire(holder, deploy.target.lock_ttl);
-    if (takenOver) this.context.note(`Took over an expired deploy lock held by ${takenOver.owner} ("${takenOver.reason}").`);
-    try {
-      return await work(first);
-    } finally {
-      await lock.release(holder.id).catch((error: unknown) => this.context.note(`Could not release the deploy lock: ${(error as Error).message}`));
-    }
+    return withDeployLock(first.exec, deploy.target, reason, (message) => this.context.note(message), () => work(first));
   }
 
   /** One host at a time; the first failure stops the roll and is thrown with every host's outcome attached. */

@@ -77,3 +77,19 @@ export class DeployLock {
     return before;
   }
 }
+
+/**
+ * Runs work while holding the target's deploy lock (taken on its first host), so that deploys, rollbacks and
+ * certificate installs never switch nginx at the same time. @throws {LockHeldError} when someone else holds it
+ */
+export async function withDeployLock<T>(exec: Executor, target: { root: string; lock_ttl: number }, reason: string, note: (message: string) => void, work: () => Promise<T>): Promise<T> {
+  const lock = new DeployLock(exec, target.root);
+  const holder = DeployLock.newHolder(reason);
+  const { takenOver } = await lock.acquire(holder, target.lock_ttl);
+  if (takenOver) note(`Took over an expired deploy lock held by ${takenOver.owner} ("${takenOver.reason}").`);
+  try {
+    return await work();
+  } finally {
+    await lock.release(holder.id).catch((error: unknown) => note(`Could not release the deploy lock: ${(error as Error).message}`));
+  }
+}

@@ -105,7 +105,7 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
   it('When there is no certificate yet, then status says so', async () => {
     const result = await nexus(['ssl', 'status']);
     expectExit(result, 0);
-    expect(result.json()).toEqual({ certificate: null });
+    expect(result.json()).toEqual({ certificate: null, timer: { installed: false, schedule: null, lastRun: null } });
   });
 
   it('When issued over http-01, then DNS is checked, the tokens are served by nginx, and nginx serves the new certificate over HTTPS', async () => {

@@ -25,7 +25,7 @@ The certificate and key are installed on every host under <root>/certs/<first do
       if (error) throw error;
     }
     this.note(`Ordering a certificate for ${deploy.target.domains.join(', ')} from ${manager.directoryUrl(flags.staging)}…`);
-    const certificate = await manager.issue(flags.staging, (message) => this.note(`  ${message}`));
+    const certificate = await this.underDeployLock(deploy, hosts, 'nexus ssl issue', () => manager.issue(flags.staging, (message) => this.note(`  ${message}`)));
     this.log(`Installed: ${certificate.names.join(', ')}, issued by ${certificate.issuer}, valid until ${certificate.notAfter} (renewal from ${certificate.renewAt}).`);
     return { certificate };
   }

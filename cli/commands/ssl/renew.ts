@@ -16,13 +16,13 @@ export default class SslRenew extends SslCommand<{ renewed: boolean; certificate
 
   async run(): Promise<{ renewed: boolean; certificate: CertificateStatus | null; previous?: CertificateStatus }> {
     const { flags } = await this.parse(SslRenew);
-    const { manager } = await this.certificates(flags);
+    const { deploy, manager, hosts } = await this.certificates(flags);
     const current = await manager.status();
     if (current && !current.due && !flags.force) {
       this.log(`${current.domain}: not due (renewal from ${current.renewAt}, ${current.daysLeft} days left); nothing to do.`);
       return { renewed: false, certificate: current };
     }
-    const certificate = await manager.issue(flags.staging, (message) => this.note(`  ${message}`));
+    const certificate = await this.underDeployLock(deploy, hosts, 'nexus ssl renew', () => manager.issue(flags.staging, (message) => this.note(`  ${message}`)));
     this.log(`${certificate.domain}: renewed, valid until ${certificate.notAfter}.`);
     return { renewed: true, certificate, previous: current };
   }

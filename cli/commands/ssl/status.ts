@@ -1,23 +1,32 @@
 import type { CertificateStatus } from '../../services/certificate-status';
+import { RenewalTimer, type TimerState } from '../../services/renewal-timer';
 import { SslCommand, sslFlags } from '../../ssl-command';
 
-export default class SslStatus extends SslCommand<{ certificate: CertificateStatus | null }> {
-  static override summary = "Show a target's certificate: names, issuer, expiry, days left, next renewal";
+function describeTimer(timer: TimerState): string {
+  if (!timer.installed) return 'none on the host (`nexus ssl install-timer`)';
+  const last = timer.lastRun ? `last run ${timer.lastRun.at}, ${timer.lastRun.exit === 0 ? 'succeeded' : `failed (exit ${timer.lastRun.exit})`}` : 'not run yet';
+  return `${timer.schedule ? 'daily (cron)' : 'installed, not scheduled by nexus'}; ${last}`;
+}
+
+export default class SslStatus extends SslCommand<{ certificate: CertificateStatus | null; timer: TimerState }> {
+  static override summary = "Show a target's certificate: names, issuer, expiry, days left, next renewal, the renewal job";
   static override examples = ['<%= config.bin %> ssl status --target production', '<%= config.bin %> ssl status -t production --json'];
   static override flags = sslFlags;
 
-  async run(): Promise<{ certificate: CertificateStatus | null }> {
+  async run(): Promise<{ certificate: CertificateStatus | null; timer: TimerState }> {
     const { flags } = await this.parse(SslStatus);
-    const { manager } = await this.certificates(flags);
+    const { deploy, manager, hosts } = await this.certificates(flags);
     const certificate = await manager.status();
+    const timer = await new RenewalTimer(hosts, deploy).state();
     if (!certificate) {
       this.log(`${manager.domain}: no certificate yet (\`nexus ssl issue\`).`);
-      return { certificate: null };
+    } else {
+      this.log(`${certificate.domain}: ${certificate.names.join(', ')}`);
+      this.log(`  issuer     ${certificate.issuer}`);
+      this.log(`  valid      ${certificate.notBefore} → ${certificate.notAfter} (${certificate.daysLeft} days left)`);
+      this.log(`  renewal    ${certificate.due ? 'due now' : `from ${certificate.renewAt}`}`);
     }
-    this.log(`${certificate.domain}: ${certificate.names.join(', ')}`);
-    this.log(`  issuer     ${certificate.issuer}`);
-    this.log(`  valid      ${certificate.notBefore} → ${certificate.notAfter} (${certificate.daysLeft} days left)`);
-    this.log(`  renewal    ${certificate.due ? 'due now' : `from ${certificate.renewAt}`}`);
-    return { certificate };
+    this.log(`  renewal job ${describeTimer(timer)}`);
+    return { certificate: certificate ?? null, timer };
   }
 }
