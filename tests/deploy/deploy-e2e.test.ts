@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { renderNginxSite } from '../../cli/remote/nginx-site';
 import { expectExit, runNexus, type CliResult } from '../support/cli';
@@ -12,7 +12,9 @@ import { adminQuery, withDatabase } from '../support/database';
 import { dockerAvailable, forwardPort, importNodeBaseImage, startDockerd, type RunningDockerd } from '../support/docker';
 import { getWithHost, startLoad } from '../support/load';
 import { NginxPrefix, nginxAvailable } from '../support/nginx';
+import { pebbleAvailable, startPebble } from '../support/pebble';
 import { startSshd, sshdAvailable, type RunningSshd } from '../support/sshd';
+import { servedSerial } from '../support/tls';
 
 const REPOSITORY = join(__dirname, '..', '..');
 /**
@@ -50,12 +52,13 @@ async function freePortPair(): Promise<number> {
   }
 }
 
-describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && dockerAvailable && nginxAvailable && systemPostgresAvailable, 'nexus deploy end to end (real SSH, Docker and nginx)', () => {
+describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailable && dockerAvailable && nginxAvailable && pebbleAvailable && systemPostgresAvailable, 'nexus deploy end to end (real SSH, Docker and nginx)', () => {
   let sshd: RunningSshd;
   let dockerd: RunningDockerd;
   let nginx: NginxPrefix;
   let project: string;
   let httpPort: number;
+  let httpsPort: number;
   let appPort: number;
   let secrets: Record<string, string>;
   const closers: (() => Promise<unknown>)[] = [];
@@ -96,10 +99,10 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
     secrets = { JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: databaseUrl.toString(), REDIS_URL: `redis://${subnet}.1:${redisPort}/0` };
 
     appPort = await freePortPair();
-    httpPort = await freePort();
+    [httpPort, httpsPort] = [await freePort(), await freePort()];
     nginx = new NginxPrefix();
     closers.push(() => nginx.stop());
-    const site = { app: 'shop', target: 'production', domains: [DOMAIN], upstreamPort: appPort, webroot: nginx.webroot, nginxDir: nginx.dir, httpPort, httpsPort: 443, bodyLimit: '6m', ipv6: false };
+    const site = { app: 'shop', target: 'production', domains: [DOMAIN], upstreamPort: appPort, webroot: nginx.webroot, nginxDir: nginx.dir, httpPort, httpsPort, bodyLimit: '6m', ipv6: false };
     await nginx.start(renderNginxSite(site), httpPort);
 
     project = mkdtempSync(join(tmpdir(), 'nexus-e2e-project-'));
@@ -125,7 +128,7 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
             health: { path: '/health/readiness/', timeout: 30 },
             drain_seconds: 2,
             docker_host: dockerd.host,
-            nginx: nginx.targetSettings(httpPort),
+            nginx: nginx.targetSettings(httpPort, httpsPort),
             build: { on: 'host', context: REPOSITORY, network: 'host', args: { BUILD_IMAGE: BASE_IMAGE, RUNTIME_IMAGE: BASE_IMAGE } },
           },
         },
@@ -235,5 +238,52 @@ describeWith('sshd + dockerd + nginx + PostgreSQL on 5432', sshdAvailable && doc
     expect(loser.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'LOCK_HELD', message: expect.stringContaining('e2e@test') });
     expect(colourContainers('blue')).not.toBe('');
     expect(colourContainers('green')).toBe('');
+  }, 300_000);
+
+  it('When the renewal timer is installed, then the job on the host renews a due certificate with nexus from the serving image, and nginx serves it', async () => {
+    const pebble = await startPebble({ httpPort, validitySeconds: 60 });
+    closers.push(() => pebble.stop());
+    const root = join(sshd.remoteRoot, 'srv');
+    // nginx's workers (nobody) read the ACME webroot on the "host".
+    for (const dir of [dirname(sshd.remoteRoot), sshd.remoteRoot, root]) chmodSync(dir, 0o755);
+    mkdirSync(join(root, 'acme', '.well-known', 'acme-challenge'), { recursive: true, mode: 0o755 });
+    writeFileSync(
+      join(project, 'nexus.production.yml'),
+      stringify({ targets: { production: { ssh: { authorized_keys: sshd.authorizedKeys }, tls: { ca: pebble.directoryUrl, caa_identity: 'pebble.letsencrypt.org', renew_fraction: 0.5 } } } }),
+    );
+    const ssl = (args: string[]) => deploy(['ssl', ...args], { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '200' });
+    const issued = await ssl(['issue', '--skip-dns-check']);
+    expectExit(issued, 0);
+    const before = issued.json<{ certificate: { serial: string } }>().certificate;
+
+    const installed = await ssl(['install-timer', '--scheduler', 'none']);
+    expectExit(installed, 0);
+    const report = installed.json<{ job: string; schedule: null; changed: string[]; firstRun: { code: number; output: string } }>();
+    expect(report).toMatchObject({ job: `sh ${root}/renewal/renew.sh`, schedule: null, firstRun: { code: 0, output: expect.stringContaining('not due') } });
+    expect(report.changed).toEqual([`created the renewal key ${root}/renewal/id_ed25519`, `authorised the renewal key in ${sshd.authorizedKeys}`]);
+    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toMatch(/^restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-ssl-renew-shop@production$/m);
+    for (const file of ['id_ed25519', 'nexus.yml', 'secrets', 'renew.sh']) expect(statSync(join(root, 'renewal', file)).mode & 0o777).toBe(0o600);
+    const again = await ssl(['install-timer', '--scheduler', 'none', '--no-check']);
+    expect(again.json<{ changed: string[] }>().changed).toEqual([]);
+
+    // Run as cron would: a bare environment, output appended to the job's log.
+    let status: { due: boolean; renewAt: string };
+    do {
+      status = (await ssl(['status'])).json<{ certificate: { due: boolean; renewAt: string } }>().certificate;
+      if (!status.due) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(status.renewAt) - Date.now()) + 200));
+    } while (!status.due);
+    execFileSync('env', ['-i', 'PATH=/usr/bin:/bin', `HOME=${sshd.remoteRoot}`, 'sh', '-c', `${report.job} >> ${root}/renewal/renew.log 2>&1`], { timeout: 120_000 });
+    const log = readFileSync(join(root, 'renewal', 'renew.log'), 'utf8');
+    expect(log).toMatch(/shop\.example\.com: renewed, valid until/);
+    const after = (await ssl(['status'])).json<{ certificate: { serial: string; due: boolean }; timer: { installed: boolean; lastRun: { exit: number; image: string } } }>();
+    expect(after.certificate.serial).not.toBe(before.serial);
+    expect(after.certificate.due).toBe(false);
+    expect(after.timer).toMatchObject({ installed: true, lastRun: { exit: 0, image: first.release.image } });
+    expect(await servedSerial(httpsPort, DOMAIN, after.certificate.serial)).toBe(after.certificate.serial);
+
+    const removed = await ssl(['install-timer', '--remove']);
+    expectExit(removed, 0);
+    expect(readFileSync(sshd.authorizedKeys, 'utf8')).not.toContain('nexus-ssl-renew');
+    expect(existsSync(join(root, 'renewal'))).toBe(false);
   }, 300_000);
 });

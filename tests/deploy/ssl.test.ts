@@ -1,6 +1,5 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
@@ -11,6 +10,7 @@ import { NginxPrefix, nginxAvailable } from '../support/nginx';
 import { startFaultProxy } from '../support/acme-fault-proxy';
 import { pebbleAvailable, startPebble, type RunningPebble } from '../support/pebble';
 import { sshdAvailable, startSshd, type RunningSshd } from '../support/sshd';
+import { served, servedSerial } from '../support/tls';
 
 const DOMAINS = ['shop.nexus.test', 'www.nexus.test'];
 
@@ -21,31 +21,6 @@ interface CertificateJson {
   notAfter: string;
   renewAt: string;
   due: boolean;
-}
-
-/**
- * The serial nginx serves for a name, once it is `expected`: a reload is graceful, so for a moment the old
- * workers still answer with the previous certificate.
- */
-async function servedSerial(port: number, name: string, expected: string): Promise<string> {
-  let serial = '';
-  for (let attempt = 0; attempt < 50 && serial !== expected; attempt += 1) {
-    serial = (await served(port, name)).serialNumber;
-    if (serial !== expected) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return serial;
-}
-
-/** The certificate nginx serves for a name on a port, as a TLS client sees it. */
-function served(port: number, name: string): Promise<X509Certificate> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, servername: name, rejectUnauthorized: false }, () => {
-      const raw = socket.getPeerCertificate(true).raw;
-      socket.end();
-      resolve(new X509Certificate(raw));
-    });
-    socket.on('error', reject);
-  });
 }
 
 describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleAvailable, 'nexus ssl against Pebble, through a real sshd and nginx', () => {

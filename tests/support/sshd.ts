@@ -12,6 +12,8 @@ export interface RunningSshd {
   user: string;
   /** A private key the server accepts. */
   clientKey: string;
+  /** The file sshd reads the accepted keys from (its AuthorizedKeysFile). */
+  authorizedKeys: string;
   /** A key the server does not accept. */
   strangerKey: string;
   /** The server's host key fingerprint, as `ssh-keygen -lf` prints it. */
@@ -91,6 +93,7 @@ export async function startSshd(): Promise<RunningSshd> {
     port,
     user,
     clientKey: join(dir, 'client_ed25519'),
+    authorizedKeys: join(dir, 'authorized_keys'),
     strangerKey: join(dir, 'stranger_ed25519'),
     hostKey,
     otherHostKey,
