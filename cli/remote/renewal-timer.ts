@@ -56,6 +56,13 @@ echo "changed: removed the renewal key from $file"`,
   );
 }
 
+const NO_CRON = `command -v crontab >/dev/null || { echo "cron is not installed on $(hostname) (nexus server provision installs it; or use --scheduler none)" >&2; exit ${NO_CRON_STATUS}; }`;
+
+/** Exits NO_CRON_STATUS, saying so, when the login has no crontab command: checked before anything changes. */
+export function checkCron(): RemoteCommand {
+  return script('nexus-cron-check', NO_CRON);
+}
+
 /**
  * Makes `line` the only entry of the login's crontab carrying `marker`, keeping every other entry; a
  * crontab already holding exactly that is left alone.
@@ -64,7 +71,7 @@ export function installCronEntry(marker: string, line: string): RemoteCommand {
   return script(
     'nexus-cron-install',
     `marker=$1 line=$2
-command -v crontab >/dev/null || { echo "cron is not installed on $(hostname) (nexus server provision installs it; or use --scheduler none)" >&2; exit ${NO_CRON_STATUS}; }
+${NO_CRON}
 current=$(crontab -l 2>/dev/null)
 [ "$(printf '%s\\n' "$current" | grep -F "$marker")" = "$line" ] && exit 0
 { printf '%s\\n' "$current" | grep -vF "$marker" | grep -v '^$'; printf '%s\\n' "$line"; } | crontab - || exit 1

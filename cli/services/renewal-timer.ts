@@ -4,7 +4,7 @@ import { NexusError } from '../errors';
 import { writeFile } from '../remote/files';
 import { cronLine, renewalConfig, renewalFiles, renewalJob, type RenewalFiles } from '../remote/renewal-job';
 import { script } from '../remote/shell';
-import { authorizeKey, ensureKeyPair, installCronEntry, removeCronEntry, removeRenewalDirectory, revokeKey, timerState } from '../remote/renewal-timer';
+import { authorizeKey, checkCron, ensureKeyPair, installCronEntry, removeCronEntry, removeRenewalDirectory, revokeKey, timerState } from '../remote/renewal-timer';
 import type { HostDeployer } from './host-deployer';
 
 export type Scheduler = 'cron' | 'none';
@@ -91,6 +91,7 @@ export class RenewalTimer {
         suggestions: ['use the rfc2136 provider, or run `nexus ssl renew` daily from CI instead'],
       });
     }
+    if (options.scheduler === 'cron') await this.first.run('find cron', checkCron());
     const changed: string[] = [];
     const key = await this.first.run('create the renewal key', ensureKeyPair(this.files.key, this.keyTag));
     changed.push(...changes(key.stderr));

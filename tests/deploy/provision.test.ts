@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { expectExit, runNexus, type CliResult } from '../support/cli';
-import { describeWith } from '../support/components';
+import { describeWith, waitFor } from '../support/components';
 import { namespaceHostAvailable, startNamespaceHost, type NamespaceHost } from '../support/namespace-host';
 
 interface ProvisionJson {
@@ -81,6 +81,35 @@ describeWith('debootstrap + network namespaces (root)', namespaceHostAvailable, 
     expect(report?.steps.filter((step) => step.changes.length > 0)).toEqual([]);
     expect(report?.unchanged).toBe(true);
   }, 600_000);
+
+  it('When the renewal timer is installed, then cron runs the job as the deploy user at the time given', async () => {
+    const ssl = (args: string[]): Promise<CliResult> => runNexus(['ssl', ...args, '--target', 'production', '--dir', project, '--json'], { timeoutMs: 120_000 });
+    // The next minute on the host's clock that is at least 20 s away.
+    const [hour, minute, second] = host.exec('date +%H:%M:%S').trim().split(':').map(Number) as [number, number, number];
+    const at = (hour * 60 + minute + (second < 40 ? 1 : 2)) % (24 * 60);
+    const time = `${String(Math.floor(at / 60)).padStart(2, '0')}:${String(at % 60).padStart(2, '0')}`;
+    const result = await ssl(['install-timer', '--at', time]);
+    expectExit(result, 0);
+    const report = result.json<{ schedule: string; changed: string[]; firstRun: null }>();
+    expect(report.schedule).toBe(`${at % 60} ${Math.floor(at / 60)} * * * sh /srv/shop/renewal/renew.sh >> /srv/shop/renewal/renew.log 2>&1 # nexus ssl renew: shop/production`);
+    expect(report.firstRun).toBeNull();
+    expect(host.exec('crontab -l -u deploy')).toBe(`${report.schedule}\n`);
+    expect(host.exec('cat /home/deploy/.ssh/authorized_keys')).toMatch(/^restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-ssl-renew-shop@production$/m);
+    expect(host.exec('stat -c "%U %a" /srv/shop/renewal /srv/shop/renewal/id_ed25519 /srv/shop/renewal/nexus.yml')).toBe('deploy 700\ndeploy 600\ndeploy 600\n');
+    expect((await ssl(['install-timer', '--at', time])).json<{ changed: string[] }>().changed).toEqual([]);
+
+    // Nothing is deployed here, so the job records exit 4 ("nothing deployed"): proof that cron ran it.
+    await waitFor('cron to run the renewal job', () => Promise.resolve(host.exec('test -f /srv/shop/renewal/last-run.json && echo yes || echo no').trim() === 'yes'), 150_000);
+    const timer = (await ssl(['status'])).json<{ timer: object }>().timer;
+    expect(timer).toMatchObject({ installed: true, schedule: report.schedule, lastRun: { exit: 4 } });
+    expect(host.exec('cat /srv/shop/renewal/renew.log')).toContain('nothing is deployed on this host yet');
+
+    const removed = await ssl(['install-timer', '--remove']);
+    expectExit(removed, 0);
+    expect(host.exec('crontab -l -u deploy 2>&1 || true')).toMatch(/no crontab for deploy/);
+    expect(host.exec('cat /home/deploy/.ssh/authorized_keys')).not.toContain('nexus-ssl-renew');
+    expect(host.exec('test -d /srv/shop/renewal && echo yes || echo no').trim()).toBe('no');
+  }, 300_000);
 
   it('When the pinned host key does not match, then it refuses before running anything', async () => {
     const wrong = host.hostKey.replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'));

@@ -42,7 +42,7 @@ function planFor(deploy: DeployTarget): ProvisionPlan {
 
 export default class ServerProvision extends TargetCommand<{ hosts: ProvisionReport[] } | { dryRun: string }> {
   static override summary = "Bring a target's fresh Debian/Ubuntu hosts to the state deploys need (idempotent)";
-  static override description = `Connects as root (--ssh-user) with the target's key and, checking before changing anything: installs Docker with Compose, nginx, ufw, unattended-upgrades, curl and the PostgreSQL client; creates the deploy user (ssh.user) with the operator's public key, in the docker group, allowed by sudo to test and reload nginx and nothing else; creates the directories under root; installs the nexus nginx snippets and the site with its ACME webroot; lets only SSH, 80 and 443 through the firewall; turns SSH password logins off; enables unattended security upgrades.
+  static override description = `Connects as root (--ssh-user) with the target's key and, checking before changing anything: installs Docker with Compose, nginx, ufw, unattended-upgrades, curl, the PostgreSQL client, cron and nsupdate; creates the deploy user (ssh.user) with the operator's public key, in the docker group, allowed by sudo to test and reload nginx and nothing else; creates the directories under root; installs the nexus nginx snippets and the site with its ACME webroot; lets only SSH, 80 and 443 through the firewall; turns SSH password logins off; enables unattended security upgrades.
 
 Re-running changes nothing (the report says "unchanged"). --dry-run prints every remote command instead, without connecting. Membership of the docker group is root-equivalent on the host: the deploy user's key deserves the care a root key does.`;
 

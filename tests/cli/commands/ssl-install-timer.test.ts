@@ -1,0 +1,99 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { expectExit, runNexus, type CliResult } from '../../support/cli';
+import { describeWith } from '../../support/components';
+import { sshdAvailable, startSshd, type RunningSshd } from '../../support/sshd';
+
+interface TimerJson {
+  job: string;
+  schedule: string | null;
+  changed: string[];
+  firstRun: null;
+}
+
+describeWith('sshd', sshdAvailable, 'nexus ssl install-timer (real sshd)', () => {
+  let sshd: RunningSshd;
+  let project: string;
+  let root: string;
+
+  const timer = (args: string[]): Promise<CliResult> => runNexus(['ssl', 'install-timer', ...args, '--target', 'production', '--dir', project, '--json']);
+  const writeConfig = (tls: object = {}) =>
+    writeFileSync(
+      join(project, 'nexus.yml'),
+      stringify({
+        app: { name: 'shop' },
+        targets: {
+          production: {
+            hosts: [{ address: '127.0.0.1', host_key: sshd.hostKey }],
+            ssh: { user: sshd.user, port: sshd.port, key: sshd.clientKey, authorized_keys: sshd.authorizedKeys },
+            domains: ['shop.example.com'],
+            root,
+            tls,
+          },
+        },
+      }),
+    );
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    root = join(sshd.remoteRoot, 'srv');
+    project = mkdtempSync(join(tmpdir(), 'nexus-timer-project-'));
+    writeConfig();
+  });
+
+  afterAll(async () => {
+    await sshd.stop();
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  it('When --at is not a time of day, then it exits 2 before connecting', async () => {
+    const result = await timer(['--at', '7pm']);
+    expectExit(result, 2);
+    expect(result.json<{ error: { message: string } }>().error.message).toContain('HH:MM');
+  });
+
+  it('When the DNS provider is an exec hook, then it refuses with exit 3 and changes nothing on the host', async () => {
+    writeConfig({ challenge: 'dns-01', dns_provider: { type: 'exec', command: ['/usr/local/bin/dns-hook'] } });
+    try {
+      const before = readFileSync(sshd.authorizedKeys, 'utf8');
+      const result = await timer(['--scheduler', 'none']);
+      expectExit(result, 3);
+      expect(result.json<{ error: { message: string } }>().error.message).toContain('exec runs a script where nexus runs');
+      expect(existsSync(join(root, 'renewal'))).toBe(false);
+      expect(readFileSync(sshd.authorizedKeys, 'utf8')).toBe(before);
+    } finally {
+      writeConfig();
+    }
+  });
+
+  it('When removed while nothing is installed, then it says so and changes nothing', async () => {
+    const before = readFileSync(sshd.authorizedKeys, 'utf8');
+    const result = await timer(['--remove']);
+    expectExit(result, 0);
+    expect(result.json<{ changed: string[]; removed: boolean }>()).toMatchObject({ changed: [], removed: true });
+    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toBe(before);
+  });
+
+  it('When installed before the first deploy, then the job is in place but not run, records exit 4 when run, and status shows it; remove takes it all away', async () => {
+    const operatorKey = readFileSync(sshd.authorizedKeys, 'utf8');
+    const result = await timer(['--scheduler', 'none']);
+    expectExit(result, 0);
+    expect(result.stderr).toContain('needs a serving release');
+    expect(result.json<TimerJson>()).toMatchObject({ job: `sh ${root}/renewal/renew.sh`, schedule: null, firstRun: null });
+    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toMatch(new RegExp(`^${operatorKey.trim()}\nrestrict,from="127\\.0\\.0\\.1,::1" ssh-ed25519 \\S+ nexus-ssl-renew-shop@production\n$`));
+
+    const run = spawnSync('sh', [join(root, 'renewal', 'renew.sh')], { encoding: 'utf8' });
+    expect(run.status).toBe(4);
+    const status = await runNexus(['ssl', 'status', '--target', 'production', '--dir', project, '--json']);
+    expectExit(status, 0);
+    expect(status.json<{ timer: object }>().timer).toEqual({ installed: true, schedule: null, lastRun: { at: expect.any(String), exit: 4, image: '' } });
+
+    const removed = await timer(['--remove']);
+    expectExit(removed, 0);
+    expect(removed.json<{ changed: string[] }>().changed).toEqual([`removed the renewal key from ${sshd.authorizedKeys}`, `removed ${root}/renewal`]);
+    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toBe(operatorKey);
+  });
+});
