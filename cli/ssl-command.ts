@@ -2,16 +2,21 @@ import { Flags } from '@oclif/core';
 import { loadSecrets } from './deploy-config/secrets';
 import type { DeployTarget } from './deploy-config/load';
 import { DeployConfigError } from './deploy-config/load';
-import { CertificateManager } from './services/certificate-manager';
+import { CertificateManager, tlsSecretNames } from './services/certificate-manager';
 import { withDeployLock } from './services/deploy-lock';
 import { HostDeployer } from './services/host-deployer';
-import { tlsSecretNames } from './services/renewal-timer';
+import type { JobSpec } from './services/scheduled-job';
 import { TargetCommand, targetFlags } from './target-command';
 
 export const sslFlags = {
   ...targetFlags,
   staging: Flags.boolean({ description: "Use the CA's staging directory (untrusted certificates, generous rate limits)." }),
 };
+
+/** The host's daily renewal: `nexus ssl renew` with the secrets tls names. */
+export function renewalJob(deploy: DeployTarget): JobSpec {
+  return { name: 'ssl-renew', args: ['ssl', 'renew'], secrets: tlsSecretNames(deploy) };
+}
 
 /** A command that works on a target's certificate: every host connected, the secrets tls names loaded. */
 export abstract class SslCommand<T> extends TargetCommand<T> {

@@ -12,7 +12,7 @@ export type Colour = 'blue' | 'green';
  *   certs/<domain>/  certificates
  *   backups/         database dumps (pre-migration ones among them)
  *   builds/          build contexts and image archives while a deploy runs
- *   renewal/         the certificate renewal job (`nexus ssl install-timer`)
+ *   jobs/<name>/     scheduled jobs (certificate renewal, backups)
  */
 export class HostLayout {
   constructor(
@@ -57,8 +57,8 @@ export class HostLayout {
     return `${this.root}/builds`;
   }
 
-  get renewal(): string {
-    return `${this.root}/renewal`;
+  job(name: string): string {
+    return `${this.root}/jobs/${name}`;
   }
 
   get services(): string {

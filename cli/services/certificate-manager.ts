@@ -16,6 +16,12 @@ function backoff(env: NodeJS.ProcessEnv): { backoffMin: number; backoffMax: numb
   return { backoffMin: min, backoffMax: Math.max(min, 10 * min) };
 }
 
+/** The secrets the tls settings name. */
+export function tlsSecretNames(deploy: DeployTarget): string[] {
+  const { tls } = deploy.target;
+  return [...(tls.eab_kid ? ['ACME_EAB_HMAC_KEY'] : []), ...(tls.dns_provider?.type === 'rfc2136' ? ['RFC2136_TSIG_SECRET'] : [])];
+}
+
 function acmeFailure(action: string, error: unknown): NexusError {
   const message = error instanceof Error ? error.message : String(error);
   return new NexusError(`Could not ${action}: ${message}. The existing certificate and nginx are untouched.`, { code: 'ACME_FAILED' });

@@ -259,10 +259,10 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     const installed = await ssl(['install-timer', '--scheduler', 'none']);
     expectExit(installed, 0);
     const report = installed.json<{ job: string; schedule: null; changed: string[]; firstRun: { code: number; output: string } }>();
-    expect(report).toMatchObject({ job: `sh ${root}/renewal/renew.sh`, schedule: null, firstRun: { code: 0, output: expect.stringContaining('not due') } });
-    expect(report.changed).toEqual([`created the renewal key ${root}/renewal/id_ed25519`, `authorised the renewal key in ${sshd.authorizedKeys}`]);
-    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toMatch(/^restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-ssl-renew-shop@production$/m);
-    for (const file of ['id_ed25519', 'nexus.yml', 'secrets', 'renew.sh']) expect(statSync(join(root, 'renewal', file)).mode & 0o777).toBe(0o600);
+    expect(report).toMatchObject({ job: `sh ${root}/jobs/ssl-renew/run.sh`, schedule: null, firstRun: { code: 0, output: expect.stringContaining('not due') } });
+    expect(report.changed).toEqual([`created the job key ${root}/jobs/ssl-renew/id_ed25519`, `authorised the job key in ${sshd.authorizedKeys}`]);
+    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toMatch(/^restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-job-ssl-renew-shop@production$/m);
+    for (const file of ['id_ed25519', 'nexus.yml', 'secrets', 'run.sh']) expect(statSync(join(root, 'jobs', 'ssl-renew', file)).mode & 0o777).toBe(0o600);
     const again = await ssl(['install-timer', '--scheduler', 'none', '--no-check']);
     expect(again.json<{ changed: string[] }>().changed).toEqual([]);
 
@@ -272,8 +272,8 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
       status = (await ssl(['status'])).json<{ certificate: { due: boolean; renewAt: string } }>().certificate;
       if (!status.due) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(status.renewAt) - Date.now()) + 200));
     } while (!status.due);
-    execFileSync('env', ['-i', 'PATH=/usr/bin:/bin', `HOME=${sshd.remoteRoot}`, 'sh', '-c', `${report.job} >> ${root}/renewal/renew.log 2>&1`], { timeout: 120_000 });
-    const log = readFileSync(join(root, 'renewal', 'renew.log'), 'utf8');
+    execFileSync('env', ['-i', 'PATH=/usr/bin:/bin', `HOME=${sshd.remoteRoot}`, 'sh', '-c', `${report.job} >> ${root}/jobs/ssl-renew/job.log 2>&1`], { timeout: 120_000 });
+    const log = readFileSync(join(root, 'jobs', 'ssl-renew', 'job.log'), 'utf8');
     expect(log).toMatch(/shop\.example\.com: renewed, valid until/);
     const after = (await ssl(['status'])).json<{ certificate: { serial: string; due: boolean }; timer: { installed: boolean; lastRun: { exit: number; image: string } } }>();
     expect(after.certificate.serial).not.toBe(before.serial);
@@ -283,7 +283,7 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
 
     const removed = await ssl(['install-timer', '--remove']);
     expectExit(removed, 0);
-    expect(readFileSync(sshd.authorizedKeys, 'utf8')).not.toContain('nexus-ssl-renew');
-    expect(existsSync(join(root, 'renewal'))).toBe(false);
+    expect(readFileSync(sshd.authorizedKeys, 'utf8')).not.toContain('nexus-job-ssl-renew');
+    expect(existsSync(join(root, 'jobs', 'ssl-renew'))).toBe(false);
   }, 300_000);
 });

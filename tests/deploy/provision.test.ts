@@ -91,24 +91,24 @@ describeWith('debootstrap + network namespaces (root)', namespaceHostAvailable, 
     const result = await ssl(['install-timer', '--at', time]);
     expectExit(result, 0);
     const report = result.json<{ schedule: string; changed: string[]; firstRun: null }>();
-    expect(report.schedule).toBe(`${at % 60} ${Math.floor(at / 60)} * * * sh /srv/shop/renewal/renew.sh >> /srv/shop/renewal/renew.log 2>&1 # nexus ssl renew: shop/production`);
+    expect(report.schedule).toBe(`${at % 60} ${Math.floor(at / 60)} * * * sh /srv/shop/jobs/ssl-renew/run.sh >> /srv/shop/jobs/ssl-renew/job.log 2>&1 # nexus job ssl-renew: shop/production`);
     expect(report.firstRun).toBeNull();
     expect(host.exec('crontab -l -u deploy')).toBe(`${report.schedule}\n`);
-    expect(host.exec('cat /home/deploy/.ssh/authorized_keys')).toMatch(/^restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-ssl-renew-shop@production$/m);
-    expect(host.exec('stat -c "%U %a" /srv/shop/renewal /srv/shop/renewal/id_ed25519 /srv/shop/renewal/nexus.yml')).toBe('deploy 700\ndeploy 600\ndeploy 600\n');
+    expect(host.exec('cat /home/deploy/.ssh/authorized_keys')).toMatch(/^restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-job-ssl-renew-shop@production$/m);
+    expect(host.exec('stat -c "%U %a" /srv/shop/jobs/ssl-renew /srv/shop/jobs/ssl-renew/id_ed25519 /srv/shop/jobs/ssl-renew/nexus.yml')).toBe('deploy 700\ndeploy 600\ndeploy 600\n');
     expect((await ssl(['install-timer', '--at', time])).json<{ changed: string[] }>().changed).toEqual([]);
 
     // Nothing is deployed here, so the job records exit 4 ("nothing deployed"): proof that cron ran it.
-    await waitFor('cron to run the renewal job', () => Promise.resolve(host.exec('test -f /srv/shop/renewal/last-run.json && echo yes || echo no').trim() === 'yes'), 150_000);
+    await waitFor('cron to run the renewal job', () => Promise.resolve(host.exec('test -f /srv/shop/jobs/ssl-renew/last-run.json && echo yes || echo no').trim() === 'yes'), 150_000);
     const timer = (await ssl(['status'])).json<{ timer: object }>().timer;
     expect(timer).toMatchObject({ installed: true, schedule: report.schedule, lastRun: { exit: 4 } });
-    expect(host.exec('cat /srv/shop/renewal/renew.log')).toContain('nothing is deployed on this host yet');
+    expect(host.exec('cat /srv/shop/jobs/ssl-renew/job.log')).toContain('nothing is deployed on this host yet');
 
     const removed = await ssl(['install-timer', '--remove']);
     expectExit(removed, 0);
     expect(host.exec('crontab -l -u deploy 2>&1 || true')).toMatch(/no crontab for deploy/);
-    expect(host.exec('cat /home/deploy/.ssh/authorized_keys')).not.toContain('nexus-ssl-renew');
-    expect(host.exec('test -d /srv/shop/renewal && echo yes || echo no').trim()).toBe('no');
+    expect(host.exec('cat /home/deploy/.ssh/authorized_keys')).not.toContain('nexus-job-ssl-renew');
+    expect(host.exec('test -d /srv/shop/jobs/ssl-renew && echo yes || echo no').trim()).toBe('no');
   }, 300_000);
 
   it('When the pinned host key does not match, then it refuses before running anything', async () => {

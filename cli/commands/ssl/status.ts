@@ -1,23 +1,23 @@
 import type { CertificateStatus } from '../../services/certificate-status';
-import { RenewalTimer, type TimerState } from '../../services/renewal-timer';
-import { SslCommand, sslFlags } from '../../ssl-command';
+import { ScheduledJob, type JobState } from '../../services/scheduled-job';
+import { renewalJob, SslCommand, sslFlags } from '../../ssl-command';
 
-function describeTimer(timer: TimerState): string {
+function describeTimer(timer: JobState): string {
   if (!timer.installed) return 'none on the host (`nexus ssl install-timer`)';
   const last = timer.lastRun ? `last run ${timer.lastRun.at}, ${timer.lastRun.exit === 0 ? 'succeeded' : `failed (exit ${timer.lastRun.exit})`}` : 'not run yet';
   return `${timer.schedule ? 'daily (cron)' : 'installed, not scheduled by nexus'}; ${last}`;
 }
 
-export default class SslStatus extends SslCommand<{ certificate: CertificateStatus | null; timer: TimerState }> {
+export default class SslStatus extends SslCommand<{ certificate: CertificateStatus | null; timer: JobState }> {
   static override summary = "Show a target's certificate: names, issuer, expiry, days left, next renewal, the renewal job";
   static override examples = ['<%= config.bin %> ssl status --target production', '<%= config.bin %> ssl status -t production --json'];
   static override flags = sslFlags;
 
-  async run(): Promise<{ certificate: CertificateStatus | null; timer: TimerState }> {
+  async run(): Promise<{ certificate: CertificateStatus | null; timer: JobState }> {
     const { flags } = await this.parse(SslStatus);
     const { deploy, manager, hosts } = await this.certificates(flags);
     const certificate = await manager.status();
-    const timer = await new RenewalTimer(hosts, deploy).state();
+    const timer = await new ScheduledJob(hosts, deploy, renewalJob(deploy)).state();
     if (!certificate) {
       this.log(`${manager.domain}: no certificate yet (\`nexus ssl issue\`).`);
     } else {

@@ -62,7 +62,7 @@ describeWith('sshd', sshdAvailable, 'nexus ssl install-timer (real sshd)', () =>
       const result = await timer(['--scheduler', 'none']);
       expectExit(result, 3);
       expect(result.json<{ error: { message: string } }>().error.message).toContain('exec runs a script where nexus runs');
-      expect(existsSync(join(root, 'renewal'))).toBe(false);
+      expect(existsSync(join(root, 'jobs', 'ssl-renew'))).toBe(false);
       expect(readFileSync(sshd.authorizedKeys, 'utf8')).toBe(before);
     } finally {
       writeConfig();
@@ -82,12 +82,12 @@ describeWith('sshd', sshdAvailable, 'nexus ssl install-timer (real sshd)', () =>
     const result = await timer(['--scheduler', 'none']);
     expectExit(result, 0);
     expect(result.stderr).toContain('needs a serving release');
-    expect(result.json<TimerJson>()).toMatchObject({ job: `sh ${root}/renewal/renew.sh`, schedule: null, firstRun: null });
+    expect(result.json<TimerJson>()).toMatchObject({ job: `sh ${root}/jobs/ssl-renew/run.sh`, schedule: null, firstRun: null });
     const [operatorLine, renewalLine, ...rest] = readFileSync(sshd.authorizedKeys, 'utf8').split('\n');
     expect([operatorLine, rest]).toEqual([operatorKey.trim(), ['']]);
-    expect(renewalLine).toMatch(/^restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-ssl-renew-shop@production$/);
+    expect(renewalLine).toMatch(/^restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-job-ssl-renew-shop@production$/);
 
-    const run = spawnSync('sh', [join(root, 'renewal', 'renew.sh')], { encoding: 'utf8' });
+    const run = spawnSync('sh', [join(root, 'jobs', 'ssl-renew', 'run.sh')], { encoding: 'utf8' });
     expect(run.status).toBe(4);
     const status = await runNexus(['ssl', 'status', '--target', 'production', '--dir', project, '--json']);
     expectExit(status, 0);
@@ -95,7 +95,7 @@ describeWith('sshd', sshdAvailable, 'nexus ssl install-timer (real sshd)', () =>
 
     const removed = await timer(['--remove']);
     expectExit(removed, 0);
-    expect(removed.json<{ changed: string[] }>().changed).toEqual([`removed the renewal key from ${sshd.authorizedKeys}`, `removed ${root}/renewal`]);
+    expect(removed.json<{ changed: string[] }>().changed).toEqual([`removed the job key from ${sshd.authorizedKeys}`, `removed ${root}/jobs/ssl-renew`]);
     expect(readFileSync(sshd.authorizedKeys, 'utf8')).toBe(operatorKey);
   });
 });

@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDeployTarget, type DeployTarget } from '../../../cli/deploy-config/load';
-import { cronLine, renewalConfig, renewalJob } from '../../../cli/remote/renewal-job';
-import { authorizeKey, ensureKeyPair, installCronEntry, NO_CRON_STATUS, removeCronEntry, removeRenewalDirectory, revokeKey, timerState } from '../../../cli/remote/renewal-timer';
+import { cronLine, jobConfig, jobScript } from '../../../cli/remote/job-files';
+import { authorizeKey, ensureKeyPair, installCronEntry, NO_CRON_STATUS, removeCronEntry, removeJobDirectory, revokeKey, jobState } from '../../../cli/remote/scheduled-job';
 import type { RemoteCommand } from '../../../cli/remote/shell';
 
 const HOST_KEY = 'SHA256:7RCjUkY4Qs5UWvVyePJoG0cqXQ1RtG3T0V3QhJcfXXo';
@@ -17,7 +17,7 @@ function run(command: RemoteCommand, env: NodeJS.ProcessEnv = process.env, stdin
 
 /** A directory with programs that stand in for cron's and docker's commands, recording what they were asked. */
 function fakeBin(): { dir: string; env: NodeJS.ProcessEnv; crontab: string; dockerCalls: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'nexus-renewal-bin-'));
+  const dir = mkdtempSync(join(tmpdir(), 'nexus-job-bin-'));
   const crontab = join(dir, 'crontab.txt');
   const dockerCalls = join(dir, 'docker-calls.txt');
   writeFileSync(
@@ -38,7 +38,7 @@ esac
 }
 
 function target(root: string, extra: object = {}): DeployTarget {
-  const project = mkdtempSync(join(tmpdir(), 'nexus-renewal-project-'));
+  const project = mkdtempSync(join(tmpdir(), 'nexus-job-project-'));
   writeFileSync(
     join(project, 'nexus.yml'),
     JSON.stringify({
@@ -59,32 +59,32 @@ function target(root: string, extra: object = {}): DeployTarget {
   return loadDeployTarget(project, 'production', {}, { secrets: false });
 }
 
-describe('remote command builders: the renewal timer', () => {
-  it('When the renewal key is ensured twice, then it is made once, private to its owner, and the same public key is printed', () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'nexus-renewal-')), 'renewal');
-    const first = run(ensureKeyPair(join(dir, 'id_ed25519'), 'nexus-ssl-renew-shop@production'));
-    expect(first).toMatchObject({ code: 0, stderr: `changed: created the renewal key ${join(dir, 'id_ed25519')}\n` });
-    expect(first.stdout).toMatch(/^ssh-ed25519 \S+ nexus-ssl-renew-shop@production\n$/);
+describe('remote command builders: scheduled jobs', () => {
+  it('When the job key is ensured twice, then it is made once, private to its owner, and the same public key is printed', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'nexus-job-')), 'jobs', 'ssl-renew');
+    const first = run(ensureKeyPair(join(dir, 'id_ed25519'), 'nexus-job-ssl-renew-shop@production'));
+    expect(first).toMatchObject({ code: 0, stderr: `changed: created the job key ${join(dir, 'id_ed25519')}\n` });
+    expect(first.stdout).toMatch(/^ssh-ed25519 \S+ nexus-job-ssl-renew-shop@production\n$/);
     expect(statSync(join(dir, 'id_ed25519')).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
-    expect(run(ensureKeyPair(join(dir, 'id_ed25519'), 'nexus-ssl-renew-shop@production'))).toEqual({ code: 0, stdout: first.stdout, stderr: '' });
+    expect(run(ensureKeyPair(join(dir, 'id_ed25519'), 'nexus-job-ssl-renew-shop@production'))).toEqual({ code: 0, stdout: first.stdout, stderr: '' });
   });
 
   it('When a key is authorised, then other entries stay, a second run changes nothing, an older key of the same tag is replaced, and revoking removes only it', () => {
-    const home = mkdtempSync(join(tmpdir(), 'nexus-renewal-home-'));
+    const home = mkdtempSync(join(tmpdir(), 'nexus-job-home-'));
     const env = { ...process.env, HOME: home };
     const file = join(home, '.ssh', 'authorized_keys');
     mkdirSync(join(home, '.ssh'));
     writeFileSync(file, 'ssh-ed25519 AAAAoperator operator@laptop\nssh-ed25519 AAAAci ci@runner'); // no final newline
-    const tag = 'nexus-ssl-renew-shop@production';
+    const tag = 'nexus-job-ssl-renew-shop@production';
     const entry = `restrict,from="127.0.0.1,::1" ssh-ed25519 AAAAnew ${tag}`;
-    expect(run(authorizeKey('~/.ssh/authorized_keys', `restrict ssh-ed25519 AAAAold ${tag}`, tag), env)).toMatchObject({ code: 0, stdout: `changed: authorised the renewal key in ${file}\n` });
-    expect(run(authorizeKey('~/.ssh/authorized_keys', entry, tag), env).stdout).toBe(`changed: authorised the renewal key in ${file}\n`);
+    expect(run(authorizeKey('~/.ssh/authorized_keys', `restrict ssh-ed25519 AAAAold ${tag}`, tag), env)).toMatchObject({ code: 0, stdout: `changed: authorised the job key in ${file}\n` });
+    expect(run(authorizeKey('~/.ssh/authorized_keys', entry, tag), env).stdout).toBe(`changed: authorised the job key in ${file}\n`);
     expect(readFileSync(file, 'utf8')).toBe(`ssh-ed25519 AAAAoperator operator@laptop\nssh-ed25519 AAAAci ci@runner\n${entry}\n`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(run(authorizeKey('~/.ssh/authorized_keys', entry, tag), env)).toEqual({ code: 0, stdout: '', stderr: '' });
 
-    expect(run(revokeKey(file, tag), env).stdout).toBe(`changed: removed the renewal key from ${file}\n`);
+    expect(run(revokeKey(file, tag), env).stdout).toBe(`changed: removed the job key from ${file}\n`);
     expect(readFileSync(file, 'utf8')).toBe('ssh-ed25519 AAAAoperator operator@laptop\nssh-ed25519 AAAAci ci@runner\n');
     expect(run(revokeKey(file, tag), env)).toEqual({ code: 0, stdout: '', stderr: '' });
   });
@@ -92,8 +92,8 @@ describe('remote command builders: the renewal timer', () => {
   it('When the cron entry is installed, changed and removed, then the crontab keeps every other entry and a repeat changes nothing', () => {
     const { env, crontab } = fakeBin();
     writeFileSync(crontab, 'MAILTO=ops@example.com\n0 1 * * * /usr/local/bin/cleanup\n');
-    const marker = 'nexus ssl renew: shop/production';
-    const line = `17 3 * * * sh /srv/nexus/renewal/renew.sh >> /srv/nexus/renewal/renew.log 2>&1 # ${marker}`;
+    const marker = 'nexus job ssl-renew: shop/production';
+    const line = `17 3 * * * sh /srv/nexus/jobs/ssl-renew/run.sh >> /srv/nexus/jobs/ssl-renew/job.log 2>&1 # ${marker}`;
     expect(run(installCronEntry(marker, line), env)).toEqual({ code: 0, stdout: `changed: scheduled ${line}\n`, stderr: '' });
     expect(run(installCronEntry(marker, line), env)).toEqual({ code: 0, stdout: '', stderr: '' });
     const moved = line.replace('17 3', '30 4');
@@ -117,14 +117,14 @@ describe('remote command builders: the renewal timer', () => {
   });
 
   it('When the job runs, then it starts nexus ssl renew from the serving image on the host network as its own user, records the outcome, and passes the exit status on', () => {
-    const root = mkdtempSync(join(tmpdir(), 'nexus-renewal-root-'));
+    const root = mkdtempSync(join(tmpdir(), 'nexus-job-root-'));
     const deploy = target(root, { docker_host: 'unix:///run/other/docker.sock' });
-    const dir = join(root, 'renewal');
-    mkdirSync(dir);
-    writeFileSync(join(dir, 'renew.sh'), renewalJob(deploy, dir, { caBundle: true }));
+    const dir = join(root, 'jobs', 'ssl-renew');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'run.sh'), jobScript(deploy, dir, { args: ['ssl', 'renew'], caBundle: true }));
     const { env, dockerCalls } = fakeBin();
 
-    const nothingDeployed = run(['sh', join(dir, 'renew.sh')], env);
+    const nothingDeployed = run(['sh', join(dir, 'run.sh')], env);
     expect(nothingDeployed.code).toBe(4);
     expect(nothingDeployed.stderr).toContain('nothing is deployed on this host yet');
     expect(JSON.parse(readFileSync(join(dir, 'last-run.json'), 'utf8'))).toMatchObject({ exit: 4, image: '' });
@@ -132,7 +132,7 @@ describe('remote command builders: the renewal timer', () => {
     mkdirSync(join(root, 'releases', 'r1'), { recursive: true });
     writeFileSync(join(root, 'releases', 'r1', 'release.json'), JSON.stringify({ id: 'r1', version: '1.0.0', image: 'shop:1.0.0-abc', created_at: 'x' }, null, 2));
     spawnSync('ln', ['-s', 'releases/r1', join(root, 'current')]);
-    const renewed = run(['sh', join(dir, 'renew.sh')], env);
+    const renewed = run(['sh', join(dir, 'run.sh')], env);
     expect(renewed).toMatchObject({ code: 0, stdout: expect.stringContaining('not due') });
     const calls = readFileSync(dockerCalls, 'utf8').split('\n');
     const uid = spawnSync('id', ['-u'], { encoding: 'utf8' }).stdout.trim();
@@ -140,23 +140,23 @@ describe('remote command builders: the renewal timer', () => {
     expect(calls).toEqual([
       'DOCKER_HOST=unix:///run/other/docker.sock',
       'run', '--rm', '--network', 'host', '--user', `${uid}:${gid}`, '-e', 'HOME=/tmp', '-e', 'SHELL=/bin/sh',
-      '-e', expect.stringMatching(/^NEXUS_OPERATOR=renewal-timer@/), '-e', 'NODE_EXTRA_CA_CERTS=/nexus/ca.pem',
+      '-e', expect.stringMatching(/^NEXUS_OPERATOR=scheduled-job@/), '-e', 'NODE_EXTRA_CA_CERTS=/nexus/ca.pem',
       '--env-file', `${dir}/secrets`, '-v', `${dir}:/nexus:ro`,
       'shop:1.0.0-abc', 'node', 'bin/run.js', 'ssl', 'renew', '--target', 'production', '--dir', '/nexus', '',
     ]);
     expect(JSON.parse(readFileSync(join(dir, 'last-run.json'), 'utf8'))).toMatchObject({ exit: 0, image: 'shop:1.0.0-abc', at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
 
-    expect(run(['sh', join(dir, 'renew.sh')], { ...env, FAKE_DOCKER_STATUS: '10' }).code).toBe(10);
+    expect(run(['sh', join(dir, 'run.sh')], { ...env, FAKE_DOCKER_STATUS: '10' }).code).toBe(10);
     expect(JSON.parse(readFileSync(join(dir, 'last-run.json'), 'utf8'))).toMatchObject({ exit: 10 });
-    const state = run(timerState(dir, 'nexus ssl renew: shop/production'), env);
+    const state = run(jobState(dir, 'nexus job ssl-renew: shop/production'), env);
     expect(state.stdout.split('\n').slice(0, 3)).toEqual(['job', '', expect.stringContaining('"exit":10')]);
   });
 
-  it('When the renewal configuration is read back, then it is the same target reached over loopback with the renewal key', () => {
-    const root = mkdtempSync(join(tmpdir(), 'nexus-renewal-root-'));
+  it('When the job configuration is read back, then it is the same target reached over loopback with the job key', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nexus-job-root-'));
     const deploy = target(root, { tls: { email: 'ops@example.com', renew_fraction: 0.25 } });
-    const project = mkdtempSync(join(tmpdir(), 'nexus-renewal-readback-'));
-    writeFileSync(join(project, 'nexus.yml'), renewalConfig(deploy));
+    const project = mkdtempSync(join(tmpdir(), 'nexus-job-readback-'));
+    writeFileSync(join(project, 'nexus.yml'), jobConfig(deploy));
     const back = loadDeployTarget(project, 'production', {}, { secrets: false });
     expect(back.keyPath).toBe('/nexus/id_ed25519');
     expect(back.target.hosts).toEqual([
@@ -167,11 +167,12 @@ describe('remote command builders: the renewal timer', () => {
     expect(back.app).toEqual({ ...deploy.app, secrets: [] });
   });
 
-  it('When the cron line is made, then it runs the job daily at the time given and appends to its log; only a renewal directory can be removed', () => {
-    expect(cronLine('/srv/nexus/renewal', { hour: 3, minute: 7 }, 'nexus ssl renew: shop/production')).toBe(
-      '7 3 * * * sh /srv/nexus/renewal/renew.sh >> /srv/nexus/renewal/renew.log 2>&1 # nexus ssl renew: shop/production',
+  it('When the cron line is made, then it runs the job daily at the time given and appends to its log; only a job directory can be removed', () => {
+    expect(cronLine('/srv/nexus/jobs/ssl-renew', { hour: 3, minute: 7 }, 'nexus job ssl-renew: shop/production')).toBe(
+      '7 3 * * * sh /srv/nexus/jobs/ssl-renew/run.sh >> /srv/nexus/jobs/ssl-renew/job.log 2>&1 # nexus job ssl-renew: shop/production',
     );
-    expect(() => removeRenewalDirectory('/srv/nexus')).toThrow(/not a renewal directory/);
-    expect(() => removeRenewalDirectory('/')).toThrow(/not a renewal directory/);
+    expect(() => removeJobDirectory('/srv/nexus')).toThrow(/not a job directory/);
+    expect(() => removeJobDirectory('/srv/nexus/jobs/../..')).toThrow(/not a job directory/);
+    expect(removeJobDirectory('/srv/nexus/jobs/db-backup')).toContain('/srv/nexus/jobs/db-backup');
   });
 });

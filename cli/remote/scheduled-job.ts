@@ -3,14 +3,14 @@ import { script, type RemoteCommand } from './shell';
 /** Exit status of installCronEntry when the host has no cron. */
 export const NO_CRON_STATUS = 4;
 
-/** An SSH key pair made on the host unless it exists (the private key never leaves it); prints the public key. */
+/** A job's SSH key pair, made on the host unless it exists (the private key never leaves it); prints the public key. */
 export function ensureKeyPair(path: string, comment: string): RemoteCommand {
   return script(
-    'nexus-renewal-key',
+    'nexus-job-key',
     `if [ ! -f "$1" ]; then
   mkdir -p "$(dirname "$1")" && chmod 700 "$(dirname "$1")" || exit 1
   ssh-keygen -q -t ed25519 -N '' -C "$2" -f "$1" >/dev/null || exit 1
-  echo "changed: created the renewal key $1" >&2
+  echo "changed: created the job key $1" >&2
 fi
 cat "$1.pub"`,
     path,
@@ -34,7 +34,7 @@ ${EXPAND_HOME}
 umask 077
 mkdir -p "$(dirname "$file")" || exit 1
 { [ -f "$file" ] && grep -vF " $tag" "$file"; printf '%s\\n' "$entry"; } > "$file.nexus-tmp" && mv -f "$file.nexus-tmp" "$file" || exit 1
-echo "changed: authorised the renewal key in $file"`,
+echo "changed: authorised the job key in $file"`,
     file,
     entry,
     tag,
@@ -50,7 +50,7 @@ ${EXPAND_HOME}
 [ -f "$file" ] && grep -qF " $tag" "$file" || exit 0
 umask 077
 grep -vF " $tag" "$file" > "$file.nexus-tmp"; mv -f "$file.nexus-tmp" "$file" || exit 1
-echo "changed: removed the renewal key from $file"`,
+echo "changed: removed the job key from $file"`,
     file,
     tag,
   );
@@ -96,17 +96,17 @@ echo "changed: removed the crontab entry"`,
   );
 }
 
-/** Deletes the renewal directory (validated: only a directory named `renewal` can be named). */
-export function removeRenewalDirectory(dir: string): RemoteCommand {
-  if (!/^\/.+\/renewal$/.test(dir)) throw new Error(`refusing to remove "${dir}": not a renewal directory`);
-  return script('nexus-renewal-remove', '[ -d "$1" ] || exit 0; rm -rf -- "$1" && echo "changed: removed $1"', dir);
+/** Deletes a job's directory (validated: only a directory under jobs/ can be named). */
+export function removeJobDirectory(dir: string): RemoteCommand {
+  if (!/^\/.+\/jobs\/[a-z][a-z0-9-]*$/.test(dir)) throw new Error(`refusing to remove "${dir}": not a job directory`);
+  return script('nexus-job-remove', '[ -d "$1" ] || exit 0; rm -rf -- "$1" && echo "changed: removed $1"', dir);
 }
 
 /** Three lines: `job` or `no-job`, the crontab entry (or nothing), the last run's record (or nothing). */
-export function timerState(dir: string, marker: string): RemoteCommand {
+export function jobState(dir: string, marker: string): RemoteCommand {
   return script(
-    'nexus-renewal-state',
-    `if [ -f "$1/renew.sh" ]; then echo job; else echo no-job; fi
+    'nexus-job-state',
+    `if [ -f "$1/run.sh" ]; then echo job; else echo no-job; fi
 entry=$(command -v crontab >/dev/null && crontab -l 2>/dev/null | grep -F "$2" | head -n 1)
 printf '%s\\n' "$entry"
 tr -d '\\n' < "$1/last-run.json" 2>/dev/null; echo`,
