@@ -1,11 +1,12 @@
 import * as acme from 'acme-client';
 import { dnsProviderFor, type DnsProvider } from '../acme/dns-providers';
+import { fetchRenewalInfo, renewalInfoId } from '../acme/renewal-info';
 import type { DeployTarget } from '../deploy-config/load';
 import { NexusError } from '../errors';
 import { removeFile, restoreCertificate, swapInCertificate } from '../remote/certificates';
 import { FILE_MISSING_STATUS, readFile, writeFile } from '../remote/files';
 import { colourPort } from '../remote/layout';
-import { certificateStatus, type CertificateStatus } from './certificate-status';
+import { certificateStatus, leafOf, type CertificateStatus, type RenewalInfo } from './certificate-status';
 import type { HostDeployer } from './host-deployer';
 
 const DIRECTORIES: Record<string, { production: string; staging?: string }> = acme.directory;
@@ -20,6 +21,22 @@ function backoff(env: NodeJS.ProcessEnv): { backoffMin: number; backoffMax: numb
 export function tlsSecretNames(deploy: DeployTarget): string[] {
   const { tls } = deploy.target;
   return [...(tls.eab_kid ? ['ACME_EAB_HMAC_KEY'] : []), ...(tls.dns_provider?.type === 'rfc2136' ? ['RFC2136_TSIG_SECRET'] : [])];
+}
+
+/**
+ * acme-client's auto() builds the order itself, so `replaces` is added on its way out. A CA that refuses it
+ * (the old certificate was already replaced, or it does not know the field) gets the plain order.
+ */
+function orderReplacing(client: acme.Client, replaces: string): void {
+  const createOrder = client.createOrder.bind(client);
+  client.createOrder = async (data) => {
+    try {
+      return await createOrder({ ...data, replaces } as typeof data);
+    } catch (error) {
+      if (!/alreadyReplaced|replaces|malformed/i.test((error as Error).message)) throw error;
+      return createOrder(data);
+    }
+  };
 }
 
 function acmeFailure(action: string, error: unknown): NexusError {
@@ -60,10 +77,27 @@ export class CertificateManager {
     return known.staging;
   }
 
-  /** The certificate on the first host, if there is one. */
-  async status(): Promise<CertificateStatus | undefined> {
+  /**
+   * The certificate on the first host, if there is one. With `ca`, its renewal time is the window the CA
+   * suggests over ARI when the CA offers it; otherwise (and offline) the lifetime rule.
+   */
+  async status(ca?: { staging: boolean }): Promise<CertificateStatus | undefined> {
     const pem = await this.installed();
-    return pem === undefined ? undefined : certificateStatus(this.domain, pem, this.deploy.target.tls.renew_fraction);
+    if (pem === undefined) return undefined;
+    const info = ca ? await this.renewalInfo(pem, ca.staging) : undefined;
+    return certificateStatus(this.domain, pem, this.deploy.target.tls.renew_fraction, new Date(), info);
+  }
+
+  private async renewalInfo(pem: string, staging: boolean): Promise<RenewalInfo> {
+    const answer = await fetchRenewalInfo(this.directoryUrl(staging), leafOf(pem).toString());
+    if (!answer.offered) return undefined;
+    return 'window' in answer ? { window: answer.window } : { error: answer.error };
+  }
+
+  /** The ARI name of the installed certificate, for the `replaces` field of its successor's order. */
+  async replacing(): Promise<string | undefined> {
+    const pem = await this.installed();
+    return pem === undefined ? undefined : renewalInfoId(leafOf(pem).toString());
   }
 
   /** The installed fullchain (PEM) on the first host, if there is one. */
@@ -145,11 +179,15 @@ export class CertificateManager {
     return type;
   }
 
-  /** Obtains a certificate for every domain of the target and installs it. @returns the new certificate's status */
-  async issue(staging: boolean, report: (message: string) => void = () => undefined): Promise<CertificateStatus> {
+  /**
+   * Obtains a certificate for every domain of the target and installs it. `replaces` (an ARI certificate id)
+   * tells a CA with ARI which certificate this one succeeds. @returns the new certificate's status
+   */
+  async issue(staging: boolean, report: (message: string) => void = () => undefined, replaces?: string): Promise<CertificateStatus> {
     const names = [...this.deploy.target.domains];
     const type = this.challengeType(names);
     const client = await this.client(staging);
+    if (replaces) orderReplacing(client, replaces);
     const { key_type, email } = this.deploy.target.tls;
     const key = key_type === 'rsa' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256');
     const [, csr] = await acme.crypto.createCsr({ commonName: names[0], altNames: names }, key);

@@ -1,4 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
+import type { RenewalWindow } from '../acme/renewal-info';
 
 export interface CertificateStatus {
   domain: string;
@@ -11,6 +12,16 @@ export interface CertificateStatus {
   /** When `nexus ssl renew` will renew it (the renewal window's start, with this certificate's jitter). */
   renewAt: string;
   due: boolean;
+  /** What set renewAt: the CA's ARI window, or the lifetime rule (no ARI, or the CA's ARI failed). */
+  renewalBasis: 'ari' | 'lifetime';
+  renewalWindow?: RenewalWindow;
+  /** Why the lifetime rule stood in for a CA that offers ARI. */
+  renewalInfoError?: string;
+}
+
+/** A fraction in [0, 1) fixed by the serial: the same certificate lands on the same moment in every run. */
+function serialFraction(serial: string): number {
+  return createHash('sha256').update(serial).digest().readUInt32BE(0) / 0x1_0000_0000;
 }
 
 /** The first certificate of a PEM bundle (the leaf of a fullchain). */
@@ -28,15 +39,27 @@ export function leafOf(pem: string): X509Certificate {
 export function renewalTime(notBefore: Date, notAfter: Date, serial: string, fraction: number): Date {
   const lifetime = notAfter.getTime() - notBefore.getTime();
   const window = lifetime * fraction;
-  const jitter = (createHash('sha256').update(serial).digest().readUInt32BE(0) / 0xffffffff) * window * 0.1;
+  const jitter = serialFraction(serial) * window * 0.1;
   return new Date(notAfter.getTime() - window - jitter);
 }
 
-export function certificateStatus(domain: string, pem: string, fraction: number, now = new Date()): CertificateStatus {
+/**
+ * RFC 9773 §4.2: a point chosen uniformly within the CA's window; derived from the serial rather than drawn
+ * anew, so that a daily job does not renew on one run's dice roll and skip on the next.
+ */
+export function timeInWindow(window: RenewalWindow, serial: string): Date {
+  const start = Date.parse(window.start);
+  return new Date(start + serialFraction(serial) * (Date.parse(window.end) - start));
+}
+
+export type RenewalInfo = { window: RenewalWindow } | { error: string } | undefined;
+
+export function certificateStatus(domain: string, pem: string, fraction: number, now = new Date(), renewalInfo: RenewalInfo = undefined): CertificateStatus {
   const leaf = leafOf(pem);
   const notBefore = new Date(leaf.validFrom);
   const notAfter = new Date(leaf.validTo);
-  const renewAt = renewalTime(notBefore, notAfter, leaf.serialNumber, fraction);
+  const window = renewalInfo && 'window' in renewalInfo ? renewalInfo.window : undefined;
+  const renewAt = window ? timeInWindow(window, leaf.serialNumber) : renewalTime(notBefore, notAfter, leaf.serialNumber, fraction);
   const names = (leaf.subjectAltName ?? '')
     .split(', ')
     .filter((entry) => entry.startsWith('DNS:'))
@@ -52,5 +75,8 @@ export function certificateStatus(domain: string, pem: string, fraction: number,
     daysLeft: Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000),
     renewAt: renewAt.toISOString(),
     due: now >= renewAt,
+    renewalBasis: window ? 'ari' : 'lifetime',
+    ...(window ? { renewalWindow: window } : {}),
+    ...(renewalInfo && 'error' in renewalInfo ? { renewalInfoError: renewalInfo.error } : {}),
   };
 }

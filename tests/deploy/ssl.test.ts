@@ -7,7 +7,8 @@ import { renderNginxSite } from '../../cli/remote/nginx-site';
 import { expectExit, runNexus, type CliResult } from '../support/cli';
 import { describeWith, freePort, waitFor } from '../support/components';
 import { NginxPrefix, nginxAvailable } from '../support/nginx';
-import { startFaultProxy } from '../support/acme-fault-proxy';
+import { renewalInfoId } from '../../cli/acme/renewal-info';
+import { startFaultProxy, type FaultProxy, type RenewalInfoAnswer } from '../support/acme-fault-proxy';
 import { pebbleAvailable, startPebble, type RunningPebble } from '../support/pebble';
 import { sshdAvailable, startSshd, type RunningSshd } from '../support/sshd';
 import { served, servedSerial } from '../support/tls';
@@ -37,6 +38,14 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100' }, timeoutMs: 120_000 });
   const overlay = (settings: object) => writeFileSync(join(project, 'nexus.production.yml'), stringify({ targets: { production: settings } }));
   const site = () => readFileSync(join(nginx.dir, 'site.conf'), 'utf8');
+  const certificateTimes = () => {
+    const leaf = new X509Certificate(installedLeaf());
+    return { notBefore: Date.parse(leaf.validFrom), notAfter: Date.parse(leaf.validTo) };
+  };
+  const installedLeaf = () => {
+    const chain = readFileSync(join(root, 'certs', 'shop.nexus.test', 'fullchain.pem'), 'utf8');
+    return chain.slice(0, chain.indexOf('-----END CERTIFICATE-----') + '-----END CERTIFICATE-----'.length);
+  };
 
   beforeAll(async () => {
     [httpPort, httpsPort] = [await freePort(), await freePort()];
@@ -146,6 +155,68 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
       rmSync(join(project, 'nexus.production.yml'), { force: true });
     }
   }, 120_000);
+
+  describe('with ACME Renewal Information (Pebble 2.4 has none: the proxy adds the endpoint to its directory)', () => {
+    const day = 86_400_000;
+    const windowFrom = (startMs: number) => ({ start: new Date(startMs).toISOString(), end: new Date(startMs + day).toISOString() });
+    const withAri = async (answer: RenewalInfoAnswer, renewFraction: number, work: (proxy: FaultProxy) => Promise<void>) => {
+      const proxy = await startFaultProxy(pebble.directoryUrl, { ...pebble.wfe, ca: pebble.caFile }, [], answer);
+      overlay({ tls: { ca: proxy.directoryUrl, renew_fraction: renewFraction } });
+      try {
+        await work(proxy);
+      } finally {
+        rmSync(join(project, 'nexus.production.yml'), { force: true });
+        await proxy.close();
+      }
+    };
+
+    it("When the CA's window is ahead, then status shows it and renew waits for it, though the lifetime rule says due", async () => {
+      const window = windowFrom(Date.now() + 10 * day);
+      // 0.9 of a 90 s lifetime: the lifetime rule alone would renew within seconds; only ARI can say "not yet".
+      await withAri(() => ({ status: 200, body: { suggestedWindow: window } }), 0.9, async (proxy) => {
+        const installed = certificateTimes();
+        // Past a tenth of the lifetime, the lifetime rule's date (at most 0.9 of it before the end) has come.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, installed.notBefore + (installed.notAfter - installed.notBefore) / 10 + 200 - Date.now())));
+        const answer = await nexus(['ssl', 'status']);
+        expectExit(answer, 0);
+        const status = answer.json<{ certificate: CertificateJson & { renewalBasis: string; renewalWindow: object } }>().certificate;
+        expect(status).toMatchObject({ due: false, renewalBasis: 'ari', renewalWindow: window });
+        expect(Date.parse(status.renewAt)).toBeGreaterThanOrEqual(Date.parse(window.start));
+        const before = status.serial;
+        const result = await nexus(['ssl', 'renew']);
+        expectExit(result, 0);
+        expect(result.json<{ renewed: boolean; certificate: CertificateJson }>()).toMatchObject({ renewed: false, certificate: { serial: before } });
+        const asked = proxy.log.filter((entry) => entry.path.startsWith('/renewal-info/')).map((entry) => entry.path);
+        expect(asked).toEqual([`/renewal-info/${renewalInfoId(installedLeaf())}`, `/renewal-info/${renewalInfoId(installedLeaf())}`]);
+      });
+    }, 120_000);
+
+    it("When the CA's window has come early (e.g. before a mass revocation), then renew replaces the certificate and names the old one in the order", async () => {
+      const old = installedLeaf();
+      // 0.05: the lifetime rule alone would wait to the last few seconds.
+      await withAri(() => ({ status: 200, body: { suggestedWindow: windowFrom(Date.now() - 2 * day), explanationURL: 'https://ca.test/incident' } }), 0.05, async (proxy) => {
+        const result = await nexus(['ssl', 'renew']);
+        expectExit(result, 0);
+        const renewed = result.json<{ renewed: boolean; certificate: CertificateJson; previous: CertificateJson }>();
+        expect(renewed.renewed).toBe(true);
+        expect(renewed.certificate.serial).not.toBe(renewed.previous.serial);
+        expect(result.stderr).toContain('https://ca.test/incident');
+        const orders = proxy.log.filter((entry) => entry.path.startsWith('/order-plz'));
+        expect(orders.map((entry) => entry.payload?.replaces)).toEqual([renewalInfoId(old)]);
+        expect(await servedSerial(httpsPort, 'shop.nexus.test', renewed.certificate.serial)).toBe(renewed.certificate.serial);
+      });
+    }, 120_000);
+
+    it("When the CA's ARI fails, then the lifetime rule decides, with a warning", async () => {
+      await withAri(() => ({ status: 500, body: { type: 'urn:ietf:params:acme:error:serverInternal' } }), 1 / 3, async () => {
+        const status = (await nexus(['ssl', 'status'])).json<{ certificate: CertificateJson & { renewalBasis: string; renewalInfoError: string } }>().certificate;
+        expect(status).toMatchObject({ renewalBasis: 'lifetime', renewalInfoError: 'renewalInfo answered HTTP 500' });
+        const text = await runNexus(['ssl', 'status', '--target', 'production', '--dir', project], { env: { NODE_EXTRA_CA_CERTS: pebble.caFile } });
+        expectExit(text, 0);
+        expect(text.stdout).toContain("lifetime rule; the CA's renewal information failed: renewalInfo answered HTTP 500");
+      });
+    }, 120_000);
+  });
 
   it('When issued over dns-01 through the challtestsrv provider, then it is installed too', async () => {
     overlay({ tls: { challenge: 'dns-01' } });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
@@ -15,19 +16,40 @@ export interface Fault {
   withNonce?: boolean;
 }
 
+/** What the proxy's ARI endpoint answers for a certificate id (Pebble 2.4 has no ARI of its own). */
+export type RenewalInfoAnswer = (certificateId: string) => { status: number; body: object; headers?: Record<string, string> };
+
 export interface FaultProxy {
   directoryUrl: string;
-  /** Every request seen, with the time and whether a fault answered it. */
-  log: { at: number; method: string; path: string; fault?: number }[];
+  /** Every request seen, with the time, whether a fault answered it, and a JWS request's decoded payload. */
+  log: { at: number; method: string; path: string; fault?: number; payload?: Record<string, unknown> }[];
   close(): Promise<void>;
+}
+
+function jwsPayload(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const { payload } = JSON.parse(body.toString()) as { payload?: string };
+    return payload ? (JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * An HTTPS proxy in front of Pebble that answers some requests itself: rate limits (429 with Retry-After),
- * bursts of badNonce, 5xx. Pebble builds its URLs from the Host header, so every URL it hands out points back
- * at the proxy and the client never bypasses it.
+ * bursts of badNonce, 5xx, and with `renewalInfo` an ARI endpoint added to the directory. Pebble builds its
+ * URLs from the Host header, so every URL it hands out points back at the proxy and the client never bypasses it.
  */
-export async function startFaultProxy(upstream: string, tls: { cert: string; key: string; ca: string }, faults: Fault[]): Promise<FaultProxy> {
+function addRenewalInfo(answer: IncomingMessage, res: ServerResponse, host: string): void {
+  const chunks: Buffer[] = [];
+  answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+  answer.on('end', () => {
+    const directory = { ...(JSON.parse(Buffer.concat(chunks).toString()) as object), renewalInfo: `https://${host}/renewal-info` };
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(directory));
+  });
+}
+
+export async function startFaultProxy(upstream: string, tls: { cert: string; key: string; ca: string }, faults: Fault[], renewalInfo?: RenewalInfoAnswer): Promise<FaultProxy> {
   const target = new URL(upstream);
   const ca = readFileSync(tls.ca);
   const log: FaultProxy['log'] = [];
@@ -44,7 +66,8 @@ export async function startFaultProxy(upstream: string, tls: { cert: string; key
   const server: Server = createServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, (req, res) => {
     const path = req.url ?? '/';
     const index = faults.findIndex((fault, position) => (remaining[position] ?? 0) > 0 && fault.method === req.method && fault.path.test(path));
-    log.push({ at: Date.now(), method: req.method ?? '', path, fault: index >= 0 ? index : undefined });
+    const entry: FaultProxy['log'][number] = { at: Date.now(), method: req.method ?? '', path, fault: index >= 0 ? index : undefined };
+    log.push(entry);
     if (index >= 0) {
       const fault = faults[index] as Fault;
       remaining[index] = (remaining[index] ?? 0) - 1;
@@ -55,12 +78,25 @@ export async function startFaultProxy(upstream: string, tls: { cert: string; key
       });
       return;
     }
-    const upstreamRequest = request({ host: target.hostname, port: target.port, path, method: req.method, headers: req.headers, ca }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+    const ari = renewalInfo && /^\/renewal-info\/([^/?]+)$/.exec(path);
+    if (ari && req.method === 'GET') {
+      const answer = renewalInfo(ari[1] as string);
+      res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers }).end(JSON.stringify(answer.body));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (req.method === 'POST') entry.payload = jwsPayload(body);
+      const upstreamRequest = request({ host: target.hostname, port: target.port, path, method: req.method, headers: req.headers, ca }, (answer) => {
+        if (renewalInfo && path === '/dir' && answer.statusCode === 200) return void addRenewalInfo(answer, res, req.headers.host ?? '');
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstreamRequest.on('error', (error) => res.writeHead(502).end(error.message));
+      upstreamRequest.end(body);
     });
-    upstreamRequest.on('error', (error) => res.writeHead(502).end(error.message));
-    req.pipe(upstreamRequest);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -8,6 +8,12 @@ function describeTimer(timer: JobState): string {
   return `${timer.schedule ? 'daily (cron)' : 'installed, not scheduled by nexus'}; ${last}`;
 }
 
+function describeBasis(certificate: CertificateStatus): string {
+  const window = certificate.renewalWindow;
+  if (window) return `the CA's window ${window.start} → ${window.end}${window.explanationURL ? `, see ${window.explanationURL}` : ''}`;
+  return certificate.renewalInfoError ? `lifetime rule; the CA's renewal information failed: ${certificate.renewalInfoError}` : 'lifetime rule';
+}
+
 export default class SslStatus extends SslCommand<{ certificate: CertificateStatus | null; timer: JobState }> {
   static override summary = "Show a target's certificate: names, issuer, expiry, days left, next renewal, the renewal job";
   static override examples = ['<%= config.bin %> ssl status --target production', '<%= config.bin %> ssl status -t production --json'];
@@ -16,7 +22,7 @@ export default class SslStatus extends SslCommand<{ certificate: CertificateStat
   async run(): Promise<{ certificate: CertificateStatus | null; timer: JobState }> {
     const { flags } = await this.parse(SslStatus);
     const { deploy, manager, hosts } = await this.certificates(flags);
-    const certificate = await manager.status();
+    const certificate = await manager.status({ staging: flags.staging });
     const timer = await new ScheduledJob(hosts, deploy, renewalJob(deploy)).state();
     if (!certificate) {
       this.log(`${manager.domain}: no certificate yet (\`nexus ssl issue\`).`);
@@ -24,7 +30,7 @@ export default class SslStatus extends SslCommand<{ certificate: CertificateStat
       this.log(`${certificate.domain}: ${certificate.names.join(', ')}`);
       this.log(`  issuer     ${certificate.issuer}`);
       this.log(`  valid      ${certificate.notBefore} → ${certificate.notAfter} (${certificate.daysLeft} days left)`);
-      this.log(`  renewal    ${certificate.due ? 'due now' : `from ${certificate.renewAt}`}`);
+      this.log(`  renewal    ${certificate.due ? 'due now' : `from ${certificate.renewAt}`} (${describeBasis(certificate)})`);
     }
     this.log(`  renewal job ${describeTimer(timer)}`);
     return { certificate: certificate ?? null, timer };
