@@ -80,6 +80,17 @@ const tlsSchema = z
   .strict()
   .prefault({});
 
+/** Database backups (`nexus db backup`): how many the retention keeps on the host. */
+const backupsSchema = z
+  .object({
+    /** The newest backup of each of the last N days that have one. */
+    keep_daily: z.number().int().min(1).max(366).default(7),
+    /** The newest backup of each of the last N weeks. */
+    keep_weekly: z.number().int().min(0).max(520).default(4),
+  })
+  .strict()
+  .prefault({});
+
 /** Where and how the image is built. */
 const buildSchema = z
   .object({
@@ -128,6 +139,7 @@ export const targetSchema = z
     nginx: nginxSchema,
     build: buildSchema,
     tls: tlsSchema,
+    backups: backupsSchema,
     /** Resolvers `nexus dns verify` asks besides the system's. */
     dns: z.object({ resolvers: z.array(resolver).default(['1.1.1.1', '8.8.8.8', '9.9.9.9']), system: z.boolean().default(true) }).strict().prefault({}),
     /** The Docker daemon the deploy user talks to, when not the default socket. */

@@ -23,5 +23,6 @@ export interface Executor {
    */
   follow(command: RemoteCommand, onOutput: (chunk: string) => void, signal: AbortSignal): Promise<ExecResult>;
   upload(localFile: string, remoteFile: string): Promise<void>;
+  download(remoteFile: string, localFile: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -38,6 +38,11 @@ export class RecordingExecutor implements Executor {
     return Promise.resolve();
   }
 
+  download(remoteFile: string, localFile: string): Promise<void> {
+    this.commands.push(`# download ${remoteFile} → ${localFile}`);
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

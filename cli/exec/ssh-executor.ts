@@ -115,6 +115,10 @@ export class SshExecutor implements Executor {
     await this.ssh.putFile(localFile, remoteFile);
   }
 
+  async download(remoteFile: string, localFile: string): Promise<void> {
+    await this.ssh.getFile(localFile, remoteFile);
+  }
+
   close(): Promise<void> {
     this.ssh.dispose();
     return Promise.resolve();

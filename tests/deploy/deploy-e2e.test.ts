@@ -14,23 +14,10 @@ import { getWithHost, startLoad } from '../support/load';
 import { NginxPrefix, nginxAvailable } from '../support/nginx';
 import { pebbleAvailable, startPebble } from '../support/pebble';
 import { startSshd, sshdAvailable, type RunningSshd } from '../support/sshd';
+import { SYSTEM_POSTGRES, systemPostgresAvailable } from '../support/system-postgres';
 import { servedSerial } from '../support/tls';
 
 const REPOSITORY = join(__dirname, '..', '..');
-/**
- * The pre-migration backup runs the host's pg_dump, which refuses a newer server: the app's database is the
- * machine's PostgreSQL (Debian's, like the host's pg_dump), not the harness's embedded one.
- */
-const SYSTEM_POSTGRES = process.env.NEXUS_TEST_SYSTEM_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const systemPostgresAvailable = (() => {
-  const url = new URL(SYSTEM_POSTGRES);
-  try {
-    execFileSync('pg_isready', ['-q', '-h', url.hostname, '-p', url.port || '5432'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const BASE_IMAGE = 'nexus-test-base:node20';
 const DOMAIN = 'shop.example.com';
 

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Flags } from '@oclif/core';
+import { DeployConfigError, type DeployTarget } from './deploy-config/load';
+import { loadSecrets } from './deploy-config/secrets';
+import { UsageError } from './errors';
+import { LocalExecutor } from './exec/local-executor';
+import { sharedFlags } from './flags';
+import { packageRoot } from './package-root';
+import { BackupManager } from './services/backup-manager';
+import { HostDeployer } from './services/host-deployer';
+import { resolveDatabaseTarget } from './services/database';
+import { pgConnection } from './services/pg-connection';
+import type { JobSpec } from './services/scheduled-job';
+import { TargetCommand } from './target-command';
+
+/** Where a backup command works: this machine's database and directory, or a target's (over SSH). */
+export const backupFlags = {
+  target: Flags.string({ char: 't', description: "Target from nexus.yml: back up its database, keeping the backups in <root>/backups on its first host." }),
+  dir: Flags.string({ description: 'Directory holding nexus.yml and .nexus/secrets.', default: '.' }),
+  'database-url': { ...sharedFlags.databaseUrl, exclusive: ['target'] },
+  'backup-dir': Flags.string({ description: 'Where local backups are kept. Default: <dir>/.nexus/backups.', exclusive: ['target'] }),
+};
+
+export interface BackupContext {
+  manager: BackupManager;
+  /** The target, or undefined for a local database. */
+  deploy?: DeployTarget;
+  hosts: HostDeployer[];
+  /** What a manifest records as the release: the serving one on a target, this checkout's version locally. */
+  release(): Promise<string | null>;
+  /** Where the backups are, for messages. */
+  where: string;
+}
+
+/** The host's daily backup: `nexus db backup --kind scheduled --verify`, with the database URL. */
+export function backupJob(): JobSpec {
+  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: ['DATABASE_URL'] };
+}
+
+function localRelease(): string {
+  const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return `local ${version}`;
+}
+
+/** Base of `nexus db backup …` and `nexus db restore`: resolves where the database and its backups are. */
+export abstract class BackupCommand<T> extends TargetCommand<T> {
+  protected async backups(flags: { target?: string; dir: string; 'database-url'?: string; 'backup-dir'?: string }): Promise<BackupContext> {
+    if (!flags.target) {
+      const database = resolveDatabaseTarget(flags['database-url']);
+      const dir = resolve(flags['backup-dir'] ?? join(flags.dir, '.nexus', 'backups'));
+      return { manager: new BackupManager({ exec: new LocalExecutor(), dir }, pgConnection(database.url)), hosts: [], release: () => Promise.resolve(localRelease()), where: dir };
+    }
+    const deploy = this.loadTarget({ target: flags.target, dir: flags.dir });
+    if (deploy.target.database === 'host') {
+      throw new UsageError(`${deploy.name} runs PostgreSQL as a compose service on the host; nexus db backup works with an external database (database: external and the DATABASE_URL secret).`, [
+        'deploys still take their pre-migration dump of the on-host database',
+      ]);
+    }
+    const { secrets, missing } = loadSecrets(['DATABASE_URL'], flags.dir, process.env);
+    if (missing.length > 0) throw new DeployConfigError('Missing secret: DATABASE_URL (the database to back up).', ['export it, or add it to .nexus/secrets']);
+    for (const [name, secret] of secrets) deploy.secrets.set(name, secret);
+    const hosts: HostDeployer[] = [];
+    for (const host of deploy.target.hosts) hosts.push(new HostDeployer(await this.connect(deploy, host), deploy));
+    const first = hosts[0] as HostDeployer;
+    const url = secrets.get('DATABASE_URL')?.reveal() ?? '';
+    return {
+      manager: new BackupManager({ exec: first.exec, dir: first.layout.backups }, pgConnection(url)),
+      deploy,
+      hosts,
+      release: async () => (await first.serving())?.release ?? null,
+      where: `${first.exec.host}:${first.layout.backups}`,
+    };
+  }
+}

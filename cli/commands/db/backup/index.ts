@@ -1,0 +1,83 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Flags } from '@oclif/core';
+import { BackupCommand, backupFlags, backupJob } from '../../../backup-command';
+import { UsageError } from '../../../errors';
+import type { BackupManifest } from '../../../services/backup-manifest';
+import type { VerifyReport } from '../../../services/backup-manager';
+import { defaultJobTime, ScheduledJob, type JobReport } from '../../../services/scheduled-job';
+import { parseAt } from '../../ssl/install-timer';
+
+interface BackupResult {
+  backup: BackupManifest;
+  verified: VerifyReport | null;
+  pruned: string[];
+  downloaded: string | null;
+}
+
+type Result = BackupResult | (JobReport & { removed?: boolean });
+
+function size(bytes: number): string {
+  return bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+export default class DbBackup extends BackupCommand<Result> {
+  static override summary = 'Back up the database: a consistent pg_dump with a manifest, optionally verified by a test restore';
+  static override description = `Dumps the database (pg_dump, custom format) from one snapshot, and records beside it a manifest: time, release, migration version, the row count and a checksum of every table, and the dump's size and sha256. Locally the backups go to .nexus/backups; with --target they stay on the target's first host in <root>/backups (pg_dump runs there). --verify restores the new backup into a scratch database and checks it against the manifest. Retention then keeps the newest backup of each of the last --keep-daily days and --keep-weekly weeks (backups.keep_daily/keep_weekly in nexus.yml); pre-migration backups of deploys are left alone.
+
+--schedule installs the daily job on the target's first host (cron, like \`nexus ssl install-timer\`): it runs \`nexus db backup --verify\` from the serving image.`;
+
+  static override examples = [
+    '<%= config.bin %> db backup',
+    '<%= config.bin %> db backup --target production --verify --download ./backups',
+    '<%= config.bin %> db backup --target production --schedule --at 03:15',
+  ];
+
+  static override flags = {
+    ...backupFlags,
+    verify: Flags.boolean({ description: 'Restore the backup into a scratch database and check it against its manifest.' }),
+    download: Flags.string({ description: 'Also copy the backup (dump and manifest) into this local directory.', helpValue: 'DIR' }),
+    'keep-daily': Flags.integer({ min: 1, max: 366, description: 'Retention: keep the newest backup of each of the last N days (default: nexus.yml, else 7).' }),
+    'keep-weekly': Flags.integer({ min: 0, max: 520, description: 'Retention: keep the newest backup of each of the last N weeks (default: nexus.yml, else 4).' }),
+    prune: Flags.boolean({ default: true, allowNo: true, description: 'Apply retention after the backup.' }),
+    kind: Flags.option({ options: ['manual', 'scheduled'] as const, default: 'manual', hidden: true, description: 'Recorded in the manifest.' })(),
+    schedule: Flags.boolean({ description: "Install the target's daily backup job instead of backing up now.", dependsOn: ['target'] }),
+    unschedule: Flags.boolean({ description: "Remove the target's daily backup job.", dependsOn: ['target'], exclusive: ['schedule'] }),
+    at: Flags.string({ description: 'With --schedule: time of day (host time, HH:MM); default: one derived from the target.', dependsOn: ['schedule'] }),
+  };
+
+  async run(): Promise<Result> {
+    const { flags } = await this.parse(DbBackup);
+    const context = await this.backups(flags);
+    const { manager, deploy, hosts } = context;
+    if ((flags.schedule || flags.unschedule) && deploy) {
+      const job = new ScheduledJob(hosts, deploy, backupJob());
+      if (flags.unschedule) {
+        const changed = await job.remove();
+        this.log(changed.length > 0 ? `Removed the backup job of ${deploy.name}.` : `${deploy.name} has no backup job; nothing to remove.`);
+        return { job: job.command, schedule: null, changed, removed: true };
+      }
+      const at = flags.at === undefined ? defaultJobTime(deploy, 'db-backup') : parseAt(flags.at);
+      const report = await job.install({ scheduler: 'cron', at });
+      this.log(`Scheduled on ${hosts[0]?.exec.host}: ${report.schedule ?? report.job}`);
+      return report;
+    }
+    if (flags.download) mkdirSync(resolve(flags.download), { recursive: true });
+    this.note(`Backing up ${context.where}…`);
+    const backup = await manager.backup(flags.kind, await context.release());
+    const rows = Object.values(backup.tables).reduce((sum, table) => sum + table.rows, 0);
+    this.log(`${backup.id}: ${size(backup.dump.bytes)}, ${Object.keys(backup.tables).length} tables, ${rows} rows, migration ${backup.migration.latest || 'none'}`);
+    let verified: VerifyReport | null = null;
+    if (flags.verify) {
+      verified = await manager.verify(backup.id);
+      this.log(`${backup.id}: verified (restored into a scratch database; every table's rows and checksum match)`);
+    }
+    const retention = { daily: flags['keep-daily'] ?? deploy?.target.backups.keep_daily ?? 7, weekly: flags['keep-weekly'] ?? deploy?.target.backups.keep_weekly ?? 4 };
+    if (retention.daily < 1) throw new UsageError('--keep-daily must be at least 1.');
+    const pruned = flags.prune ? await manager.prune(retention) : [];
+    if (pruned.length > 0) this.log(`Retention removed ${pruned.join(', ')}`);
+    const downloaded = flags.download ? await manager.download(backup.id, resolve(flags.download)) : null;
+    if (downloaded) this.log(`Downloaded to ${downloaded}`);
+    return { backup, verified, pruned, downloaded };
+  }
+}

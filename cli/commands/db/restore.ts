@@ -1,0 +1,42 @@
+import { Args, Flags } from '@oclif/core';
+import { BackupCommand, backupFlags } from '../../backup-command';
+import { RefusedError } from '../../errors';
+import type { RestoreReport } from '../../services/backup-manager';
+import { sharedFlags } from '../../flags';
+
+export default class DbRestore extends BackupCommand<{ restored: RestoreReport }> {
+  static override summary = 'Restore a backup: into a fresh database, checked against its manifest, then switched in';
+  static override description = `Refuses a dump whose sha256 differs from its manifest. Restores it into a new database beside the current one, checks every table's rows and checksum and the migration version against the manifest, and only then switches: the current database is renamed to <name>_before_restore_<time> (kept until you drop it) and the restored one takes its name. Sessions on the current database are ended; the API reconnects to the restored data.
+
+Asks to type the database name (or --yes). A production database (NODE_ENV=production, or one that records production, as deployed ones do) also needs --confirm with the target's name (the database name locally): --yes alone is refused.`;
+
+  static override examples = [
+    '<%= config.bin %> db restore 20261202T031500Z-manual',
+    '<%= config.bin %> db restore 20261202T031500Z-scheduled --target production --confirm production',
+  ];
+
+  static override args = { backup: Args.string({ description: 'Backup id (from `nexus db backup list`).', required: true }) };
+  static override flags = {
+    ...backupFlags,
+    yes: sharedFlags.yes,
+    confirm: Flags.string({ description: 'Required for production: the target name (or, locally, the database name).' }),
+  };
+
+  async run(): Promise<{ restored: RestoreReport }> {
+    const { args, flags } = await this.parse(DbRestore);
+    const { manager, deploy } = await this.backups(flags);
+    const manifest = await manager.manifest(args.backup);
+    const { database } = manager;
+    const production = (await manager.environment()) === 'production' || (!deploy && process.env.NODE_ENV === 'production');
+    const expected = deploy?.name ?? database;
+    if (production && flags.confirm !== expected) {
+      throw new RefusedError(`Refusing to restore over the production database ${database} without --confirm ${expected}.`, [`nexus db restore ${args.backup}${deploy ? ` --target ${deploy.name}` : ''} --confirm ${expected}`]);
+    }
+    if (!production && flags.confirm !== expected) await this.confirmByTyping(flags, `Replace the data of "${database}" with backup ${manifest.id} (${manifest.createdAt})?`, database);
+    const restored = await manager.restore(args.backup);
+    this.log(`Restored ${restored.id} into ${restored.database}: ${restored.tables} tables, ${restored.rows} rows, migration ${restored.migration || 'none'}.`);
+    this.log(`Run \`nexus db migrate\` (or deploy) if the code expects a newer schema than ${restored.migration || 'none'}.`);
+    this.log(`The replaced database is kept as ${restored.previous}; drop it when you no longer need it: psql -c 'DROP DATABASE "${restored.previous}"'`);
+    return { restored };
+  }
+}

@@ -1,0 +1,164 @@
+import { script, type RemoteCommand } from './shell';
+
+/**
+ * Builders for backups made and checked where the dump lives (this machine, or the target's first host):
+ * pg_dump, pg_restore and psql, with the connection in PG* variables read from stdin (`connectionInput`),
+ * so that no password ever appears in a command line.
+ *
+ * Every script that reads the database prints its contents as tab-separated lines: `table <name> <rows>
+ * <md5>` for each table and `migration <latest> <count>`, the facts a manifest records and a restore is
+ * checked against. Rows are hashed as text under fixed settings (UTC, ISO dates, full float precision), so
+ * the same data gives the same digest on any server.
+ */
+
+/** Reads `PGHOST=…` lines from stdin into the environment until an empty line; picks the PostgreSQL tools. */
+const PRELUDE = `set -u
+while IFS= read -r line && [ -n "$line" ]; do case $line in PG*=*) export "$line";; esac; done
+for tool in psql pg_dump pg_restore; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "$tool is not installed here (apt-get install postgresql-client)" >&2; exit 127; }
+done
+TAB=$(printf '\\t')`;
+
+const CONTENT_SETTINGS = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex';";
+
+/** psql statements printing the content lines of the database psql is connected to. */
+const CONTENT_SQL = `${CONTENT_SETTINGS}
+SELECT format('SELECT %L, %L, count(*), md5(coalesce(string_agg(h, '''' ORDER BY h), '''')) FROM (SELECT md5(t::text) AS h FROM %I.%I t) s',
+              'table', n.nspname || '.' || c.relname, n.nspname, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+ ORDER BY n.nspname, c.relname \\gexec
+SELECT CASE WHEN to_regclass('public.knex_migrations') IS NULL THEN 'SELECT ''migration'', '''', 0'
+            ELSE 'SELECT ''migration'', coalesce(max(name), ''''), count(*) FROM public.knex_migrations' END \\gexec`;
+
+const PSQL = 'psql -X -q -v ON_ERROR_STOP=1 -At -F "$TAB"';
+
+/** stdin for the scripts below: the connection as PG* variables, then an empty line. */
+export function connectionInput(environment: Record<string, string>): string {
+  return `${Object.entries(environment)
+    .map(([name, value]) => `${name}=${value.replace(/[\r\n]/g, '')}`)
+    .join('\n')}\n\n`;
+}
+
+/**
+ * A consistent dump with its facts: one transaction exports its snapshot, pg_dump (custom format) dumps
+ * exactly that snapshot, and the same transaction then counts and hashes every table, so the manifest
+ * describes the dump even while the application keeps writing. Writes `$file` (mode 600) only when whole;
+ * prints the content lines, then `dump <bytes> <sha256>` and `server <version>`.
+ */
+export function takeBackup(file: string): RemoteCommand {
+  return script(
+    'nexus-backup',
+    `${PRELUDE}
+file=$1; umask 077; mkdir -p "$(dirname "$file")" || exit 1
+rm -f "$file.partial" "$file.failed"
+export NEXUS_DUMP_FILE="$file"
+${PSQL} <<'SQL' || { rm -f "$file.partial" "$file.failed"; exit 1; }
+BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+SELECT pg_export_snapshot() AS snapshot \\gset
+\\setenv NEXUS_SNAPSHOT :snapshot
+\\! pg_dump -Fc --snapshot="$NEXUS_SNAPSHOT" -f "$NEXUS_DUMP_FILE.partial" || touch "$NEXUS_DUMP_FILE.failed"
+${CONTENT_SQL}
+SELECT 'server', current_setting('server_version');
+COMMIT;
+SQL
+if [ -e "$file.failed" ] || [ ! -s "$file.partial" ]; then rm -f "$file.partial" "$file.failed"; echo "pg_dump failed" >&2; exit 1; fi
+mv -f "$file.partial" "$file" || exit 1
+printf 'dump\\t%s\\t%s\\n' "$(wc -c < "$file" | tr -d ' ')" "$(sha256sum "$file" | cut -d' ' -f1)"`,
+    file,
+  );
+}
+
+/** Prints `dump <bytes> <sha256>` of a file, or exits 66 when it is missing. */
+export function checksumFile(file: string): RemoteCommand {
+  return script('nexus-backup-checksum', `[ -f "$1" ] || { echo "no such backup file: $1" >&2; exit 66; }
+printf 'dump\\t%s\\t%s\\n' "$(wc -c < "$1" | tr -d ' ')" "$(sha256sum "$1" | cut -d' ' -f1)"`, file);
+}
+
+/**
+ * Creates database `$2` (connected to the maintenance database `$3`), restores the dump into it and prints
+ * its content lines. A failed restore drops the half-made database again.
+ */
+export function restoreIntoNewDatabase(file: string, database: string, maintenance: string): RemoteCommand {
+  return script(
+    'nexus-restore',
+    `${PRELUDE}
+file=$1; database=$2
+PGDATABASE=$3 ${PSQL} -v name="$database" <<'SQL' || exit 1
+CREATE DATABASE :"name";
+SQL
+drop() { PGDATABASE=$3 ${PSQL} -v name="$database" >/dev/null <<'SQL'
+DROP DATABASE IF EXISTS :"name" WITH (FORCE);
+SQL
+}
+pg_restore --no-owner --no-privileges --exit-on-error -d "$database" "$file" || { drop; exit 1; }
+PGDATABASE=$database ${PSQL} <<'SQL' || { drop; exit 1; }
+${CONTENT_SQL}
+SQL`,
+    file,
+    database,
+    maintenance,
+  );
+}
+
+/** Drops a database (connected to the maintenance database), ending its sessions first. */
+export function dropDatabase(database: string, maintenance: string): RemoteCommand {
+  return script(
+    'nexus-drop-database',
+    `${PRELUDE}
+PGDATABASE=$2 ${PSQL} -v name="$1" <<'SQL'
+DROP DATABASE IF EXISTS :"name" WITH (FORCE);
+SQL`,
+    database,
+    maintenance,
+  );
+}
+
+/**
+ * Puts a restored database in the place of the current one: new connections to the current one are refused,
+ * its sessions ended, then it is renamed to `$3` (kept for the operator) and the restored one takes its name.
+ * The application's pools reconnect by name, to the restored data.
+ */
+export function switchDatabase(current: string, restored: string, previous: string, maintenance: string): RemoteCommand {
+  return script(
+    'nexus-switch-database',
+    `${PRELUDE}
+PGDATABASE=$4 ${PSQL} -v current="$1" -v restored="$2" -v previous="$3" <<'SQL'
+ALTER DATABASE :"current" WITH ALLOW_CONNECTIONS false;
+SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :'current' AND pid <> pg_backend_pid();
+SELECT pg_sleep(0.2);
+ALTER DATABASE :"current" RENAME TO :"previous";
+ALTER DATABASE :"restored" RENAME TO :"current";
+ALTER DATABASE :"previous" WITH ALLOW_CONNECTIONS true;
+SQL`,
+    current,
+    restored,
+    previous,
+    maintenance,
+  );
+}
+
+/** Prints what the database records about itself: `environment <name>` (empty before any migration). */
+export function readEnvironment(): RemoteCommand {
+  return script(
+    'nexus-db-environment',
+    `${PRELUDE}
+${PSQL} <<'SQL'
+SELECT CASE WHEN to_regclass('public.nexus_meta') IS NULL THEN 'SELECT ''environment'', '''''
+            ELSE 'SELECT ''environment'', coalesce((SELECT value FROM public.nexus_meta WHERE key = ''environment''), '''')' END \\gexec
+SQL`,
+  );
+}
+
+/** Prints every manifest (<id>.json, one JSON document per line) of a backup directory; none when it is missing. */
+export function listManifests(dir: string): RemoteCommand {
+  return script('nexus-backup-list', `[ -d "$1" ] || exit 0
+for file in "$1"/*.json; do [ -f "$file" ] && { cat "$file"; echo; }; done; exit 0`, dir);
+}
+
+/** Removes backups (dump and manifest) by id; the manifest goes first, so a half-removed backup is not listed. */
+export function removeBackups(dir: string, ids: readonly string[]): RemoteCommand {
+  return script('nexus-backup-remove', `dir=$1; shift
+for id in "$@"; do rm -f "$dir/$id.json" && rm -f "$dir/$id.dump" || exit 1; done`, dir, ...ids);
+}

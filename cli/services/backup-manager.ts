@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { NexusError } from '../errors';
+import type { Executor } from '../exec/executor';
+import { readFile, writeFile, FILE_MISSING_STATUS } from '../remote/files';
+import { checksumFile, connectionInput, dropDatabase, listManifests, readEnvironment, removeBackups, restoreIntoNewDatabase, switchDatabase, takeBackup } from '../remote/pg-backup';
+import type { RemoteCommand } from '../remote/shell';
+import { backupId, BACKUP_ID, differences, expiredBackups, parseContent, type BackupKind, type BackupManifest, type DatabaseContent, type Retention } from './backup-manifest';
+import type { PgConnection } from './pg-connection';
+
+/** Where backups live: a directory on this machine or on the target's first host, and who runs commands there. */
+export interface BackupLocation {
+  exec: Executor;
+  dir: string;
+}
+
+export interface VerifyReport {
+  id: string;
+  /** The scratch database the dump was restored into (dropped again). */
+  scratch: string;
+  tables: number;
+  rows: number;
+  migration: string;
+}
+
+export interface RestoreReport extends VerifyReport {
+  database: string;
+  /** The database that was replaced, kept until the operator drops it. */
+  previous: string;
+}
+
+const MAINTENANCE_DATABASE = 'postgres';
+
+function failure(code: string, message: string, suggestions: string[] = []): NexusError {
+  return new NexusError(message, { code, suggestions });
+}
+
+/** A database name of at most 63 bytes (PostgreSQL's limit), unique to this run. */
+function siblingName(database: string, label: string, at: Date): string {
+  const suffix = `_${label}_${at.toISOString().replace(/\D/g, '').slice(0, 14)}_${randomBytes(2).toString('hex')}`;
+  return `${database.slice(0, 63 - suffix.length)}${suffix}`;
+}
+
+/**
+ * Backups of one database, kept in one place: made consistent with their manifest, checked by restoring
+ * them into a scratch database, restored by switching a verified copy in, and thinned out by retention.
+ */
+export class BackupManager {
+  constructor(
+    private readonly location: BackupLocation,
+    private readonly connection: PgConnection,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** The database backed up and restored to. */
+  get database(): string {
+    return this.connection.database;
+  }
+
+  private file(id: string, extension: 'dump' | 'json'): string {
+    return `${this.location.dir}/${id}.${extension}`;
+  }
+
+  private async run(what: string, command: RemoteCommand, code = 'BACKUP_FAILED'): Promise<string> {
+    const result = await this.location.exec.run(command, { stdin: connectionInput(this.connection.environment) });
+    if (result.code !== 0) {
+      const reason = result.stderr.trim().split('\n').slice(-3).join(' ') || `exit ${result.code ?? result.signal}`;
+      throw failure(code, `Could not ${what} on ${this.location.exec.host}: ${reason}`);
+    }
+    return result.stdout;
+  }
+
+  /** Dumps the database with its manifest. */
+  async backup(kind: BackupKind, release: string | null, suffix?: string): Promise<BackupManifest> {
+    const at = this.clock();
+    const id = suffix ? `${backupId(at, kind)}-${suffix}` : backupId(at, kind);
+    const content = parseContent(await this.run('dump the database', takeBackup(this.file(id, 'dump'))));
+    if (!content.dump) throw failure('BACKUP_FAILED', `The dump of ${this.connection.database} reported no size or checksum.`);
+    const manifest: BackupManifest = {
+      format: 'nexus-backup/1',
+      id,
+      kind,
+      createdAt: at.toISOString(),
+      database: this.connection.database,
+      serverVersion: content.serverVersion ?? '',
+      release,
+      migration: content.migration,
+      tables: content.tables,
+      dump: { file: `${id}.dump`, ...content.dump },
+    };
+    const written = await this.location.exec.run(writeFile(this.file(id, 'json'), '600'), { stdin: `${JSON.stringify(manifest)}\n` });
+    if (written.code !== 0) throw failure('BACKUP_FAILED', `Could not write the manifest of ${id}: ${written.stderr.trim()}`);
+    return manifest;
+  }
+
+  async list(): Promise<BackupManifest[]> {
+    const output = await this.run('list the backups', listManifests(this.location.dir));
+    return output
+      .split('\n')
+      .filter((line) => line.trim().startsWith('{'))
+      .map((line) => JSON.parse(line) as BackupManifest)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async manifest(id: string): Promise<BackupManifest> {
+    if (!BACKUP_ID.test(id)) throw new NexusError(`${JSON.stringify(id)} is not a backup id (like 20261202T083700Z-manual).`, { code: 'USAGE', exitCode: 2, suggestions: ['`nexus db backup list` shows the ids'] });
+    const result = await this.location.exec.run(readFile(this.file(id, 'json')));
+    if (result.code === FILE_MISSING_STATUS) throw failure('NO_BACKUP', `No backup ${id} in ${this.location.dir} on ${this.location.exec.host}.`, ['`nexus db backup list` shows the backups there']);
+    try {
+      const manifest = JSON.parse(result.stdout) as BackupManifest;
+      if (manifest.format !== 'nexus-backup/1' || manifest.id !== id) throw new Error('not a nexus backup manifest');
+      return manifest;
+    } catch (error) {
+      throw failure('BACKUP_CORRUPT', `The manifest of ${id} is unreadable (${(error as Error).message}); the backup cannot be trusted.`);
+    }
+  }
+
+  /** The dump must be the very file the manifest describes: a changed byte refuses it before anything is restored. */
+  private async checkDump(manifest: BackupManifest): Promise<void> {
+    const result = await this.location.exec.run(checksumFile(this.file(manifest.id, 'dump')));
+    if (result.code !== 0) throw failure('BACKUP_CORRUPT', `The dump of ${manifest.id} is missing: ${result.stderr.trim()}`);
+    const actual = parseContent(result.stdout).dump;
+    if (actual?.sha256 !== manifest.dump.sha256 || actual.bytes !== manifest.dump.bytes) {
+      throw failure('BACKUP_CORRUPT', `The dump of ${manifest.id} does not match its manifest (sha256 ${actual?.sha256 ?? 'none'}, ${actual?.bytes ?? 0} bytes; expected ${manifest.dump.sha256}, ${manifest.dump.bytes} bytes). It is refused; nothing was restored.`);
+    }
+  }
+
+  /** Restores into a new database and compares it with the manifest; on any difference it is dropped again. */
+  private async restoreChecked(manifest: BackupManifest, database: string): Promise<DatabaseContent> {
+    await this.checkDump(manifest);
+    const restored = parseContent(await this.run(`restore ${manifest.id}`, restoreIntoNewDatabase(this.file(manifest.id, 'dump'), database, MAINTENANCE_DATABASE), 'RESTORE_FAILED'));
+    const found = differences(manifest, restored);
+    if (found.length > 0) {
+      await this.run('drop the scratch database', dropDatabase(database, MAINTENANCE_DATABASE));
+      throw new NexusError(`The restore of ${manifest.id} does not match its manifest: ${found.slice(0, 5).join('; ')}${found.length > 5 ? ` (and ${found.length - 5} more)` : ''}. Nothing was switched.`, {
+        code: 'BACKUP_MISMATCH',
+        details: { differences: found },
+      });
+    }
+    return restored;
+  }
+
+  private report(manifest: BackupManifest, scratch: string, restored: DatabaseContent): VerifyReport {
+    const tables = Object.values(restored.tables);
+    return { id: manifest.id, scratch, tables: tables.length, rows: tables.reduce((sum, table) => sum + table.rows, 0), migration: restored.migration.latest };
+  }
+
+  /** Proves a backup restorable: into a scratch database, checked against the manifest, dropped. */
+  async verify(id: string): Promise<VerifyReport> {
+    const manifest = await this.manifest(id);
+    const scratch = siblingName(this.connection.database, 'verify', this.clock());
+    const restored = await this.restoreChecked(manifest, scratch);
+    await this.run('drop the scratch database', dropDatabase(scratch, MAINTENANCE_DATABASE));
+    return this.report(manifest, scratch, restored);
+  }
+
+  /**
+   * Restores into a fresh database, checks it against the manifest, then switches it in under the current
+   * database's name. The replaced database is kept (renamed) until the operator drops it.
+   */
+  async restore(id: string): Promise<RestoreReport> {
+    const manifest = await this.manifest(id);
+    const at = this.clock();
+    const fresh = siblingName(this.connection.database, 'restore', at);
+    const restored = await this.restoreChecked(manifest, fresh);
+    const previous = siblingName(this.connection.database, 'before_restore', at);
+    try {
+      await this.run('switch to the restored database', switchDatabase(this.connection.database, fresh, previous, MAINTENANCE_DATABASE), 'SWITCH_FAILED');
+    } catch (error) {
+      await this.run('drop the restored copy', dropDatabase(fresh, MAINTENANCE_DATABASE)).catch(() => undefined);
+      throw error;
+    }
+    return { ...this.report(manifest, fresh, restored), database: this.connection.database, previous };
+  }
+
+  /** The environment the database records (`production` refuses restores without --confirm). */
+  async environment(): Promise<string | undefined> {
+    const line = (await this.run('read the database environment', readEnvironment())).split('\n').find((entry) => entry.startsWith('environment\t'));
+    return line?.split('\t')[1] || undefined;
+  }
+
+  /** Removes what retention no longer keeps. @returns the removed ids */
+  async prune(retention: Retention): Promise<string[]> {
+    const expired = expiredBackups(await this.list(), retention);
+    if (expired.length > 0) await this.run('remove expired backups', removeBackups(this.location.dir, expired));
+    return expired;
+  }
+
+  /** Copies a backup (dump and manifest) into a local directory. @returns the local dump's path */
+  async download(id: string, localDir: string): Promise<string> {
+    const manifest = await this.manifest(id);
+    for (const extension of ['json', 'dump'] as const) await this.location.exec.download(this.file(manifest.id, extension), join(localDir, `${manifest.id}.${extension}`));
+    return join(localDir, manifest.dump.file);
+  }
+}

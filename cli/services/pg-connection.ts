@@ -1,0 +1,32 @@
+import { UsageError } from '../errors';
+import { redactUrl } from '../redact';
+
+/** A database as the PostgreSQL tools take it: libpq's PG* variables (no password on a command line). */
+export interface PgConnection {
+  database: string;
+  environment: Record<string, string>;
+}
+
+const QUERY_VARIABLES: Record<string, string> = { sslmode: 'PGSSLMODE', sslrootcert: 'PGSSLROOTCERT', host: 'PGHOST', port: 'PGPORT', options: 'PGOPTIONS' };
+
+export function pgConnection(url: string): PgConnection {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`Not a PostgreSQL URL: ${redactUrl(url)}`, ['use postgres://user:pass@host:5432/db']);
+  }
+  if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new UsageError(`Not a PostgreSQL URL: ${redactUrl(url)}`, ['use postgres://user:pass@host:5432/db']);
+  const database = decodeURIComponent(parsed.pathname.slice(1));
+  if (!database) throw new UsageError(`The URL names no database: ${redactUrl(url)}`, ['end it with /<database>']);
+  const environment: Record<string, string> = { PGDATABASE: database, PGAPPNAME: 'nexus-backup' };
+  if (parsed.hostname) environment.PGHOST = decodeURIComponent(parsed.hostname.replace(/^\[|\]$/g, ''));
+  if (parsed.port) environment.PGPORT = parsed.port;
+  if (parsed.username) environment.PGUSER = decodeURIComponent(parsed.username);
+  if (parsed.password) environment.PGPASSWORD = decodeURIComponent(parsed.password);
+  for (const [name, value] of parsed.searchParams) {
+    const variable = QUERY_VARIABLES[name];
+    if (variable) environment[variable] = value;
+  }
+  return { database, environment };
+}
