@@ -41,7 +41,7 @@ export function parseContent(output: string): DatabaseContent {
     const [kind, ...fields] = line.split('\t');
     if (kind === 'table' && fields.length === 3) content.tables[fields[0] as string] = { rows: Number(fields[1]), checksum: fields[2] as string };
     else if (kind === 'migration' && fields.length === 2) content.migration = { latest: fields[0] as string, count: Number(fields[1]) };
-    else if (kind === 'server' && fields.length === 1) content.serverVersion = fields[0] as string;
+    else if (kind === 'server' && fields.length === 1) content.serverVersion = fields[0];
     else if (kind === 'dump' && fields.length === 2) content.dump = { bytes: Number(fields[0]), sha256: fields[1] as string };
   }
   return content;
