@@ -1,10 +1,17 @@
 import { Args, Flags } from '@oclif/core';
+import { ProjectMigrationSource } from '../../../db/migration-source';
 import { BackupCommand, backupFlags } from '../../backup-command';
 import { RefusedError } from '../../errors';
 import type { RestoreReport } from '../../services/backup-manager';
 import { sharedFlags } from '../../flags';
 
-export default class DbRestore extends BackupCommand<{ restored: RestoreReport }> {
+interface Result {
+  restored: RestoreReport;
+  /** This version's migrations the restored database has not had (run `nexus db migrate`). */
+  pendingMigrations: string[];
+}
+
+export default class DbRestore extends BackupCommand<Result> {
   static override summary = 'Restore a backup: into a fresh database, checked against its manifest, then switched in';
   static override description = `Refuses a dump whose sha256 differs from its manifest. Restores it into a new database beside the current one, checks every table's rows and checksum and the migration version against the manifest, and only then switches: the current database is renamed to <name>_before_restore_<time> (kept until you drop it) and the restored one takes its name. Sessions on the current database are ended; the API reconnects to the restored data.
 
@@ -22,7 +29,7 @@ Asks to type the database name (or --yes). A production database (NODE_ENV=produ
     confirm: Flags.string({ description: 'Required for production: the target name (or, locally, the database name).' }),
   };
 
-  async run(): Promise<{ restored: RestoreReport }> {
+  async run(): Promise<Result> {
     const { args, flags } = await this.parse(DbRestore);
     const { manager, deploy } = await this.backups(flags);
     const manifest = await manager.manifest(args.backup);
@@ -35,8 +42,9 @@ Asks to type the database name (or --yes). A production database (NODE_ENV=produ
     if (!production && flags.confirm !== expected) await this.confirmByTyping(flags, `Replace the data of "${database}" with backup ${manifest.id} (${manifest.createdAt})?`, database);
     const restored = await manager.restore(args.backup);
     this.log(`Restored ${restored.id} into ${restored.database}: ${restored.tables} tables, ${restored.rows} rows, migration ${restored.migration || 'none'}.`);
-    this.log(`Run \`nexus db migrate\` (or deploy) if the code expects a newer schema than ${restored.migration || 'none'}.`);
+    const pendingMigrations = (await new ProjectMigrationSource().getMigrations()).filter((name) => name > restored.migration);
+    if (pendingMigrations.length > 0) this.log(`The restored schema is ${pendingMigrations.length} migration(s) behind this version: run \`nexus db migrate\` (or deploy) when the code needs them.`);
     this.log(`The replaced database is kept as ${restored.previous}; drop it when you no longer need it: psql -c 'DROP DATABASE "${restored.previous}"'`);
-    return { restored };
+    return { restored, pendingMigrations };
   }
 }

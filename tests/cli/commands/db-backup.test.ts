@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BackupManifest } from '../../../cli/services/backup-manifest';
+import { createDatabase } from '../../../db/connection';
+import { migrateLatest, migrationStatus } from '../../../db/migrator';
+import { migratorConfig } from '../../../db/migration-source';
+import { expectExit, runNexus, type CliResult } from '../../support/cli';
+import { describeWith } from '../../support/components';
+import { adminQuery } from '../../support/database';
+import { createSystemDatabase, systemPostgresAvailable, tableDigests, type SystemDatabase } from '../../support/system-postgres';
+
+interface BackupJson {
+  backup: BackupManifest;
+  verified: { tables: number; rows: number } | null;
+  pruned: string[];
+  downloaded: string | null;
+}
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostgresAvailable, 'nexus db backup and restore (local, real PostgreSQL)', () => {
+  let database: SystemDatabase;
+  let dir: string;
+
+  const nexus = (args: string[], url = database.url): Promise<CliResult> => runNexus([...args, '--backup-dir', dir, '--json'], { env: { DATABASE_URL: url }, timeoutMs: 120_000 });
+  const backup = async (args: string[] = []): Promise<BackupJson> => {
+    const result = await nexus(['db', 'backup', ...args]);
+    expectExit(result, 0);
+    return result.json<BackupJson>();
+  };
+  const databasesLike = (prefix: string) => adminQuery(async (client) => (await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1 || '\\_%' ORDER BY 1", [prefix])).rows.map((row) => row.datname), database.url);
+
+  beforeAll(async () => {
+    database = await createSystemDatabase();
+    await database.db('categories').insert([{ name: 'Tea', slug: 'tea' }, { name: "O'Brien \"quoted\" ☕ \\ tab\t", slug: 'odd' }]);
+    const [category] = await database.db('categories').where({ slug: 'tea' }).select('id');
+    await database.db('products').insert(Array.from({ length: 300 }, (_, index) => ({ title: `Product ${index} — ünïcode`, slug: `product-${index}`, price: (index + 1) * 1.25, stock_quantity: index, category_id: category.id, description: index % 7 === 0 ? '' : 'x'.repeat(index) })));
+  }, 60_000);
+
+  afterAll(async () => {
+    await database?.drop();
+  }, 60_000);
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nexus-backups-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('When a backup is taken, then the dump (mode 600) and its manifest record every table, the migration and the sha256', async () => {
+    const { backup: manifest } = await backup();
+    const dump = join(dir, manifest.dump.file);
+    expect(statSync(dump).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, `${manifest.id}.json`)).mode & 0o777).toBe(0o600);
+    expect(manifest.dump).toEqual({ file: `${manifest.id}.dump`, bytes: statSync(dump).size, sha256: sha256(dump) });
+    expect(manifest).toMatchObject({ kind: 'manual', database: database.name, release: expect.stringMatching(/^local /), migration: { latest: expect.stringMatching(/^\d{14}_/), count: expect.any(Number) } });
+    expect(manifest.tables['public.products']?.rows).toBe(300);
+    expect(manifest.tables['public.categories']?.rows).toBe(2);
+    expect(manifest.tables['public.knex_migrations']?.rows).toBe(manifest.migration.count);
+  });
+
+  it('When data changes after a backup and the backup is restored, then every table is identical to the time of the backup, and the replaced database is kept', async () => {
+    const before = await tableDigests(database.url);
+    const { backup: manifest } = await backup();
+    await database.db('products').where('stock_quantity', '<', 50).del();
+    await database.db('products').update({ price: 9.99 }).where('stock_quantity', '>', 200);
+    await database.db('categories').insert({ name: 'Later', slug: 'later' });
+    expect(await tableDigests(database.url)).not.toEqual(before);
+
+    const result = await nexus(['db', 'restore', manifest.id, '--yes']);
+    expectExit(result, 0);
+    const restored = result.json<{ restored: { previous: string; tables: number } }>().restored;
+    expect(await tableDigests(database.url)).toEqual(before);
+    expect(await databasesLike(database.name)).toEqual([restored.previous]);
+    const previousCount = await adminQuery(async (client) => (await client.query<{ count: string }>("SELECT count(*) FROM categories WHERE slug = 'later'")).rows[0]?.count, database.url.replace(database.name, restored.previous));
+    expect(previousCount).toBe('1');
+    await adminQuery((client) => client.query(`DROP DATABASE ${client.escapeIdentifier(restored.previous)}`), database.url);
+    // The application's pool reconnects by name, to the restored data.
+    await database.db.destroy();
+    database.db = createDatabase({ url: database.url });
+    expect(Number((await database.db('categories').count<{ count: string }[]>('* as count'))[0]?.count)).toBe(2);
+  }, 120_000);
+
+  it('When a backup is verified, then it is restored into a scratch database that is dropped again, and the live database is untouched', async () => {
+    const before = await tableDigests(database.url);
+    const { backup: manifest, verified } = await backup(['--verify']);
+    expect(verified).toMatchObject({ tables: Object.keys(manifest.tables).length, rows: Object.values(manifest.tables).reduce((sum, table) => sum + table.rows, 0) });
+    const again = await nexus(['db', 'backup', 'verify', manifest.id]);
+    expectExit(again, 0);
+    expect(await databasesLike(database.name)).toEqual([]);
+    expect(await tableDigests(database.url)).toEqual(before);
+  }, 120_000);
+
+  it('When a byte of the dump is changed, then verify and restore refuse it before restoring anything', async () => {
+    const before = await tableDigests(database.url);
+    const { backup: manifest } = await backup();
+    const dump = join(dir, manifest.dump.file);
+    const bytes = readFileSync(dump);
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = (bytes[middle] as number) ^ 0xff;
+    writeFileSync(dump, bytes);
+    for (const args of [['db', 'backup', 'verify', manifest.id], ['db', 'restore', manifest.id, '--yes']]) {
+      const result = await nexus(args);
+      expectExit(result, 1);
+      expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'BACKUP_CORRUPT', message: expect.stringContaining('does not match its manifest') });
+    }
+    expect(await databasesLike(database.name)).toEqual([]);
+    expect(await tableDigests(database.url)).toEqual(before);
+  }, 120_000);
+
+  it('When the manifest disagrees with the dump (a table lost rows), then the restore is checked, refused, its copy dropped, and nothing switched', async () => {
+    const before = await tableDigests(database.url);
+    const { backup: manifest } = await backup();
+    const tampered = { ...manifest, tables: { ...manifest.tables, 'public.products': { rows: 301, checksum: manifest.tables['public.products']?.checksum ?? '' } } };
+    writeFileSync(join(dir, `${manifest.id}.json`), JSON.stringify(tampered));
+    const result = await nexus(['db', 'restore', manifest.id, '--yes']);
+    expectExit(result, 1);
+    expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'BACKUP_MISMATCH', message: expect.stringContaining('public.products: expected 301 rows, found 300') });
+    expect(await databasesLike(database.name)).toEqual([]);
+    expect(await tableDigests(database.url)).toEqual(before);
+  }, 120_000);
+
+  it('When a backup from an older migration version is restored, then the schema and data are that version again', async () => {
+    const older = await createSystemDatabase({ migrate: false });
+    try {
+      const { pending } = await migrationStatus(older.db);
+      for (let step = 0; step < pending.length - 1; step += 1) await older.db.migrate.up(migratorConfig());
+      const target = pending.at(-2) ?? '';
+      const run = (args: string[]) => nexus(args, older.url);
+      const taken = await run(['db', 'backup']);
+      expectExit(taken, 0);
+      const manifest = taken.json<BackupJson>().backup;
+      expect(manifest.migration.latest).toBe(target);
+      await migrateLatest(older.db);
+      const restored = await run(['db', 'restore', manifest.id, '--yes']);
+      expectExit(restored, 0);
+      expect(restored.json<{ pendingMigrations: string[] }>().pendingMigrations).toEqual([pending.at(-1)]);
+      await older.db.destroy();
+      older.db = createDatabase({ url: older.url });
+      const [latest] = await older.db('knex_migrations').orderBy('id', 'desc').limit(1).select('name');
+      expect(latest.name).toBe(manifest.migration.latest);
+    } finally {
+      await older.drop();
+    }
+  }, 120_000);
+
+  it('When writes run during the backup, then the manifest is one consistent snapshot and the backup verifies', async () => {
+    await database.db.raw('CREATE TABLE IF NOT EXISTS backup_probe_orders (id serial PRIMARY KEY, at timestamptz DEFAULT now())');
+    await database.db.raw('CREATE TABLE IF NOT EXISTS backup_probe_lines (id serial PRIMARY KEY, order_id integer REFERENCES backup_probe_orders(id), n integer)');
+    let writing = true;
+    let written = 0;
+    // Each order comes with exactly two lines in one transaction: a torn snapshot would show orders ≠ lines / 2.
+    const writer = (async () => {
+      while (writing && written < 20_000) {
+        await database.db.transaction(async (trx) => {
+          const [order] = await trx('backup_probe_orders').insert({}).returning('id');
+          await trx('backup_probe_lines').insert([{ order_id: order.id, n: 1 }, { order_id: order.id, n: 2 }]);
+        });
+        written += 1;
+      }
+    })();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const { backup: manifest, verified } = await backup(['--verify']);
+      expect(verified).not.toBeNull();
+      const orders = manifest.tables['public.backup_probe_orders']?.rows ?? 0;
+      expect(orders).toBeGreaterThan(0);
+      expect(manifest.tables['public.backup_probe_lines']?.rows).toBe(orders * 2);
+    } finally {
+      writing = false;
+      await writer;
+    }
+    expect(written).toBeGreaterThan(0);
+    await database.db.raw('DROP TABLE backup_probe_lines, backup_probe_orders');
+  }, 120_000);
+
+  it('When retention runs, then only the backups it does not keep are removed, and pre-migration ones stay', async () => {
+    const { backup: template } = await backup(['--no-prune']);
+    const fake = (createdAt: string, kind: string) => {
+      const id = `${createdAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${kind}`;
+      writeFileSync(join(dir, `${id}.json`), JSON.stringify({ ...template, id, kind, createdAt, dump: { ...template.dump, file: `${id}.dump` } }));
+      writeFileSync(join(dir, `${id}.dump`), 'old');
+      return id;
+    };
+    const yesterday = fake(new Date(Date.now() - 86_400_000).toISOString(), 'scheduled');
+    const yesterdayEarlier = fake(new Date(Date.now() - 86_400_000 - 3_600_000).toISOString(), 'scheduled');
+    const lastMonth = fake(new Date(Date.now() - 40 * 86_400_000).toISOString(), 'manual');
+    const deploy = fake(new Date(Date.now() - 60 * 86_400_000).toISOString(), 'pre-migration');
+    const { backup: newest, pruned } = await backup(['--keep-daily', '2', '--keep-weekly', '0']);
+    expect(pruned.sort()).toEqual([template.id, yesterdayEarlier, lastMonth].sort());
+    const left = readdirSync(dir).sort();
+    expect(left).toEqual([`${deploy}.dump`, `${deploy}.json`, `${newest.id}.dump`, `${newest.id}.json`, `${yesterday}.dump`, `${yesterday}.json`].sort());
+    const listed = await nexus(['db', 'backup', 'list']);
+    expectExit(listed, 0);
+    expect(listed.json<{ backups: BackupManifest[] }>().backups.map((entry) => entry.id)).toEqual([deploy, yesterday, newest.id]);
+  }, 120_000);
+
+  it('When --download is given, then the dump and manifest are copied there, byte for byte', async () => {
+    const target = mkdtempSync(join(tmpdir(), 'nexus-downloads-'));
+    try {
+      const { backup: manifest, downloaded } = await backup(['--download', target]);
+      expect(downloaded).toBe(join(target, manifest.dump.file));
+      expect(sha256(join(target, manifest.dump.file))).toBe(manifest.dump.sha256);
+      expect(JSON.parse(readFileSync(join(target, `${manifest.id}.json`), 'utf8'))).toEqual(manifest);
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('When the database records production, then restore is refused without --confirm <database> (even with --yes), and works with it', async () => {
+    const { backup: manifest } = await backup();
+    await database.db('nexus_meta').insert({ key: 'environment', value: 'production', updated_at: new Date() }).onConflict('key').merge();
+    try {
+      const refused = await nexus(['db', 'restore', manifest.id, '--yes']);
+      expectExit(refused, 5);
+      expect(refused.json<{ error: { message: string } }>().error.message).toContain(`--confirm ${database.name}`);
+      expect(await databasesLike(database.name)).toEqual([]);
+      const confirmed = await nexus(['db', 'restore', manifest.id, '--confirm', database.name]);
+      expectExit(confirmed, 0);
+      const { previous } = confirmed.json<{ restored: { previous: string } }>().restored;
+      await adminQuery((client) => client.query(`DROP DATABASE ${client.escapeIdentifier(previous)}`), database.url);
+    } finally {
+      await database.db.destroy();
+      database.db = createDatabase({ url: database.url });
+      await database.db('nexus_meta').where({ key: 'environment' }).del();
+    }
+  }, 120_000);
+
+  it.each([
+    ['an id that is not a backup id', ['db', 'restore', '../../etc/passwd', '--yes'], 2, 'USAGE'],
+    ['a backup that does not exist', ['db', 'backup', 'verify', '20200101T000000Z-manual'], 1, 'NO_BACKUP'],
+    ['retention keeping no day', ['db', 'backup', '--keep-daily', '0'], 2, undefined],
+  ])('When given %s, then it fails clearly and changes nothing', async (_label, args, code, errorCode) => {
+    const before = await tableDigests(database.url);
+    const result = await nexus(args);
+    expectExit(result, code);
+    if (errorCode) expect(result.json<{ error: { code: string } }>().error.code).toBe(errorCode);
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+    expect(await tableDigests(database.url)).toEqual(before);
+  }, 60_000);
+
+  it('When restore has no confirmation and no terminal, then it exits 2 naming --yes, and nothing is restored', async () => {
+    const { backup: manifest } = await backup();
+    const before = await tableDigests(database.url);
+    const result = await nexus(['db', 'restore', manifest.id]);
+    expectExit(result, 2);
+    expect(result.json<{ error: { suggestions: string[] } }>().error.suggestions.join(' ')).toContain('--yes');
+    expect(await databasesLike(database.name)).toEqual([]);
+    expect(await tableDigests(database.url)).toEqual(before);
+  }, 60_000);
+
+  it('When the database cannot be reached, then backup fails with the reason and leaves no partial file', async () => {
+    const result = await nexus(['db', 'backup'], 'postgres://postgres@127.0.0.1:1/nowhere');
+    expectExit(result, 1);
+    expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'BACKUP_FAILED', message: expect.stringMatching(/connection|refused/i) });
+    expect(readdirSync(dir).filter((file) => file !== '.')).toEqual([]);
+  }, 60_000);
+});
