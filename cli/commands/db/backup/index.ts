@@ -44,6 +44,7 @@ export default class DbBackup extends BackupCommand<Result> {
     schedule: Flags.boolean({ description: "Install the target's daily backup job instead of backing up now.", dependsOn: ['target'] }),
     unschedule: Flags.boolean({ description: "Remove the target's daily backup job.", dependsOn: ['target'], exclusive: ['schedule'] }),
     at: Flags.string({ description: 'With --schedule: time of day (host time, HH:MM); default: one derived from the target.', dependsOn: ['schedule'] }),
+    scheduler: Flags.option({ options: ['cron', 'none'] as const, default: 'cron', description: "With --schedule: cron (the deploy user's crontab), or none (install the job and print it, for another scheduler)." })(),
   };
 
   async run(): Promise<Result> {
@@ -58,8 +59,8 @@ export default class DbBackup extends BackupCommand<Result> {
         return { job: job.command, schedule: null, changed, removed: true };
       }
       const at = flags.at === undefined ? defaultJobTime(deploy, 'db-backup') : parseAt(flags.at);
-      const report = await job.install({ scheduler: 'cron', at });
-      this.log(`Scheduled on ${hosts[0]?.exec.host}: ${report.schedule ?? report.job}`);
+      const report = await job.install({ scheduler: flags.scheduler, at });
+      this.log(report.schedule ? `Scheduled on ${hosts[0]?.exec.host}: ${report.schedule}` : `Installed; schedule this command daily on ${hosts[0]?.exec.host} as ${deploy.target.ssh.user}: ${report.job}`);
       return report;
     }
     if (flags.download) mkdirSync(resolve(flags.download), { recursive: true });

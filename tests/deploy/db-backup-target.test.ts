@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { BackupManifest } from '../../cli/services/backup-manifest';
+import { expectExit, runNexus, type CliResult } from '../support/cli';
+import { describeWith } from '../support/components';
+import { adminQuery } from '../support/database';
+import { sshdAvailable, startSshd, type RunningSshd } from '../support/sshd';
+import { createSystemDatabase, systemPostgresAvailable, tableDigests, type SystemDatabase } from '../support/system-postgres';
+
+/**
+ * Backups of a target's database through a real sshd: pg_dump, pg_restore and psql run on the "host" (this
+ * machine, as the SSH user), the dumps stay in <root>/backups there, the database URL travels on stdin.
+ */
+describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable && systemPostgresAvailable, 'nexus db backup --target (real sshd and PostgreSQL)', () => {
+  let sshd: RunningSshd;
+  let database: SystemDatabase;
+  let project: string;
+  let root: string;
+
+  const nexus = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+    runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { DATABASE_URL: database.url, ...env }, timeoutMs: 120_000 });
+  const backupsOnHost = () => (existsSync(join(root, 'backups')) ? readdirSync(join(root, 'backups')).sort() : []);
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    database = await createSystemDatabase();
+    await database.db('categories').insert([{ name: 'Tea', slug: 'tea' }, { name: 'Coffee', slug: 'coffee' }]);
+    root = join(sshd.remoteRoot, 'srv');
+    project = mkdtempSync(join(tmpdir(), 'nexus-backup-project-'));
+    writeFileSync(
+      join(project, 'nexus.yml'),
+      stringify({
+        app: { name: 'shop' },
+        targets: {
+          production: {
+            hosts: [{ address: '127.0.0.1', host_key: sshd.hostKey }],
+            ssh: { user: sshd.user, port: sshd.port, key: sshd.clientKey, authorized_keys: sshd.authorizedKeys },
+            domains: ['shop.example.com'],
+            root,
+            database: 'external',
+            redis: 'external',
+            backups: { keep_daily: 3, keep_weekly: 1 },
+          },
+        },
+      }),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await sshd?.stop();
+    await database?.drop();
+    rmSync(project, { recursive: true, force: true });
+  }, 60_000);
+
+  it('When backed up, verified, changed and restored over SSH, then the data is identical to the backup and the dumps stay on the host', async () => {
+    const before = await tableDigests(database.url);
+    const taken = await nexus(['db', 'backup', '--verify']);
+    expectExit(taken, 0);
+    const { backup } = taken.json<{ backup: BackupManifest }>();
+    expect(backup).toMatchObject({ kind: 'manual', database: database.name, release: null });
+    const dump = join(root, 'backups', backup.dump.file);
+    expect(statSync(dump).mode & 0o777).toBe(0o600);
+    expect(createHash('sha256').update(readFileSync(dump)).digest('hex')).toBe(backup.dump.sha256);
+    expect(backupsOnHost()).toEqual([`${backup.id}.dump`, `${backup.id}.json`]);
+
+    await database.db('categories').where({ slug: 'tea' }).del();
+    // The deployed database records production: --yes alone is not enough.
+    await database.db('nexus_meta').insert({ key: 'environment', value: 'production', updated_at: new Date() }).onConflict('key').merge();
+    const withProduction = await tableDigests(database.url);
+    const refused = await nexus(['db', 'restore', backup.id, '--yes']);
+    expectExit(refused, 5);
+    expect(refused.json<{ error: { message: string } }>().error.message).toContain('--confirm production');
+    expect(await tableDigests(database.url)).toEqual(withProduction);
+
+    const restored = await nexus(['db', 'restore', backup.id, '--confirm', 'production']);
+    expectExit(restored, 0);
+    expect(await tableDigests(database.url)).toEqual(before);
+    const { previous } = restored.json<{ restored: { previous: string } }>().restored;
+    await adminQuery((client) => client.query(`DROP DATABASE ${client.escapeIdentifier(previous)}`), database.url);
+  }, 120_000);
+
+  it('When listed, downloaded and verified by id, then the host is read and the copy is the same bytes', async () => {
+    const listed = await nexus(['db', 'backup', 'list']);
+    expectExit(listed, 0);
+    const [first] = listed.json<{ backups: BackupManifest[] }>().backups;
+    expect(first).toBeDefined();
+    const verified = await nexus(['db', 'backup', 'verify', first?.id ?? '']);
+    expectExit(verified, 0);
+    const local = mkdtempSync(join(tmpdir(), 'nexus-downloaded-'));
+    try {
+      const taken = await nexus(['db', 'backup', '--download', local]);
+      expectExit(taken, 0);
+      const { backup, downloaded } = taken.json<{ backup: BackupManifest; downloaded: string }>();
+      expect(readFileSync(downloaded)).toEqual(readFileSync(join(root, 'backups', backup.dump.file)));
+    } finally {
+      rmSync(local, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('When the DATABASE_URL secret is missing, then it exits 3 before connecting, and nothing is written on the host', async () => {
+    const before = backupsOnHost();
+    const result = await runNexus(['db', 'backup', '--target', 'production', '--dir', project, '--json']);
+    expectExit(result, 3);
+    expect(result.json<{ error: { message: string } }>().error.message).toContain('DATABASE_URL');
+    expect(backupsOnHost()).toEqual(before);
+  });
+
+  it("When the URL's password is wrong, then the backup fails with PostgreSQL's reason, no partial file is left, and the password is in no output", async () => {
+    const before = backupsOnHost();
+    const url = new URL(database.url);
+    url.username = 'nexus_no_such_role';
+    url.password = 's3cret-never-printed';
+    const result = await nexus(['db', 'backup'], { DATABASE_URL: url.toString() });
+    expectExit(result, 1);
+    expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'BACKUP_FAILED', message: expect.stringContaining('nexus_no_such_role') });
+    expect(`${result.stdout}${result.stderr}`).not.toContain('s3cret-never-printed');
+    expect(backupsOnHost()).toEqual(before);
+  }, 60_000);
+
+  it('When --schedule is given, then the daily job is installed with the database URL in its secrets (mode 600), and --unschedule removes it', async () => {
+    const operatorKeys = readFileSync(sshd.authorizedKeys, 'utf8');
+    const scheduled = await nexus(['db', 'backup', '--schedule', '--scheduler', 'none']);
+    expectExit(scheduled, 0);
+    const jobDir = join(root, 'jobs', 'db-backup');
+    expect(scheduled.json<{ job: string; schedule: null }>()).toMatchObject({ job: `sh ${jobDir}/run.sh`, schedule: null });
+    expect(readFileSync(join(jobDir, 'run.sh'), 'utf8')).toContain("node bin/run.js db backup --kind scheduled --verify --target production --dir /nexus");
+    expect(statSync(join(jobDir, 'secrets')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(jobDir, 'secrets'), 'utf8')).toBe(`DATABASE_URL=${database.url}\n`);
+    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toMatch(/restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-job-db-backup-shop@production\n$/);
+    const removed = await nexus(['db', 'backup', '--unschedule']);
+    expectExit(removed, 0);
+    expect(existsSync(jobDir)).toBe(false);
+    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toBe(operatorKeys);
+  }, 60_000);
+});
