@@ -20,19 +20,3 @@ ${FINISH}`,
     database,
   );
 }
-
-/**
- * pg_dump (custom format) of an external database with the host's pg_dump. The URL holds the password, so
- * it arrives on stdin, never in a command line another user could read in `ps`.
- */
-export function dumpExternalDatabase(file: string): RemoteCommand {
-  return script(
-    'nexus-backup',
-    `file=$1; umask 077; mkdir -p "$(dirname "$file")"
-command -v pg_dump >/dev/null 2>&1 || { echo "pg_dump is not installed on the host (apt-get install postgresql-client)" >&2; exit 127; }
-IFS= read -r url || exit 2
-pg_dump -Fc -d "$url" -f "$file.partial" || { rm -f "$file.partial"; exit 1; }
-${FINISH}`,
-    file,
-  );
-}

@@ -29,6 +29,13 @@ export interface RestoreReport extends VerifyReport {
   previous: string;
 }
 
+export interface PreparedRestore {
+  manifest: BackupManifest;
+  /** The new database holding the restored, checked data. */
+  fresh: string;
+  restored: DatabaseContent;
+}
+
 const MAINTENANCE_DATABASE = 'postgres';
 
 function failure(code: string, message: string, suggestions: string[] = []): NexusError {
@@ -70,10 +77,10 @@ export class BackupManager {
     return result.stdout;
   }
 
-  /** Dumps the database with its manifest. */
-  async backup(kind: BackupKind, release: string | null, suffix?: string): Promise<BackupManifest> {
+  /** Dumps the database with its manifest; `before` names the release whose migrations follow (deploys). */
+  async backup(kind: BackupKind, release: string | null, before?: string): Promise<BackupManifest> {
     const at = this.clock();
-    const id = suffix ? `${backupId(at, kind)}-${suffix}` : backupId(at, kind);
+    const id = before ? `${backupId(at, kind)}-${before}` : backupId(at, kind);
     const content = parseContent(await this.run('dump the database', takeBackup(this.file(id, 'dump'))));
     if (!content.dump) throw failure('BACKUP_FAILED', `The dump of ${this.connection.database} reported no size or checksum.`);
     const manifest: BackupManifest = {
@@ -84,6 +91,7 @@ export class BackupManager {
       database: this.connection.database,
       serverVersion: content.serverVersion ?? '',
       release,
+      ...(before ? { before } : {}),
       migration: content.migration,
       tables: content.tables,
       dump: { file: `${id}.dump`, ...content.dump },
@@ -159,18 +167,32 @@ export class BackupManager {
    * database's name. The replaced database is kept (renamed) until the operator drops it.
    */
   async restore(id: string): Promise<RestoreReport> {
+    return this.switchTo(await this.prepareRestore(id));
+  }
+
+  /** The first half of a restore: a checked copy beside the live database, which is not touched yet. */
+  async prepareRestore(id: string): Promise<PreparedRestore> {
     const manifest = await this.manifest(id);
-    const at = this.clock();
-    const fresh = siblingName(this.connection.database, 'restore', at);
+    const fresh = siblingName(this.connection.database, 'restore', this.clock());
     const restored = await this.restoreChecked(manifest, fresh);
-    const previous = siblingName(this.connection.database, 'before_restore', at);
+    return { manifest, fresh, restored };
+  }
+
+  /** The second half: the checked copy takes the live database's name. */
+  async switchTo(prepared: PreparedRestore): Promise<RestoreReport> {
+    const previous = siblingName(this.connection.database, 'before_restore', this.clock());
     try {
-      await this.run('switch to the restored database', switchDatabase(this.connection.database, fresh, previous, MAINTENANCE_DATABASE), 'SWITCH_FAILED');
+      await this.run('switch to the restored database', switchDatabase(this.connection.database, prepared.fresh, previous, MAINTENANCE_DATABASE), 'SWITCH_FAILED');
     } catch (error) {
-      await this.run('drop the restored copy', dropDatabase(fresh, MAINTENANCE_DATABASE)).catch(() => undefined);
+      await this.discard(prepared);
       throw error;
     }
-    return { ...this.report(manifest, fresh, restored), database: this.connection.database, previous };
+    return { ...this.report(prepared.manifest, prepared.fresh, prepared.restored), database: this.connection.database, previous };
+  }
+
+  /** Drops a prepared copy that will not be switched in. */
+  async discard(prepared: PreparedRestore): Promise<void> {
+    await this.run('drop the restored copy', dropDatabase(prepared.fresh, MAINTENANCE_DATABASE)).catch(() => undefined);
   }
 
   /** The environment the database records (`production` refuses restores without --confirm). */

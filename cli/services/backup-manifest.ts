@@ -9,6 +9,8 @@ export interface BackupManifest {
   serverVersion: string;
   /** The release serving when the backup was taken (a target), or this checkout's version (local). */
   release: string | null;
+  /** Pre-migration backups: the release whose migrations ran right after (what `deploy rollback --with-data` undoes). */
+  before?: string;
   migration: MigrationState;
   tables: Record<string, TableContent>;
   dump: { file: string; bytes: number; sha256: string };
@@ -70,7 +72,7 @@ export function backupId(at: Date, kind: BackupKind): string {
   return `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${kind}`;
 }
 
-export const BACKUP_ID = /^\d{8}T\d{6}Z-(manual|scheduled|pre-migration)(-[a-z0-9-]+)?$/;
+export const BACKUP_ID = /^\d{8}T\d{6}Z-(manual|scheduled|pre-migration)(-[A-Za-z0-9.-]+)?$/;
 
 export interface Retention {
   daily: number;

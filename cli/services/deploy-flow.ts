@@ -9,6 +9,16 @@ import { operatorName, withDeployLock } from './deploy-lock';
 import { HealthCheckFailedError, HostDeployer, type ServingState } from './host-deployer';
 import { buildLocally, contextArchive, saveImage, scratchDirectory, snapshotOf } from './image-source';
 import { runSteps, type Step } from './progress';
+import type { BackupManager, PreparedRestore, RestoreReport } from './backup-manager';
+
+/**
+ * The data as it was on `to`'s schema: the pre-migration backup taken when the first release after `to`
+ * migrated. Undefined when no release since `to` ran migrations.
+ */
+async function dataBackupFor(backups: BackupManager, to: string, current: string | undefined): Promise<string | undefined> {
+  const candidates = (await backups.list()).filter((manifest) => manifest.kind === 'pre-migration' && manifest.before !== undefined && manifest.before > to && (current === undefined || manifest.before <= current));
+  return candidates.sort((a, b) => (a.before as string).localeCompare(b.before as string))[0]?.id;
+}
 
 export interface HostOutcome {
   host: string;
@@ -16,7 +26,7 @@ export interface HostOutcome {
   colour?: Colour;
   port?: number;
   previous?: string;
-  backup?: { file: string; bytes: number };
+  backup?: { id?: string; file: string; bytes: number };
   migrations?: string[];
   pruned?: string[];
   error?: string;
@@ -26,6 +36,8 @@ export interface DeployReport {
   target: string;
   release: ReleaseRecord;
   hosts: HostOutcome[];
+  /** `rollback --with-data`: the restored pre-migration backup, or null when no migration ran since. */
+  data?: RestoreReport | null;
 }
 
 export interface DeployOptions {
@@ -83,7 +95,12 @@ export class DeployFlow {
     });
   }
 
-  async rollback(requested: string | undefined): Promise<DeployReport> {
+  /**
+   * Serves an earlier release again. With `withData`, the database goes back too: the pre-migration backup
+   * of the first release after it is restored into a checked copy before anything changes, and switched in
+   * once the release serves. Writes made since that backup are lost (the replaced database is kept).
+   */
+  async rollback(requested: string | undefined, options: { withData?: boolean } = {}): Promise<DeployReport> {
     if (requested !== undefined && !isReleaseId(requested)) throw new NexusError(`"${requested}" is not a release id (see \`nexus deploy releases\`).`, { code: 'USAGE', exitCode: 2 });
     return this.underLock(`rollback${requested ? ` to ${requested}` : ''}`, async (first) => {
       const listing = await first.releases.list();
@@ -96,18 +113,30 @@ export class DeployFlow {
           suggestions: ['`nexus deploy releases --target <target>` lists what is there'],
         });
       }
+      const backups = options.withData ? first.backups() : undefined;
+      const dataBackup = backups ? await dataBackupFor(backups, id, listing.current) : undefined;
+      if (backups && !dataBackup) this.context.note(`No migrations ran after ${id}: the data stays as it is.`);
+      const prepared: PreparedRestore | undefined = backups && dataBackup ? await backups.prepareRestore(dataBackup) : undefined;
       const { current: _current, ...rest } = record;
-      return this.rollThrough(rest, async (host) => [
-        { title: `Check ${host.exec.host}`, run: async () => void (await host.check()) },
-        {
-          title: `Release ${id} and its image are on ${host.exec.host}`,
-          run: async () => {
-            const here = await host.releases.list();
-            if (!here.releases.some((release) => release.id === id)) throw new NexusError(`${host.exec.host} has no release ${id}.`, { code: 'NO_SUCH_RELEASE' });
-            if (!(await host.hasImage(record.image))) throw new NexusError(`${host.exec.host} no longer has the image ${record.image}.`, { code: 'NO_SUCH_RELEASE' });
+      let report: DeployReport;
+      try {
+        report = await this.rollThrough(rest, async (host) => [
+          { title: `Check ${host.exec.host}`, run: async () => void (await host.check()) },
+          {
+            title: `Release ${id} and its image are on ${host.exec.host}`,
+            run: async () => {
+              const here = await host.releases.list();
+              if (!here.releases.some((release) => release.id === id)) throw new NexusError(`${host.exec.host} has no release ${id}.`, { code: 'NO_SUCH_RELEASE' });
+              if (!(await host.hasImage(record.image))) throw new NexusError(`${host.exec.host} no longer has the image ${record.image}.`, { code: 'NO_SUCH_RELEASE' });
+            },
           },
-        },
-      ]);
+        ]);
+      } catch (error) {
+        if (backups && prepared) await backups.discard(prepared);
+        throw error;
+      }
+      if (!options.withData) return report;
+      return { ...report, data: backups && prepared ? await backups.switchTo(prepared) : null };
     });
   }
 

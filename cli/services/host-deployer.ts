@@ -6,7 +6,9 @@ import { NexusError } from '../errors';
 import type { ExecResult, Executor } from '../exec/executor';
 import { ExitCode } from '../exit-codes';
 import { packageRoot } from '../package-root';
-import { dumpExternalDatabase, dumpServicesDatabase } from '../remote/backup';
+import { dumpServicesDatabase } from '../remote/backup';
+import { BackupManager } from './backup-manager';
+import { pgConnection } from './pg-connection';
 import { buildImage, compose, ensureSharedResources, hostCheck, imageExists, loadImage, removeImages, stopProject, waitForHealthyProject, withDockerHost } from '../remote/docker';
 import { FILE_MISSING_STATUS, filesExist, readFile, writeFile } from '../remote/files';
 import { targetSite } from '../remote/nginx-site';
@@ -176,14 +178,24 @@ export class HostDeployer {
     return (JSON.parse(json) as { pending: string[] }).pending;
   }
 
-  /** A pg_dump before migrating, under backups/pre-migration-<release>.dump. @returns its path and size */
-  async backupDatabase(record: ReleaseRecord): Promise<{ file: string; bytes: number }> {
-    const file = `${this.layout.backups}/pre-migration-${record.id}.dump`;
-    const result =
-      this.deploy.target.database === 'host'
-        ? await this.run('back up the database', dumpServicesDatabase(this.layout.services, projectName(this.deploy.app.name, 'services'), file, ON_HOST_DATABASE.user, ON_HOST_DATABASE.database))
-        : await this.run('back up the database', dumpExternalDatabase(file), { stdin: `${this.deploy.secrets.get('DATABASE_URL')?.reveal() ?? ''}\n` });
-    return { file, bytes: Number(result.stdout.trim()) };
+  /**
+   * A backup before migrating: for an external database, a full backup with its manifest (restorable by
+   * `nexus db restore` and `nexus deploy rollback --with-data`); for the on-host service, a plain pg_dump.
+   * @returns its path and size
+   */
+  async backupDatabase(record: ReleaseRecord): Promise<{ id?: string; file: string; bytes: number }> {
+    if (this.deploy.target.database === 'host') {
+      const file = `${this.layout.backups}/pre-migration-${record.id}.dump`;
+      const result = await this.run('back up the database', dumpServicesDatabase(this.layout.services, projectName(this.deploy.app.name, 'services'), file, ON_HOST_DATABASE.user, ON_HOST_DATABASE.database));
+      return { file, bytes: Number(result.stdout.trim()) };
+    }
+    const manifest = await this.backups().backup('pre-migration', (await this.serving())?.release ?? null, record.id);
+    return { id: manifest.id, file: `${this.layout.backups}/${manifest.dump.file}`, bytes: manifest.dump.bytes };
+  }
+
+  /** The backups of the target's external database kept on this host. */
+  backups(): BackupManager {
+    return new BackupManager({ exec: this.exec, dir: this.layout.backups }, pgConnection(this.deploy.secrets.get('DATABASE_URL')?.reveal() ?? ''));
   }
 
   async migrate(record: ReleaseRecord, colour: Colour, reporter: StepReporter): Promise<void> {

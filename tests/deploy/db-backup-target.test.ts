@@ -120,6 +120,15 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
     expect(backupsOnHost()).toEqual(before);
   }, 60_000);
 
+  it('When deploy rollback --with-data lacks --confirm <target>, then it is refused before connecting; with it, a target with no releases has nothing to roll back', async () => {
+    const refused = await nexus(['deploy', 'rollback', '--with-data']);
+    expectExit(refused, 5);
+    expect(refused.json<{ error: { message: string } }>().error.message).toContain('--confirm production');
+    const nothing = await nexus(['deploy', 'rollback', '--with-data', '--confirm', 'production'], { JWT_SECRET: 'j'.repeat(40), REDIS_URL: 'redis://127.0.0.1:1/0' });
+    expectExit(nothing, 1);
+    expect(nothing.json<{ error: { code: string } }>().error.code).toBe('NO_SUCH_RELEASE');
+  }, 60_000);
+
   it('When --schedule is given, then the daily job is installed with the database URL in its secrets (mode 600), and --unschedule removes it', async () => {
     const operatorKeys = readFileSync(sshd.authorizedKeys, 'utf8');
     const scheduled = await nexus(['db', 'backup', '--schedule', '--scheduler', 'none']);

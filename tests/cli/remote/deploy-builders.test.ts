@@ -4,7 +4,6 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { dumpExternalDatabase } from '../../../cli/remote/backup';
 import { buildImage, compose, ensureSharedResources, imageExists, stopProject, withDockerHost } from '../../../cli/remote/docker';
 import { FILE_MISSING_STATUS, readFile, writeFile } from '../../../cli/remote/files';
 import { colourPort, HostLayout, otherColour, projectName } from '../../../cli/remote/layout';
@@ -112,11 +111,4 @@ describe('remote command builders: deploys', () => {
     expect(readFileSync(calls, 'utf8')).toBe('-t\n-t\n-s reload\n');
   });
 
-  it('When an external database is dumped, then the URL arrives on stdin, never in the command line', () => {
-    const command = dumpExternalDatabase('/srv/shop/backups/pre-migration-r1.dump');
-    expect(command.slice(3)).toEqual(['nexus-backup', '/srv/shop/backups/pre-migration-r1.dump']);
-    expect(command.join(' ')).not.toMatch(/postgres:\/\//);
-    expect(command[2]).toContain('IFS= read -r url');
-    expect(command[2]).toContain('chmod 600 "$file.partial"');
-  });
 });

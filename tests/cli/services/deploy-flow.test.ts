@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadDeployTarget, type DeployTarget } from '../../../cli/deploy-config/load';
 import { RecordingExecutor } from '../../../cli/exec/recording-executor';
+import type { BackupManifest } from '../../../cli/services/backup-manifest';
 import { DeployFlow } from '../../../cli/services/deploy-flow';
 import type { ServingState } from '../../../cli/services/host-deployer';
 
@@ -25,7 +26,7 @@ function target(hosts: string[]): DeployTarget {
 }
 
 /** A host as the flow sees it through a recording executor: answers for the few commands whose output matters. */
-function host(name: string, options: { serving?: ServingState; ready?: boolean; pending?: string[]; releases?: string } = {}): RecordingExecutor {
+function host(name: string, options: { serving?: ServingState; ready?: boolean; pending?: string[]; releases?: string; backups?: BackupManifest[] } = {}): RecordingExecutor {
   let holder = '';
   return new RecordingExecutor(name, (command) => {
     const id = /nexus-lock-acquire \S+ '"(\w+)"'/.exec(command);
@@ -37,6 +38,12 @@ function host(name: string, options: { serving?: ServingState; ready?: boolean; 
     if (command.includes('nexus-wait-ready')) return options.ready === false ? { code: 1, stdout: 'HTTP 503: {"status":"not_ready","checks":{"cache":"unhealthy"}}' } : { stdout: '{"status":"ready"}' };
     if (command.includes('nexus-files-exist')) return { code: 1 };
     if (command.includes('nexus-releases')) return { stdout: options.releases ?? '' };
+    if (command.endsWith(' nexus-backup-list /srv/shop/backups')) return { stdout: (options.backups ?? []).map((manifest) => JSON.stringify(manifest)).join('\n') };
+    const manifest = options.backups?.find((candidate) => command.includes(`/srv/shop/backups/${candidate.id}.`));
+    if (manifest && command.includes(' nexus-read ')) return { stdout: JSON.stringify(manifest) };
+    if (manifest && command.includes(' nexus-backup-checksum ')) return { stdout: `dump\t${manifest.dump.bytes}\t${manifest.dump.sha256}\n` };
+    if (manifest && command.includes(' nexus-restore ')) return { stdout: `table\tpublic.users\t1\tab\nmigration\t${manifest.migration.latest}\t${manifest.migration.count}\n` };
+    if (command.endsWith(' nexus-backup /srv/shop/backups/' + (/backups\/(\S+)$/.exec(command)?.[1] ?? ''))) return { stdout: 'table\tpublic.users\t1\tab\nmigration\ta\t1\nserver\t15.20\ndump\t2048\tfeed\n' };
     if (command.includes('nexus-compose') && command.includes(' logs ')) return { stdout: 'app  | Error: connect ECONNREFUSED cache:6379\n' };
     return {};
   });
@@ -119,9 +126,10 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     const names = steps(exec);
     const backup = names.indexOf('nexus-backup');
     expect(backup).toBeGreaterThan(names.findIndex((name) => name.includes('db status')));
-    expect(names[backup + 1]).toBe('compose shop-blue run --rm --no-deps -T app node bin/run.js db migrate');
+    // The manifest is written beside the dump, then the migrations run.
+    expect(names.slice(backup + 1, backup + 3)).toEqual(['nexus-write', 'compose shop-blue run --rm --no-deps -T app node bin/run.js db migrate']);
     expect(exec.commands.join('\n')).not.toContain('postgres://u:p@db/shop');
-    expect(report.hosts[0]?.backup?.file).toMatch(/^\/srv\/shop\/backups\/pre-migration-\d{8}T\d{6}Z-1\.4\.0\.dump$/);
+    expect(report.hosts[0]?.backup).toEqual({ id: expect.stringMatching(/^\d{8}T\d{6}Z-pre-migration-\d{8}T\d{6}Z-1\.4\.0$/), file: expect.stringMatching(/^\/srv\/shop\/backups\/\d{8}T\d{6}Z-pre-migration-\d{8}T\d{6}Z-1\.4\.0\.dump$/), bytes: 2048 });
   });
 
   it('When the new release never becomes ready, then it is stopped, nginx is never touched, the lock is released and the error carries its logs', async () => {
@@ -172,6 +180,51 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     expect(exec.commands.some((command) => command.includes('20261102T000000Z-b/release.json'))).toBe(false);
     expect(names.some((name) => name.includes('db migrate') || name.includes('db status'))).toBe(false);
     expect(names.indexOf('stop shop-green')).toBeGreaterThan(names.indexOf('nexus-nginx-switch'));
+  });
+
+  it('When rolling back with data, then the backup taken before the first later migration is restored and checked first, and switched in only once the release serves', async () => {
+    const release = (id: string, served = true) => `release ${id} ${JSON.stringify({ id, version: id, image: `shop:${id}`, created_at: '', created_by: 'ci', ...(served ? { served_at: '2026-11-01T00:01:00Z' } : {}) })}`;
+    // f failed its readiness check after migrating: it never served, but its migrations ran.
+    const listing = ['current 20261103T000000Z-c', release('20261101T000000Z-a'), release('20261102T000000Z-b'), release('20261102T120000Z-f', false), release('20261103T000000Z-c')].join('\n');
+    const backup = (before: string, latest: string): BackupManifest => ({
+      format: 'nexus-backup/1',
+      id: `${before.slice(0, 16)}-pre-migration-${before}`,
+      kind: 'pre-migration',
+      createdAt: '2026-11-02T00:00:00.000Z',
+      database: 'shop',
+      serverVersion: '15',
+      release: null,
+      before,
+      migration: { latest, count: 1 },
+      tables: { 'public.users': { rows: 1, checksum: 'ab' } },
+      dump: { file: `${before.slice(0, 16)}-pre-migration-${before}.dump`, bytes: 10, sha256: 'cafe' },
+    });
+    const backups = [backup('20261102T000000Z-b', 'm1'), backup('20261102T120000Z-f', 'm2'), backup('20261103T000000Z-c', 'm3')];
+    const exec = host('web-1', { serving: { release: '20261103T000000Z-c', colour: 'green', port: 8001, since: '' }, releases: listing, backups });
+    const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
+    const report = await deployFlow.rollback(undefined, { withData: true });
+    expect(report.release.id).toBe('20261102T000000Z-b');
+    // The data as b left it: the backup taken before f (the first release after b) migrated.
+    expect(report.data).toMatchObject({ id: backups[1]?.id, migration: 'm2', database: 'shop', previous: expect.stringMatching(/^shop_before_restore_/) });
+    const names = steps(exec);
+    expect(names.indexOf('nexus-restore')).toBeLessThan(names.indexOf('compose shop-blue up -d --no-deps app'));
+    expect(names.indexOf('nexus-switch-database')).toBeGreaterThan(names.indexOf('stop shop-green'));
+    expect(exec.commands.join('\n')).not.toContain('postgres://u:p@db/shop');
+  });
+
+  it('When rolling back with data fails to activate the release, then the restored copy is dropped and the database is never switched', async () => {
+    const listing = ['current 20261103T000000Z-c', `release 20261102T000000Z-b ${JSON.stringify({ id: '20261102T000000Z-b', version: 'b', image: 'shop:b', created_at: '', created_by: 'ci', served_at: 'x' })}`].join('\n');
+    const manifest: BackupManifest = {
+      format: 'nexus-backup/1', id: '20261103T000000Z-pre-migration-20261103T000000Z-c', kind: 'pre-migration', createdAt: '2026-11-03T00:00:00.000Z', database: 'shop', serverVersion: '15', release: null,
+      before: '20261103T000000Z-c', migration: { latest: 'm1', count: 1 }, tables: { 'public.users': { rows: 1, checksum: 'ab' } }, dump: { file: 'x.dump', bytes: 10, sha256: 'cafe' },
+    };
+    const exec = host('web-1', { serving: { release: '20261103T000000Z-c', colour: 'green', port: 8001, since: '' }, releases: listing, backups: [manifest], ready: false });
+    const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
+    await expect(deployFlow.rollback(undefined, { withData: true })).rejects.toThrow();
+    const names = steps(exec);
+    expect(names).toContain('nexus-restore');
+    expect(names).toContain('nexus-drop-database');
+    expect(names).not.toContain('nexus-switch-database');
   });
 
   it('When asked to roll back to something that is not a release id, then nothing is contacted', async () => {
