@@ -139,6 +139,9 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     expect(host?.migrations?.length).toBeGreaterThan(5);
     expect(host?.backup?.bytes).toBeGreaterThan(0);
     expect(statSync(host?.backup?.file as string).mode & 0o777).toBe(0o600);
+    // The pre-migration backup has its manifest: restorable and checkable like any other.
+    const manifest = JSON.parse(readFileSync((host?.backup?.file as string).replace(/\.dump$/, '.json'), 'utf8')) as { kind: string; before: string; migration: { count: number } };
+    expect(manifest).toMatchObject({ kind: 'pre-migration', before: first.release.id, migration: { count: 0 } });
     expect(dockerd.docker(['image', 'inspect', '--format', '{{.Config.User}}', first.release.image]).trim()).toBe('10001:10001');
     const ready = await throughNginx('/health/readiness/');
     expect(ready.status).toBe(200);
@@ -272,5 +275,26 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     expectExit(removed, 0);
     expect(readFileSync(sshd.authorizedKeys, 'utf8')).not.toContain('nexus-job-ssl-renew');
     expect(existsSync(join(root, 'jobs', 'ssl-renew'))).toBe(false);
+  }, 300_000);
+
+  it('When the backup job is installed, then the host backs up and verifies the database with nexus from the serving image', async () => {
+    const root = join(sshd.remoteRoot, 'srv');
+    const installed = await deploy(['db', 'backup', '--schedule', '--scheduler', 'none']);
+    expectExit(installed, 0);
+    const { job } = installed.json<{ job: string }>();
+    expect(job).toBe(`sh ${root}/jobs/db-backup/run.sh`);
+    // Run as cron would: a bare environment, output appended to the job's log.
+    execFileSync('env', ['-i', 'PATH=/usr/bin:/bin', `HOME=${sshd.remoteRoot}`, 'sh', '-c', `${job} >> ${root}/jobs/db-backup/job.log 2>&1`], { timeout: 180_000 });
+    const log = readFileSync(join(root, 'jobs', 'db-backup', 'job.log'), 'utf8');
+    expect(log).toMatch(/-scheduled: verified/);
+    const listed = await deploy(['db', 'backup', 'list']);
+    expectExit(listed, 0);
+    const backups = listed.json<{ backups: { kind: string; release: string | null; tables: Record<string, { rows: number }> }[] }>().backups;
+    const serving = JSON.parse(readFileSync(join(root, 'serving.json'), 'utf8')) as { release: string };
+    expect(backups.map((backup) => backup.kind)).toEqual(['pre-migration', 'scheduled']);
+    expect(backups[1]).toMatchObject({ release: serving.release, tables: { 'public.knex_migrations': { rows: expect.any(Number) } } });
+    const removed = await deploy(['db', 'backup', '--unschedule']);
+    expectExit(removed, 0);
+    expect(existsSync(join(root, 'jobs', 'db-backup'))).toBe(false);
   }, 300_000);
 });
