@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { DeployConfigError, type DeployTarget } from './deploy-config/load';
 import { loadSecrets } from './deploy-config/secrets';
@@ -8,6 +8,9 @@ import { LocalExecutor } from './exec/local-executor';
 import { sharedFlags } from './flags';
 import { packageRoot } from './package-root';
 import { BackupManager } from './services/backup-manager';
+import { BACKUP_ID } from './services/backup-manifest';
+import { FilesystemStore, type OffsiteStore } from './services/offsite-store';
+import { withScratchDirectory } from './services/scratch';
 import { HostDeployer } from './services/host-deployer';
 import { resolveDatabaseTarget } from './services/database';
 import { pgConnection } from './services/pg-connection';
@@ -24,6 +27,8 @@ export const backupFlags = {
 
 export interface BackupContext {
   manager: BackupManager;
+  /** The target's offsite copy (backups.offsite), if it has one. */
+  offsite?: OffsiteStore;
   /** The target, or undefined for a local database. */
   deploy?: DeployTarget;
   hosts: HostDeployer[];
@@ -33,9 +38,24 @@ export interface BackupContext {
   where: string;
 }
 
-/** The host's daily backup: `nexus db backup --kind scheduled --verify`, with the database URL. */
-export function backupJob(): JobSpec {
-  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: ['DATABASE_URL'] };
+const S3_SECRETS = ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
+
+function offsiteSecretNames(deploy: DeployTarget): string[] {
+  return deploy.target.backups.offsite?.type === 's3' ? S3_SECRETS : [];
+}
+
+/** The host's daily backup: `nexus db backup --kind scheduled --verify`, with the secrets it needs. */
+export function backupJob(deploy: DeployTarget): JobSpec {
+  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: ['DATABASE_URL', ...offsiteSecretNames(deploy)] };
+}
+
+async function offsiteStore(deploy: DeployTarget): Promise<OffsiteStore | undefined> {
+  const offsite = deploy.target.backups.offsite;
+  if (!offsite) return undefined;
+  if (offsite.type === 'filesystem') return new FilesystemStore(resolve(dirname(deploy.files[0] ?? '.'), offsite.path));
+  const { S3Store } = await import('./services/s3-store');
+  const secret = (name: string) => deploy.secrets.get(name)?.reveal() ?? '';
+  return new S3Store(offsite, { accessKeyId: secret('S3_ACCESS_KEY_ID'), secretAccessKey: secret('S3_SECRET_ACCESS_KEY') });
 }
 
 function localRelease(): string {
@@ -43,8 +63,25 @@ function localRelease(): string {
   return `local ${version}`;
 }
 
+/** --from-offsite for the commands that read one backup. */
+export const fromOffsiteFlag = {
+  'from-offsite': Flags.boolean({ description: 'Take the backup from backups.offsite (copied back to the host first), e.g. when the host lost its own.', dependsOn: ['target'] }),
+};
+
 /** Base of `nexus db backup …` and `nexus db restore`: resolves where the database and its backups are. */
 export abstract class BackupCommand<T> extends TargetCommand<T> {
+  /** With --from-offsite: copies the backup from the offsite store to where the backups are, then it is used as usual. */
+  protected async fetchFromOffsite(context: BackupContext, id: string): Promise<void> {
+    const store = context.offsite;
+    if (!store) throw new UsageError('--from-offsite needs backups.offsite in nexus.yml.');
+    if (!BACKUP_ID.test(id)) throw new UsageError(`${JSON.stringify(id)} is not a backup id (like 20261202T083700Z-manual).`);
+    await withScratchDirectory(async (scratch) => {
+      await store.fetch(id, scratch);
+      await context.manager.importFrom(scratch, id);
+    });
+    this.note(`Copied ${id} from ${store.where} to ${context.where}.`);
+  }
+
   protected async backups(flags: { target?: string; dir: string; 'database-url'?: string; 'backup-dir'?: string }): Promise<BackupContext> {
     if (!flags.target) {
       const database = resolveDatabaseTarget(flags['database-url']);
@@ -57,8 +94,8 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
         'deploys still take their pre-migration dump of the on-host database',
       ]);
     }
-    const { secrets, missing } = loadSecrets(['DATABASE_URL'], flags.dir, process.env);
-    if (missing.length > 0) throw new DeployConfigError('Missing secret: DATABASE_URL (the database to back up).', ['export it, or add it to .nexus/secrets']);
+    const { secrets, missing } = loadSecrets(['DATABASE_URL', ...offsiteSecretNames(deploy)], flags.dir, process.env);
+    if (missing.length > 0) throw new DeployConfigError(`Missing secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (the database to back up, and the offsite storage's credentials).`, ['export it, or add it to .nexus/secrets']);
     for (const [name, secret] of secrets) deploy.secrets.set(name, secret);
     const hosts: HostDeployer[] = [];
     for (const host of deploy.target.hosts) hosts.push(new HostDeployer(await this.connect(deploy, host), deploy));
@@ -66,6 +103,7 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
     const url = secrets.get('DATABASE_URL')?.reveal() ?? '';
     return {
       manager: new BackupManager({ exec: first.exec, dir: first.layout.backups }, pgConnection(url)),
+      offsite: await offsiteStore(deploy),
       deploy,
       hosts,
       release: async () => (await first.serving())?.release ?? null,

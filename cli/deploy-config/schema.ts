@@ -80,9 +80,31 @@ const tlsSchema = z
   .strict()
   .prefault({});
 
-/** Database backups (`nexus db backup`): how many the retention keeps on the host. */
+/** A copy of every backup away from the host: S3-compatible object storage, or a directory (a mount). */
+const offsiteSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('s3'),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
+      /** Key prefix, e.g. shop/production/. */
+      prefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'expected path segments ending in /').default(''),
+      region: z.string().min(1).default('us-east-1'),
+      /** For S3-compatible services (MinIO, Backblaze B2, Wasabi, Cloudflare R2…): their endpoint URL. */
+      endpoint: z.url().optional(),
+      /** Bucket in the path rather than the host name (MinIO and most self-hosted services). */
+      force_path_style: z.boolean().default(false),
+    })
+    .strict(),
+  z.object({ type: z.literal('filesystem'), path: z.string().min(1) }).strict(),
+]);
+
+export type OffsiteConfig = z.infer<typeof offsiteSchema>;
+
+/** Database backups (`nexus db backup`): how many the retention keeps, and where copies go. */
 const backupsSchema = z
   .object({
+    /** Copy each backup there too (credentials: the S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY secrets). */
+    offsite: offsiteSchema.optional(),
     /** The newest backup of each of the last N days that have one. */
     keep_daily: z.number().int().min(1).max(366).default(7),
     /** The newest backup of each of the last N weeks. */

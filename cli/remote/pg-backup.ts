@@ -162,3 +162,13 @@ export function removeBackups(dir: string, ids: readonly string[]): RemoteComman
   return script('nexus-backup-remove', `dir=$1; shift
 for id in "$@"; do rm -f "$dir/$id.json" && rm -f "$dir/$id.dump" || exit 1; done`, dir, ...ids);
 }
+
+/** The backup directory, private to the deploy user. */
+export function ensureBackupDirectory(dir: string): RemoteCommand {
+  return script('nexus-backup-dir', 'umask 077 && mkdir -p "$1"', dir);
+}
+
+/** Makes a backup's files readable by their owner only (after an upload, which keeps the default mode). */
+export function protectBackup(dir: string, id: string): RemoteCommand {
+  return script('nexus-backup-protect', 'chmod 600 "$1/$2.dump" "$1/$2.json"', dir, id);
+}

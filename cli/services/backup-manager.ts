@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { NexusError } from '../errors';
 import type { Executor } from '../exec/executor';
 import { readFile, writeFile, FILE_MISSING_STATUS } from '../remote/files';
-import { checksumFile, connectionInput, dropDatabase, listManifests, readEnvironment, removeBackups, restoreIntoNewDatabase, switchDatabase, takeBackup } from '../remote/pg-backup';
+import { checksumFile, connectionInput, dropDatabase, ensureBackupDirectory, protectBackup, listManifests, readEnvironment, removeBackups, restoreIntoNewDatabase, switchDatabase, takeBackup } from '../remote/pg-backup';
 import type { RemoteCommand } from '../remote/shell';
 import { backupId, BACKUP_ID, differences, expiredBackups, parseContent, type BackupKind, type BackupManifest, type DatabaseContent, type Retention } from './backup-manifest';
 import type { PgConnection } from './pg-connection';
@@ -206,6 +206,13 @@ export class BackupManager {
     const expired = expiredBackups(await this.list(), retention);
     if (expired.length > 0) await this.run('remove expired backups', removeBackups(this.location.dir, expired));
     return expired;
+  }
+
+  /** Brings a backup's two files (from an offsite copy, in a local directory) back among the backups here. */
+  async importFrom(localDir: string, id: string): Promise<void> {
+    await this.run('create the backup directory', ensureBackupDirectory(this.location.dir));
+    for (const extension of ['dump', 'json'] as const) await this.location.exec.upload(join(localDir, `${id}.${extension}`), this.file(id, extension));
+    await this.run('protect the backup', protectBackup(this.location.dir, id));
   }
 
   /** Copies a backup (dump and manifest) into a local directory. @returns the local dump's path */

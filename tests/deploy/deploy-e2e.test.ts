@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { renderNginxSite } from '../../cli/remote/nginx-site';
@@ -283,8 +284,9 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     expectExit(installed, 0);
     const { job } = installed.json<{ job: string }>();
     expect(job).toBe(`sh ${root}/jobs/db-backup/run.sh`);
-    // Run as cron would: a bare environment, output appended to the job's log.
-    execFileSync('env', ['-i', 'PATH=/usr/bin:/bin', `HOME=${sshd.remoteRoot}`, 'sh', '-c', `${job} >> ${root}/jobs/db-backup/job.log 2>&1`], { timeout: 180_000 });
+    // Run as cron would: a bare environment, output appended to the job's log. Asynchronously: the database
+    // is reached through this process's port forwarder, which a synchronous wait would block.
+    await promisify(execFile)('env', ['-i', 'PATH=/usr/bin:/bin', `HOME=${sshd.remoteRoot}`, 'sh', '-c', `${job} >> ${root}/jobs/db-backup/job.log 2>&1`], { timeout: 180_000 });
     const log = readFileSync(join(root, 'jobs', 'db-backup', 'job.log'), 'utf8');
     expect(log).toMatch(/-scheduled: verified/);
     const listed = await deploy(['db', 'backup', 'list']);

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ProjectMigrationSource } from '../../../db/migration-source';
-import { BackupCommand, backupFlags } from '../../backup-command';
+import { BackupCommand, backupFlags, fromOffsiteFlag } from '../../backup-command';
 import { RefusedError } from '../../errors';
 import type { RestoreReport } from '../../services/backup-manager';
 import { sharedFlags } from '../../flags';
@@ -25,13 +25,16 @@ Asks to type the database name (or --yes). A production database (NODE_ENV=produ
   static override args = { backup: Args.string({ description: 'Backup id (from `nexus db backup list`).', required: true }) };
   static override flags = {
     ...backupFlags,
+    ...fromOffsiteFlag,
     yes: sharedFlags.yes,
     confirm: Flags.string({ description: 'Required for production: the target name (or, locally, the database name).' }),
   };
 
   async run(): Promise<Result> {
     const { args, flags } = await this.parse(DbRestore);
-    const { manager, deploy } = await this.backups(flags);
+    const context = await this.backups(flags);
+    const { manager, deploy } = context;
+    if (flags['from-offsite']) await this.fetchFromOffsite(context, args.backup);
     const manifest = await manager.manifest(args.backup);
     const { database } = manager;
     const production = (await manager.environment()) === 'production' || (!deploy && process.env.NODE_ENV === 'production');

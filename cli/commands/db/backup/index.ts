@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BackupCommand, backupFlags, backupJob } from '../../../backup-command';
 import { UsageError } from '../../../errors';
-import type { BackupManifest } from '../../../services/backup-manifest';
+import { expiredBackups, type BackupManifest } from '../../../services/backup-manifest';
+import { withScratchDirectory } from '../../../services/scratch';
 import type { VerifyReport } from '../../../services/backup-manager';
 import { defaultJobTime, ScheduledJob, type JobReport } from '../../../services/scheduled-job';
 import { parseAt } from '../../ssl/install-timer';
@@ -13,6 +14,8 @@ interface BackupResult {
   verified: VerifyReport | null;
   pruned: string[];
   downloaded: string | null;
+  /** The copy in backups.offsite, and what retention removed there. */
+  offsite: { where: string; pruned: string[] } | null;
 }
 
 type Result = BackupResult | (JobReport & { removed?: boolean });
@@ -40,6 +43,7 @@ export default class DbBackup extends BackupCommand<Result> {
     'keep-daily': Flags.integer({ min: 1, max: 366, description: 'Retention: keep the newest backup of each of the last N days (default: nexus.yml, else 7).' }),
     'keep-weekly': Flags.integer({ min: 0, max: 520, description: 'Retention: keep the newest backup of each of the last N weeks (default: nexus.yml, else 4).' }),
     prune: Flags.boolean({ default: true, allowNo: true, description: 'Apply retention after the backup.' }),
+    offsite: Flags.boolean({ default: true, allowNo: true, description: 'Copy the backup to backups.offsite (when configured) and apply retention there.' }),
     kind: Flags.option({ options: ['manual', 'scheduled'] as const, default: 'manual', hidden: true, description: 'Recorded in the manifest.' })(),
     schedule: Flags.boolean({ description: "Install the target's daily backup job instead of backing up now.", dependsOn: ['target'] }),
     unschedule: Flags.boolean({ description: "Remove the target's daily backup job.", dependsOn: ['target'], exclusive: ['schedule'] }),
@@ -52,11 +56,16 @@ export default class DbBackup extends BackupCommand<Result> {
     const context = await this.backups(flags);
     const { manager, deploy, hosts } = context;
     if ((flags.schedule || flags.unschedule) && deploy) {
-      const job = new ScheduledJob(hosts, deploy, backupJob());
+      const job = new ScheduledJob(hosts, deploy, backupJob(deploy));
       if (flags.unschedule) {
         const changed = await job.remove();
         this.log(changed.length > 0 ? `Removed the backup job of ${deploy.name}.` : `${deploy.name} has no backup job; nothing to remove.`);
         return { job: job.command, schedule: null, changed, removed: true };
+      }
+      if (deploy.target.backups.offsite?.type === 'filesystem') {
+        throw new UsageError("backups.offsite of type filesystem is a directory where nexus runs; the host's job runs nexus in the app image, which does not have it.", [
+          'use an s3 offsite store, or run `nexus db backup --target … --verify` daily from CI instead',
+        ]);
       }
       const at = flags.at === undefined ? defaultJobTime(deploy, 'db-backup') : parseAt(flags.at);
       const report = await job.install({ scheduler: flags.scheduler, at });
@@ -79,6 +88,19 @@ export default class DbBackup extends BackupCommand<Result> {
     if (pruned.length > 0) this.log(`Retention removed ${pruned.join(', ')}`);
     const downloaded = flags.download ? await manager.download(backup.id, resolve(flags.download)) : null;
     if (downloaded) this.log(`Downloaded to ${downloaded}`);
-    return { backup, verified, pruned, downloaded };
+    let offsite: BackupResult['offsite'] = null;
+    if (context.offsite && flags.offsite) {
+      const store = context.offsite;
+      await withScratchDirectory(async (scratch) => {
+        const local = downloaded ? resolve(flags.download as string) : scratch;
+        if (!downloaded) await manager.download(backup.id, scratch);
+        await store.put(backup, { dump: join(local, backup.dump.file), manifest: join(local, `${backup.id}.json`) });
+      });
+      const expired = flags.prune ? expiredBackups(await store.list(), retention) : [];
+      await store.remove(expired);
+      offsite = { where: store.where, pruned: expired };
+      this.log(`Copied to ${store.where}${expired.length > 0 ? `; retention removed ${expired.join(', ')} there` : ''}`);
+    }
+    return { backup, verified, pruned, downloaded, offsite };
   }
 }

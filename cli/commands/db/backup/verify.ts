@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { BackupCommand, backupFlags } from '../../../backup-command';
+import { BackupCommand, backupFlags, fromOffsiteFlag } from '../../../backup-command';
 import type { VerifyReport } from '../../../services/backup-manager';
 
 export default class DbBackupVerify extends BackupCommand<{ verified: VerifyReport }> {
@@ -9,11 +9,13 @@ export default class DbBackupVerify extends BackupCommand<{ verified: VerifyRepo
 
   static override examples = ['<%= config.bin %> db backup verify 20261202T031500Z-scheduled --target production'];
   static override args = { backup: Args.string({ description: 'Backup id (from `nexus db backup list`).', required: true }) };
-  static override flags = backupFlags;
+  static override flags = { ...backupFlags, ...fromOffsiteFlag };
 
   async run(): Promise<{ verified: VerifyReport }> {
     const { args, flags } = await this.parse(DbBackupVerify);
-    const { manager } = await this.backups(flags);
+    const context = await this.backups(flags);
+    if (flags['from-offsite']) await this.fetchFromOffsite(context, args.backup);
+    const { manager } = context;
     const verified = await manager.verify(args.backup);
     this.log(`${verified.id}: restorable; ${verified.tables} tables and ${verified.rows} rows match the manifest, migration ${verified.migration || 'none'}.`);
     return { verified };
