@@ -53,7 +53,7 @@ async function offsiteStore(deploy: DeployTarget): Promise<OffsiteStore | undefi
   const offsite = deploy.target.backups.offsite;
   if (!offsite) return undefined;
   if (offsite.type === 'filesystem') return new FilesystemStore(resolve(dirname(deploy.files[0] ?? '.'), offsite.path));
-  const { S3Store } = await import('./services/s3-store');
+  const { S3Store } = await import('./services/s3-store.js');
   const secret = (name: string) => deploy.secrets.get(name)?.reveal() ?? '';
   return new S3Store(offsite, { accessKeyId: secret('S3_ACCESS_KEY_ID'), secretAccessKey: secret('S3_SECRET_ACCESS_KEY') });
 }

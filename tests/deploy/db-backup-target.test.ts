@@ -7,6 +7,7 @@ import type { BackupManifest } from '../../cli/services/backup-manifest';
 import { expectExit, runNexus, type CliResult } from '../support/cli';
 import { describeWith } from '../support/components';
 import { adminQuery } from '../support/database';
+import { startS3Server } from '../support/s3-server';
 import { sshdAvailable, startSshd, type RunningSshd } from '../support/sshd';
 import { createSystemDatabase, systemPostgresAvailable, tableDigests, type SystemDatabase } from '../support/system-postgres';
 
@@ -144,4 +145,59 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
     expect(existsSync(jobDir)).toBe(false);
     expect(readFileSync(sshd.authorizedKeys, 'utf8')).toBe(operatorKeys);
   }, 60_000);
+
+  describe('with an offsite copy', () => {
+    const overlay = (offsite: object) => writeFileSync(join(project, 'nexus.production.yml'), stringify({ targets: { production: { backups: { offsite } } } }));
+    afterEach(() => rmSync(join(project, 'nexus.production.yml'), { force: true }));
+
+    it('When the offsite store is S3 (s3rver), then each backup is uploaded, listed there, and a backup the host lost is verified and restored from it', async () => {
+      const s3 = await startS3Server();
+      try {
+        overlay({ type: 's3', bucket: s3.bucket, prefix: 'shop/production/', endpoint: s3.endpoint, region: 'us-east-1', force_path_style: true });
+        const taken = await nexus(['db', 'backup'], s3.credentials);
+        expectExit(taken, 0);
+        const { backup, offsite } = taken.json<{ backup: BackupManifest; offsite: { where: string; pruned: string[] } }>();
+        expect(offsite).toEqual({ where: `s3://${s3.bucket}/shop/production/ at ${s3.endpoint}`, pruned: [] });
+        const listed = await nexus(['db', 'backup', 'list', '--offsite'], s3.credentials);
+        expectExit(listed, 0);
+        expect(listed.json<{ backups: BackupManifest[] }>().backups.map((entry) => entry.id)).toContain(backup.id);
+
+        // The host loses its copy; the offsite one comes back, checked against its manifest.
+        rmSync(join(root, 'backups', `${backup.id}.dump`));
+        rmSync(join(root, 'backups', `${backup.id}.json`));
+        const verified = await nexus(['db', 'backup', 'verify', backup.id, '--from-offsite'], s3.credentials);
+        expectExit(verified, 0);
+        expect(statSync(join(root, 'backups', backup.dump.file)).mode & 0o777).toBe(0o600);
+        expect(createHash('sha256').update(readFileSync(join(root, 'backups', backup.dump.file))).digest('hex')).toBe(backup.dump.sha256);
+
+        const wrongKey = await nexus(['db', 'backup', 'list', '--offsite'], { ...s3.credentials, S3_ACCESS_KEY_ID: 'NOT-A-KEY' });
+        expectExit(wrongKey, 1);
+        expect(wrongKey.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'OFFSITE_FAILED', message: expect.stringMatching(/InvalidAccessKeyId|Access Key/) });
+        const missing = await nexus(['db', 'backup', 'list', '--offsite']);
+        expectExit(missing, 3);
+        expect(missing.json<{ error: { message: string } }>().error.message).toContain('S3_ACCESS_KEY_ID');
+      } finally {
+        await s3.stop();
+      }
+    }, 120_000);
+
+    it('When the offsite store is a directory, then retention applies there too, and --schedule refuses it (the job cannot see that directory)', async () => {
+      const offsiteDir = mkdtempSync(join(tmpdir(), 'nexus-offsite-'));
+      try {
+        overlay({ type: 'filesystem', path: offsiteDir });
+        const first = await nexus(['db', 'backup']);
+        expectExit(first, 0);
+        const second = await nexus(['db', 'backup', '--keep-daily', '1', '--keep-weekly', '0']);
+        expectExit(second, 0);
+        const { backup, offsite } = second.json<{ backup: BackupManifest; offsite: { pruned: string[] } }>();
+        expect(offsite.pruned).toContain(first.json<{ backup: BackupManifest }>().backup.id);
+        expect(readdirSync(offsiteDir).sort()).toEqual([`${backup.id}.dump`, `${backup.id}.json`]);
+        const scheduled = await nexus(['db', 'backup', '--schedule', '--scheduler', 'none']);
+        expectExit(scheduled, 2);
+        expect(existsSync(join(root, 'jobs', 'db-backup'))).toBe(false);
+      } finally {
+        rmSync(offsiteDir, { recursive: true, force: true });
+      }
+    }, 120_000);
+  });
 });
