@@ -8,7 +8,7 @@ import { expectExit, runNexus, type CliResult } from '../support/cli';
 import { describeWith } from '../support/components';
 import { adminQuery } from '../support/database';
 import { startS3Server } from '../support/s3-server';
-import { sshdAvailable, startSshd, type RunningSshd } from '../support/sshd';
+import { sshdAvailable, sshdTarget, startSshd, type RunningSshd } from '../support/sshd';
 import { createSystemDatabase, systemPostgresAvailable, tableDigests, type SystemDatabase } from '../support/system-postgres';
 
 /**
@@ -36,15 +36,7 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
       stringify({
         app: { name: 'shop' },
         targets: {
-          production: {
-            hosts: [{ address: '127.0.0.1', host_key: sshd.hostKey }],
-            ssh: { user: sshd.user, port: sshd.port, key: sshd.clientKey, authorized_keys: sshd.authorizedKeys },
-            domains: ['shop.example.com'],
-            root,
-            database: 'external',
-            redis: 'external',
-            backups: { keep_daily: 3, keep_weekly: 1 },
-          },
+          production: sshdTarget(sshd, { root, database: 'external', redis: 'external', backups: { keep_daily: 3, keep_weekly: 1 } }),
         },
       }),
     );

@@ -104,3 +104,13 @@ export async function startSshd(): Promise<RunningSshd> {
     },
   };
 }
+
+/** A nexus.yml target on the test sshd (its one host, key, user and authorized_keys), with `settings` merged in. */
+export function sshdTarget(sshd: RunningSshd, settings: Record<string, unknown>): Record<string, unknown> {
+  return {
+    hosts: [{ address: '127.0.0.1', host_key: sshd.hostKey }],
+    ssh: { user: sshd.user, port: sshd.port, key: sshd.clientKey, authorized_keys: sshd.authorizedKeys },
+    domains: ['shop.example.com'],
+    ...settings,
+  };
+}

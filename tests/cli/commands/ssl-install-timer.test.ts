@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { expectExit, runNexus, type CliResult } from '../../support/cli';
 import { describeWith } from '../../support/components';
-import { sshdAvailable, startSshd, type RunningSshd } from '../../support/sshd';
+import { sshdAvailable, sshdTarget, startSshd, type RunningSshd } from '../../support/sshd';
 
 interface TimerJson {
   job: string;
@@ -26,13 +26,7 @@ describeWith('sshd', sshdAvailable, 'nexus ssl install-timer (real sshd)', () =>
       stringify({
         app: { name: 'shop' },
         targets: {
-          production: {
-            hosts: [{ address: '127.0.0.1', host_key: sshd.hostKey }],
-            ssh: { user: sshd.user, port: sshd.port, key: sshd.clientKey, authorized_keys: sshd.authorizedKeys },
-            domains: ['shop.example.com'],
-            root,
-            tls,
-          },
+          production: sshdTarget(sshd, { root, tls }),
         },
       }),
     );
