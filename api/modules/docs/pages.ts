@@ -27,6 +27,7 @@ export function redocPage(title: string): string {
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${title} · ReDoc</title>
+  <link rel="icon" type="image/png" href="/api/v1/docs/assets/favicon-32x32.png">
 </head>
 <body>
   <redoc spec-url="/api/v1/schema/"></redoc>
