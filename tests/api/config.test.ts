@@ -148,7 +148,7 @@ describe('loadConfig', () => {
   });
 
   it('When a secret-bearing setting is malformed, then its value never appears in the error', () => {
-    const secrets = { DATABASE_URL: 'mysql://admin:hunter2-db@db.internal/shop', REDIS_URL: 'http://:hunter2-redis@cache', SMTP_URL: 'mail://u:hunter2-smtp@mx' };
+    const secrets = { DATABASE_URL: 'mysql://admin:hunter2-db@db.internal/shop', REDIS_URL: 'http://:hunter2-redis@cache', SMTP_URL: 'mail://u:hunter2-smtp@mx' }; // secretlint-disable-line -- made-up credentials, for this test
     let message = '';
     try {
       loadConfig(secrets);
@@ -177,7 +177,7 @@ describe('the server entry point (api/server.ts)', () => {
   }
 
   it('When the production environment is incomplete, then it exits 1 naming each variable', async () => {
-    const server = run({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:topsecretpw@127.0.0.1:1/x' });
+    const server = run({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:topsecretpw@127.0.0.1:1/x' }); // secretlint-disable-line -- made-up credentials, for this test
     expect(await server.exited).toBe(1);
     expect(server.stderr()).toMatch(/JWT_SECRET/);
     expect(server.stderr()).toMatch(/REDIS_URL/);

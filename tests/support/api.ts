@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -56,6 +56,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       lines.push(chunk.toString());
+      if (process.env.NEXUS_TEST_LOG_DIR) appendFileSync(join(process.env.NEXUS_TEST_LOG_DIR, `api-${process.pid}.log`), chunk);
       done();
     },
   });

@@ -55,6 +55,8 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__nexusTestServices = services;
   process.env.NEXUS_TEST_RUN_PID = String(process.pid);
 
+  // Every API log line of the run is kept here, and scanned for secrets at the end (global-teardown.ts).
+  process.env.NEXUS_TEST_LOG_DIR = mkdtempSync(join(tmpdir(), 'nexus-test-logs-'));
   const admin = await startPostgres(services);
   process.env.NEXUS_TEST_PG_ADMIN_URL = admin;
   await dropLeftovers(admin);

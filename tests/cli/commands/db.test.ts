@@ -127,7 +127,7 @@ describe('nexus db without a usable database', () => {
   });
 
   it('When the server is unreachable, then exit 4 and the password is not printed', async () => {
-    const result = await runNexus(['db', 'migrate', '--database-url', 'postgres://nexus:s3cret-pw@127.0.0.1:1/nexus', '--json'], { cwd: '/tmp' });
+    const result = await runNexus(['db', 'migrate', '--database-url', 'postgres://nexus:s3cret-pw@127.0.0.1:1/nexus', '--json'], { cwd: '/tmp' }); // secretlint-disable-line -- made-up credentials, for this test
     expect(result.code).toBe(4);
     const { error } = result.json<{ error: { code: string; message: string; suggestions: string[] } }>();
     expect(error.code).toBe('DATABASE_UNAVAILABLE');

@@ -28,7 +28,7 @@ describe("the app's environment on a host", () => {
       ALLOWED_HOSTS: 'shop.example.com,www.shop.example.com',
       LOG_LEVEL: 'warn',
       CURRENCY: 'EUR',
-      DATABASE_URL: 'postgres://nexus:p%40ss%2Fword@postgres:5432/nexus',
+      DATABASE_URL: 'postgres://nexus:p%40ss%2Fword@postgres:5432/nexus', // secretlint-disable-line -- made-up credentials, for this test
       REDIS_URL: 'redis://redis:6379/0',
       JWT_SECRET: 'j',
     });

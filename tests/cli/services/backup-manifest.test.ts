@@ -51,7 +51,7 @@ describe('backup manifests', () => {
   });
 
   it('When a URL holds a password, then it goes into PGPASSWORD, decoded, and every part into its variable', () => {
-    expect(pgConnection('postgres://shop%40app:p%40ss%3Aw0rd@db.internal:6543/shop?sslmode=require')).toEqual({
+    expect(pgConnection('postgres://shop%40app:p%40ss%3Aw0rd@db.internal:6543/shop?sslmode=require')).toEqual({ // secretlint-disable-line -- made-up credentials, for this test
       database: 'shop',
       environment: { PGDATABASE: 'shop', PGAPPNAME: 'nexus-backup', PGHOST: 'db.internal', PGPORT: '6543', PGUSER: 'shop@app', PGPASSWORD: 'p@ss:w0rd', PGSSLMODE: 'require' },
     });
