@@ -9,7 +9,7 @@ import { bodyParsers, rejectUnsupportedMediaType } from './http/body-parsers';
 import { withCacheFastLane, type FastLaneStats } from './http/cache-fast-lane';
 import { mountEndpoints, registerEndpoints, type Endpoint } from './http/endpoint';
 import { errorHandler, notFoundHandler } from './http/error-handler';
-import { rateLimiter, type RateLimiterFactory, type RateLimitStoreFactory } from './http/rate-limit';
+import { rateLimiter, routeClassLimits, type RateLimiterFactory, type RateLimitStoreFactory } from './http/rate-limit';
 import { requestIdMiddleware } from './http/request-context';
 import { accessLog } from './http/access-log';
 import { corsPolicy, securityHeaders } from './http/security';
@@ -75,8 +75,8 @@ function router(endpoints: Endpoint[], authenticateRequests?: RequestHandler): e
 export function buildApp(deps: AppDeps): App {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
-  const limiter: RateLimiterFactory = (bucket, rule) =>
-    rateLimiter(bucket, rule, { enabled: config.rateLimit.enabled, stores: deps.rateLimitStores });
+  const limiter: RateLimiterFactory = (bucket, rule, options) =>
+    rateLimiter(bucket, rule, { enabled: config.rateLimit.enabled, stores: deps.rateLimitStores, failOpen: options?.failOpen });
 
   const users = createUsersModule({ db: deps.db, kv: deps.kv, config, logger, mailer: deps.mailer, now, rateLimiter: limiter });
   const addresses = createAddressesModule({ db: deps.db });
@@ -129,6 +129,10 @@ export function buildApp(deps: AppDeps): App {
   // The access log's fields are fixed and safe; skipping redaction there saves work on every request.
   const front = [requestIdMiddleware(), accessLog(logger.child({}, { redact: [] })), ...securityHeaders(), corsPolicy(config.cors)];
   const hostCheck = allowedHosts(config.server.allowedHosts);
+  const classLimits = routeClassLimits({
+    reads: limiter('reads', config.rateLimit.reads, { failOpen: true }),
+    writes: limiter('writes', config.rateLimit.writes, { failOpen: true }),
+  });
   app.use(...front);
   app.use('/health', requireJsonAcceptable(), router(health.endpoints));
   app.use(hostCheck);
@@ -136,7 +140,7 @@ export function buildApp(deps: AppDeps): App {
   app.use('/media', express.static(config.media.root, { index: false, dotfiles: 'deny', immutable: true, maxAge: '365d' }));
 
   const api = express.Router();
-  api.use(requireJsonAcceptable(), rejectUnsupportedMediaType(), ...bodyParsers(config.server.bodyLimit));
+  api.use(classLimits, requireJsonAcceptable(), rejectUnsupportedMediaType(), ...bodyParsers(config.server.bodyLimit));
   const authenticateRequests = authenticate((token) => users.auth.verifyAccessToken(token));
   const userRouter = router(userEndpoints, authenticateRequests);
   for (const prefix of USER_PREFIXES) api.use(prefix.replace('/api/v1', ''), userRouter);
@@ -151,6 +155,6 @@ export function buildApp(deps: AppDeps): App {
   app.use(errorHandler(logger));
 
   if (!catalog.cache.enabled) return { app, handler: app, users };
-  const lane = withCacheFastLane(app, { front, guards: [hostCheck], lookup: async (req) => (await catalog.cache.lookup(req)).hit });
+  const lane = withCacheFastLane(app, { front, guards: [hostCheck, classLimits], lookup: async (req) => (await catalog.cache.lookup(req)).hit });
   return { app, handler: lane, fastLane: lane.stats, users };
 }

@@ -23,6 +23,8 @@ export interface Config {
     passwordReset: RateLimitRule;
     passwordResetConfirm: RateLimitRule;
     tokenRefresh: RateLimitRule;
+    reads: RateLimitRule;
+    writes: RateLimitRule;
   };
   passwordReset: { urlTemplate: string; ttlSeconds: number };
   mail: { transport: 'smtp' | 'log' | 'disabled'; smtpUrl?: string; from: string };
@@ -137,6 +139,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       passwordReset: raw.RATE_LIMIT_PASSWORD_RESET,
       passwordResetConfirm: raw.RATE_LIMIT_PASSWORD_RESET_CONFIRM,
       tokenRefresh: raw.RATE_LIMIT_TOKEN_REFRESH,
+      reads: raw.RATE_LIMIT_READS,
+      writes: raw.RATE_LIMIT_WRITES,
     },
     passwordReset: {
       urlTemplate: raw.PASSWORD_RESET_URL ?? `${frontendUrl}/reset-password/{uid}/{token}/`,

@@ -119,6 +119,12 @@ export const settings = {
     description: 'Password-reset confirmations per client IP (a separate bucket from the requests).',
   },
   RATE_LIMIT_TOKEN_REFRESH: { schema: rateLimit, default: '60/60', description: 'Token refreshes per client IP.' },
+  RATE_LIMIT_READS: {
+    schema: rateLimit,
+    default: '1200/60',
+    description: 'API reads (GET, HEAD) per client IP, cached catalogue answers included. Health, docs and the OpenAPI document are not counted.',
+  },
+  RATE_LIMIT_WRITES: { schema: rateLimit, default: '300/60', description: 'API writes (POST, PUT, PATCH, DELETE) per client IP, on top of the auth routes\' own limits.' },
   FRONTEND_URL: {
     schema: z.url(),
     default: 'http://localhost:3000',

@@ -31,8 +31,9 @@ function expectThrottled(response: request.Response): void {
   expect(retryAfter).toBeGreaterThan(0);
   expect(retryAfter).toBeLessThanOrEqual(60);
   expect(response.body).toEqual({ detail: `Request was throttled. Expected available in ${retryAfter} seconds.`, code: 'throttled' });
-  expect(response.headers.ratelimit).toMatch(/^"login"; r=0; t=\d+$/);
-  expect(response.headers['ratelimit-policy']).toMatch(/^"login"; q=3; w=60; pk=:[^:]+:$/);
+  // Every policy that applied is listed (the writes class, then the login bucket).
+  expect(response.headers.ratelimit).toMatch(/(^|, )"login"; r=0; t=\d+$/);
+  expect(response.headers['ratelimit-policy']).toMatch(/(^|, )"login"; q=3; w=60; pk=:[^:]+:$/);
 }
 
 describe('login rate limit', () => {
@@ -59,7 +60,7 @@ describe('login rate limit', () => {
       expect(response.status).toBe(401);
       remaining.push(String(response.headers.ratelimit));
     }
-    expect(remaining.map((header) => /r=(\d+)/.exec(header)?.[1])).toEqual(['2', '1', '0']);
+    expect(remaining.map((header) => /"login"; r=(\d+)/.exec(header)?.[1])).toEqual(['2', '1', '0']);
 
     const fourth = await login(ip);
     expectThrottled(fourth);
@@ -99,7 +100,7 @@ describe('login rate limit', () => {
 
     const other = await login(`${busy}, ${clientIp()}`, '/api/v1/auth', STRONG_PASSWORD);
     expect(other.status).toBe(200);
-    expect(other.headers.ratelimit).toMatch(/^"login"; r=2; t=\d+$/);
+    expect(other.headers.ratelimit).toMatch(/(^|, )"login"; r=2; t=\d+$/);
     // A direct connection without X-Forwarded-For is keyed on the socket address, not on anyone's header.
     expect((await login(undefined, '/api/v1/auth', STRONG_PASSWORD)).status).toBe(200);
   });
@@ -110,7 +111,7 @@ describe('login rate limit', () => {
     expectThrottled(await login(ip));
     const refresh = await request(api.app).post('/api/v1/auth/token/refresh/').set('X-Forwarded-For', ip).send({ refresh: user.refresh });
     expect(refresh.status).toBe(200);
-    expect(refresh.headers.ratelimit).toMatch(/^"token-refresh"; /);
+    expect(refresh.headers.ratelimit).toMatch(/(^|, )"token-refresh"; /);
   });
 
   it('When rate limiting is disabled, then no limit or RateLimit header applies', async () => {
