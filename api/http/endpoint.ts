@@ -96,7 +96,8 @@ function handlerFor(endpoint: Endpoint, authenticate: RequestHandler | undefined
   const run: RequestHandler = async (req, res) => {
     const params = parseParams(endpoint.params, req.params);
     const query = endpoint.query ? parseInput(endpoint.query, req.query) : undefined;
-    const body = endpoint.body ? parseInput(endpoint.body, req.body ?? {}) : undefined;
+    // No body at all is an empty object (DRF's empty QueryDict); a JSON `null` is a value, and not an object.
+    const body = endpoint.body ? parseInput(endpoint.body, req.body === undefined ? {} : req.body) : undefined;
     const reply = await endpoint.handle({ req, res, body, query, params, auth: req.auth });
     if (reply.rawJson !== undefined) res.status(reply.status).type('json').send(reply.rawJson);
     else if (reply.body === undefined) res.status(reply.status).end();

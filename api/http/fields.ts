@@ -60,7 +60,12 @@ export function integer(typeMessage = 'A valid integer is required.') {
   );
 }
 
-/** A positive integer id in a path, e.g. `/addresses/:id/`. */
-export const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+/**
+ * A positive integer id in a path, e.g. `/addresses/:id/`: digits only, as Django's `<int:pk>` matched, so
+ * ` 1`, `1e0`, `0x10` and `1.0` name nothing (404) instead of being coerced to an id.
+ */
+export const idParam = z.object({
+  id: z.preprocess((value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value), z.number().int().positive().max(Number.MAX_SAFE_INTEGER)),
+});
 
 export const messageSchema = z.object({ message: z.string() }).meta({ id: 'Message' });

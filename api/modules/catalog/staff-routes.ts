@@ -7,13 +7,14 @@ import type { CategoryService } from './category-service';
 import type { ProductAdmin, UploadedFile } from './product-admin';
 import { mediaBase } from '../../http/urls';
 import { staffProductPage } from './responses';
-import { categoryBody, categoryListQuery, categoryPatchBody, categorySchema, productBody, productPatchBody, staffProductSchema } from './schemas';
+import { categoryBody, categoryListQuery, categoryPatchBody, categorySchema, productBody, productListQuery, productPatchBody, staffProductSchema } from './schemas';
 import { serializeCategory, serializeStaffProduct } from './serializers';
 
 const TAGS = ['Catalog (staff)'];
 const refAsId = z.object({ ref: idParam.shape.id });
 const moveQuery = z.object({ move_to: z.coerce.number().int().positive().optional().meta({ description: 'Category that receives the products and subcategories first.' }) });
-const adminProductQuery = z.object({ page: z.string().optional(), category: z.string().optional(), price: z.string().optional(), ordering: z.string().optional() });
+// The price filter is a decimal, as on the public list: anything else was passed to SQL and answered 500.
+const adminProductQuery = z.object({ page: z.string().optional(), category: z.string().optional(), price: productListQuery.shape.price, ordering: z.string().optional() });
 
 function file(req: Request): UploadedFile | undefined {
   return req.file ? { buffer: req.file.buffer, size: req.file.size } : undefined;
