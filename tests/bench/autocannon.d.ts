@@ -17,6 +17,8 @@ declare module 'autocannon' {
       method?: string;
       headers?: Record<string, string>;
       title?: string;
+      /** Requests each connection cycles through (path relative to url). */
+      requests?: { method?: string; path?: string }[];
     }
 
     /** Latency in milliseconds (1 ms resolution), requests and bytes per second. */

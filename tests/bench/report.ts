@@ -1,6 +1,7 @@
 import type { BenchData, BenchDatabase } from './database';
 import { MAX_P99_MS, type BenchEndpoint } from './endpoints';
 import type { ColdStart, LoadResult, LoadSettings } from './measure';
+import { MAX_GROWTH_PERCENT, type SoakResult } from './soak';
 import type { WriteFlowResult } from './write-flows';
 
 export interface MachineInfo {
@@ -57,6 +58,8 @@ export interface BenchResults {
   };
   endpoints: EndpointResult[];
   writeFlows: WriteFlowResult[];
+  /** Mixed reads on both API processes at once, memory sampled; null when skipped (--soak 0). */
+  soak: SoakResult | null;
   memory: ApiMemory[];
   cli: ColdStart[];
   targets: Target[];
@@ -71,6 +74,20 @@ const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
 const mark = (met: boolean) => (met ? '✅' : '❌');
+
+function renderSoak(soak: SoakResult | null): string[] {
+  if (!soak) return [];
+  return [
+    `Soak: ${soak.seconds} s of mixed reads (${soak.paths.length} paths, cycled per connection) against both API processes at once, ${soak.connections} connections; ` +
+      `${int(soak.requests)} requests, ${soak.errors} errors/timeouts, ${soak.serverErrors} 5xx, ${int(soak.non2xx)} non-2xx. ${soak.steady ? 'Steady' : 'NOT steady'} (RSS growth limit ${MAX_GROWTH_PERCENT}% from the first third of the run to the last):`,
+    '',
+    table(
+      ['API process', 'peak RSS, first third', 'peak RSS, last third', 'growth', 'samples'],
+      soak.processes.map((process) => [`cache ${process.variant === 'cached' ? 'on' : 'off'}`, mb(process.firstThirdPeakBytes), mb(process.lastThirdPeakBytes), `${process.growthPercent.toFixed(1)}%`, String(process.samples.length)]),
+    ),
+    '',
+  ];
+}
 
 /** Every target of DESIGN.md §8 and the issue, evaluated against this run. */
 export function evaluateTargets(endpoints: EndpointResult[], memory: ApiMemory[], cli: ColdStart[]): Target[] {
@@ -160,6 +177,7 @@ export function renderMarkdown(results: BenchResults): string {
       ]),
     ),
     '',
+    ...renderSoak(results.soak),
     table(
       ['API process', 'RSS when ready', 'peak RSS (VmHWM)', 'access log written'],
       results.memory.map((api) => [`cache ${api.variant === 'cached' ? 'on' : 'off'}`, mb(api.idleRssBytes), mb(api.peakRssBytes), mb(api.logBytes)]),

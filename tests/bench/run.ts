@@ -17,6 +17,7 @@ import { API_PREFIX, benchEndpoints, type BenchEndpoint, type Variant } from './
 import type { StoredResponse } from './ceiling-server';
 import { measureColdStart, measureLoad, memoryOf, stopLoad, type LoadSettings } from './measure';
 import { Cleanup, httpGet, killChildrenSync, startProcess, startRedis, waitUntilReady, type StartedProcess } from './processes';
+import { MAX_GROWTH_PERCENT, soak, type SoakResult } from './soak';
 import { measureWriteFlows, WRITE_FLOWS } from './write-flows';
 import { evaluateTargets, renderMarkdown, type ApiMemory, type BenchResults, type EndpointResult } from './report';
 
@@ -42,6 +43,7 @@ const USAGE = `Usage: npm run bench -- [options]   (every option also reads BENC
   --duration S     measured seconds per endpoint (BENCH_DURATION, default 10)
   --warmup S       warm-up seconds per endpoint, not measured (BENCH_WARMUP, default 2)
   --cli-runs N     runs per CLI cold-start command (BENCH_CLI_RUNS, default 7)
+  --soak S         seconds of mixed reads against both API processes at once, memory sampled (BENCH_SOAK, default 180; 0 skips)
   --build MODE     auto (build when dist/ is missing or older than the sources), always, never (BENCH_BUILD, default auto)
   --only TEXT      only endpoints whose name contains TEXT (BENCH_ONLY)
   --fresh          drop and re-seed the bench database even when a matching one exists (BENCH_FRESH=1)
@@ -57,6 +59,7 @@ interface Options {
   reviews: number;
   load: LoadSettings;
   cliRuns: number;
+  soakSeconds: number;
   build: 'auto' | 'always' | 'never';
   only?: string;
   fresh: boolean;
@@ -75,6 +78,7 @@ function parseOptions(): Options {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       'cli-runs': { type: 'string' },
+      soak: { type: 'string' },
       build: { type: 'string' },
       only: { type: 'string' },
       fresh: { type: 'boolean' },
@@ -110,6 +114,7 @@ function parseOptions(): Options {
       timeoutSeconds: 10,
     },
     cliRuns: number('cli-runs', values['cli-runs'], 7, 1),
+    soakSeconds: number('soak', values.soak, 180, 0),
     build,
     only: values.only ?? (process.env.BENCH_ONLY || undefined),
     fresh: flag(values.fresh, 'BENCH_FRESH'),
@@ -335,6 +340,17 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
     if (unexpected.length > 0) notes.push(`${flow.name} (${flow.shoppers} shoppers): unexpected statuses ${unexpected.map(([status, count]) => `${status} × ${count}`).join(', ')}.`);
   }
 
+  // Last, the soak: mixed reads on both processes at once for minutes, watching for errors and memory growth.
+  checkInterrupted();
+  let soakResult: SoakResult | null = null;
+  if (options.soakSeconds > 0 && paths.length > 0) {
+    log(`soak: ${options.soakSeconds} s of mixed reads (${paths.length} paths) against both API processes`);
+    const targets = (['cached', 'uncached'] as const).map((variant) => ({ variant, url: apis[variant].url, pid: apis[variant].process.pid }));
+    soakResult = await soak(targets, [...paths.map((path) => `${API_PREFIX}${path}`), '/health/readiness/'], { seconds: options.soakSeconds, connections: options.load.connections, timeoutSeconds: options.load.timeoutSeconds });
+    log(`soak: ${soakResult.requests} requests, ${soakResult.errors} errors, ${soakResult.serverErrors} 5xx; RSS growth ${soakResult.processes.map((process) => `${process.variant} ${process.growthPercent.toFixed(1)}%`).join(', ')}`);
+    if (!soakResult.steady) notes.push(`The soak was not steady: ${soakResult.errors} errors, ${soakResult.serverErrors} 5xx, RSS growth ${soakResult.processes.map((process) => `${process.variant} ${process.growthPercent.toFixed(1)}%`).join(', ')} (limit ${MAX_GROWTH_PERCENT}%).`);
+  }
+
   const memory: ApiMemory[] = (['cached', 'uncached'] as const).map((variant) => ({
     variant,
     idleRssBytes: apis[variant].idleRssBytes,
@@ -378,6 +394,7 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
     },
     endpoints: rows,
     writeFlows,
+    soak: soakResult,
     memory,
     cli,
     targets: evaluateTargets(rows, memory, cli),
