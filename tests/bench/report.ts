@@ -78,8 +78,10 @@ const mark = (met: boolean) => (met ? '✅' : '❌');
 function renderSoak(soak: SoakResult | null): string[] {
   if (!soak) return [];
   return [
-    `Soak: ${soak.seconds} s of mixed reads (${soak.paths.length} paths, cycled per connection) against both API processes at once, ${soak.connections} connections; ` +
-      `${int(soak.requests)} requests, ${soak.errors} errors/timeouts, ${soak.serverErrors} 5xx, ${int(soak.non2xx)} non-2xx. ${soak.steady ? 'Steady' : 'NOT steady'} (RSS growth limit ${MAX_GROWTH_PERCENT}% from the first third of the run to the last):`,
+    `Soak: ${soak.seconds} s against both API processes at once: mixed reads (${soak.paths.length} paths, cycled per connection, ${soak.connections} connections) and ` +
+      `${soak.writes.shoppers} shoppers checking out, spread over both. ${int(soak.requests)} reads (${soak.errors} errors/timeouts, ${soak.serverErrors} 5xx, ${int(soak.non2xx)} non-2xx), ` +
+      `${int(soak.writes.operations)} checkouts (${Object.entries(soak.writes.unexpected).map(([status, count]) => `${status} × ${count}`).join(', ') || 'all 201'}). ` +
+      `${soak.steady ? 'Steady' : 'NOT steady'} (RSS growth limit ${MAX_GROWTH_PERCENT}% from the first third of the run to the last):`,
     '',
     table(
       ['API process', 'peak RSS, first third', 'peak RSS, last third', 'growth', 'samples'],

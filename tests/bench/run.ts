@@ -18,7 +18,7 @@ import type { StoredResponse } from './ceiling-server';
 import { measureColdStart, measureLoad, memoryOf, stopLoad, type LoadSettings } from './measure';
 import { Cleanup, httpGet, killChildrenSync, startProcess, startRedis, waitUntilReady, type StartedProcess } from './processes';
 import { MAX_GROWTH_PERCENT, soak, type SoakResult } from './soak';
-import { measureWriteFlows, WRITE_FLOWS } from './write-flows';
+import { measureWriteFlows, soakWrites, WRITE_FLOWS } from './write-flows';
 import { evaluateTargets, renderMarkdown, type ApiMemory, type BenchResults, type EndpointResult } from './report';
 
 const ROOT = join(__dirname, '..', '..');
@@ -43,7 +43,7 @@ const USAGE = `Usage: npm run bench -- [options]   (every option also reads BENC
   --duration S     measured seconds per endpoint (BENCH_DURATION, default 10)
   --warmup S       warm-up seconds per endpoint, not measured (BENCH_WARMUP, default 2)
   --cli-runs N     runs per CLI cold-start command (BENCH_CLI_RUNS, default 7)
-  --soak S         seconds of mixed reads against both API processes at once, memory sampled (BENCH_SOAK, default 180; 0 skips)
+  --soak S         seconds of mixed reads and checkouts against both API processes at once, memory sampled (BENCH_SOAK, default 180; 0 skips)
   --build MODE     auto (build when dist/ is missing or older than the sources), always, never (BENCH_BUILD, default auto)
   --only TEXT      only endpoints whose name contains TEXT (BENCH_ONLY)
   --fresh          drop and re-seed the bench database even when a matching one exists (BENCH_FRESH=1)
@@ -344,11 +344,14 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
   checkInterrupted();
   let soakResult: SoakResult | null = null;
   if (options.soakSeconds > 0 && paths.length > 0) {
-    log(`soak: ${options.soakSeconds} s of mixed reads (${paths.length} paths) against both API processes`);
+    log(`soak: ${options.soakSeconds} s of mixed reads (${paths.length} paths) and checkouts against both API processes`);
     const targets = (['cached', 'uncached'] as const).map((variant) => ({ variant, url: apis[variant].url, pid: apis[variant].process.pid }));
-    soakResult = await soak(targets, [...paths.map((path) => `${API_PREFIX}${path}`), '/health/readiness/'], { seconds: options.soakSeconds, connections: options.load.connections, timeoutSeconds: options.load.timeoutSeconds });
-    log(`soak: ${soakResult.requests} requests, ${soakResult.errors} errors, ${soakResult.serverErrors} 5xx; RSS growth ${soakResult.processes.map((process) => `${process.variant} ${process.growthPercent.toFixed(1)}%`).join(', ')}`);
-    if (!soakResult.steady) notes.push(`The soak was not steady: ${soakResult.errors} errors, ${soakResult.serverErrors} 5xx, RSS growth ${soakResult.processes.map((process) => `${process.variant} ${process.growthPercent.toFixed(1)}%`).join(', ')} (limit ${MAX_GROWTH_PERCENT}%).`);
+    const urls = targets.map((target) => target.url);
+    soakResult = await soak(targets, [...paths.map((path) => `${API_PREFIX}${path}`), '/health/readiness/'], { seconds: options.soakSeconds, connections: options.load.connections, timeoutSeconds: options.load.timeoutSeconds }, (seconds) =>
+      soakWrites(urls, database.url, jwtSecret, seconds),
+    );
+    log(`soak: ${soakResult.requests} reads, ${soakResult.writes.operations} checkouts, ${soakResult.errors} errors, ${soakResult.serverErrors} 5xx; RSS growth ${soakResult.processes.map((process) => `${process.variant} ${process.growthPercent.toFixed(1)}%`).join(', ')}`);
+    if (!soakResult.steady) notes.push(`The soak was not steady: ${soakResult.errors} errors, ${soakResult.serverErrors} 5xx, checkouts not 201: ${JSON.stringify(soakResult.writes.unexpected)}, RSS growth ${soakResult.processes.map((process) => `${process.variant} ${process.growthPercent.toFixed(1)}%`).join(', ')} (limit ${MAX_GROWTH_PERCENT}%).`);
   }
 
   const memory: ApiMemory[] = (['cached', 'uncached'] as const).map((variant) => ({

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { memoryOf } from './measure';
+import type { SoakWrites } from './write-flows';
 
 export interface SoakTarget {
   variant: string;
@@ -27,7 +28,9 @@ export interface SoakResult {
   serverErrors: number;
   non2xx: number;
   processes: SoakProcess[];
-  /** No error, no 5xx, and no process grew more than MAX_GROWTH_PERCENT between the first and last third. */
+  /** Checkouts sent at the same time as the reads. */
+  writes: SoakWrites;
+  /** No error, no 5xx, every checkout answered 201, and no process grew more than MAX_GROWTH_PERCENT between the first and last third. */
   steady: boolean;
 }
 
@@ -39,11 +42,16 @@ function peak(samples: SoakProcess['samples'], from: number, to: number): number
 }
 
 /**
- * Mixed traffic against every API process at once (each connection cycles through all the paths) for a
- * bounded time, loopback only, while each process's memory is sampled: a leak shows as growth from the first
+ * Mixed traffic against every API process at once for a bounded time, loopback only: reads (each connection
+ * cycles through all the paths) and checkouts (`writes`), while each process's memory is sampled: a leak shows as growth from the first
  * third of the run to the last, once caches and pools have warmed up.
  */
-export async function soak(targets: SoakTarget[], paths: string[], settings: { seconds: number; connections: number; timeoutSeconds: number }): Promise<SoakResult> {
+export async function soak(
+  targets: SoakTarget[],
+  paths: string[],
+  settings: { seconds: number; connections: number; timeoutSeconds: number },
+  writes: (seconds: number) => Promise<SoakWrites>,
+): Promise<SoakResult> {
   const started = Date.now();
   const samples = new Map<string, SoakProcess['samples']>(targets.map((target) => [target.variant, []]));
   const sample = () => {
@@ -56,12 +64,14 @@ export async function soak(targets: SoakTarget[], paths: string[], settings: { s
   const timer = setInterval(sample, SAMPLE_EVERY_MS);
   const perTarget = Math.max(1, Math.floor(settings.connections / targets.length));
   let results: autocannon.Result[];
+  let written: SoakWrites;
   try {
-    results = await Promise.all(
-      targets.map((target) =>
+    [written, ...results] = await Promise.all([
+      writes(settings.seconds),
+      ...targets.map((target) =>
         autocannon({ url: target.url, connections: perTarget, duration: settings.seconds, timeout: settings.timeoutSeconds, pipelining: 1, requests: paths.map((path) => ({ method: 'GET', path })) }),
       ),
-    );
+    ]);
   } finally {
     clearInterval(timer);
   }
@@ -85,6 +95,7 @@ export async function soak(targets: SoakTarget[], paths: string[], settings: { s
     serverErrors,
     non2xx: sum((result) => result.non2xx),
     processes,
-    steady: errors === 0 && serverErrors === 0 && processes.every((process) => process.growthPercent <= MAX_GROWTH_PERCENT),
+    writes: written,
+    steady: errors === 0 && serverErrors === 0 && Object.keys(written.unexpected).length === 0 && processes.every((process) => process.growthPercent <= MAX_GROWTH_PERCENT),
   };
 }

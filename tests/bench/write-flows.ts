@@ -51,13 +51,16 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * fraction) - 1)] as number;
 }
 
-async function runFlow(apiUrl: string, flow: Flow, shoppers: Shopper[], seconds: number): Promise<{ latencies: number[]; unexpected: Record<string, number> }> {
+/** Each shopper sends its next request when the last is answered; with several API URLs, shopper i uses URL i mod n. */
+async function runFlow(apiUrls: string | string[], flow: Flow, shoppers: Shopper[], seconds: number): Promise<{ latencies: number[]; unexpected: Record<string, number> }> {
+  const urls = Array.isArray(apiUrls) ? apiUrls : [apiUrls];
   const latencies: number[] = [];
   const unexpected: Record<string, number> = {};
   const until = performance.now() + seconds * 1000;
   const hot = (shoppers[0] as Shopper).productId;
   await Promise.all(
-    shoppers.slice(0, flow.shoppers).map(async (shopper) => {
+    shoppers.slice(0, flow.shoppers).map(async (shopper, index) => {
+      const apiUrl = urls[index % urls.length] as string;
       while (performance.now() < until) {
         const { path, body } = flow.request(shopper, hot);
         const started = performance.now();
@@ -141,4 +144,31 @@ export async function measureWriteFlows(
     await db.destroy();
   }
   return results;
+}
+
+export interface SoakWrites {
+  flow: string;
+  shoppers: number;
+  operations: number;
+  /** Statuses other than 201, e.g. `{"409": 3}`. */
+  unexpected: Record<string, number>;
+}
+
+/**
+ * The writes of the soak: the checkout flow's 16 shoppers spread over every API process for `seconds`, next to
+ * the reads; their orders and carts are deleted and the stock put back afterwards.
+ */
+export async function soakWrites(apiUrls: string[], databaseUrl: string, secret: string, seconds: number): Promise<SoakWrites> {
+  const flow = WRITE_FLOWS.find((candidate) => candidate.name === 'checkout' && candidate.shoppers === SHOPPERS) as Flow;
+  const db = createDatabase({ url: databaseUrl, applicationName: 'nexus-bench-soak' });
+  const { shoppers, stock } = await prepareShoppers(db, secret);
+  try {
+    await forgetWrites(db, shoppers);
+    const { latencies, unexpected } = await runFlow(apiUrls, flow, shoppers, seconds);
+    return { flow: flow.name, shoppers: flow.shoppers, operations: latencies.length, unexpected };
+  } finally {
+    await forgetWrites(db, shoppers);
+    for (const [id, quantity] of stock) await db('products').where({ id }).update({ stock_quantity: quantity });
+    await db.destroy();
+  }
 }
