@@ -8,7 +8,7 @@ import { LocalExecutor } from './exec/local-executor';
 import { sharedFlags } from './flags';
 import { packageRoot } from './package-root';
 import { BackupManager } from './services/backup-manager';
-import { BACKUP_ID } from './services/backup-manifest';
+import { assertBackupId } from './services/backup-manifest';
 import { FilesystemStore, type OffsiteStore } from './services/offsite-store';
 import { withScratchDirectory } from './services/scratch';
 import { HostDeployer } from './services/host-deployer';
@@ -74,7 +74,7 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
   protected async fetchFromOffsite(context: BackupContext, id: string): Promise<void> {
     const store = context.offsite;
     if (!store) throw new UsageError('--from-offsite needs backups.offsite in nexus.yml.');
-    if (!BACKUP_ID.test(id)) throw new UsageError(`${JSON.stringify(id)} is not a backup id (like 20261202T083700Z-manual).`);
+    assertBackupId(id);
     await withScratchDirectory(async (scratch) => {
       await store.fetch(id, scratch);
       await context.manager.importFrom(scratch, id);
@@ -100,9 +100,8 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
     const hosts: HostDeployer[] = [];
     for (const host of deploy.target.hosts) hosts.push(new HostDeployer(await this.connect(deploy, host), deploy));
     const first = hosts[0] as HostDeployer;
-    const url = secrets.get('DATABASE_URL')?.reveal() ?? '';
     return {
-      manager: new BackupManager({ exec: first.exec, dir: first.layout.backups }, pgConnection(url)),
+      manager: first.backups(),
       offsite: await offsiteStore(deploy),
       deploy,
       hosts,

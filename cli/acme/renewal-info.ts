@@ -33,7 +33,7 @@ function retryAfter(header: string | null, now: Date): string | undefined {
   return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
 }
 
-export type RenewalInfoAnswer = { offered: false } | { offered: true; window: RenewalWindow } | { offered: true; error: string };
+export type RenewalInfoAnswer = { offered: false } | { offered: true; certificateId: string; window: RenewalWindow } | { offered: true; error: string };
 
 /**
  * Asks the CA for the certificate's suggested renewal window. A CA without ARI (no `renewalInfo` in its
@@ -50,7 +50,8 @@ export async function fetchRenewalInfo(directoryUrl: string, leafPem: string, no
   }
   if (typeof base !== 'string') return { offered: false };
   try {
-    const response = await fetch(`${base.replace(/\/$/, '')}/${renewalInfoId(leafPem)}`, { signal: AbortSignal.timeout(timeoutMs) });
+    const certificateId = renewalInfoId(leafPem);
+    const response = await fetch(`${base.replace(/\/$/, '')}/${certificateId}`, { signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok) return { offered: true, error: `renewalInfo answered HTTP ${response.status}` };
     const body = (await response.json()) as { suggestedWindow?: { start?: string; end?: string }; explanationURL?: string };
     const start = new Date(body.suggestedWindow?.start ?? '');
@@ -59,6 +60,7 @@ export async function fetchRenewalInfo(directoryUrl: string, leafPem: string, no
     const checkAgainAfter = retryAfter(response.headers.get('retry-after'), now);
     return {
       offered: true,
+      certificateId,
       window: {
         start: start.toISOString(),
         end: end.toISOString(),

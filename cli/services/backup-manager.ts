@@ -5,7 +5,7 @@ import type { Executor } from '../exec/executor';
 import { readFile, writeFile, FILE_MISSING_STATUS } from '../remote/files';
 import { checksumFile, connectionInput, dropDatabase, ensureBackupDirectory, protectBackup, listManifests, readEnvironment, removeBackups, restoreIntoNewDatabase, switchDatabase, takeBackup } from '../remote/pg-backup';
 import type { RemoteCommand } from '../remote/shell';
-import { backupId, BACKUP_ID, differences, expiredBackups, parseContent, type BackupKind, type BackupManifest, type DatabaseContent, type Retention } from './backup-manifest';
+import { assertBackupId, backupId, differences, expiredBackups, parseContent, type BackupKind, type BackupManifest, type DatabaseContent, type Retention } from './backup-manifest';
 import type { PgConnection } from './pg-connection';
 
 /** Where backups live: a directory on this machine or on the target's first host, and who runs commands there. */
@@ -111,7 +111,7 @@ export class BackupManager {
   }
 
   async manifest(id: string): Promise<BackupManifest> {
-    if (!BACKUP_ID.test(id)) throw new NexusError(`${JSON.stringify(id)} is not a backup id (like 20261202T083700Z-manual).`, { code: 'USAGE', exitCode: 2, suggestions: ['`nexus db backup list` shows the ids'] });
+    assertBackupId(id);
     const result = await this.location.exec.run(readFile(this.file(id, 'json')));
     if (result.code === FILE_MISSING_STATUS) throw failure('NO_BACKUP', `No backup ${id} in ${this.location.dir} on ${this.location.exec.host}.`, ['`nexus db backup list` shows the backups there']);
     try {

@@ -1,3 +1,5 @@
+import { UsageError } from '../errors';
+
 /** What a backup holds, written beside its dump as <id>.json; restores and verifications are checked against it. */
 export interface BackupManifest {
   format: 'nexus-backup/1';
@@ -73,6 +75,11 @@ export function backupId(at: Date, kind: BackupKind): string {
 }
 
 export const BACKUP_ID = /^\d{8}T\d{6}Z-(manual|scheduled|pre-migration)(-[A-Za-z0-9.-]+)?$/;
+
+/** Refuses what is not a backup id before it becomes part of a path (a usage error, exit 2). */
+export function assertBackupId(id: string): void {
+  if (!BACKUP_ID.test(id)) throw new UsageError(`${JSON.stringify(id)} is not a backup id (like 20261202T083700Z-manual).`, ['`nexus db backup list` shows the ids']);
+}
 
 export interface Retention {
   daily: number;

@@ -1,6 +1,6 @@
 import * as acme from 'acme-client';
 import { dnsProviderFor, type DnsProvider } from '../acme/dns-providers';
-import { fetchRenewalInfo, renewalInfoId } from '../acme/renewal-info';
+import { fetchRenewalInfo } from '../acme/renewal-info';
 import type { DeployTarget } from '../deploy-config/load';
 import { NexusError } from '../errors';
 import { removeFile, restoreCertificate, swapInCertificate } from '../remote/certificates';
@@ -91,13 +91,7 @@ export class CertificateManager {
   private async renewalInfo(pem: string, staging: boolean): Promise<RenewalInfo> {
     const answer = await fetchRenewalInfo(this.directoryUrl(staging), leafOf(pem).toString());
     if (!answer.offered) return undefined;
-    return 'window' in answer ? { window: answer.window } : { error: answer.error };
-  }
-
-  /** The ARI name of the installed certificate, for the `replaces` field of its successor's order. */
-  async replacing(): Promise<string | undefined> {
-    const pem = await this.installed();
-    return pem === undefined ? undefined : renewalInfoId(leafOf(pem).toString());
+    return 'window' in answer ? { window: answer.window, certificateId: answer.certificateId } : { error: answer.error };
   }
 
   /** The installed fullchain (PEM) on the first host, if there is one. */

@@ -15,6 +15,8 @@ export interface CertificateStatus {
   /** What set renewAt: the CA's ARI window, or the lifetime rule (no ARI, or the CA's ARI failed). */
   renewalBasis: 'ari' | 'lifetime';
   renewalWindow?: RenewalWindow;
+  /** The certificate's ARI id, when the CA's window set the renewal time: its successor's order names it (`replaces`). */
+  renewalInfoId?: string;
   /** Why the lifetime rule stood in for a CA that offers ARI. */
   renewalInfoError?: string;
 }
@@ -52,13 +54,14 @@ export function timeInWindow(window: RenewalWindow, serial: string): Date {
   return new Date(start + serialFraction(serial) * (Date.parse(window.end) - start));
 }
 
-export type RenewalInfo = { window: RenewalWindow } | { error: string } | undefined;
+export type RenewalInfo = { window: RenewalWindow; certificateId: string } | { error: string } | undefined;
 
 export function certificateStatus(domain: string, pem: string, fraction: number, now = new Date(), renewalInfo: RenewalInfo = undefined): CertificateStatus {
   const leaf = leafOf(pem);
   const notBefore = new Date(leaf.validFrom);
   const notAfter = new Date(leaf.validTo);
-  const window = renewalInfo && 'window' in renewalInfo ? renewalInfo.window : undefined;
+  const ari = renewalInfo && 'window' in renewalInfo ? renewalInfo : undefined;
+  const window = ari?.window;
   const renewAt = window ? timeInWindow(window, leaf.serialNumber) : renewalTime(notBefore, notAfter, leaf.serialNumber, fraction);
   const names = (leaf.subjectAltName ?? '')
     .split(', ')
@@ -76,7 +79,7 @@ export function certificateStatus(domain: string, pem: string, fraction: number,
     renewAt: renewAt.toISOString(),
     due: now >= renewAt,
     renewalBasis: window ? 'ari' : 'lifetime',
-    ...(window ? { renewalWindow: window } : {}),
+    ...(ari ? { renewalWindow: ari.window, renewalInfoId: ari.certificateId } : {}),
     ...(renewalInfo && 'error' in renewalInfo ? { renewalInfoError: renewalInfo.error } : {}),
   };
 }

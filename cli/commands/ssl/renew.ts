@@ -24,8 +24,7 @@ export default class SslRenew extends SslCommand<{ renewed: boolean; certificate
       return { renewed: false, certificate: current };
     }
     if (current?.renewalWindow?.explanationURL) this.note(`The CA asks for an early renewal: ${current.renewalWindow.explanationURL}`);
-    const replaces = current?.renewalBasis === 'ari' ? await manager.replacing() : undefined;
-    const certificate = await this.underDeployLock(deploy, hosts, 'nexus ssl renew', () => manager.issue(flags.staging, (message) => this.note(`  ${message}`), replaces));
+    const certificate = await this.underDeployLock(deploy, hosts, 'nexus ssl renew', () => manager.issue(flags.staging, (message) => this.note(`  ${message}`), current?.renewalInfoId));
     this.log(`${certificate.domain}: renewed, valid until ${certificate.notAfter}.`);
     return { renewed: true, certificate, previous: current };
   }

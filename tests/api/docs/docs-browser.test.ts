@@ -44,7 +44,7 @@ describeWith('chromium', CHROMIUM !== undefined, 'docs pages in headless Chromiu
   });
 
   /** A page that records every CSP violation and console error from the first byte on. */
-  async function open(path: string): Promise<{ page: Page; violations: () => Promise<Violation[]>; errors: string[] }> {
+  async function open(path: string): Promise<{ page: Page; expectCleanAndClose: () => Promise<void> }> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('console', (message) => {
@@ -60,29 +60,33 @@ describeWith('chromium', CHROMIUM !== undefined, 'docs pages in headless Chromiu
         window.__violations.push({ directive: event.effectiveDirective, blocked: event.blockedURI, source: event.sourceFile }));`);
     const response = await page.goto(`${base}${path}`);
     expect(response?.status()).toBe(200);
-    return { page, violations: () => page.evaluate<Violation[]>('window.__violations'), errors };
+    return {
+      page,
+      /** No CSP violation and no error from the first byte until now; then the page is closed. */
+      async expectCleanAndClose() {
+        expect(await page.evaluate<Violation[]>('window.__violations')).toEqual([]);
+        expect(errors).toEqual([]);
+        await page.close();
+      },
+    };
   }
 
   it.each(['/api/v1/docs/', '/'])('When Swagger UI at %s loads, then it renders the operations with no CSP violation or script error', async (path) => {
-    const { page, violations, errors } = await open(path);
+    const { page, expectCleanAndClose } = await open(path);
     await page.waitForSelector('.opblock', { timeout: 20_000 });
     expect(await page.locator('.opblock').count()).toBeGreaterThan(50);
-    expect(await violations()).toEqual([]);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectCleanAndClose();
   }, 60_000);
 
   it('When ReDoc loads, then it renders the API with no CSP violation or script error', async () => {
-    const { page, violations, errors } = await open('/api/v1/redoc/');
+    const { page, expectCleanAndClose } = await open('/api/v1/redoc/');
     await page.waitForSelector('.api-content', { timeout: 20_000 });
     expect(await page.locator('.api-content').textContent()).toContain('/api/v1/products/');
-    expect(await violations()).toEqual([]);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectCleanAndClose();
   }, 60_000);
 
   it('When a JWT is entered in Authorize and an endpoint is tried out, then the call is made with it and answers 200', async () => {
-    const { page, violations, errors } = await open('/api/v1/docs/');
+    const { page, expectCleanAndClose } = await open('/api/v1/docs/');
     await page.waitForSelector('.opblock');
     await page.click('.auth-wrapper .authorize');
     await page.fill('.modal-ux input', user.access);
@@ -96,8 +100,6 @@ describeWith('chromium', CHROMIUM !== undefined, 'docs pages in headless Chromiu
     await status.waitFor({ timeout: 20_000 });
     expect((await status.textContent())?.trim()).toBe('200');
     expect(await operation.locator('.live-responses-table').first().textContent()).toContain(user.email);
-    expect(await violations()).toEqual([]);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectCleanAndClose();
   }, 90_000);
 });

@@ -23,6 +23,9 @@ function rfcExampleLeaf(): string {
   }
 }
 
+/** RFC 9773's example certificate id, which rfcExampleLeaf() has. */
+const RFC_ID = 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE';
+
 describe('ACME Renewal Information (RFC 9773)', () => {
   it('When a serial has its top bit set, then its DER bytes start with a zero, and redundant zeros are dropped', () => {
     expect(derSerialBytes('87654321').toString('hex')).toBe('0087654321');
@@ -70,6 +73,7 @@ describe('ACME Renewal Information (RFC 9773)', () => {
       answer = { status: 200, headers: { 'Retry-After': '21600' }, body: JSON.stringify({ suggestedWindow: { start: '2026-12-05T00:00:00Z', end: '2026-12-06T00:00:00Z' }, explanationURL: 'https://ca.test/incident' }) };
       expect(await fetchRenewalInfo(`${base}/dir`, leaf, now)).toEqual({
         offered: true,
+        certificateId: 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE',
         window: { start: '2026-12-05T00:00:00.000Z', end: '2026-12-06T00:00:00.000Z', explanationURL: 'https://ca.test/incident', checkAgainAfter: '2026-12-01T06:00:00.000Z' },
       });
       expect(asked).toEqual(['/dir', '/renewal-info/aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE']);
@@ -109,14 +113,14 @@ describe('ACME Renewal Information (RFC 9773)', () => {
       const fresh = new Date(certificateStatus('shop.nexus.test', leaf, 0.01).notBefore);
       expect(certificateStatus('shop.nexus.test', leaf, 0.01, fresh).due).toBe(false);
       const passed = { start: new Date(fresh.getTime() - 2 * 86_400_000).toISOString(), end: new Date(fresh.getTime() - 86_400_000).toISOString() };
-      expect(certificateStatus('shop.nexus.test', leaf, 0.01, fresh, { window: passed })).toMatchObject({ due: true, renewalBasis: 'ari', renewalWindow: passed });
+      expect(certificateStatus('shop.nexus.test', leaf, 0.01, fresh, { window: passed, certificateId: RFC_ID })).toMatchObject({ due: true, renewalBasis: 'ari', renewalWindow: passed, renewalInfoId: RFC_ID });
     });
 
     it('When the window is ahead, then it is not due even when the lifetime rule would say so', () => {
       const afterExpiry = new Date(Date.parse(certificateStatus('shop.nexus.test', leaf, 1 / 3).notAfter) + 3_600_000);
       expect(certificateStatus('shop.nexus.test', leaf, 1 / 3, afterExpiry).due).toBe(true);
       const ahead = { start: new Date(afterExpiry.getTime() + 86_400_000).toISOString(), end: new Date(afterExpiry.getTime() + 2 * 86_400_000).toISOString() };
-      const status = certificateStatus('shop.nexus.test', leaf, 1 / 3, afterExpiry, { window: ahead });
+      const status = certificateStatus('shop.nexus.test', leaf, 1 / 3, afterExpiry, { window: ahead, certificateId: RFC_ID });
       expect(status).toMatchObject({ due: false, renewalBasis: 'ari' });
       expect(Date.parse(status.renewAt)).toBeGreaterThanOrEqual(Date.parse(ahead.start));
     });

@@ -83,7 +83,6 @@ export default class DbBackup extends BackupCommand<Result> {
       this.log(`${backup.id}: verified (restored into a scratch database; every table's rows and checksum match)`);
     }
     const retention = { daily: flags['keep-daily'] ?? deploy?.target.backups.keep_daily ?? 7, weekly: flags['keep-weekly'] ?? deploy?.target.backups.keep_weekly ?? 4 };
-    if (retention.daily < 1) throw new UsageError('--keep-daily must be at least 1.');
     const pruned = flags.prune ? await manager.prune(retention) : [];
     if (pruned.length > 0) this.log(`Retention removed ${pruned.join(', ')}`);
     const downloaded = flags.download ? await manager.download(backup.id, resolve(flags.download)) : null;
