@@ -1,7 +1,7 @@
 import type { BenchData, BenchDatabase } from './database';
 import { MAX_P99_MS, type BenchEndpoint } from './endpoints';
 import type { ColdStart, LoadResult, LoadSettings } from './measure';
-import { MAX_GROWTH_PERCENT, type SoakResult } from './soak';
+import { MAX_GROWTH_PERCENT, type MemoryTrend, type SoakResult } from './soak';
 import type { WriteFlowResult } from './write-flows';
 
 export interface MachineInfo {
@@ -77,16 +77,28 @@ const mark = (met: boolean) => (met ? '✅' : '❌');
 
 function renderSoak(soak: SoakResult | null): string[] {
   if (!soak) return [];
+  const level = (trend: MemoryTrend | null, pick: (trend: MemoryTrend) => string) => (trend ? pick(trend) : 'not read');
+  const growth = (trend: MemoryTrend) => `${trend.growthPercent.toFixed(1)}%`;
   return [
     `Soak: ${soak.seconds} s against both API processes at once: mixed reads (${soak.paths.length} paths, cycled per connection, ${soak.connections} connections) and ` +
       `${soak.writes.shoppers} shoppers checking out, spread over both. ${int(soak.requests)} reads (${soak.errors} errors/timeouts, ${soak.serverErrors} 5xx, ${int(soak.non2xx)} non-2xx), ` +
       `${int(soak.writes.operations)} checkouts (${Object.entries(soak.writes.unexpected).map(([status, count]) => `${status} × ${count}`).join(', ') || 'all 201'}). ` +
-      `${soak.steady ? 'Steady' : 'NOT steady'} (RSS growth limit ${MAX_GROWTH_PERCENT}% from the first third of the run to the last):`,
+      `${soak.steady ? 'Steady' : 'NOT steady'} (limit ${MAX_GROWTH_PERCENT}% growth of each level, the median of the first third of the run against that of the last; ` +
+      `RSS every 2 s, live heap = JavaScript heap in use right after a full garbage collection):`,
     '',
     table(
-      ['API process', 'peak RSS, first third', 'peak RSS, last third', 'growth', 'samples'],
-      soak.processes.map((process) => [`cache ${process.variant === 'cached' ? 'on' : 'off'}`, mb(process.firstThirdPeakBytes), mb(process.lastThirdPeakBytes), `${process.growthPercent.toFixed(1)}%`, String(process.samples.length)]),
+      ['API process', 'RSS level, first → last third', 'RSS growth', 'RSS peak', 'live heap, first → last third', 'live heap growth', 'samples (RSS / heap)'],
+      soak.processes.map((process) => [
+        `cache ${process.variant === 'cached' ? 'on' : 'off'}`,
+        `${mb(process.rss.firstThirdBytes)} → ${mb(process.rss.lastThirdBytes)}`,
+        growth(process.rss),
+        mb(process.rss.peakBytes),
+        level(process.liveHeap, (trend) => `${mb(trend.firstThirdBytes)} → ${mb(trend.lastThirdBytes)}`),
+        level(process.liveHeap, growth),
+        `${process.rss.samples.length} / ${process.liveHeap?.samples.length ?? 0}`,
+      ]),
     ),
+    ...(soak.heapErrors.length > 0 ? ['', `Live heap not read: ${soak.heapErrors.join('; ')}`] : []),
     '',
   ];
 }

@@ -15,6 +15,7 @@ import { freePort } from '../support/components';
 import { discoverData, prepareDatabase, startPostgres } from './database';
 import { API_PREFIX, benchEndpoints, type BenchEndpoint, type Variant } from './endpoints';
 import type { StoredResponse } from './ceiling-server';
+import { HeapProbe, INSPECTOR_URL } from './heap-probe';
 import { measureColdStart, measureLoad, memoryOf, stopLoad, type LoadSettings } from './measure';
 import { Cleanup, httpGet, killChildrenSync, startProcess, startRedis, waitUntilReady, type StartedProcess } from './processes';
 import { MAX_GROWTH_PERCENT, soak, type SoakResult } from './soak';
@@ -212,11 +213,22 @@ async function startApi(variant: Variant, databaseUrl: string, redisUrl: string,
   });
   // A profile is written when the process exits (the harness stops it with SIGTERM at the end).
   const profile = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`, `--cpu-prof-name=api-${variant}.cpuprofile`] : [];
-  const started = startProcess(process.execPath, [...profile, join(ROOT, 'dist', 'api', 'server.js')], { cwd: ROOT, env, stdoutFile: logFile });
+  // The inspector (loopback, a free port) lets the soak read the live heap; unused until then, it costs nothing.
+  const started = startProcess(process.execPath, [...profile, '--inspect=127.0.0.1:0', join(ROOT, 'dist', 'api', 'server.js')], { cwd: ROOT, env, stdoutFile: logFile });
   cleanup.add(`API (${variant})`, started.stop);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(`API (${variant})`, started, async () => (await httpGet(`${url}/health/readiness/`, 2_000)).status === 200, 60_000);
   return { variant, url, process: started, logFile, idleRssBytes: memoryOf(started.pid)?.rssBytes ?? NaN };
+}
+
+/** Connects to an API process's inspector; undefined (the soak then watches RSS only) when it did not start one. */
+async function heapProbe(api: RunningApi): Promise<HeapProbe | undefined> {
+  const url = INSPECTOR_URL.exec(api.process.stderr())?.[1];
+  if (!url) {
+    log(`warning: API (${api.variant}) printed no inspector address; the soak watches its RSS only`);
+    return undefined;
+  }
+  return HeapProbe.connect(url);
 }
 
 async function startCeiling(responses: StoredResponse[], runDir: string, cleanup: Cleanup): Promise<{ url: string; process: StartedProcess }> {
@@ -345,13 +357,22 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
   let soakResult: SoakResult | null = null;
   if (options.soakSeconds > 0 && paths.length > 0) {
     log(`soak: ${options.soakSeconds} s of mixed reads (${paths.length} paths) and checkouts against both API processes`);
-    const targets = (['cached', 'uncached'] as const).map((variant) => ({ variant, url: apis[variant].url, pid: apis[variant].process.pid }));
+    const targets = await Promise.all((['cached', 'uncached'] as const).map(async (variant) => ({ variant, url: apis[variant].url, pid: apis[variant].process.pid, heap: await heapProbe(apis[variant]) })));
+    cleanup.add('inspector connections', async () => targets.forEach((target) => target.heap?.close()));
     const urls = targets.map((target) => target.url);
     soakResult = await soak(targets, [...paths.map((path) => `${API_PREFIX}${path}`), '/health/readiness/'], { seconds: options.soakSeconds, connections: options.load.connections, timeoutSeconds: options.load.timeoutSeconds }, (seconds) =>
       soakWrites(urls, database.url, jwtSecret, seconds),
     );
-    log(`soak: ${soakResult.requests} reads, ${soakResult.writes.operations} checkouts, ${soakResult.errors} errors, ${soakResult.serverErrors} 5xx; RSS growth ${soakResult.processes.map((process) => `${process.variant} ${process.growthPercent.toFixed(1)}%`).join(', ')}`);
-    if (!soakResult.steady) notes.push(`The soak was not steady: ${soakResult.errors} errors, ${soakResult.serverErrors} 5xx, checkouts not 201: ${JSON.stringify(soakResult.writes.unexpected)}, RSS growth ${soakResult.processes.map((process) => `${process.variant} ${process.growthPercent.toFixed(1)}%`).join(', ')} (limit ${MAX_GROWTH_PERCENT}%).`);
+    const growth = soakResult.processes
+      .map((process) => `${process.variant}: RSS ${process.rss.growthPercent.toFixed(1)}%, live heap ${process.liveHeap ? `${process.liveHeap.growthPercent.toFixed(1)}%` : 'not read'}`)
+      .join('; ');
+    log(`soak: ${soakResult.requests} reads, ${soakResult.writes.operations} checkouts, ${soakResult.errors} errors, ${soakResult.serverErrors} 5xx; growth ${growth}`);
+    if (!soakResult.steady) {
+      notes.push(
+        `The soak was not steady: ${soakResult.errors} errors, ${soakResult.serverErrors} 5xx, checkouts not 201: ${JSON.stringify(soakResult.writes.unexpected)}, ` +
+          `growth ${growth} (limit ${MAX_GROWTH_PERCENT}%)${soakResult.heapErrors.length > 0 ? `, live heap not read: ${soakResult.heapErrors.join('; ')}` : ''}.`,
+      );
+    }
   }
 
   const memory: ApiMemory[] = (['cached', 'uncached'] as const).map((variant) => ({

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import type { HeapProbe } from './heap-probe';
 import { memoryOf } from './measure';
 import type { SoakWrites } from './write-flows';
 
@@ -6,16 +7,31 @@ export interface SoakTarget {
   variant: string;
   url: string;
   pid: number;
+  /** The process's inspector, for its live heap; without one only RSS is watched. */
+  heap?: HeapProbe;
+}
+
+export interface Sample {
+  atSeconds: number;
+  bytes: number;
+}
+
+/** One memory series of a process and its level in the first and the last third of the run. */
+export interface MemoryTrend {
+  samples: Sample[];
+  /** Median of the samples of the first and of the last third: the level, not a momentary spike. */
+  firstThirdBytes: number;
+  lastThirdBytes: number;
+  growthPercent: number;
+  peakBytes: number;
 }
 
 export interface SoakProcess {
   variant: string;
-  /** Resident set size every few seconds, from /proc. */
-  samples: { atSeconds: number; rssBytes: number }[];
-  /** Highest RSS of the first and of the last third of the run. */
-  firstThirdPeakBytes: number;
-  lastThirdPeakBytes: number;
-  growthPercent: number;
+  /** Resident set size every 2 s, from /proc. */
+  rss: MemoryTrend;
+  /** JavaScript heap in use right after a full garbage collection, about 15 times in the run; null without an inspector. */
+  liveHeap: MemoryTrend | null;
 }
 
 export interface SoakResult {
@@ -30,21 +46,48 @@ export interface SoakResult {
   processes: SoakProcess[];
   /** Checkouts sent at the same time as the reads. */
   writes: SoakWrites;
-  /** No error, no 5xx, every checkout answered 201, and no process grew more than MAX_GROWTH_PERCENT between the first and last third. */
+  /** Why a live heap could not be read, when it could not. */
+  heapErrors: string[];
+  /** No error, no 5xx, every checkout answered 201, and no process's RSS or live heap level grew more than MAX_GROWTH_PERCENT from the first third to the last. */
   steady: boolean;
 }
 
-const SAMPLE_EVERY_MS = 2_000;
+const RSS_EVERY_MS = 2_000;
+const HEAP_SAMPLES = 15;
 export const MAX_GROWTH_PERCENT = 10;
 
-function peak(samples: SoakProcess['samples'], from: number, to: number): number {
-  return Math.max(0, ...samples.filter((sample) => sample.atSeconds >= from && sample.atSeconds <= to).map((sample) => sample.rssBytes));
+function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 /**
+ * Peaks say little about leaks: an uncached process answering a few full-text searches at once jumps by 50 MB and
+ * falls back within seconds. The median of each third is the level the process settles at between such bursts.
+ */
+export function trendOf(samples: Sample[], seconds: number): MemoryTrend {
+  const third = seconds / 3;
+  const level = (from: number, to: number) => median(samples.filter((sample) => sample.atSeconds >= from && sample.atSeconds <= to).map((sample) => sample.bytes));
+  const firstThirdBytes = level(0, third);
+  const lastThirdBytes = level(2 * third, Number.POSITIVE_INFINITY);
+  return {
+    samples,
+    firstThirdBytes,
+    lastThirdBytes,
+    growthPercent: firstThirdBytes > 0 ? ((lastThirdBytes - firstThirdBytes) / firstThirdBytes) * 100 : Number.NaN,
+    peakBytes: Math.max(0, ...samples.map((sample) => sample.bytes)),
+  };
+}
+
+/** A growth that could not be measured (no sample in a third) is not steady either. */
+const withinLimit = (trend: MemoryTrend | null) => trend === null || trend.growthPercent <= MAX_GROWTH_PERCENT;
+
+/**
  * Mixed traffic against every API process at once for a bounded time, loopback only: reads (each connection
- * cycles through all the paths) and checkouts (`writes`), while each process's memory is sampled: a leak shows as growth from the first
- * third of the run to the last, once caches and pools have warmed up.
+ * cycles through all the paths) and checkouts (`writes`), while each process's memory is sampled: a leak shows as
+ * growth from the first third of the run to the last, once caches and pools have warmed up.
  */
 export async function soak(
   targets: SoakTarget[],
@@ -53,15 +96,36 @@ export async function soak(
   writes: (seconds: number) => Promise<SoakWrites>,
 ): Promise<SoakResult> {
   const started = Date.now();
-  const samples = new Map<string, SoakProcess['samples']>(targets.map((target) => [target.variant, []]));
-  const sample = () => {
+  const elapsed = () => (Date.now() - started) / 1000;
+  const rss = new Map<string, Sample[]>(targets.map((target) => [target.variant, []]));
+  const heap = new Map<string, Sample[]>(targets.map((target) => [target.variant, []]));
+  const heapErrors: string[] = [];
+  const sampleRss = () => {
     for (const target of targets) {
       const memory = memoryOf(target.pid);
-      if (memory) samples.get(target.variant)?.push({ atSeconds: (Date.now() - started) / 1000, rssBytes: memory.rssBytes });
+      if (memory) rss.get(target.variant)?.push({ atSeconds: elapsed(), bytes: memory.rssBytes });
     }
   };
-  sample();
-  const timer = setInterval(sample, SAMPLE_EVERY_MS);
+  let heapSampling: Promise<void> | undefined;
+  const sampleHeap = () => {
+    // A full collection blocks the process for a moment: never two at once; a tick that finds one running is skipped.
+    heapSampling ??= (async () => {
+      for (const target of targets) {
+        if (!target.heap) continue;
+        try {
+          const bytes = await target.heap.liveHeapBytes();
+          heap.get(target.variant)?.push({ atSeconds: elapsed(), bytes });
+        } catch (error) {
+          heapErrors.push(`${target.variant}: ${(error as Error).message}`);
+        }
+      }
+    })().finally(() => {
+      heapSampling = undefined;
+    });
+  };
+  sampleRss();
+  sampleHeap();
+  const timers = [setInterval(sampleRss, RSS_EVERY_MS), setInterval(sampleHeap, Math.max(RSS_EVERY_MS, (settings.seconds * 1000) / HEAP_SAMPLES))];
   const perTarget = Math.max(1, Math.floor(settings.connections / targets.length));
   let results: autocannon.Result[];
   let written: SoakWrites;
@@ -73,16 +137,17 @@ export async function soak(
       ),
     ]);
   } finally {
-    clearInterval(timer);
+    for (const timer of timers) clearInterval(timer);
   }
-  sample();
-  const third = settings.seconds / 3;
-  const processes = targets.map((target): SoakProcess => {
-    const series = samples.get(target.variant) ?? [];
-    const first = peak(series, 0, third);
-    const last = peak(series, 2 * third, Number.POSITIVE_INFINITY);
-    return { variant: target.variant, samples: series, firstThirdPeakBytes: first, lastThirdPeakBytes: last, growthPercent: first > 0 ? ((last - first) / first) * 100 : 0 };
-  });
+  sampleRss();
+  await heapSampling;
+  sampleHeap();
+  await heapSampling;
+  const processes = targets.map((target): SoakProcess => ({
+    variant: target.variant,
+    rss: trendOf(rss.get(target.variant) ?? [], settings.seconds),
+    liveHeap: target.heap ? trendOf(heap.get(target.variant) ?? [], settings.seconds) : null,
+  }));
   const sum = (pick: (result: autocannon.Result) => number) => results.reduce((total, result) => total + pick(result), 0);
   const errors = sum((result) => result.errors + result.timeouts);
   const serverErrors = sum((result) => result['5xx']);
@@ -96,6 +161,12 @@ export async function soak(
     non2xx: sum((result) => result.non2xx),
     processes,
     writes: written,
-    steady: errors === 0 && serverErrors === 0 && Object.keys(written.unexpected).length === 0 && processes.every((process) => process.growthPercent <= MAX_GROWTH_PERCENT),
+    heapErrors,
+    steady:
+      errors === 0 &&
+      serverErrors === 0 &&
+      heapErrors.length === 0 &&
+      Object.keys(written.unexpected).length === 0 &&
+      processes.every((process) => withinLimit(process.rss) && withinLimit(process.liveHeap)),
   };
 }

@@ -1,0 +1,61 @@
+import WebSocket from 'ws';
+
+/** Matches the line `node --inspect` writes to stderr once its inspector listens. */
+export const INSPECTOR_URL = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/;
+
+/**
+ * The live heap of another Node process, read over its inspector (started with --inspect=127.0.0.1:0): a full
+ * garbage collection, then `heapUsed`. RSS swings with whatever requests are in flight and with V8's choice of
+ * heap size; what survives a full collection is what the process keeps, so a leak shows there first.
+ */
+export class HeapProbe {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: WebSocket.RawData) => {
+      const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+      const message = JSON.parse(text) as { id?: number; result?: unknown; error?: { message: string } };
+      const waiter = message.id === undefined ? undefined : this.pending.get(message.id);
+      if (!waiter || message.id === undefined) return;
+      this.pending.delete(message.id);
+      if (message.error) waiter.reject(new Error(message.error.message));
+      else waiter.resolve(message.result);
+    });
+    socket.on('close', () => {
+      for (const waiter of this.pending.values()) waiter.reject(new Error('the inspector connection closed'));
+      this.pending.clear();
+    });
+  }
+
+  static connect(url: string): Promise<HeapProbe> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, { perMessageDeflate: false });
+      socket.once('open', () => resolve(new HeapProbe(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Bytes of JavaScript heap still in use after a full, blocking garbage collection. */
+  async liveHeapBytes(): Promise<number> {
+    await this.call('HeapProfiler.collectGarbage');
+    const result = (await this.call('Runtime.evaluate', { expression: 'process.memoryUsage().heapUsed', returnByValue: true })) as { result: { value: number } };
+    return result.result.value;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private call(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.socket.send(JSON.stringify({ id, method, params }), (error) => {
+        if (!error) return;
+        this.pending.delete(id);
+        reject(error);
+      });
+    });
+  }
+}
