@@ -4,8 +4,8 @@ import WebSocket from 'ws';
 export const INSPECTOR_URL = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/;
 
 /**
- * The live heap of another Node process, read over its inspector (started with --inspect=127.0.0.1:0): a full
- * garbage collection, then `heapUsed`. RSS swings with whatever requests are in flight and with V8's choice of
+ * The live heap of another Node process, read over its inspector (started with --inspect=127.0.0.1:0 and
+ * --expose-gc): a full garbage collection, then `heapUsed`. RSS swings with whatever requests are in flight and with V8's choice of
  * heap size; what survives a full collection is what the process keeps, so a leak shows there first.
  */
 export class HeapProbe {
@@ -36,11 +36,18 @@ export class HeapProbe {
     });
   }
 
-  /** Bytes of JavaScript heap still in use after a full, blocking garbage collection. */
+  /**
+   * Bytes of JavaScript heap still in use after a full, blocking garbage collection. The process's own gc(), not
+   * the inspector's HeapProfiler.collectGarbage: that one is V8's low-memory notification, which also throws away
+   * compiled code, and the process then runs markedly slower for seconds while it compiles it again.
+   */
   async liveHeapBytes(): Promise<number> {
-    await this.call('HeapProfiler.collectGarbage');
-    const result = (await this.call('Runtime.evaluate', { expression: 'process.memoryUsage().heapUsed', returnByValue: true })) as { result: { value: number } };
-    return result.result.value;
+    const answer = (await this.call('Runtime.evaluate', {
+      expression: `typeof gc === 'function' ? (gc(), process.memoryUsage().heapUsed) : 'no gc'`,
+      returnByValue: true,
+    })) as { result: { value: unknown } };
+    if (typeof answer.result.value !== 'number') throw new Error('the process has no gc(): start it with --expose-gc');
+    return answer.result.value;
   }
 
   close(): void {

@@ -213,8 +213,8 @@ async function startApi(variant: Variant, databaseUrl: string, redisUrl: string,
   });
   // A profile is written when the process exits (the harness stops it with SIGTERM at the end).
   const profile = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`, `--cpu-prof-name=api-${variant}.cpuprofile`] : [];
-  // The inspector (loopback, a free port) lets the soak read the live heap; unused until then, it costs nothing.
-  const started = startProcess(process.execPath, [...profile, '--inspect=127.0.0.1:0', join(ROOT, 'dist', 'api', 'server.js')], { cwd: ROOT, env, stdoutFile: logFile });
+  // The inspector (loopback, a free port) and gc() let the soak read the live heap; unused until then, they cost nothing.
+  const started = startProcess(process.execPath, [...profile, '--inspect=127.0.0.1:0', '--expose-gc', join(ROOT, 'dist', 'api', 'server.js')], { cwd: ROOT, env, stdoutFile: logFile });
   cleanup.add(`API (${variant})`, started.stop);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(`API (${variant})`, started, async () => (await httpGet(`${url}/health/readiness/`, 2_000)).status === 200, 60_000);

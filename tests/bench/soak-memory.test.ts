@@ -33,8 +33,8 @@ describe('HeapProbe reads what survives a full collection', () => {
   afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
 
   /** A node process with its inspector on a free loopback port, and a probe connected to it. */
-  async function inspected(script: string): Promise<HeapProbe> {
-    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  async function inspected(script: string, flags = ['--expose-gc']): Promise<HeapProbe> {
+    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', ...flags, '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(child);
     let stderr = '';
     const url = await new Promise<string>((resolve, reject) => {
@@ -49,10 +49,11 @@ describe('HeapProbe reads what survives a full collection', () => {
   }
 
   it('counts retained objects and not garbage', async () => {
-    // One process keeps forty 1 MB arrays (131,072 eight-byte slots each); the other makes the same garbage over and over.
+    // Both processes make forty 1 MB arrays (131,072 eight-byte slots each) and then idle; one keeps them, the
+    // other drops them at once, so they are garbage no collection has taken yet.
     const megabytes = 'Array.from({ length: 40 }, (_, i) => new Array(131072).fill(i + 0.5))';
     const keeper = await inspected(`globalThis.kept = ${megabytes}; setInterval(() => {}, 1000);`);
-    const churner = await inspected(`setInterval(() => { ${megabytes}; }, 5);`);
+    const churner = await inspected(`void ${megabytes}; setInterval(() => {}, 1000);`);
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const [kept, churned] = [await keeper.liveHeapBytes(), await churner.liveHeapBytes()];
@@ -61,6 +62,15 @@ describe('HeapProbe reads what survives a full collection', () => {
     } finally {
       keeper.close();
       churner.close();
+    }
+  });
+
+  it('refuses a process started without --expose-gc', async () => {
+    const probe = await inspected('setInterval(() => {}, 1000);', []);
+    try {
+      await expect(probe.liveHeapBytes()).rejects.toThrow('start it with --expose-gc');
+    } finally {
+      probe.close();
     }
   });
 

@@ -30,7 +30,7 @@ export interface SoakProcess {
   variant: string;
   /** Resident set size every 2 s, from /proc. */
   rss: MemoryTrend;
-  /** JavaScript heap in use right after a full garbage collection, about 15 times in the run; null without an inspector. */
+  /** JavaScript heap in use right after a full garbage collection, six times in the run (HEAP_AT); null without an inspector. */
   liveHeap: MemoryTrend | null;
 }
 
@@ -53,7 +53,11 @@ export interface SoakResult {
 }
 
 const RSS_EVERY_MS = 2_000;
-const HEAP_SAMPLES = 15;
+/**
+ * When the live heap is read, as fractions of the run: three times in the first third and three in the last, all
+ * under load. Each reading is a full collection that stops the process for a moment, so there are only six.
+ */
+const HEAP_AT = [0.08, 0.18, 0.28, 0.72, 0.82, 0.92];
 export const MAX_GROWTH_PERCENT = 10;
 
 function median(values: number[]): number {
@@ -106,26 +110,23 @@ export async function soak(
       if (memory) rss.get(target.variant)?.push({ atSeconds: elapsed(), bytes: memory.rssBytes });
     }
   };
-  let heapSampling: Promise<void> | undefined;
-  const sampleHeap = () => {
-    // A full collection blocks the process for a moment: never two at once; a tick that finds one running is skipped.
-    heapSampling ??= (async () => {
-      for (const target of targets) {
-        if (!target.heap) continue;
-        try {
-          const bytes = await target.heap.liveHeapBytes();
-          heap.get(target.variant)?.push({ atSeconds: elapsed(), bytes });
-        } catch (error) {
-          heapErrors.push(`${target.variant}: ${(error as Error).message}`);
-        }
+  const sampleHeap = async () => {
+    for (const target of targets) {
+      if (!target.heap) continue;
+      try {
+        const bytes = await target.heap.liveHeapBytes();
+        heap.get(target.variant)?.push({ atSeconds: elapsed(), bytes });
+      } catch (error) {
+        heapErrors.push(`${target.variant}: ${(error as Error).message}`);
       }
-    })().finally(() => {
-      heapSampling = undefined;
-    });
+    }
   };
+  const heapSampling: Promise<void>[] = [];
   sampleRss();
-  sampleHeap();
-  const timers = [setInterval(sampleRss, RSS_EVERY_MS), setInterval(sampleHeap, Math.max(RSS_EVERY_MS, (settings.seconds * 1000) / HEAP_SAMPLES))];
+  const timers = [
+    setInterval(sampleRss, RSS_EVERY_MS),
+    ...HEAP_AT.map((fraction) => setTimeout(() => heapSampling.push(sampleHeap()), fraction * settings.seconds * 1000)),
+  ];
   const perTarget = Math.max(1, Math.floor(settings.connections / targets.length));
   let results: autocannon.Result[];
   let written: SoakWrites;
@@ -137,12 +138,10 @@ export async function soak(
       ),
     ]);
   } finally {
-    for (const timer of timers) clearInterval(timer);
+    for (const timer of timers) clearTimeout(timer);
   }
   sampleRss();
-  await heapSampling;
-  sampleHeap();
-  await heapSampling;
+  await Promise.all(heapSampling);
   const processes = targets.map((target): SoakProcess => ({
     variant: target.variant,
     rss: trendOf(rss.get(target.variant) ?? [], settings.seconds),
