@@ -221,14 +221,16 @@ async function startApi(variant: Variant, databaseUrl: string, redisUrl: string,
   return { variant, url, process: started, logFile, idleRssBytes: memoryOf(started.pid)?.rssBytes ?? NaN };
 }
 
-/** Connects to an API process's inspector; undefined (the soak then watches RSS only) when it did not start one. */
+/** Connects to an API process's inspector; undefined (the soak then watches RSS only, and says so) when it cannot. */
 async function heapProbe(api: RunningApi): Promise<HeapProbe | undefined> {
   const url = INSPECTOR_URL.exec(api.process.stderr())?.[1];
-  if (!url) {
-    log(`warning: API (${api.variant}) printed no inspector address; the soak watches its RSS only`);
+  try {
+    if (!url) throw new Error('it printed no inspector address');
+    return await HeapProbe.connect(url);
+  } catch (error) {
+    log(`warning: API (${api.variant}): ${(error as Error).message}; the soak watches its RSS only`);
     return undefined;
   }
-  return HeapProbe.connect(url);
 }
 
 async function startCeiling(responses: StoredResponse[], runDir: string, cleanup: Cleanup): Promise<{ url: string; process: StartedProcess }> {
@@ -363,6 +365,8 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
     soakResult = await soak(targets, [...paths.map((path) => `${API_PREFIX}${path}`), '/health/readiness/'], { seconds: options.soakSeconds, connections: options.load.connections, timeoutSeconds: options.load.timeoutSeconds }, (seconds) =>
       soakWrites(urls, database.url, jwtSecret, seconds),
     );
+    const unprobed = targets.filter((target) => !target.heap).map((target) => target.variant);
+    if (unprobed.length > 0) notes.push(`The soak could not read the live heap of ${unprobed.join(' and ')} (see the log): judged by RSS only.`);
     const growth = soakResult.processes
       .map((process) => `${process.variant}: RSS ${process.rss.growthPercent.toFixed(1)}%, live heap ${process.liveHeap ? `${process.liveHeap.growthPercent.toFixed(1)}%` : 'not read'}`)
       .join('; ');

@@ -32,9 +32,13 @@ describe('HeapProbe reads what survives a full collection', () => {
   const children: ChildProcess[] = [];
   afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
 
-  /** A node process with its inspector on a free loopback port, and a probe connected to it. */
-  async function inspected(script: string, flags = ['--expose-gc']): Promise<HeapProbe> {
-    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', ...flags, '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  /**
+   * A node process with its inspector on a free loopback port that runs `setup`, says so and idles, and a probe
+   * connected to it once it has said so (a reading during `setup` would find its objects still on the stack).
+   */
+  async function inspected(setup: string, flags = ['--expose-gc']): Promise<HeapProbe> {
+    const script = `${setup}; process.stdout.write('ready\\n'); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', ...flags, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let stderr = '';
     const url = await new Promise<string>((resolve, reject) => {
@@ -45,6 +49,14 @@ describe('HeapProbe reads what survives a full collection', () => {
       });
       child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
     });
+    await new Promise<void>((resolve, reject) => {
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('ready')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+    });
     return HeapProbe.connect(url);
   }
 
@@ -52,10 +64,9 @@ describe('HeapProbe reads what survives a full collection', () => {
     // Both processes make forty 1 MB arrays (131,072 eight-byte slots each) and then idle; one keeps them, the
     // other drops them at once, so they are garbage no collection has taken yet.
     const megabytes = 'Array.from({ length: 40 }, (_, i) => new Array(131072).fill(i + 0.5))';
-    const keeper = await inspected(`globalThis.kept = ${megabytes}; setInterval(() => {}, 1000);`);
-    const churner = await inspected(`void ${megabytes}; setInterval(() => {}, 1000);`);
+    const keeper = await inspected(`globalThis.kept = ${megabytes}`);
+    const churner = await inspected(`void ${megabytes}`);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
       const [kept, churned] = [await keeper.liveHeapBytes(), await churner.liveHeapBytes()];
       expect(kept).toBeGreaterThan(40 * MB);
       expect(churned).toBeLessThan(20 * MB);
@@ -66,7 +77,7 @@ describe('HeapProbe reads what survives a full collection', () => {
   });
 
   it('refuses a process started without --expose-gc', async () => {
-    const probe = await inspected('setInterval(() => {}, 1000);', []);
+    const probe = await inspected('', []);
     try {
       await expect(probe.liveHeapBytes()).rejects.toThrow('start it with --expose-gc');
     } finally {
@@ -75,8 +86,9 @@ describe('HeapProbe reads what survives a full collection', () => {
   });
 
   it('fails clearly when the process is gone', async () => {
-    const probe = await inspected('setInterval(() => {}, 1000);');
+    const probe = await inspected('');
     children.at(-1)?.kill('SIGKILL');
     await expect(probe.liveHeapBytes()).rejects.toThrow();
+    probe.close();
   });
 });

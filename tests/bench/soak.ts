@@ -68,8 +68,8 @@ function median(values: number[]): number {
 }
 
 /**
- * Peaks say little about leaks: an uncached process answering a few full-text searches at once jumps by 50 MB and
- * falls back within seconds. The median of each third is the level the process settles at between such bursts.
+ * Peaks say little about leaks: an uncached process answering a few full-text searches at once jumps by tens of MB
+ * and falls back within seconds. The median of each third is the level the process settles at between such bursts.
  */
 export function trendOf(samples: Sample[], seconds: number): MemoryTrend {
   const third = seconds / 3;
