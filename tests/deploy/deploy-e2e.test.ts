@@ -233,7 +233,9 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
   }, 300_000);
 
   it('When the renewal timer is installed, then the job on the host renews a due certificate with nexus from the serving image, and nginx serves it', async () => {
-    const pebble = await startPebble({ httpPort, validitySeconds: 60 });
+    // Due 108–120 s after issue (half the lifetime, less up to a tenth of that as jitter): long enough that the
+    // timer's first run, nexus started in Docker on a slow shared host, still finds it not due.
+    const pebble = await startPebble({ httpPort, validitySeconds: 240 });
     closers.push(() => pebble.stop());
     const root = join(sshd.remoteRoot, 'srv');
     // nginx's workers (nobody) read the ACME webroot on the "host".
@@ -277,7 +279,7 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     expectExit(removed, 0);
     expect(readFileSync(sshd.authorizedKeys, 'utf8')).not.toContain('nexus-job-ssl-renew');
     expect(existsSync(join(root, 'jobs', 'ssl-renew'))).toBe(false);
-  }, 300_000);
+  }, 480_000);
 
   it('When the backup job is installed, then the host backs up and verifies the database with nexus from the serving image', async () => {
     const root = join(sshd.remoteRoot, 'srv');
