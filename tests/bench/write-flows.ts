@@ -51,9 +51,8 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * fraction) - 1)] as number;
 }
 
-/** Each shopper sends its next request when the last is answered; with several API URLs, shopper i uses URL i mod n. */
-async function runFlow(apiUrls: string | string[], flow: Flow, shoppers: Shopper[], seconds: number): Promise<{ latencies: number[]; unexpected: Record<string, number> }> {
-  const urls = Array.isArray(apiUrls) ? apiUrls : [apiUrls];
+/** Each shopper sends its next request when the last is answered; shopper i uses API URL i mod n. */
+async function runFlow(urls: string[], flow: Flow, shoppers: Shopper[], seconds: number): Promise<{ latencies: number[]; unexpected: Record<string, number> }> {
   const latencies: number[] = [];
   const unexpected: Record<string, number> = {};
   const until = performance.now() + seconds * 1000;
@@ -123,8 +122,8 @@ export async function measureWriteFlows(
   try {
     for (const flow of flows) {
       await forgetWrites(db, shoppers);
-      if (settings.warmupSeconds > 0) await runFlow(apiUrl, flow, shoppers, settings.warmupSeconds);
-      const { latencies, unexpected } = await runFlow(apiUrl, flow, shoppers, settings.durationSeconds);
+      if (settings.warmupSeconds > 0) await runFlow([apiUrl], flow, shoppers, settings.warmupSeconds);
+      const { latencies, unexpected } = await runFlow([apiUrl], flow, shoppers, settings.durationSeconds);
       const sorted = latencies.sort((a, b) => a - b);
       const result: WriteFlowResult = {
         name: flow.name,
