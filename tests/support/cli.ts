@@ -51,10 +51,10 @@ export function runNexus(args: string[], options: CliOptions = {}): Promise<CliR
   });
 }
 
-/** Starts a long-running `nexus` command (e.g. `dev`) and resolves once `ready(stdout)` is true. */
+/** Starts a long-running `nexus` command (e.g. `dev`) and resolves once `ready(stdout, stderr)` is true. */
 export async function startNexus(
   args: string[],
-  ready: (stdout: string) => boolean,
+  ready: (stdout: string, stderr: string) => boolean,
   options: CliOptions = {},
 ): Promise<{ child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [NEXUS_BIN, ...args], { cwd: options.cwd, env: baseEnv(options.env) });
@@ -64,7 +64,7 @@ export async function startNexus(
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   const deadline = Date.now() + (options.timeoutMs ?? 90_000);
-  while (!ready(stdout)) {
+  while (!ready(stdout, stderr)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`nexus ${args.join(' ')} did not become ready (exit ${child.exitCode})\nstdout: ${stdout}\nstderr: ${stderr}`);
