@@ -7,7 +7,7 @@ import { createDatabase } from '../../../db/connection';
 import { migrateLatest, migrationStatus } from '../../../db/migrator';
 import { migratorConfig } from '../../../db/migration-source';
 import { expectExit, runNexus, type CliResult } from '../../support/cli';
-import { describeWith } from '../../support/components';
+import { describeWith, waitFor } from '../../support/components';
 import { adminQuery } from '../../support/database';
 import { createSystemDatabase, systemPostgresAvailable, tableDigests, type SystemDatabase } from '../../support/system-postgres';
 
@@ -161,7 +161,7 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
       }
     })();
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitFor('the writer to commit a few orders', () => Promise.resolve(written >= 20));
       const { backup: manifest, verified } = await backup(['--verify']);
       expect(verified).not.toBeNull();
       const orders = manifest.tables['public.backup_probe_orders']?.rows ?? 0;

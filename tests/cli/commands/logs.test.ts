@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { logsCommand } from '../../../cli/remote/logs';
 import { runNexus, startNexus } from '../../support/cli';
 import { sshdProject } from '../../support/deploy-project';
-import { describeWith } from '../../support/components';
+import { describeWith, waitFor } from '../../support/components';
 import { sshdAvailable, startSshd, type RunningSshd } from '../../support/sshd';
 
 describe('remote command builders: logs', () => {
@@ -54,9 +54,7 @@ describeWith('sshd', sshdAvailable, 'nexus logs over a real sshd', () => {
     expect(running.stdout()).toContain('GET /live 200');
     running.child.kill('SIGINT');
     expect(await running.exited).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const left = execFileSync('sh', ['-c', `pgrep -f "[t]ail -n 1 -F ${logDir}" || true`], { encoding: 'utf8' });
-    expect(left.trim()).toBe('');
+    await waitFor('the remote tail to end', () => Promise.resolve(execFileSync('sh', ['-c', `pgrep -f "[t]ail -n 1 -F ${logDir}" || true`], { encoding: 'utf8' }).trim() === ''));
   });
 
   it('When no release is serving yet, then app logs fail with the reason and exit 1', async () => {

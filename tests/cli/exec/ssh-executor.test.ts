@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { NexusError } from '../../../cli/errors';
 import { ExitCode } from '../../../cli/exit-codes';
 import { SshExecutor, type SshTarget } from '../../../cli/exec/ssh-executor';
-import { describeWith, freePort } from '../../support/components';
+import { describeWith, freePort, waitFor } from '../../support/components';
 import { sshdAvailable, startSshd, type RunningSshd } from '../../support/sshd';
 
 describeWith('sshd', sshdAvailable, 'SshExecutor against a real sshd', () => {
@@ -69,9 +69,8 @@ describeWith('sshd', sshdAvailable, 'SshExecutor against a real sshd', () => {
       );
       expect(result.code).not.toBe(0);
       expect(chunks.join('')).toContain(`${marker}\n${marker}\n`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const left = await ssh.run(['sh', '-c', `pgrep -f "[e]cho ${marker}" || true`]);
-      expect(left.stdout.trim()).toBe('');
+      // sshd ends the remote loop once the channel closes; a loaded host may take a moment.
+      await waitFor('the remote loop to end', async () => (await ssh.run(['sh', '-c', `pgrep -f "[e]cho ${marker}" || true`])).stdout.trim() === '');
     } finally {
       await ssh.close();
     }
