@@ -5,7 +5,7 @@ import type { Executor } from '../exec/executor';
 import { readFile, writeFile, FILE_MISSING_STATUS } from '../remote/files';
 import { checksumFile, connectionInput, dropDatabase, ensureBackupDirectory, protectBackup, listManifests, readEnvironment, removeBackups, restoreIntoNewDatabase, switchDatabase, takeBackup } from '../remote/pg-backup';
 import type { RemoteCommand } from '../remote/shell';
-import { assertBackupId, backupId, differences, expiredBackups, parseContent, type BackupKind, type BackupManifest, type DatabaseContent, type Retention } from './backup-manifest';
+import { assertBackupId, backupId, backupsOfReleases, differences, expiredBackups, parseContent, type BackupKind, type BackupManifest, type DatabaseContent, type Retention } from './backup-manifest';
 import type { PgConnection } from './pg-connection';
 
 /** Where backups live: a directory on this machine or on the target's first host, and who runs commands there. */
@@ -206,6 +206,13 @@ export class BackupManager {
     const expired = expiredBackups(await this.list(), retention);
     if (expired.length > 0) await this.run('remove expired backups', removeBackups(this.location.dir, expired));
     return expired;
+  }
+
+  /** Removes the pre-migration backups of releases that were deleted. @returns the removed ids */
+  async removeReleaseBackups(releases: readonly string[]): Promise<string[]> {
+    const ids = backupsOfReleases(await this.list(), releases);
+    if (ids.length > 0) await this.run('remove the backups of deleted releases', removeBackups(this.location.dir, ids));
+    return ids;
   }
 
   /** Brings a backup's two files (from an offsite copy, in a local directory) back among the backups here. */

@@ -86,6 +86,14 @@ export interface Retention {
   weekly: number;
 }
 
+/**
+ * The pre-migration backups taken for these releases. They only serve `rollback --with-data` to a release
+ * older than theirs, so they go when a deploy prunes their release.
+ */
+export function backupsOfReleases(manifests: readonly Pick<BackupManifest, 'id' | 'kind' | 'before'>[], releases: readonly string[]): string[] {
+  return manifests.filter((manifest) => manifest.kind === 'pre-migration' && manifest.before !== undefined && releases.includes(manifest.before)).map((manifest) => manifest.id);
+}
+
 /** The Monday (UTC) of a date's ISO week, as YYYY-MM-DD. */
 function weekOf(at: Date): string {
   const day = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
@@ -96,7 +104,7 @@ function weekOf(at: Date): string {
 /**
  * Which backups retention removes: of the manual and scheduled ones, the newest of each of the last
  * `daily` days that have a backup and the newest of each of the last `weekly` weeks stay (restic's
- * --keep-daily/--keep-weekly). Pre-migration backups belong to their release and are never removed here.
+ * --keep-daily/--keep-weekly). Pre-migration backups belong to their release and go with it (backupsOfReleases).
  */
 export function expiredBackups(manifests: readonly Pick<BackupManifest, 'id' | 'kind' | 'createdAt'>[], retention: Retention): string[] {
   const candidates = manifests.filter((manifest) => manifest.kind !== 'pre-migration').sort((a, b) => b.createdAt.localeCompare(a.createdAt));

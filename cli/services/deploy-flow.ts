@@ -28,7 +28,9 @@ export interface HostOutcome {
   previous?: string;
   backup?: { id?: string; file: string; bytes: number };
   migrations?: string[];
+  /** Releases deleted beyond keep_releases, and the pre-migration backups that went with them. */
   pruned?: string[];
+  prunedBackups?: string[];
   error?: string;
 }
 
@@ -245,7 +247,14 @@ export class DeployFlow {
             },
           ]
         : []),
-      { title: 'Prune old releases', run: async () => void (outcome.pruned = await host.prune(serving ? [serving.release] : [])) },
+      {
+        title: 'Prune old releases',
+        run: async () => {
+          const pruned = await host.prune(serving ? [serving.release] : []);
+          outcome.pruned = pruned.releases;
+          outcome.prunedBackups = pruned.backups;
+        },
+      },
     ];
   }
 

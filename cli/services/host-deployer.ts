@@ -7,6 +7,7 @@ import type { ExecResult, Executor } from '../exec/executor';
 import { ExitCode } from '../exit-codes';
 import { packageRoot } from '../package-root';
 import { dumpServicesDatabase } from '../remote/backup';
+import { removeBackups } from '../remote/pg-backup';
 import { BackupManager } from './backup-manager';
 import { pgConnection } from './pg-connection';
 import { buildImage, compose, ensureSharedResources, hostCheck, imageExists, loadImage, removeImages, stopProject, waitForHealthyProject, withDockerHost } from '../remote/docker';
@@ -185,7 +186,7 @@ export class HostDeployer {
    */
   async backupDatabase(record: ReleaseRecord): Promise<{ id?: string; file: string; bytes: number }> {
     if (this.deploy.target.database === 'host') {
-      const file = `${this.layout.backups}/pre-migration-${record.id}.dump`;
+      const file = `${this.layout.backups}/${hostDumpName(record.id)}.dump`;
       const result = await this.run('back up the database', dumpServicesDatabase(this.layout.services, projectName(this.deploy.app.name, 'services'), file, ON_HOST_DATABASE.user, ON_HOST_DATABASE.database));
       return { file, bytes: Number(result.stdout.trim()) };
     }
@@ -245,15 +246,35 @@ export class HostDeployer {
     if (seconds > 0) await this.exec.run(pause(seconds));
   }
 
-  /** Deletes releases beyond keep_releases (never the serving one or `protect`) and the images only they used. */
-  async prune(protect: readonly string[]): Promise<string[]> {
+  /**
+   * Deletes releases beyond keep_releases (never the serving one or `protect`), the images only they used and
+   * their pre-migration backups. @returns the deleted release and backup ids
+   */
+  async prune(protect: readonly string[]): Promise<{ releases: string[]; backups: string[] }> {
     const before = await this.releases.list();
     const deleted = await this.releases.prune(this.deploy.target.keep_releases, protect);
     const kept = new Set(before.releases.filter((release) => !deleted.includes(release.id)).map((release) => release.image));
     const unused = [...new Set(before.releases.filter((release) => deleted.includes(release.id) && release.image && !kept.has(release.image)).map((release) => release.image))];
     if (unused.length > 0) await this.run('remove unused images', removeImages(unused));
-    return deleted;
+    const backups = deleted.length > 0 ? await this.removeReleaseBackups(deleted) : [];
+    return { releases: deleted, backups };
   }
+
+  /** The pre-migration backups of deleted releases: manifested ones for an external database, plain dumps for the on-host one. */
+  private async removeReleaseBackups(releases: readonly string[]): Promise<string[]> {
+    if (this.deploy.target.database !== 'host') return this.backups().removeReleaseBackups(releases);
+    const dumps: string[] = [];
+    for (const release of releases) {
+      if ((await this.exec.run(filesExist([`${this.layout.backups}/${hostDumpName(release)}.dump`]))).code === 0) dumps.push(hostDumpName(release));
+    }
+    if (dumps.length > 0) await this.run('remove the backups of deleted releases', removeBackups(this.layout.backups, dumps));
+    return dumps;
+  }
+}
+
+/** The on-host database's pre-migration dump of a release (no manifest: `db restore` does not take it). */
+function hostDumpName(release: string): string {
+  return `pre-migration-${release}`;
 }
 
 /** The new release did not become ready: the old one is still serving. */

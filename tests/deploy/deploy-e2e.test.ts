@@ -24,7 +24,7 @@ const DOMAIN = 'shop.example.com';
 
 interface DeployJson {
   release: { id: string; image: string };
-  hosts: { host: string; status: string; colour?: string; port?: number; migrations?: string[]; backup?: { file: string; bytes: number } }[];
+  hosts: { host: string; status: string; colour?: string; port?: number; migrations?: string[]; backup?: { id?: string; file: string; bytes: number }; pruned?: string[]; prunedBackups?: string[] }[];
 }
 
 /** Two free loopback ports in a row: the blue and green colours' ports. */
@@ -223,11 +223,16 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     expect(JSON.parse(readFileSync(join(sshd.remoteRoot, 'srv', 'serving.json'), 'utf8'))).toMatchObject({ colour: 'green' });
   }, 60_000);
 
-  it('When two deploys start at once, then exactly one runs and the other exits 10 naming the holder', async () => {
+  it('When two deploys start at once, then exactly one runs and the other exits 10 naming the holder; the first release goes, with its pre-migration backup', async () => {
     const [a, b] = await expectHealthyLoad(() => Promise.all([deploy(['deploy', '--image', first.release.image]), deploy(['deploy', '--image', first.release.image])]));
     expect([a.code, b.code].sort()).toEqual([0, 10]);
-    const loser = a.code === 10 ? a : b;
+    const [winner, loser] = a.code === 10 ? [b, a] : [a, b];
     expect(loser.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'LOCK_HELD', message: expect.stringContaining('e2e@test') });
+    // Releases first, failed, rolled-forward and this one: keep_releases 3 deletes the oldest that is not the replaced one.
+    const firstBackup = first.hosts[0]?.backup;
+    expect(winner.json<DeployJson>().hosts[0]).toMatchObject({ pruned: [first.release.id], prunedBackups: [firstBackup?.id] });
+    expect(existsSync(firstBackup?.file as string)).toBe(false);
+    expect(existsSync((firstBackup?.file as string).replace(/\.dump$/, '.json'))).toBe(false);
     expect(colourContainers('blue')).not.toBe('');
     expect(colourContainers('green')).toBe('');
   }, 300_000);
@@ -296,8 +301,8 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     expectExit(listed, 0);
     const backups = listed.json<{ backups: { kind: string; release: string | null; tables: Record<string, { rows: number }> }[] }>().backups;
     const serving = JSON.parse(readFileSync(join(root, 'serving.json'), 'utf8')) as { release: string };
-    expect(backups.map((backup) => backup.kind)).toEqual(['pre-migration', 'scheduled']);
-    expect(backups[1]).toMatchObject({ release: serving.release, tables: { 'public.knex_migrations': { rows: expect.any(Number) } } });
+    expect(backups.map((backup) => backup.kind)).toEqual(['scheduled']);
+    expect(backups[0]).toMatchObject({ release: serving.release, tables: { 'public.knex_migrations': { rows: expect.any(Number) } } });
     const removed = await deploy(['db', 'backup', '--unschedule']);
     expectExit(removed, 0);
     expect(existsSync(join(root, 'jobs', 'db-backup'))).toBe(false);

@@ -29,6 +29,10 @@ A release that does not become ready is stopped and the previous one keeps servi
       const backup = host.backup ? `, backup ${host.backup.file} (${host.backup.bytes} bytes)` : '';
       const migrations = host.migrations?.length ? `, ${host.migrations.length} migration(s)` : '';
       this.log(`${host.host}: ${host.status} ${report.release.id}${host.colour ? ` as ${host.colour} on port ${host.port}` : ''}${migrations}${backup}`);
+      if (host.pruned?.length) {
+        const backups = host.prunedBackups?.length ? ` and their pre-migration backups ${host.prunedBackups.join(', ')}` : '';
+        this.log(`${host.host}: removed releases ${host.pruned.join(', ')} (beyond keep_releases)${backups}`);
+      }
     }
     return report;
   }

@@ -1,4 +1,4 @@
-import { backupId, BACKUP_ID, differences, expiredBackups, parseContent, type BackupKind } from '../../../cli/services/backup-manifest';
+import { backupId, BACKUP_ID, backupsOfReleases, differences, expiredBackups, parseContent, type BackupKind } from '../../../cli/services/backup-manifest';
 import { pgConnection } from '../../../cli/services/pg-connection';
 
 const backup = (createdAt: string, kind: BackupKind = 'scheduled') => ({ id: backupId(new Date(createdAt), kind), kind, createdAt: new Date(createdAt).toISOString() });
@@ -48,6 +48,17 @@ describe('backup manifests', () => {
   it('When retention keeps 1 day and no weeks, then only the newest stays', () => {
     const all = [backup('2026-12-01T03:00:00Z'), backup('2026-12-02T03:00:00Z'), backup('2026-11-01T03:00:00Z', 'manual')];
     expect(expiredBackups(all, { daily: 1, weekly: 0 }).sort()).toEqual([all[0]?.id, all[2]?.id].sort());
+  });
+
+  it('When releases are deleted, then exactly the pre-migration backups taken before their migrations go', () => {
+    const all = [
+      { id: '20261101T000000Z-pre-migration-20261101T000000Z-a', kind: 'pre-migration' as const, before: '20261101T000000Z-a' },
+      { id: '20261102T000000Z-pre-migration-20261102T000000Z-b', kind: 'pre-migration' as const, before: '20261102T000000Z-b' },
+      { id: '20261101T030000Z-scheduled', kind: 'scheduled' as const, before: '20261101T000000Z-a' },
+      { id: '20261101T040000Z-manual', kind: 'manual' as const },
+    ];
+    expect(backupsOfReleases(all, ['20261101T000000Z-a'])).toEqual([all[0]?.id]);
+    expect(backupsOfReleases(all, [])).toEqual([]);
   });
 
   it('When a URL holds a password, then it goes into PGPASSWORD, decoded, and every part into its variable', () => {

@@ -11,22 +11,22 @@ import type { ServingState } from '../../../cli/services/host-deployer';
 const PIN = 'SHA256:7RCjtu5hW5Fu2xqZWCxOb+qRkCZQ5r9n0kA6oZ0Qm8c';
 const IMAGE = 'registry.example.com/shop:1.4.0';
 
-function target(hosts: string[]): DeployTarget {
+function target(hosts: string[], database: 'external' | 'host' = 'external'): DeployTarget {
   const dir = mkdtempSync(join(tmpdir(), 'nexus-flow-'));
   writeFileSync(
     join(dir, 'nexus.yml'),
     stringify({
       app: { name: 'shop', port: 8000 },
       targets: {
-        production: { hosts: hosts.map((address) => ({ address, host_key: PIN })), domains: ['shop.example.com'], database: 'external', redis: 'external', root: '/srv/shop', drain_seconds: 3 },
+        production: { hosts: hosts.map((address) => ({ address, host_key: PIN })), domains: ['shop.example.com'], database, redis: 'external', root: '/srv/shop', drain_seconds: 3 },
       },
     }),
   );
-  return loadDeployTarget(dir, 'production', { JWT_SECRET: 'j'.repeat(40), DATABASE_URL: 'postgres://u:p@db/shop', REDIS_URL: 'redis://cache:6379/0', HOME: '/home/ops' });
+  return loadDeployTarget(dir, 'production', { JWT_SECRET: 'j'.repeat(40), DATABASE_URL: 'postgres://u:p@db/shop', POSTGRES_PASSWORD: 'p'.repeat(24), REDIS_URL: 'redis://cache:6379/0', HOME: '/home/ops' });
 }
 
 /** A host as the flow sees it through a recording executor: answers for the few commands whose output matters. */
-function host(name: string, options: { serving?: ServingState; ready?: boolean; pending?: string[]; releases?: string; backups?: BackupManifest[] } = {}): RecordingExecutor {
+function host(name: string, options: { serving?: ServingState; ready?: boolean; pending?: string[]; releases?: string; backups?: BackupManifest[]; files?: string[] } = {}): RecordingExecutor {
   let holder = '';
   return new RecordingExecutor(name, (command) => {
     const id = /nexus-lock-acquire \S+ '"(\w+)"'/.exec(command);
@@ -36,7 +36,7 @@ function host(name: string, options: { serving?: ServingState; ready?: boolean; 
     if (command.includes('nexus-read') && command.includes('serving.json')) return options.serving ? { stdout: JSON.stringify(options.serving) } : { code: 3 };
     if (command.includes("'db' status") || command.includes(' db status')) return { stdout: JSON.stringify({ applied: ['a'], pending: options.pending ?? [] }) };
     if (command.includes('nexus-wait-ready')) return options.ready === false ? { code: 1, stdout: 'HTTP 503: {"status":"not_ready","checks":{"cache":"unhealthy"}}' } : { stdout: '{"status":"ready"}' };
-    if (command.includes('nexus-files-exist')) return { code: 1 };
+    if (command.includes('nexus-files-exist')) return { code: options.files?.some((file) => command.endsWith(` ${file}`)) ? 0 : 1 };
     if (command.includes('nexus-releases')) return { stdout: options.releases ?? '' };
     if (command.endsWith(' nexus-backup-list /srv/shop/backups')) return { stdout: (options.backups ?? []).map((manifest) => JSON.stringify(manifest)).join('\n') };
     const manifest = options.backups?.find((candidate) => command.includes(`/srv/shop/backups/${candidate.id}.`));
@@ -75,6 +75,28 @@ function flow(deploy: DeployTarget, executors: Record<string, RecordingExecutor>
   return { deployFlow, connected };
 }
 
+/** A line of the host's release listing. */
+function release(id: string, served = true): string {
+  return `release ${id} ${JSON.stringify({ id, version: id, image: `shop:${id}`, created_at: '', created_by: 'ci', ...(served ? { served_at: '2026-11-01T00:01:00Z' } : {}) })}`;
+}
+
+/** The manifest of the backup a deploy took before `before`'s migrations. */
+function preMigration(before: string, latest: string): BackupManifest {
+  return {
+    format: 'nexus-backup/1',
+    id: `${before.slice(0, 16)}-pre-migration-${before}`,
+    kind: 'pre-migration',
+    createdAt: '2026-11-02T00:00:00.000Z',
+    database: 'shop',
+    serverVersion: '15',
+    release: null,
+    before,
+    migration: { latest, count: 1 },
+    tables: { 'public.users': { rows: 1, checksum: 'ab' } },
+    dump: { file: `${before.slice(0, 16)}-pre-migration-${before}.dump`, bytes: 10, sha256: 'cafe' },
+  };
+}
+
 describe('DeployFlow (remote commands recorded, no SSH)', () => {
   beforeAll(() => jest.spyOn(process.stderr, 'write').mockImplementation(() => true));
   afterAll(() => jest.restoreAllMocks());
@@ -83,7 +105,7 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     const exec = host('web-1', { serving: { release: '20261101T000000Z-old', colour: 'blue', port: 8000, since: '' } });
     const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
     const report = await deployFlow.deploy({ image: IMAGE, skipBackup: false });
-    expect(report.hosts).toEqual([{ host: 'web-1', status: 'deployed', colour: 'green', port: 8001, previous: '20261101T000000Z-old', migrations: [], pruned: [] }]);
+    expect(report.hosts).toEqual([{ host: 'web-1', status: 'deployed', colour: 'green', port: 8001, previous: '20261101T000000Z-old', migrations: [], pruned: [], prunedBackups: [] }]);
     expect(steps(exec)).toEqual([
       'nexus-lock-acquire',
       'nexus-lock-status',
@@ -182,24 +204,31 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     expect(names.indexOf('stop shop-green')).toBeGreaterThan(names.indexOf('nexus-nginx-switch'));
   });
 
+  it('When a deploy deletes releases beyond keep_releases, then their pre-migration backups go with them and the others stay', async () => {
+    const ids = ['20261101T000000Z-a', '20261102T000000Z-b', '20261103T000000Z-c', '20261104T000000Z-d', '20261105T000000Z-e', '20261106T000000Z-f'];
+    const listing = ['current 20261106T000000Z-f', ...ids.map((id) => release(id))].join('\n');
+    const backups = [preMigration('20261101T000000Z-a', 'm1'), preMigration('20261103T000000Z-c', 'm2'), { ...preMigration('20261101T000000Z-a', 'm1'), id: '20261101T030000Z-scheduled', kind: 'scheduled' as const }];
+    const exec = host('web-1', { serving: { release: '20261106T000000Z-f', colour: 'blue', port: 8000, since: '' }, releases: listing, backups });
+    const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
+    const report = await deployFlow.deploy({ image: IMAGE, skipBackup: false });
+    expect(report.hosts[0]).toMatchObject({ pruned: ['20261101T000000Z-a'], prunedBackups: [backups[0]?.id] });
+    expect(exec.commands.filter((command) => command.includes('nexus-backup-remove'))).toEqual([expect.stringMatching(new RegExp(` nexus-backup-remove /srv/shop/backups ${backups[0]?.id}$`))]);
+  });
+
+  it('When the database is on the host, then a deleted release takes its plain pre-migration dump along, if it has one', async () => {
+    const ids = ['20261101T000000Z-a', '20261102T000000Z-b', '20261103T000000Z-c', '20261104T000000Z-d', '20261105T000000Z-e', '20261106T000000Z-f', '20261107T000000Z-g'];
+    const listing = ['current 20261107T000000Z-g', ...ids.map((id) => release(id))].join('\n');
+    const exec = host('web-1', { serving: { release: '20261107T000000Z-g', colour: 'blue', port: 8000, since: '' }, releases: listing, files: ['/srv/shop/backups/pre-migration-20261102T000000Z-b.dump'] });
+    const { deployFlow } = flow(target(['web-1'], 'host'), { 'web-1': exec });
+    const report = await deployFlow.deploy({ image: IMAGE, skipBackup: false });
+    expect(report.hosts[0]).toMatchObject({ pruned: ['20261101T000000Z-a', '20261102T000000Z-b'], prunedBackups: ['pre-migration-20261102T000000Z-b'] });
+    expect(exec.commands.filter((command) => command.includes('nexus-backup-remove'))).toEqual([expect.stringMatching(/ nexus-backup-remove \/srv\/shop\/backups pre-migration-20261102T000000Z-b$/)]);
+  });
+
   it('When rolling back with data, then the backup taken before the first later migration is restored and checked first, and switched in only once the release serves', async () => {
-    const release = (id: string, served = true) => `release ${id} ${JSON.stringify({ id, version: id, image: `shop:${id}`, created_at: '', created_by: 'ci', ...(served ? { served_at: '2026-11-01T00:01:00Z' } : {}) })}`;
     // f failed its readiness check after migrating: it never served, but its migrations ran.
     const listing = ['current 20261103T000000Z-c', release('20261101T000000Z-a'), release('20261102T000000Z-b'), release('20261102T120000Z-f', false), release('20261103T000000Z-c')].join('\n');
-    const backup = (before: string, latest: string): BackupManifest => ({
-      format: 'nexus-backup/1',
-      id: `${before.slice(0, 16)}-pre-migration-${before}`,
-      kind: 'pre-migration',
-      createdAt: '2026-11-02T00:00:00.000Z',
-      database: 'shop',
-      serverVersion: '15',
-      release: null,
-      before,
-      migration: { latest, count: 1 },
-      tables: { 'public.users': { rows: 1, checksum: 'ab' } },
-      dump: { file: `${before.slice(0, 16)}-pre-migration-${before}.dump`, bytes: 10, sha256: 'cafe' },
-    });
-    const backups = [backup('20261102T000000Z-b', 'm1'), backup('20261102T120000Z-f', 'm2'), backup('20261103T000000Z-c', 'm3')];
+    const backups = [preMigration('20261102T000000Z-b', 'm1'), preMigration('20261102T120000Z-f', 'm2'), preMigration('20261103T000000Z-c', 'm3')];
     const exec = host('web-1', { serving: { release: '20261103T000000Z-c', colour: 'green', port: 8001, since: '' }, releases: listing, backups });
     const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
     const report = await deployFlow.rollback(undefined, { withData: true });

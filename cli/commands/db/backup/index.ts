@@ -26,7 +26,7 @@ function size(bytes: number): string {
 
 export default class DbBackup extends BackupCommand<Result> {
   static override summary = 'Back up the database: a consistent pg_dump with a manifest, optionally verified by a test restore';
-  static override description = `Dumps the database (pg_dump, custom format) from one snapshot, and records beside it a manifest: time, release, migration version, the row count and a checksum of every table, and the dump's size and sha256. Locally the backups go to .nexus/backups; with --target they stay on the target's first host in <root>/backups (pg_dump runs there). --verify restores the new backup into a scratch database and checks it against the manifest. Retention then keeps the newest backup of each of the last --keep-daily days and --keep-weekly weeks (backups.keep_daily/keep_weekly in nexus.yml); pre-migration backups of deploys are left alone.
+  static override description = `Dumps the database (pg_dump, custom format) from one snapshot, and records beside it a manifest: time, release, migration version, the row count and a checksum of every table, and the dump's size and sha256. Locally the backups go to .nexus/backups; with --target they stay on the target's first host in <root>/backups (pg_dump runs there). --verify restores the new backup into a scratch database and checks it against the manifest. Retention then keeps the newest backup of each of the last --keep-daily days and --keep-weekly weeks (backups.keep_daily/keep_weekly in nexus.yml); pre-migration backups of deploys are left alone (they go when a deploy prunes their release).
 
 --schedule installs the daily job on the target's first host (cron, like \`nexus ssl install-timer\`): it runs \`nexus db backup --verify\` from the serving image.`;
 
