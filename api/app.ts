@@ -22,7 +22,7 @@ import { createCartModule } from './modules/cart';
 import { createCatalogModule } from './modules/catalog';
 import { createRegistry, docsRouter } from './modules/docs';
 import { createHealthModule } from './modules/health';
-import { createOrdersModule, paymentProvider, type PaymentProvider } from './modules/orders';
+import { createOrdersModule, paymentProvider, type OrderExpiry, type PaymentProvider } from './modules/orders';
 import { createReviewsModule } from './modules/reviews';
 import { createUsersModule, type UsersModule } from './modules/users';
 
@@ -50,6 +50,8 @@ export interface App {
   /** How many cache hits the fast lane answered (undefined when the read cache is off). */
   fastLane?: FastLaneStats;
   users: UsersModule;
+  /** Expires orders past their payment deadline (the server sweeps with it). */
+  orderExpiry: OrderExpiry;
 }
 
 /** Both mounts of the old users router: clients used either, and both get the same rate limits. */
@@ -88,6 +90,14 @@ export function buildApp(deps: AppDeps): App {
     maxImageBytes: config.media.maxBytes,
   });
   const cart = createCartModule({ db: deps.db, maxQuantity: config.orders.maxQuantity });
+  const reviews = createReviewsModule({
+    db: deps.db,
+    cache: catalog.cache,
+    commentMaxLength: config.reviews.commentMaxLength,
+    verifiedStatuses: config.reviews.verifiedStatuses,
+    requirePurchase: config.reviews.requirePurchase,
+    logger,
+  });
   const orders = createOrdersModule({
     db: deps.db,
     cart: cart.service,
@@ -95,13 +105,9 @@ export function buildApp(deps: AppDeps): App {
     maxQuantity: config.orders.maxQuantity,
     currency: config.orders.currency,
     provider: deps.paymentProvider ?? paymentProvider(config.orders.paymentProvider),
-  });
-  const reviews = createReviewsModule({
-    db: deps.db,
-    cache: catalog.cache,
-    commentMaxLength: config.reviews.commentMaxLength,
-    verifiedStatuses: config.reviews.verifiedStatuses,
-    requirePurchase: config.reviews.requirePurchase,
+    paymentSeconds: config.orders.paymentTimeoutSeconds,
+    maxUnpaid: config.orders.maxUnpaid,
+    purchasesChanged: (trx, change) => reviews.service.refreshVerifiedPurchases(trx, change),
   });
   const health = createHealthModule({
     db: deps.db,
@@ -154,7 +160,7 @@ export function buildApp(deps: AppDeps): App {
   app.use(notFoundHandler());
   app.use(errorHandler(logger));
 
-  if (!catalog.cache.enabled) return { app, handler: app, users };
+  if (!catalog.cache.enabled) return { app, handler: app, users, orderExpiry: orders.expiry };
   const lane = withCacheFastLane(app, { front, guards: [hostCheck, classLimits], lookup: async (req) => (await catalog.cache.lookup(req)).hit });
-  return { app, handler: lane, fastLane: lane.stats, users };
+  return { app, handler: lane, fastLane: lane.stats, users, orderExpiry: orders.expiry };
 }

@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   invalid_transition: 409,
   already_paid: 409,
   payment_required: 409,
+  too_many_unpaid_orders: 409,
+  order_expired: 409,
   idempotency_key_reused: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -9,12 +9,15 @@ import type { Logger } from './infra/logger';
 import { createMailer } from './infra/mailer';
 import { LocalMediaStorage } from './infra/media-storage';
 import { createRedis, type Redis } from './infra/redis';
+import { expirySweeper, type ExpirySweeper } from './modules/orders';
 
 export interface Runtime extends App {
   db: Knex;
   redis?: Redis;
   kv: KeyValueStore;
-  /** Releases the database pool and the Redis connection. */
+  /** Cancels orders past their payment deadline every ORDER_EXPIRY_INTERVAL; started by the server, not by tests. */
+  expirySweeper: ExpirySweeper;
+  /** Stops the sweeper, then releases the database pool and the Redis connection. */
   close(): Promise<void>;
 }
 
@@ -42,12 +45,15 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
     pendingMigrations: () => pendingMigrations(db),
     ...overrides,
   });
+  const sweeper = expirySweeper(built.orderExpiry, config.orders.expiryIntervalSeconds, logger);
   return {
     ...built,
     db,
     redis,
     kv,
+    expirySweeper: sweeper,
     async close() {
+      await sweeper.stop();
       await db.destroy();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },

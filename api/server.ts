@@ -21,6 +21,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());
   });
+  runtime.expirySweeper.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let stopping: Promise<void> | undefined;

@@ -30,7 +30,14 @@ export interface Config {
   mail: { transport: 'smtp' | 'log' | 'disabled'; smtpUrl?: string; from: string };
   media: { root: string; maxBytes: number };
   catalog: { cacheTtlSeconds: number };
-  orders: { maxQuantity: number; currency: string; paymentProvider: 'simulated' };
+  orders: {
+    maxQuantity: number;
+    currency: string;
+    paymentProvider: 'simulated';
+    paymentTimeoutSeconds: number;
+    maxUnpaid: number;
+    expiryIntervalSeconds: number;
+  };
   reviews: { commentMaxLength: number; verifiedStatuses: ('paid' | 'processing' | 'shipped' | 'delivered')[]; requirePurchase: boolean };
 }
 
@@ -149,7 +156,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { transport: mailTransport, smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
     media: { root: resolve(raw.MEDIA_ROOT), maxBytes: raw.MEDIA_MAX_BYTES },
     catalog: { cacheTtlSeconds: raw.CATALOG_CACHE_TTL },
-    orders: { maxQuantity: raw.CART_MAX_QUANTITY, currency: raw.CURRENCY, paymentProvider: raw.PAYMENT_PROVIDER ?? 'simulated' },
+    orders: {
+      maxQuantity: raw.CART_MAX_QUANTITY,
+      currency: raw.CURRENCY,
+      paymentProvider: raw.PAYMENT_PROVIDER ?? 'simulated',
+      paymentTimeoutSeconds: raw.ORDER_PAYMENT_TIMEOUT,
+      maxUnpaid: raw.ORDER_MAX_UNPAID,
+      expiryIntervalSeconds: raw.ORDER_EXPIRY_INTERVAL,
+    },
     reviews: { commentMaxLength: raw.REVIEW_COMMENT_MAX_LENGTH, verifiedStatuses: raw.REVIEW_VERIFIED_STATUSES, requirePurchase: raw.REVIEW_REQUIRE_PURCHASE },
   };
 }

@@ -171,6 +171,23 @@ export const settings = {
     default: '100',
     description: 'Largest quantity of one product in a cart or an order line.',
   },
+  ORDER_PAYMENT_TIMEOUT: {
+    schema: z.coerce.number().int().min(1).max(30 * 24 * 3600),
+    default: '1800',
+    description:
+      'Seconds an order may wait for payment. Its stock is reserved until then; past it the order is cancelled (`cancel_reason` `payment_timeout`) and the stock goes back. Applies to orders placed after a change.',
+  },
+  ORDER_MAX_UNPAID: {
+    schema: z.coerce.number().int().min(1).max(1000),
+    default: '3',
+    description: 'Most orders one customer may have waiting for payment; the next checkout is refused with 409 `too_many_unpaid_orders`.',
+  },
+  ORDER_EXPIRY_INTERVAL: {
+    schema: z.coerce.number().int().min(1).max(60),
+    default: '10',
+    description:
+      'Seconds between two sweeps for orders past their payment deadline, in each API process (with up to 20% jitter). Every process sweeps; a row lock decides which one releases each order.',
+  },
   CURRENCY: {
     schema: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD or EUR'),
     default: 'USD',

@@ -21,6 +21,10 @@ export interface CheckoutDeps {
   addresses: AddressService;
   maxQuantity: number;
   currency: string;
+  /** Seconds an order's stock stays reserved for its payment. */
+  paymentSeconds: number;
+  /** Most orders a customer may have waiting for payment. */
+  maxUnpaid: number;
 }
 
 /** Repeated product ids become one line; the first mention fixes the line's position. */
@@ -75,9 +79,23 @@ export class Checkout {
     return lines;
   }
 
+  /**
+   * Unpaid orders hold stock, so one customer may keep only a few waiting: otherwise a handful of orders never
+   * paid would lock the whole stock away from everyone else until their deadlines.
+   */
+  private async assertMayOrderUnpaid(trx: Knex.Transaction, customer: Customer): Promise<void> {
+    const waiting = await this.deps.orders.countAwaitingPayment(trx, customer.id);
+    if (waiting < this.deps.maxUnpaid) return;
+    const detail = `You already have ${waiting} unpaid orders. Pay or cancel one of them before placing another.`;
+    throw new ConflictError(detail, 'too_many_unpaid_orders', { error: detail, unpaid_orders: waiting, limit: this.deps.maxUnpaid });
+  }
+
   async place(trx: Knex.Transaction, customer: Customer, input: CreateOrderInput): Promise<{ order: OrderRow; items: OrderItemRow[] }> {
+    // First of all, so every checkout takes its locks in one order: the customer, the cart, the products.
+    await this.deps.orders.lockCustomerCheckouts(trx, customer.id);
     const shipping = await this.shippingAddress(trx, customer, input);
     const lines = await this.lines(trx, customer, input);
+    await this.assertMayOrderUnpaid(trx, customer);
     const sold = new Map(
       (
         await reserveStock(trx, lines).catch((error: unknown) => {
@@ -94,13 +112,11 @@ export class Checkout {
     const totalCents = priced.reduce((sum, item) => sum + item.subtotalCents, 0);
     if (totalCents > MAX_TOTAL_CENTS) throw ValidationError.field('items', `The order total may not exceed ${formatCents(MAX_TOTAL_CENTS)}.`);
 
-    const order = await this.deps.orders.insertOrder(trx, {
-      user_id: customer.id,
-      user_email: customer.email,
-      total_amount: formatCents(totalCents),
-      currency: this.deps.currency,
-      shipping_address: shipping,
-    });
+    const order = await this.deps.orders.insertOrder(
+      trx,
+      { user_id: customer.id, user_email: customer.email, total_amount: formatCents(totalCents), currency: this.deps.currency, shipping_address: shipping },
+      this.deps.paymentSeconds,
+    );
     const items = await this.deps.orders.insertItems(
       trx,
       priced.map(({ line, product, subtotalCents }) => ({

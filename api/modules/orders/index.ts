@@ -3,6 +3,7 @@ import type { Endpoint } from '../../http/endpoint';
 import type { AddressService } from '../addresses';
 import type { CartService } from '../cart';
 import { Checkout } from './checkout';
+import { OrderExpiry } from './expiry';
 import { PaymentService } from './payments/payment-service';
 import type { PaymentProvider } from './payments/provider';
 import { SimulatedPaymentProvider } from './payments/simulated-provider';
@@ -11,7 +12,7 @@ import { orderEndpoints } from './routes';
 import { OrderService } from './service';
 import { orderStaffEndpoints } from './staff-routes';
 import type { OrderStatus } from './state-machine';
-import { OrderTransitions } from './transitions';
+import { OrderTransitions, type PurchaseListener } from './transitions';
 import { OrderViews } from './views';
 
 export interface OrdersModuleDeps {
@@ -21,22 +22,39 @@ export interface OrdersModuleDeps {
   maxQuantity: number;
   currency: string;
   provider: PaymentProvider;
+  /** Seconds an order's stock stays reserved for its payment (ORDER_PAYMENT_TIMEOUT). */
+  paymentSeconds: number;
+  /** Most orders one customer may have waiting for payment (ORDER_MAX_UNPAID). */
+  maxUnpaid: number;
+  /** Told when a customer's orders of some products change status (the reviews' verified badges follow). */
+  purchasesChanged?: PurchaseListener;
 }
 
 export interface OrdersModule {
   /** Mounted at /api/v1; staff routes first. */
   endpoints: Endpoint[];
   service: OrderService;
+  /** Expires orders past their payment deadline; each API process sweeps with it (see expirySweeper). */
+  expiry: OrderExpiry;
 }
 
 export function createOrdersModule(deps: OrdersModuleDeps): OrdersModule {
   const orders = new OrderRepository(deps.db);
   const views = new OrderViews(orders);
-  const transitions = new OrderTransitions({ orders, provider: deps.provider });
-  const checkout = new Checkout({ orders, cart: deps.cart, addresses: deps.addresses, maxQuantity: deps.maxQuantity, currency: deps.currency });
-  const payments = new PaymentService({ orders, views, provider: deps.provider });
-  const service = new OrderService({ db: deps.db, orders, views, checkout, payments, transitions });
-  return { endpoints: [...orderStaffEndpoints(service), ...orderEndpoints(service, deps.maxQuantity)], service };
+  const transitions = new OrderTransitions({ orders, provider: deps.provider, purchasesChanged: deps.purchasesChanged });
+  const expiry = new OrderExpiry({ db: deps.db, orders, transitions });
+  const checkout = new Checkout({
+    orders,
+    cart: deps.cart,
+    addresses: deps.addresses,
+    maxQuantity: deps.maxQuantity,
+    currency: deps.currency,
+    paymentSeconds: deps.paymentSeconds,
+    maxUnpaid: deps.maxUnpaid,
+  });
+  const payments = new PaymentService({ orders, views, provider: deps.provider, transitions, expiry });
+  const service = new OrderService({ db: deps.db, orders, views, checkout, payments, transitions, expiry });
+  return { endpoints: [...orderStaffEndpoints(service), ...orderEndpoints(service, deps.maxQuantity)], service, expiry };
 }
 
 /** The provider named by PAYMENT_PROVIDER. */
@@ -48,6 +66,7 @@ export function paymentProvider(name: 'simulated'): PaymentProvider {
 }
 
 export { TEST_CARDS } from './payments/simulated-provider';
+export { expirySweeper, type ExpirySweeper, type OrderExpiry } from './expiry';
 export type { PaymentProvider } from './payments/provider';
 export { ORDER_STATUSES, allowedTransitions } from './state-machine';
 export type { OrderStatus } from './state-machine';

@@ -20,8 +20,13 @@ export interface OrderRow {
   total_amount: string;
   currency: string;
   shipping_address: ShippingAddress | null;
+  /** Until when a pending order's stock is reserved for its payment. */
+  payment_due_at: string | null;
+  cancel_reason: CancelReason | null;
   created_at: string;
   updated_at: string;
+  /** Selected with the row: pending and past its payment deadline by the database's clock. */
+  payment_overdue?: boolean;
 }
 
 export interface OrderItemRow {
@@ -36,6 +41,9 @@ export interface OrderItemRow {
 }
 
 export type ActorRole = 'customer' | 'staff' | 'system';
+
+/** Why an order was cancelled: by its customer, by staff, or because it was not paid in time. */
+export type CancelReason = 'customer' | 'staff' | 'payment_timeout';
 
 export interface OrderEventRow {
   id: number;

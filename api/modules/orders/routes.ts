@@ -5,7 +5,7 @@ import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
 import { mediaBase } from '../../http/urls';
 import type { StoredReply } from './idempotency';
-import { createOrderBody, orderListQuery, orderSchema, orderStatusSchema, paymentBody, paymentSchema, trackingSchema } from './schemas';
+import { createOrderBody, orderListQuery, orderSchema, orderStatusSchema, paymentBody, paymentSchema, refundSchema, trackingSchema } from './schemas';
 import { parseOrdering, type OrderService } from './service';
 
 const TAGS = ['Orders'];
@@ -29,7 +29,11 @@ export function orderEndpoints(orders: OrderService, maxQuantity: number): Endpo
       method: 'post',
       path,
       summary,
-      description: `Orders the given \`items\`, or the whole cart when \`items\` is absent; what was ordered leaves the cart. Stock is taken in the same transaction: all lines or none. ${IDEMPOTENCY}`,
+      description:
+        'Orders the given `items`, or the whole cart when `items` is absent; what was ordered leaves the cart. Stock is taken in the same transaction: all lines or none. ' +
+        'The stock stays reserved until `payment_due_at` (ORDER_PAYMENT_TIMEOUT); an order not paid by then is cancelled. A customer may have at most ORDER_MAX_UNPAID orders waiting for payment ' +
+        '(409 `too_many_unpaid_orders` beyond). ' +
+        IDEMPOTENCY,
       operationId,
       tags: TAGS,
       access: 'user',
@@ -51,6 +55,7 @@ export function orderEndpoints(orders: OrderService, maxQuantity: number): Endpo
       handle: async ({ req, auth, query }) => {
         const filters = { userId: auth.user.id };
         const ordering = parseOrdering(query.ordering);
+        await orders.settleOverdue(filters);
         return {
           status: 200,
           body: await paginate(req, () => orders.count(filters), (limit, offset) => orders.list(filters, ordering, limit, offset, mediaBase(req))),
@@ -103,23 +108,31 @@ export function orderEndpoints(orders: OrderService, maxQuantity: number): Endpo
       method: 'post',
       path: '/orders/:id/cancel/',
       summary: 'Cancel an order (stock returned; refunded when paid)',
-      description: 'Pending, paid and processing orders can be cancelled; shipped, delivered, cancelled and failed ones cannot (409 `invalid_transition`).',
+      description:
+        'Pending, paid and processing orders can be cancelled; shipped, delivered, cancelled and failed ones cannot (409 `invalid_transition`). ' +
+        'A paid order is refunded: the message says so and `refund` describes it (null when nothing was charged).',
       operationId: 'cancelOrder',
       tags: TAGS,
       access: 'user',
       params: idParam,
       errors: [409, 502],
-      responses: { 200: { description: 'Cancelled', schema: z.object({ message: z.string(), order: orderSchema }) } },
-      handle: async ({ req, auth, params }) => ({
-        status: 200,
-        body: { message: 'Order cancelled successfully.', order: await orders.cancel(auth.user.id, params.id, mediaBase(req)) },
-      }),
+      responses: { 200: { description: 'Cancelled', schema: z.object({ message: z.string(), order: orderSchema, refund: refundSchema.nullable() }) } },
+      handle: async ({ req, auth, params }) => {
+        const { order, refund } = await orders.cancel(auth.user.id, params.id, mediaBase(req));
+        const message = refund
+          ? `Order cancelled successfully. Your payment of ${refund.amount} ${refund.currency} has been refunded.`
+          : 'Order cancelled successfully.';
+        return { status: 200, body: { message, order, refund } };
+      },
     }),
     defineEndpoint({
       method: 'post',
       path: '/orders/:id/payment/',
       summary: 'Pay a pending order',
-      description: `Charges the order total through the payment provider. A decline is 402 \`payment_declined\` and the order stays payable. ${IDEMPOTENCY}`,
+      description:
+        'Charges the order total through the payment provider. A decline is 402 `payment_declined` and the order stays payable. ' +
+        'After `payment_due_at` the order is cancelled instead and the answer is 409 `order_expired`; nothing is charged. ' +
+        IDEMPOTENCY,
       operationId: 'payOrder',
       tags: TAGS,
       access: 'user',

@@ -7,6 +7,7 @@ import { PAYMENT_METHODS } from './payments/provider';
 import { ORDER_STATUSES } from './state-machine';
 
 export const MAX_ORDER_LINES = 100;
+export const CANCEL_REASONS = ['customer', 'staff', 'payment_timeout'] as const;
 export const ORDER_ORDERING_FIELDS = ['id', 'created_at', 'updated_at', 'total_amount', 'status', 'payment_status', 'user_email'] as const;
 
 // min(1), not positive(): the DRF message for an exclusive minimum of 0 would read "greater than or equal to 0".
@@ -114,6 +115,11 @@ export const orderSchema = z
     currency: z.string(),
     shipping_address: shippingAddressSchema.nullable(),
     tracking_number: z.string(),
+    payment_due_at: z.string().nullable().meta({ description: 'Until when a pending order waits for its payment; past it the order is cancelled and its stock released.' }),
+    cancel_reason: z
+      .enum(CANCEL_REASONS)
+      .nullable()
+      .meta({ description: 'Why a cancelled order was cancelled: `customer`, `staff`, or `payment_timeout` (not paid before `payment_due_at`); null otherwise.' }),
     created_at: z.string(),
     updated_at: z.string(),
     items: z.array(orderItemSchema),
@@ -146,6 +152,16 @@ export const paymentSchema = z
   })
   .meta({ id: 'Payment' });
 
+export const refundSchema = z
+  .object({
+    payment_id: z.number().int(),
+    amount: money,
+    currency: z.string(),
+    reference: z.string().nullable().meta({ description: 'The provider\'s reference of the refund.' }),
+    refunded_at: z.string().nullable(),
+  })
+  .meta({ id: 'Refund' });
+
 export const orderEventSchema = z
   .object({
     from_status: z.enum(ORDER_STATUSES).nullable(),
@@ -164,4 +180,5 @@ export type PaymentInput = z.output<typeof paymentBody>;
 export type OrderView = z.output<typeof orderSchema>;
 export type TrackingView = z.output<typeof trackingSchema>;
 export type PaymentView = z.output<typeof paymentSchema>;
+export type RefundView = z.output<typeof refundSchema>;
 export type OrderEventView = z.output<typeof orderEventSchema>;

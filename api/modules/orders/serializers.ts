@@ -1,6 +1,6 @@
 import { serializeProduct, type ProductRow } from '../catalog';
 import type { OrderEventRow, OrderItemRow, OrderRow, PaymentRow } from './model';
-import type { OrderEventView, OrderView, PaymentView, TrackingView } from './schemas';
+import type { OrderEventView, OrderView, PaymentView, RefundView, TrackingView } from './schemas';
 import type { OrderStatus } from './state-machine';
 
 /** The old backend's tracking number: TRK and the id on 8 digits (TRK00000042). */
@@ -19,6 +19,8 @@ export function orderView(order: OrderRow, items: OrderItemRow[], products: Map<
     currency: order.currency,
     shipping_address: order.shipping_address,
     tracking_number: trackingNumber(order.id),
+    payment_due_at: order.status === 'pending' ? order.payment_due_at : null,
+    cancel_reason: order.cancel_reason,
     created_at: order.created_at,
     updated_at: order.updated_at,
     items: items.map((item) => {
@@ -47,13 +49,19 @@ const TRACKING_TEXT: Record<OrderStatus, { status: string; description: string }
   failed: { status: 'Order failed', description: 'Your order could not be completed.' },
 };
 
+const EXPIRED_TEXT = { status: 'Order cancelled', description: 'Your order was cancelled because payment was not received in time.' };
+
+function trackingText(order: OrderRow, status: OrderStatus): { status: string; description: string } {
+  return status === 'cancelled' && order.cancel_reason === 'payment_timeout' ? EXPIRED_TEXT : TRACKING_TEXT[status];
+}
+
 export function trackingView(order: OrderRow, events: OrderEventRow[]): TrackingView {
   return {
     order_id: order.id,
     status: order.status,
     tracking_number: trackingNumber(order.id),
     estimated_delivery: null,
-    tracking_events: events.map((event) => ({ date: event.created_at, ...TRACKING_TEXT[event.to_status], code: event.to_status })),
+    tracking_events: events.map((event) => ({ date: event.created_at, ...trackingText(order, event.to_status), code: event.to_status })),
   };
 }
 
@@ -69,6 +77,10 @@ export function paymentView(payment: PaymentRow): PaymentView {
     failure_code: payment.failure_code,
     created_at: payment.created_at,
   };
+}
+
+export function refundView(payment: PaymentRow): RefundView {
+  return { payment_id: payment.id, amount: payment.amount, currency: payment.currency, reference: payment.refund_reference, refunded_at: payment.refunded_at };
 }
 
 export function eventView(event: OrderEventRow): OrderEventView {

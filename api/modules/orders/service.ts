@@ -1,14 +1,15 @@
 import type { Knex } from 'knex';
 import { invalidTransition, isAllowed, type OrderStatus } from './state-machine';
-import { NotFoundError } from '../../errors';
+import { ConflictError, NotFoundError } from '../../errors';
 import type { Checkout, Customer } from './checkout';
+import type { OrderExpiry } from './expiry';
 import { idempotent, type StoredReply } from './idempotency';
 import type { OrderRow } from './model';
 import { NO_ORDER, type PaymentService } from './payments/payment-service';
 import { parseOrdering as parseWhitelisted, sameNameColumns, type Ordering } from '../../http/ordering';
 import type { OrderFilters, OrderRepository } from './repository';
-import { ORDER_ORDERING_FIELDS, type CreateOrderInput, type OrderView, type PaymentInput, type TrackingView } from './schemas';
-import { eventView, paymentView, trackingView } from './serializers';
+import { ORDER_ORDERING_FIELDS, type CreateOrderInput, type OrderView, type PaymentInput, type RefundView, type TrackingView } from './schemas';
+import { eventView, paymentView, refundView, trackingView } from './serializers';
 import type { OrderTransitions } from './transitions';
 import type { OrderViews } from './views';
 
@@ -19,6 +20,7 @@ export interface OrderServiceDeps {
   checkout: Checkout;
   payments: PaymentService;
   transitions: OrderTransitions;
+  expiry: OrderExpiry;
 }
 
 /** `?ordering=-total_amount`; unknown fields fall back to newest first, as DRF ignored them. */
@@ -40,11 +42,21 @@ function cancelRefusal(order: OrderRow): Error {
 export class OrderService {
   constructor(private readonly deps: OrderServiceDeps) {}
 
-  create(customer: Customer, input: CreateOrderInput, idempotencyKey: string | undefined, mediaBase: string): Promise<StoredReply> {
-    return idempotent(this.deps.db, { userId: customer.id, scope: 'orders.create', key: idempotencyKey, body: input }, async (trx) => {
-      const { order } = await this.deps.checkout.place(trx, customer, input);
-      return { status: 201, body: await this.deps.views.one(trx, order, mediaBase) };
-    });
+  async create(customer: Customer, input: CreateOrderInput, idempotencyKey: string | undefined, mediaBase: string): Promise<StoredReply> {
+    const place = () =>
+      idempotent(this.deps.db, { userId: customer.id, scope: 'orders.create', key: idempotencyKey, body: input }, async (trx) => {
+        const { order } = await this.deps.checkout.place(trx, customer, input);
+        return { status: 201, body: await this.deps.views.one(trx, order, mediaBase) };
+      });
+    try {
+      return await place();
+    } catch (error) {
+      // Orders past their deadline may still hold the stock until the next sweep: release them now and try
+      // once more, so that a checkout is refused only for stock that is really taken.
+      const productId = error instanceof ConflictError && error.code === 'insufficient_stock' ? (error.extra?.product_id as number) : undefined;
+      if (productId === undefined || (await this.deps.expiry.expireOverdue({ productIds: [productId] })) === 0) throw error;
+      return place();
+    }
   }
 
   pay(customerId: number, orderId: number, input: PaymentInput, idempotencyKey: string | undefined, mediaBase: string): Promise<StoredReply> {
@@ -64,9 +76,22 @@ export class OrderService {
     return this.deps.views.many(this.deps.db, await this.deps.orders.list(filters, ordering, limit, offset), mediaBase);
   }
 
-  /** @param ownerId the customer asking; omitted for staff */
+  /** Run before counting and listing: the overdue orders of the listed customer (or, for staff, anyone's) are expired first. */
+  settleOverdue(filters: OrderFilters): Promise<void> {
+    return this.deps.expiry.settle({ userId: filters.userId });
+  }
+
+  /**
+   * An order as it is now: one past its payment deadline is expired on the way (the sweep would within
+   * seconds), so no reader ever sees a pending order that can no longer be paid.
+   * @param ownerId the customer asking; omitted for staff
+   */
   async find(orderId: number, ownerId?: number): Promise<OrderRow> {
-    const order = await this.deps.orders.find(orderId, ownerId);
+    let order = await this.deps.orders.find(orderId, ownerId);
+    if (order?.payment_overdue) {
+      await this.deps.expiry.expireOverdue({ orderId });
+      order = await this.deps.orders.find(orderId, ownerId);
+    }
     if (!order) throw new NotFoundError(NO_ORDER);
     return order;
   }
@@ -81,13 +106,13 @@ export class OrderService {
   }
 
   /** The customer's cancel: pending orders get their stock back, paid and processing ones are refunded too. */
-  async cancel(customerId: number, orderId: number, mediaBase: string): Promise<OrderView> {
+  async cancel(customerId: number, orderId: number, mediaBase: string): Promise<{ order: OrderView; refund: RefundView | null }> {
     return this.deps.db.transaction(async (trx) => {
       const order = await this.deps.orders.lock(trx, orderId, customerId);
       if (!order) throw new NotFoundError(NO_ORDER);
       if (!['pending', 'paid', 'processing'].includes(order.status)) throw cancelRefusal(order);
-      const cancelled = await this.deps.transitions.apply(trx, order, 'cancelled', { id: customerId, role: 'customer' });
-      return this.deps.views.one(trx, cancelled, mediaBase);
+      const { order: cancelled, refund } = await this.deps.transitions.apply(trx, order, 'cancelled', { id: customerId, role: 'customer' });
+      return { order: await this.deps.views.one(trx, cancelled, mediaBase), refund: refund ? refundView(refund) : null };
     });
   }
 
@@ -99,7 +124,7 @@ export class OrderService {
       if (to === 'paid') throw invalidTransition(order.status, to, 'An order becomes paid only through a payment.', STAFF_CANNOT);
       if (order.status === to) throw invalidTransition(order.status, to, `Order is already ${to}.`, STAFF_CANNOT);
       if (!isAllowed(order.status, to)) throw invalidTransition(order.status, to, undefined, STAFF_CANNOT);
-      const updated = await this.deps.transitions.apply(trx, order, to, { id: staffId, role: 'staff' }, note);
+      const { order: updated } = await this.deps.transitions.apply(trx, order, to, { id: staffId, role: 'staff' }, note);
       return this.deps.views.one(trx, updated, mediaBase);
     });
   }

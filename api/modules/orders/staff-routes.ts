@@ -22,6 +22,7 @@ export function orderStaffEndpoints(orders: OrderService): Endpoint[] {
       handle: async ({ req, query }) => {
         const filters = { status: query.status, userId: query.user, createdFrom: query.created_after, createdTo: query.created_before };
         const ordering = parseOrdering(query.ordering);
+        await orders.settleOverdue(filters);
         return {
           status: 200,
           body: await paginate(req, () => orders.count(filters), (limit, offset) => orders.list(filters, ordering, limit, offset, mediaBase(req))),

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Logger } from '../../infra/logger';
 import type { Endpoint } from '../../http/endpoint';
 import type { CatalogCache } from '../catalog';
 import type { OrderStatus } from '../orders';
@@ -15,6 +16,7 @@ export interface ReviewsModuleDeps {
   commentMaxLength: number;
   verifiedStatuses: readonly OrderStatus[];
   requirePurchase: boolean;
+  logger: Logger;
 }
 
 export interface ReviewsModule {
@@ -25,7 +27,7 @@ export interface ReviewsModule {
 
 export function createReviewsModule(deps: ReviewsModuleDeps): ReviewsModule {
   const reviews = new ReviewRepository(deps.db);
-  const service = new ReviewService({ db: deps.db, reviews, cache: deps.cache, verifiedStatuses: deps.verifiedStatuses, requirePurchase: deps.requirePurchase });
+  const service = new ReviewService({ db: deps.db, reviews, cache: deps.cache, verifiedStatuses: deps.verifiedStatuses, requirePurchase: deps.requirePurchase, logger: deps.logger });
   const moderation = new ModerationService({ db: deps.db, reviews, cache: deps.cache });
   return { endpoints: [...moderationEndpoints(moderation), ...reviewEndpoints(service, deps.cache, deps.commentMaxLength)], service };
 }

@@ -78,6 +78,27 @@ export class ReviewRepository {
     await trx('reviews').where({ id }).update({ ...patch, updated_at: trx.fn.now() });
   }
 
+  /**
+   * Recomputes `verified_purchase` of one author's reviews of some products from their orders now.
+   * @returns the products whose reviews changed
+   */
+  async refreshVerified(trx: Knex.Transaction, userId: number, productIds: number[], statuses: readonly string[]): Promise<number[]> {
+    const { rows } = await trx.raw<{ rows: { product_id: number }[] }>(
+      `UPDATE reviews r SET verified_purchase = v.verified
+       FROM (
+         SELECT r2.id, EXISTS (
+           SELECT 1 FROM order_items i JOIN orders o ON o.id = i.order_id
+           WHERE o.user_id = r2.user_id AND i.product_id = r2.product_id AND o.status = ANY(?::text[])
+         ) AS verified
+         FROM reviews r2 WHERE r2.user_id = ? AND r2.product_id = ANY(?::bigint[])
+       ) v
+       WHERE r.id = v.id AND r.verified_purchase IS DISTINCT FROM v.verified
+       RETURNING r.product_id`,
+      [[...statuses], userId, productIds],
+    );
+    return rows.map((row) => row.product_id);
+  }
+
   async delete(trx: Knex.Transaction, id: number): Promise<void> {
     await trx('reviews').where({ id }).delete();
   }

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { afterCommit } from '../../infra/after-commit';
+import type { Logger } from '../../infra/logger';
 import { AppError, NotFoundError, PermissionDeniedError, ValidationError } from '../../errors';
 import type { CatalogCache } from '../catalog';
 import { productRating } from '../catalog';
@@ -19,6 +21,7 @@ export interface ReviewServiceDeps {
   cache: CatalogCache;
   verifiedStatuses: readonly OrderStatus[];
   requirePurchase: boolean;
+  logger: Logger;
 }
 
 export interface Viewer {
@@ -100,6 +103,17 @@ export class ReviewService {
     });
     await this.deps.cache.invalidate();
     return this.get(id, { id: authorId, isStaff: false });
+  }
+
+  /**
+   * The "verified purchase" badge follows the author's orders: called in the order's transaction whenever a
+   * customer's orders of some products change status, so a refund or a cancellation takes the badge away
+   * and a delivery gives it. The cache is bumped only when a badge really changed, after the commit.
+   */
+  async refreshVerifiedPurchases(trx: Knex.Transaction, change: { userId: number; productIds: number[] }): Promise<void> {
+    const changed = await this.deps.reviews.refreshVerified(trx, change.userId, change.productIds, this.deps.verifiedStatuses);
+    if (changed.length === 0) return;
+    afterCommit(trx, () => this.deps.cache.invalidate(), (error) => this.deps.logger.warn({ err: error }, 'catalogue cache not invalidated after a verified-purchase change'));
   }
 
   async delete(authorId: number, id: number): Promise<void> {

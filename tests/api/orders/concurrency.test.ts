@@ -4,6 +4,7 @@ import { TEST_CARDS } from '../../../api/modules/orders';
 import { startTestApi, type TestApi } from '../../support/api';
 import { insertCategory, insertProduct, registerStaff, type CategoryRecord, type ProductRecord } from '../../support/catalog';
 import { bearer, registerUser, type RegisteredUser } from '../../support/users';
+import { UNPAID_LIMIT_LIFTED } from './order-helpers';
 
 /**
  * Orders, carts and payments racing each other through the app's own pool (DATABASE_POOL_MAX, 10 by default)
@@ -46,7 +47,7 @@ describe('orders under concurrency', () => {
   let shoppers: RegisteredUser[];
 
   beforeAll(async () => {
-    api = await startTestApi({ CATALOG_CACHE_TTL: '0' });
+    api = await startTestApi({ CATALOG_CACHE_TTL: '0', ...UNPAID_LIMIT_LIFTED });
     category = await insertCategory(api, { name: 'Rush hour', slug: 'rush-hour' });
     [staff, ...shoppers] = await Promise.all([registerStaff(api), ...times(20, () => registerUser(api))]);
   });

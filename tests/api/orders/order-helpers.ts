@@ -2,7 +2,7 @@ import request from 'supertest';
 import type { TestApi } from '../../support/api';
 import { bearer, type RegisteredUser } from '../../support/users';
 
-/** The order object's keys, in the order nexus emits them (the old ones plus currency, address and tracking number). */
+/** The order object's keys, in the order nexus emits them (the old ones plus currency, address, tracking number, payment deadline and cancel reason). */
 export const ORDER_KEYS = [
   'id',
   'user',
@@ -13,6 +13,8 @@ export const ORDER_KEYS = [
   'currency',
   'shipping_address',
   'tracking_number',
+  'payment_due_at',
+  'cancel_reason',
   'created_at',
   'updated_at',
   'items',
@@ -20,6 +22,12 @@ export const ORDER_KEYS = [
 export const ORDER_ITEM_KEYS = ['id', 'product', 'product_id', 'product_title', 'quantity', 'unit_price', 'subtotal'];
 export const PAYMENT_KEYS = ['id', 'amount', 'currency', 'method', 'provider', 'reference', 'status', 'failure_code', 'created_at'];
 export const EVENT_KEYS = ['from_status', 'to_status', 'actor', 'actor_role', 'note', 'created_at'];
+
+/**
+ * For suites about something else than the unpaid-orders limit, whose one customer places many orders
+ * without paying them (the limit has its own tests in order-expiry.test.ts).
+ */
+export const UNPAID_LIMIT_LIFTED = { ORDER_MAX_UNPAID: '1000' };
 
 export const NO_ORDER = { detail: 'No Order matches the given query.', code: 'not_found' };
 
@@ -51,6 +59,8 @@ export interface OrderBody {
   currency: string;
   shipping_address: Record<string, string> | null;
   tracking_number: string;
+  payment_due_at: string | null;
+  cancel_reason: string | null;
   created_at: string;
   updated_at: string;
   items: OrderItemBody[];

@@ -3,7 +3,7 @@ import { startTestApi, type TestApi } from '../../support/api';
 import { insertCategory, insertProduct, registerStaff, NOT_AUTHENTICATED, PERMISSION_DENIED, type CategoryRecord, type ProductRecord, ISO_MICROS } from '../../support/catalog';
 import { bearer, registerUser, type RegisteredUser } from '../../support/users';
 import { allowedTransitions, ORDER_STATUSES, type OrderStatus } from '../../../api/modules/orders';
-import { cancel, confirm, EVENT_KEYS, eventsOf, NO_ORDER, ORDER_KEYS, PAYMENT_KEYS, paymentsOf, payOrder, placeOrder, setStatus, staffOrder, statusOf, stockOf, stocks, trackingNumber, updateStatus, type OrderBody } from './order-helpers';
+import { cancel, confirm, EVENT_KEYS, eventsOf, NO_ORDER, ORDER_KEYS, PAYMENT_KEYS, paymentsOf, payOrder, placeOrder, setStatus, staffOrder, statusOf, stockOf, stocks, trackingNumber, updateStatus, type OrderBody, UNPAID_LIMIT_LIFTED } from './order-helpers';
 
 /** How to reach each status from a fresh pending order: the legal path, payment included. */
 const PATH_TO: Record<OrderStatus, OrderStatus[]> = {
@@ -61,7 +61,7 @@ describe('order lifecycle', () => {
   let staff: RegisteredUser;
 
   beforeAll(async () => {
-    api = await startTestApi({ CATALOG_CACHE_TTL: '0' });
+    api = await startTestApi({ CATALOG_CACHE_TTL: '0', ...UNPAID_LIMIT_LIFTED });
     category = await insertCategory(api, { name: 'Lifecycle', slug: 'lifecycle' });
     staff = await registerStaff(api);
   });
@@ -332,21 +332,31 @@ describe('order lifecycle', () => {
       expect(await stockOf(api, item.id)).toBe(8);
       const response = await request(api.app).post(cancel(order.id)).set(bearer(user.access));
       expect(response.status).toBe(200);
-      expect(Object.keys(response.body)).toEqual(['message', 'order']);
+      expect(Object.keys(response.body)).toEqual(['message', 'order', 'refund']);
       expect(response.body.message).toBe('Order cancelled successfully.');
+      expect(response.body.refund).toBeNull();
       expect(Object.keys(response.body.order)).toEqual(ORDER_KEYS);
-      expect(response.body.order).toMatchObject({ id: order.id, status: 'cancelled', payment_status: 'unpaid', total_amount: '24.00' });
+      expect(response.body.order).toMatchObject({ id: order.id, status: 'cancelled', payment_status: 'unpaid', total_amount: '24.00', cancel_reason: 'customer', payment_due_at: null });
       expect(await stockOf(api, item.id)).toBe(10);
       expect((await eventsOf(api, order.id)).at(-1)).toEqual({ from_status: 'pending', to_status: 'cancelled', actor_id: user.id, actor_role: 'customer', note: '' });
       expect(await paymentsOf(api, order.id)).toEqual([]);
     });
 
-    it.each(['paid', 'processing'] as OrderStatus[])('When the owner cancels a %s order, then it is refunded and the stock is back', async (status) => {
+    it.each(['paid', 'processing'] as OrderStatus[])('When the owner cancels a %s order, then it is refunded, the answer says so, and the stock is back', async (status) => {
       const { user, order, item } = await orderIn(status);
       const [charge] = await paymentsOf(api, order.id);
       const response = await request(api.app).post(cancel(order.id)).set(bearer(user.access));
       expect(response.status).toBe(200);
-      expect(response.body.order).toMatchObject({ status: 'cancelled', payment_status: 'refunded' });
+      expect(response.body.order).toMatchObject({ status: 'cancelled', payment_status: 'refunded', cancel_reason: 'customer' });
+      // The old backend's own tests looked for "refund" in the message; the body says what was refunded.
+      expect(response.body.message).toBe('Order cancelled successfully. Your payment of 24.00 USD has been refunded.');
+      expect(response.body.refund).toEqual({
+        payment_id: charge?.id,
+        amount: '24.00',
+        currency: 'USD',
+        reference: expect.stringMatching(/^sim_re_[0-9a-f]{24}$/),
+        refunded_at: expect.stringMatching(ISO_MICROS),
+      });
       expect(await statusOf(api, order.id)).toEqual({ status: 'cancelled', payment_status: 'refunded' });
       const payments = await paymentsOf(api, order.id);
       expect(payments).toHaveLength(1);

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
 import { insertCategory, insertProduct, insertProducts, PRODUCT_KEYS, registerStaff, NOT_AUTHENTICATED, type CategoryRecord, type ProductRecord, ISO_MICROS } from '../../support/catalog';
 import { bearer, registerUser, type RegisteredUser } from '../../support/users';
-import { addToCart, cartLines, countRows, CREATE, eventsOf, order, ORDER_ITEM_KEYS, ORDER_KEYS, ordersOf, placeOrder, shippingInput, stockOf, stocks, trackingNumber, type OrderBody } from './order-helpers';
+import { addToCart, cartLines, countRows, CREATE, eventsOf, order, ORDER_ITEM_KEYS, ORDER_KEYS, ordersOf, placeOrder, shippingInput, stockOf, stocks, trackingNumber, type OrderBody, UNPAID_LIMIT_LIFTED } from './order-helpers';
 
 describe('placing an order', () => {
   let api: TestApi;
@@ -10,7 +10,7 @@ describe('placing an order', () => {
   let staff: RegisteredUser;
 
   beforeAll(async () => {
-    api = await startTestApi({ CATALOG_CACHE_TTL: '0' });
+    api = await startTestApi({ CATALOG_CACHE_TTL: '0', ...UNPAID_LIMIT_LIFTED });
     category = await insertCategory(api, { name: 'Checkout aisle', slug: 'checkout-aisle' });
     staff = await registerStaff(api);
   });
@@ -40,6 +40,8 @@ describe('placing an order', () => {
         currency: 'USD',
         shipping_address: null,
         tracking_number: trackingNumber(body.id),
+        payment_due_at: expect.stringMatching(ISO_MICROS),
+        cancel_reason: null,
         created_at: expect.stringMatching(ISO_MICROS),
         updated_at: expect.stringMatching(ISO_MICROS),
         items: [
@@ -55,6 +57,8 @@ describe('placing an order', () => {
         ],
       });
       expect(body.tracking_number).toMatch(/^TRK\d{8}$/);
+      // The stock is reserved for ORDER_PAYMENT_TIMEOUT (default 30 minutes) from the order's creation.
+      expect(Date.parse(body.payment_due_at as string) - Date.parse(body.created_at)).toBeCloseTo(1800_000, -3);
       expect(Object.keys(body.items[0] as object)).toEqual(ORDER_ITEM_KEYS);
       expect(Object.keys(body.items[0]?.product as object)).toEqual(PRODUCT_KEYS);
       expect(await stockOf(api, mug.id)).toBe(7);

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
 import { insertCategory, insertProduct, registerStaff, NOT_AUTHENTICATED, PERMISSION_DENIED, type ProductRecord, ISO_MICROS } from '../../support/catalog';
 import { bearer, registerUser, type RegisteredUser } from '../../support/users';
-import { cancel, confirm, NO_ORDER, order, ORDER_KEYS, payment, placeOrder, trackingNumber, type OrderBody } from './order-helpers';
+import { cancel, confirm, NO_ORDER, order, ORDER_KEYS, payment, placeOrder, trackingNumber, type OrderBody, UNPAID_LIMIT_LIFTED } from './order-helpers';
 
 const HOST = 'shop.example.com';
 const NOT_FOUND = { detail: 'Not found.', code: 'not_found' };
@@ -39,7 +39,7 @@ describe('reading orders (customer)', () => {
   let item: ProductRecord;
 
   beforeAll(async () => {
-    api = await startTestApi({ CATALOG_CACHE_TTL: '0' });
+    api = await startTestApi({ CATALOG_CACHE_TTL: '0', ...UNPAID_LIMIT_LIFTED });
     const category = await insertCategory(api, { name: 'Reading room', slug: 'reading-room' });
     item = await insertProduct(api, { title: 'Bookmark', category_id: category.id, price: '2.50', stock_quantity: 10_000 });
   });
@@ -272,7 +272,7 @@ describe('reading orders (staff list)', () => {
   const ids: Record<string, number> = {};
 
   beforeAll(async () => {
-    api = await startTestApi({ CATALOG_CACHE_TTL: '0' });
+    api = await startTestApi({ CATALOG_CACHE_TTL: '0', ...UNPAID_LIMIT_LIFTED });
     staff = await registerStaff(api);
     alice = await registerUser(api);
     bob = await registerUser(api);
@@ -383,7 +383,7 @@ describe('the OpenAPI document', () => {
   let api: TestApi;
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi(UNPAID_LIMIT_LIFTED);
   });
   afterAll(() => api.close());
 

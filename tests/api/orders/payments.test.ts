@@ -3,7 +3,7 @@ import { startTestApi, type TestApi } from '../../support/api';
 import { insertCategory, insertProduct, registerStaff, type CategoryRecord, type ProductRecord, ISO_MICROS } from '../../support/catalog';
 import { bearer, registerUser, type RegisteredUser } from '../../support/users';
 import { TEST_CARDS } from '../../../api/modules/orders';
-import { confirm, countRows, CREATE, eventsOf, NO_ORDER, ORDER_KEYS, ordersOf, PAYMENT_KEYS, payment, paymentsOf, placeOrder, setStatus, statusOf, stockOf, type OrderBody } from './order-helpers';
+import { confirm, countRows, CREATE, eventsOf, NO_ORDER, ORDER_KEYS, ordersOf, PAYMENT_KEYS, payment, paymentsOf, placeOrder, setStatus, statusOf, stockOf, type OrderBody, UNPAID_LIMIT_LIFTED } from './order-helpers';
 
 const KEY_MESSAGE = 'Must be 1 to 255 visible ASCII characters (a UUID is a good choice).';
 const KEY_REUSED = { detail: 'This Idempotency-Key was already used with a different request body.', code: 'idempotency_key_reused' };
@@ -20,7 +20,7 @@ describe('payments', () => {
   let staff: RegisteredUser;
 
   beforeAll(async () => {
-    api = await startTestApi({ CATALOG_CACHE_TTL: '0' });
+    api = await startTestApi({ CATALOG_CACHE_TTL: '0', ...UNPAID_LIMIT_LIFTED });
     category = await insertCategory(api, { name: 'Till', slug: 'till' });
     staff = await registerStaff(api);
   });

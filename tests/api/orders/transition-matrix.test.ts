@@ -3,6 +3,7 @@ import { ORDER_STATUSES, allowedTransitions, type OrderStatus } from '../../../a
 import { startTestApi, type TestApi } from '../../support/api';
 import { insertCategory, insertProduct, registerStaff } from '../../support/catalog';
 import { bearer, registerUser, type RegisteredUser } from '../../support/users';
+import { UNPAID_LIMIT_LIFTED } from './order-helpers';
 
 /** The state machine as docs/api/orders.md states it; the code must agree, pair by pair. */
 const DOCUMENTED: Record<OrderStatus, OrderStatus[]> = {
@@ -39,7 +40,7 @@ describe('every transition through PATCH /orders/admin/{id}/update-status/', () 
   let productId: number;
 
   beforeAll(async () => {
-    api = await startTestApi({ CATALOG_CACHE_TTL: '0' });
+    api = await startTestApi({ CATALOG_CACHE_TTL: '0', ...UNPAID_LIMIT_LIFTED });
     customer = await registerUser(api);
     staff = await registerStaff(api);
     const category = await insertCategory(api, { name: 'Matrix' });

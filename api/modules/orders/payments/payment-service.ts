@@ -5,7 +5,9 @@ import type { OrderRepository } from '../repository';
 import type { PaymentInput } from '../schemas';
 import { paymentView } from '../serializers';
 import { invalidTransition } from '../state-machine';
-import { providerFailure } from '../transitions';
+import type { OrderExpiry } from '../expiry';
+import type { OrderRow } from '../model';
+import { providerFailure, type OrderTransitions } from '../transitions';
 import type { OrderViews } from '../views';
 import { isCardMethod, type PaymentProvider } from './provider';
 
@@ -16,6 +18,14 @@ export interface PaymentServiceDeps {
   orders: OrderRepository;
   views: OrderViews;
   provider: PaymentProvider;
+  transitions: OrderTransitions;
+  expiry: OrderExpiry;
+}
+
+const EXPIRED = 'This order was not paid before its deadline and has been cancelled; its items are no longer reserved. Nothing was charged: place a new order.';
+
+function expiredReply(order: OrderRow): { status: number; body: unknown } {
+  return { status: 409, body: { detail: EXPIRED, code: 'order_expired', error: EXPIRED, payment_due_at: order.payment_due_at } };
 }
 
 /**
@@ -32,6 +42,9 @@ export class PaymentService {
     if (!order) throw new NotFoundError(NO_ORDER);
     // Only a paid order is "already paid": a refunded one is cancelled, and says so below.
     if (order.payment_status === 'paid') throw new ConflictError(ALREADY_PAID, 'already_paid', { error: ALREADY_PAID });
+    // Too late: the order is expired here and now (answered, not thrown, so the expiry commits) and nothing is charged.
+    if (order.payment_overdue) return expiredReply(await this.deps.expiry.expireLocked(trx, order));
+    if (order.status === 'cancelled' && order.cancel_reason === 'payment_timeout') return expiredReply(order);
     if (order.status !== 'pending') throw invalidTransition(order.status, 'paid', `Cannot pay an order that is ${order.status}.`);
     const totalCents = toCents(order.total_amount);
     if (input.amount !== undefined && toCents(input.amount) !== totalCents) {
@@ -75,6 +88,8 @@ export class PaymentService {
       actor_role: 'customer',
       note: `${input.payment_method} payment ${charge.reference}`,
     });
+    const items = await this.deps.orders.itemsOf([order.id], trx);
+    await this.deps.transitions.announce(trx, paid, items.flatMap((item) => (item.product_id === null ? [] : [item.product_id])));
     return {
       status: 200,
       body: {
