@@ -1,27 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasRedis } from '../../support/api';
-import { describeWith, freePort, stopProcess, waitFor } from '../../support/components';
+import { startApiProcess, type ApiProcess } from '../../support/api-process';
+import { describeWith, stopProcess } from '../../support/components';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-
-const SERVER = join(__dirname, '..', '..', '..', 'dist', 'api', 'server.js');
-
-interface ApiProcess {
-  url: string;
-  child: ChildProcess;
-}
-
-/** The built API as production runs it: its own OS process, listening on a loopback port. */
-async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH, ...env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor('the API process', async () => (await fetch(`${url}/health/liveness/`)).ok, 30_000);
-  return { url, child };
-}
 
 /**
  * Reads and writes are limited per client IP across the whole deployment: two API processes share the

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
 import { insertCategory, insertProduct, registerStaff, type ProductRecord } from '../../support/catalog';
 import { bearer, registerUser, type RegisteredUser } from '../../support/users';
-import { countRows, CREATE, idsOf, LIST, moveOrder, orderInStatus, PURCHASE_REQUIRED, reviewRecord, updatePath, writeReview } from './review-helpers';
+import { countRows, CREATE, idsOf, LIST, moveOrder, orderInStatus, productReviews, PURCHASE_REQUIRED, reviewRecord, updatePath, writeReview } from './review-helpers';
 
 describe('verified purchases', () => {
   describe('with the default settings (REVIEW_VERIFIED_STATUSES=delivered)', () => {
@@ -60,6 +60,22 @@ describe('verified purchases', () => {
       expect((await writeReview(api, buyer, item.id, 5)).verified_purchase).toBe(true);
     });
 
+    it('When the order is delivered after the review was written, then the review is verified at once, cached public pages included, with no edit', async () => {
+      const item = await product();
+      const customer = await registerUser(api);
+      const orderId = await orderInStatus(api, customer, staff, item.id, 'shipped');
+      const body = await writeReview(api, customer, item.id, 4);
+      expect(body.verified_purchase).toBe(false);
+      // One Host for every request: the cache keys on it, and each supertest request gets a new port.
+      const page = () => request(api.app).get(productReviews(item.id)).set('Host', 'shop.test');
+      expect((await page()).body.results[0].verified_purchase).toBe(false);
+      const second = await page();
+      expect(second.headers['x-cache']).toBe('HIT');
+      await moveOrder(api, staff, orderId, 'delivered');
+      expect((await reviewRecord(api, body.id))?.verified_purchase).toBe(true);
+      expect((await page()).body.results[0].verified_purchase).toBe(true);
+    });
+
     it('When the order is delivered after the review was written, then the next edit marks the review verified', async () => {
       const item = await product();
       const customer = await registerUser(api);
@@ -98,6 +114,46 @@ describe('verified purchases', () => {
       const customer = await registerUser(api);
       await orderInStatus(api, customer, staff, item.id, 'pending');
       expect((await writeReview(api, customer, item.id, 5)).verified_purchase).toBe(false);
+    });
+
+    it.each([
+      ['the customer cancels it', 'customer'],
+      ['staff cancel it', 'staff'],
+    ])('When a paid order is refunded because %s, then the review loses its verified badge at once, with no edit', async (_how, who) => {
+      const item = await insertProduct(api, { title: `Cap refunded by ${who}`, category_id: categoryId });
+      const customer = await registerUser(api);
+      const orderId = await orderInStatus(api, customer, staff, item.id, 'paid');
+      const body = await writeReview(api, customer, item.id, 5);
+      expect(body.verified_purchase).toBe(true);
+      if (who === 'customer') expect((await request(api.app).post(`/api/v1/orders/${orderId}/cancel/`).set(bearer(customer.access))).status).toBe(200);
+      else await moveOrder(api, staff, orderId, 'cancelled');
+      expect((await reviewRecord(api, body.id))?.verified_purchase).toBe(false);
+      expect((await request(api.app).get(productReviews(item.id))).body.results[0].verified_purchase).toBe(false);
+      expect(idsOf(await request(api.app).get(`${LIST}?product=${item.id}&verified_purchase=true`))).toEqual([]);
+    });
+
+    it('When one of two paid orders is cancelled, then the other still verifies the review', async () => {
+      const item = await insertProduct(api, { title: 'Cap bought twice', category_id: categoryId });
+      const customer = await registerUser(api);
+      const first = await orderInStatus(api, customer, staff, item.id, 'paid');
+      await orderInStatus(api, customer, staff, item.id, 'paid');
+      const body = await writeReview(api, customer, item.id, 5);
+      await moveOrder(api, staff, first, 'cancelled');
+      expect((await reviewRecord(api, body.id))?.verified_purchase).toBe(true);
+    });
+
+    it('When a pending order is paid after the review, then the review is verified at once', async () => {
+      const item = await insertProduct(api, { title: 'Cap paid later', category_id: categoryId });
+      const customer = await registerUser(api);
+      const orderId = await orderInStatus(api, customer, staff, item.id, 'pending');
+      const body = await writeReview(api, customer, item.id, 5);
+      expect(body.verified_purchase).toBe(false);
+      const paid = await request(api.app)
+        .post(`/api/v1/orders/${orderId}/payment/`)
+        .set(bearer(customer.access))
+        .send({ payment_method: 'card', payment_details: { card_number: '4242424242424242' } });
+      expect(paid.status).toBe(200);
+      expect((await reviewRecord(api, body.id))?.verified_purchase).toBe(true);
     });
 
     it('When a paid order is cancelled after the review, then the next edit clears the flag', async () => {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
 import { bearer, makeStaff, registerUser, type RegisteredUser } from '../../support/users';
-import { placeOrder } from '../orders/order-helpers';
+import { placeOrder, UNPAID_LIMIT_LIFTED } from '../orders/order-helpers';
 import { AUTHORIZATION_TABLE, ROLES, type Role } from './authorization-table';
 
 type Operation = { method: string; path: string };
@@ -73,7 +73,7 @@ describe('Authorization matrix: every operation × every role', () => {
   const users = {} as Record<Exclude<Role, 'anonymous'>, RegisteredUser>;
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi(UNPAID_LIMIT_LIFTED);
     const document = JSON.parse((await request(api.app).get('/api/v1/schema/')).text) as { paths: Record<string, Record<string, unknown>> };
     operations = operationsOf(document);
     users.customer = await registerUser(api);
