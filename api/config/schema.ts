@@ -178,7 +178,7 @@ export const settings = {
       'Seconds an order may wait for payment. Its stock is reserved until then; past it the order is cancelled (`cancel_reason` `payment_timeout`) and the stock goes back. Applies to orders placed after a change.',
   },
   ORDER_MAX_UNPAID: {
-    schema: z.coerce.number().int().min(1).max(1000),
+    schema: z.coerce.number().int().min(1).max(1_000_000),
     default: '3',
     description: 'Most orders one customer may have waiting for payment; the next checkout is refused with 409 `too_many_unpaid_orders`.',
   },

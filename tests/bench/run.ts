@@ -209,6 +209,10 @@ async function startApi(variant: Variant, databaseUrl: string, redisUrl: string,
     // measured) but never refuse it.
     RATE_LIMIT_READS: '100000000/60',
     RATE_LIMIT_WRITES: '100000000/60',
+    // The checkout flows place thousands of unpaid orders per shopper (deleted afterwards), and the run must
+    // not outlast their payment deadline midway.
+    ORDER_MAX_UNPAID: '1000000',
+    ORDER_PAYMENT_TIMEOUT: String(24 * 3600),
     MEDIA_ROOT: join(runDir, 'media'),
   });
   // A profile is written when the process exits (the harness stops it with SIGTERM at the end).
