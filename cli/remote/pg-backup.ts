@@ -44,14 +44,16 @@ export function connectionInput(environment: Record<string, string>): string {
 /**
  * A consistent dump with its facts: one transaction exports its snapshot, pg_dump (custom format) dumps
  * exactly that snapshot, and the same transaction then counts and hashes every table, so the manifest
- * describes the dump even while the application keeps writing. Writes `$file` (mode 600) only when whole;
+ * describes the dump even while the application keeps writing. Writes `$file` (mode 600, in a directory
+ * made mode 700, however it was before: provisioning creates backups/ group-readable) only when whole;
  * prints the content lines, then `dump <bytes> <sha256>` and `server <version>`.
  */
 export function takeBackup(file: string): RemoteCommand {
   return script(
     'nexus-backup',
     `${PRELUDE}
-file=$1; umask 077; mkdir -p "$(dirname "$file")" || exit 1
+file=$1; umask 077; dir=$(dirname "$file")
+mkdir -p "$dir" && chmod 700 "$dir" || exit 1
 rm -f "$file.partial" "$file.failed"
 export NEXUS_DUMP_FILE="$file"
 ${PSQL} <<'SQL' || { rm -f "$file.partial" "$file.failed"; exit 1; }
@@ -163,9 +165,9 @@ export function removeBackups(dir: string, ids: readonly string[]): RemoteComman
 for id in "$@"; do rm -f "$dir/$id.json" && rm -f "$dir/$id.dump" || exit 1; done`, dir, ...ids);
 }
 
-/** The backup directory, private to the deploy user. */
+/** The backup directory, private to the deploy user (mode 700, also when it already existed). */
 export function ensureBackupDirectory(dir: string): RemoteCommand {
-  return script('nexus-backup-dir', 'umask 077 && mkdir -p "$1"', dir);
+  return script('nexus-backup-dir', 'umask 077 && mkdir -p "$1" && chmod 700 "$1"', dir);
 }
 
 /** Makes a backup's files readable by their owner only (after an upload, which keeps the default mode). */
