@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import type { BackupManifest } from '../../cli/services/backup-manifest';
 import { expectExit, runNexus, type CliResult } from '../support/cli';
 import { describeWith } from '../support/components';
-import { ATTACKER_KEY, forgeManifest, SIGNING_KEY } from '../support/forged-backup';
+import { SIGNING_KEY } from '../support/forged-backup';
 import { adminQuery } from '../support/database';
 import { startS3Server } from '../support/s3-server';
 import { sshdAvailable, sshdTarget, startSshd, type RunningSshd } from '../support/sshd';
