@@ -348,7 +348,6 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
       chmodSync(existing, 0o777);
       const again = await withUmask(0o000, () => nexus(['db', 'backup', '--download', existing, '--no-prune']));
       expectExit(again, 0);
-      expect(again.stderr).toContain(`Made ${existing} private (mode 700; it was 777)`);
       const second = again.json<BackupJson>().backup;
       const modes = (paths: string[]) => Object.fromEntries(paths.map((path) => [path, (statSync(path).mode & 0o777).toString(8)]));
       const files = [
@@ -360,6 +359,7 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
       ];
       expect(modes([dir, downloads, join(downloads, '..'), existing, ...files])).toEqual(Object.fromEntries([[dir, '700'], [downloads, '700'], [join(downloads, '..'), '700'], [existing, '700'], ...files.map((file) => [file, '600'])]));
       expect(readdirSync(existing).filter((name) => name.includes('partial'))).toEqual([]);
+      expect(again.stderr).toContain(`Made ${existing} private (mode 700; it was 777)`);
     } finally {
       rmSync(join(downloads, '..', '..'), { recursive: true, force: true });
       rmSync(existing, { recursive: true, force: true });

@@ -70,10 +70,10 @@ describeWith('sshd', sshdAvailable, 'SshExecutor against a real sshd', () => {
       process.umask(previous);
       await ssh.close();
     }
+    expect({ downloaded: statSync(`${local}.down`).mode & 0o777, uploaded: statSync(`${remote}.up`).mode & 0o777 }).toEqual({ downloaded: 0o600, uploaded: 0o600 });
     expect(lstatSync(`${local}.down`).isSymbolicLink()).toBe(false);
     expect(readFileSync(`${local}.down`, 'utf8')).toBe('backup bytes');
     expect(readFileSync(planted, 'utf8')).toBe('not yours');
-    expect({ downloaded: statSync(`${local}.down`).mode & 0o777, uploaded: statSync(`${remote}.up`).mode & 0o777 }).toEqual({ downloaded: 0o600, uploaded: 0o600 });
     for (const file of [local, `${local}.down`, planted]) rmSync(file, { force: true });
   });
 
