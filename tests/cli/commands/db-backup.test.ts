@@ -366,6 +366,23 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
     }
   }, 120_000);
 
+  it('When --download or --backup-dir is a shared directory (sticky, like /tmp), then it is refused, not locked, and nothing is written there', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'nexus-shared-'));
+    chmodSync(shared, 0o1777);
+    try {
+      const download = await nexus(['db', 'backup', '--download', shared]);
+      expectExit(download, 1);
+      expect(download.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'DIRECTORY_NOT_PRIVATE', message: expect.stringContaining('shared') });
+      const kept = await runNexus(['db', 'backup', '--backup-dir', shared, '--json'], { env: { DATABASE_URL: database.url, BACKUP_SIGNING_KEY: SIGNING_KEY } });
+      expectExit(kept, 1);
+      expect(kept.json<{ error: { message: string } }>().error.message).toContain('is shared or belongs to another user');
+      expect((statSync(shared).mode & 0o7777).toString(8)).toBe('1777');
+      expect([...readdirSync(shared), ...readdirSync(dir)]).toEqual([]);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it.each([
     ['an id that is not a backup id', ['db', 'restore', '../../etc/passwd', '--yes'], 2, 'USAGE'],
     ['a backup that does not exist', ['db', 'backup', 'verify', '20200101T000000Z-manual'], 1, 'NO_BACKUP'],
