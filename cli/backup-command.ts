@@ -100,7 +100,13 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
   }
 
   protected async backups(flags: { target?: string; dir: string; 'database-url'?: string; 'backup-dir'?: string; 'allow-unsigned'?: boolean }): Promise<BackupContext> {
-    const trust: BackupTrust = { keys: loadBackupKeys(flags.dir), allowUnsigned: flags['allow-unsigned'] ?? false, warn: (message) => this.note(message) };
+    // A backup may be checked more than once (fetched from offsite, before the confirmation, before restoring): one warning is enough.
+    const warned = new Set<string>();
+    const warn = (message: string) => {
+      if (!warned.has(message)) this.note(message);
+      warned.add(message);
+    };
+    const trust: BackupTrust = { keys: loadBackupKeys(flags.dir), allowUnsigned: flags['allow-unsigned'] ?? false, warn };
     if (!flags.target) {
       const database = resolveDatabaseTarget(flags['database-url']);
       const dir = resolve(flags['backup-dir'] ?? join(flags.dir, '.nexus', 'backups'));

@@ -59,8 +59,6 @@ function siblingName(database: string, label: string, at: Date): string {
  * Nothing is restored from a backup whose signature does not check out (unless the trust allows it).
  */
 export class BackupManager {
-  private readonly warned = new Set<string>();
-
   constructor(
     private readonly location: BackupLocation,
     private readonly connection: PgConnection,
@@ -128,15 +126,10 @@ export class BackupManager {
     return parseManifest(result.stdout, id);
   }
 
-  /** The manifest, once its signature checks out (or the trust lets it through, warning once). */
+  /** The manifest, once its signature checks out (or the trust lets it through, with a warning). */
   async trustedManifest(id: string): Promise<{ manifest: BackupManifest; signature: SignatureStatus }> {
     const manifest = await this.manifest(id);
-    // A restore checks twice (before the confirmation, then before restoring): one warning is enough.
-    const warnOnce = (message: string) => {
-      if (!this.warned.has(message)) this.trust.warn(message);
-      this.warned.add(message);
-    };
-    return { manifest, signature: assertTrusted(manifest, { ...this.trust, warn: warnOnce }) };
+    return { manifest, signature: assertTrusted(manifest, this.trust) };
   }
 
   /** The dump must be the very file the manifest describes: a changed byte refuses it before anything is restored. */

@@ -146,6 +146,8 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
     const allowed = await nexus(['db', 'backup', 'verify', victim.id, '--from-offsite', '--allow-unsigned']);
     expectExit(allowed, 0);
     expect(allowed.stderr).toMatch(/Warning: Backup \S+ is not signed/);
+    // Checked when fetched and again before restoring: warned once.
+    expect(allowed.stderr.match(/Warning:/g)).toHaveLength(1);
     expect(allowed.json<{ verified: { signature: string } }>().verified.signature).toBe('unsigned');
   }, 300_000);
 
