@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
+import { loadBackupKeys } from './deploy-config/backup-keys';
 import { DeployConfigError, type DeployTarget } from './deploy-config/load';
 import { loadSecrets } from './deploy-config/secrets';
 import { UsageError } from './errors';
@@ -9,7 +10,8 @@ import { sharedFlags } from './flags';
 import { packageRoot } from './package-root';
 import { BackupManager } from './services/backup-manager';
 import { assertBackupId } from './services/backup-manifest';
-import { FilesystemStore, type OffsiteStore } from './services/offsite-store';
+import type { BackupTrust } from './services/backup-trust';
+import { checkFetchedBackup, FilesystemStore, type OffsiteStore } from './services/offsite-store';
 import { withScratchDirectory } from './services/scratch';
 import { HostDeployer } from './services/host-deployer';
 import { resolveDatabaseTarget } from './services/database';
@@ -27,6 +29,8 @@ export const backupFlags = {
 
 export interface BackupContext {
   manager: BackupManager;
+  /** The signing keys, and whether --allow-unsigned lets other backups through. */
+  trust: BackupTrust;
   /** The target's offsite copy (backups.offsite), if it has one. */
   offsite?: OffsiteStore;
   /** The target, or undefined for a local database. */
@@ -44,9 +48,13 @@ function offsiteSecretNames(deploy: DeployTarget): string[] {
   return deploy.target.backups.offsite?.type === 's3' ? S3_SECRETS : [];
 }
 
-/** The host's daily backup: `nexus db backup --kind scheduled --verify`, with the secrets it needs. */
+/**
+ * The host's daily backup: `nexus db backup --kind scheduled --verify`, with the secrets it needs; it signs
+ * its backups, so BACKUP_SIGNING_KEY goes into the job's secrets file (mode 600, beside neither the backups
+ * nor the offsite copies). The previous keys stay with the operator: the job only checks what it just made.
+ */
 export function backupJob(deploy: DeployTarget): JobSpec {
-  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: ['DATABASE_URL', ...offsiteSecretNames(deploy)] };
+  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: ['DATABASE_URL', ...offsiteSecretNames(deploy), 'BACKUP_SIGNING_KEY'] };
 }
 
 async function offsiteStore(deploy: DeployTarget): Promise<OffsiteStore | undefined> {
@@ -63,6 +71,13 @@ function localRelease(): string {
   return `local ${version}`;
 }
 
+/** For the commands that restore a backup (verify, restore, deploy rollback --with-data). */
+export const allowUnsignedFlag = {
+  'allow-unsigned': Flags.boolean({
+    description: 'Use a backup whose signature is missing or does not check out (e.g. one made before backups were signed), with a warning. Anyone who could write the backups could have replaced it.',
+  }),
+};
+
 /** --from-offsite for the commands that read one backup. */
 export const fromOffsiteFlag = {
   'from-offsite': Flags.boolean({ description: 'Take the backup from backups.offsite (copied back to the host first), e.g. when the host lost its own.', dependsOn: ['target'] }),
@@ -77,16 +92,25 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
     assertBackupId(id);
     await withScratchDirectory(async (scratch) => {
       await store.fetch(id, scratch);
+      // Checked before it reaches the host, where it would replace the host's own copy of that backup.
+      await checkFetchedBackup(scratch, id, context.trust);
       await context.manager.importFrom(scratch, id);
     });
     this.note(`Copied ${id} from ${store.where} to ${context.where}.`);
   }
 
-  protected async backups(flags: { target?: string; dir: string; 'database-url'?: string; 'backup-dir'?: string }): Promise<BackupContext> {
+  protected async backups(flags: { target?: string; dir: string; 'database-url'?: string; 'backup-dir'?: string; 'allow-unsigned'?: boolean }): Promise<BackupContext> {
+    // A backup may be checked more than once (fetched from offsite, before the confirmation, before restoring): one warning is enough.
+    const warned = new Set<string>();
+    const warn = (message: string) => {
+      if (!warned.has(message)) this.note(message);
+      warned.add(message);
+    };
+    const trust: BackupTrust = { keys: loadBackupKeys(flags.dir), allowUnsigned: flags['allow-unsigned'] ?? false, warn };
     if (!flags.target) {
       const database = resolveDatabaseTarget(flags['database-url']);
       const dir = resolve(flags['backup-dir'] ?? join(flags.dir, '.nexus', 'backups'));
-      return { manager: new BackupManager({ exec: new LocalExecutor(), dir }, pgConnection(database.url)), hosts: [], release: () => Promise.resolve(localRelease()), where: dir };
+      return { manager: new BackupManager({ exec: new LocalExecutor(), dir }, pgConnection(database.url), trust), trust, hosts: [], release: () => Promise.resolve(localRelease()), where: dir };
     }
     const deploy = this.loadTarget({ target: flags.target, dir: flags.dir });
     if (deploy.target.database === 'host') {
@@ -101,7 +125,8 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
     for (const host of deploy.target.hosts) hosts.push(new HostDeployer(await this.connect(deploy, host), deploy));
     const first = hosts[0] as HostDeployer;
     return {
-      manager: first.backups(),
+      manager: first.backups(trust),
+      trust,
       offsite: await offsiteStore(deploy),
       deploy,
       hosts,

@@ -22,7 +22,9 @@ export interface Executor {
    * closing the channel hangs the whole remote process group up, whether or not it is writing.
    */
   follow(command: RemoteCommand, onOutput: (chunk: string) => void, signal: AbortSignal): Promise<ExecResult>;
+  /** Copies a file there, mode 600 (what nexus moves are backups, build contexts and images). */
   upload(localFile: string, remoteFile: string): Promise<void>;
+  /** Copies a file here, created mode 600 whatever the umask (downloads are backups). */
   download(remoteFile: string, localFile: string): Promise<void>;
   close(): Promise<void>;
 }

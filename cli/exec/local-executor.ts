@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { copyFile } from 'node:fs/promises';
 import type { RemoteCommand } from '../remote/shell';
 import type { ExecResult, Executor } from './executor';
+import { copyPrivately } from './private-files';
 
 /**
  * Runs the same argv builders on this machine (local backups use the scripts a host runs), without a
@@ -24,12 +24,12 @@ export class LocalExecutor implements Executor {
     return this.spawn(command, (chunk) => onOutput(chunk), signal);
   }
 
-  async upload(localFile: string, remoteFile: string): Promise<void> {
-    await copyFile(localFile, remoteFile);
+  upload(localFile: string, remoteFile: string): Promise<void> {
+    return copyPrivately(localFile, remoteFile);
   }
 
-  async download(remoteFile: string, localFile: string): Promise<void> {
-    await copyFile(remoteFile, localFile);
+  download(remoteFile: string, localFile: string): Promise<void> {
+    return copyPrivately(remoteFile, localFile);
   }
 
   close(): Promise<void> {

@@ -5,6 +5,7 @@ import { NexusError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { render, type RemoteCommand } from '../remote/shell';
 import type { ExecResult, Executor } from './executor';
+import { writePrivately } from './private-files';
 
 export interface SshTarget {
   address: string;
@@ -112,11 +113,13 @@ export class SshExecutor implements Executor {
   }
 
   async upload(localFile: string, remoteFile: string): Promise<void> {
-    await this.ssh.putFile(localFile, remoteFile);
+    // Mode 600 before any data is written (sftp would create it 666 minus the host's umask).
+    await this.ssh.putFile(localFile, remoteFile, null, { mode: 0o600 });
   }
 
   async download(remoteFile: string, localFile: string): Promise<void> {
-    await this.ssh.getFile(localFile, remoteFile);
+    // getFile alone creates the file 666 minus the umask: readable by everyone under a common umask.
+    await writePrivately(localFile, (temporary) => this.ssh.getFile(temporary, remoteFile, null, { mode: 0o600 }));
   }
 
   close(): Promise<void> {

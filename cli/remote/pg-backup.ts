@@ -34,6 +34,14 @@ SELECT CASE WHEN to_regclass('public.knex_migrations') IS NULL THEN 'SELECT ''mi
 
 const PSQL = 'psql -X -q -v ON_ERROR_STOP=1 -At -F "$TAB"';
 
+/**
+ * Shell lines making directory "$dir" private (700) whatever it was (provisioning creates backups/ 750). A
+ * shared directory (sticky, like /tmp) or another user's is refused, not locked: even when run as root.
+ */
+export const PRIVATE_DIRECTORY = `mkdir -p "$dir" || exit 1
+if [ ! -O "$dir" ] || [ -k "$dir" ]; then echo "$dir is shared or belongs to another user: backups go only into a directory of one's own (mode 700)" >&2; exit 1; fi
+chmod 700 "$dir" || exit 1`;
+
 /** stdin for the scripts below: the connection as PG* variables, then an empty line. */
 export function connectionInput(environment: Record<string, string>): string {
   return `${Object.entries(environment)
@@ -44,14 +52,16 @@ export function connectionInput(environment: Record<string, string>): string {
 /**
  * A consistent dump with its facts: one transaction exports its snapshot, pg_dump (custom format) dumps
  * exactly that snapshot, and the same transaction then counts and hashes every table, so the manifest
- * describes the dump even while the application keeps writing. Writes `$file` (mode 600) only when whole;
+ * describes the dump even while the application keeps writing. Writes `$file` (mode 600, in a directory
+ * made mode 700, however it was before: provisioning creates backups/ group-readable) only when whole;
  * prints the content lines, then `dump <bytes> <sha256>` and `server <version>`.
  */
 export function takeBackup(file: string): RemoteCommand {
   return script(
     'nexus-backup',
     `${PRELUDE}
-file=$1; umask 077; mkdir -p "$(dirname "$file")" || exit 1
+file=$1; umask 077; dir=$(dirname "$file")
+${PRIVATE_DIRECTORY}
 rm -f "$file.partial" "$file.failed"
 export NEXUS_DUMP_FILE="$file"
 ${PSQL} <<'SQL' || { rm -f "$file.partial" "$file.failed"; exit 1; }
@@ -163,9 +173,9 @@ export function removeBackups(dir: string, ids: readonly string[]): RemoteComman
 for id in "$@"; do rm -f "$dir/$id.json" && rm -f "$dir/$id.dump" || exit 1; done`, dir, ...ids);
 }
 
-/** The backup directory, private to the deploy user. */
+/** The backup directory, private to the deploy user (mode 700, also when it already existed). */
 export function ensureBackupDirectory(dir: string): RemoteCommand {
-  return script('nexus-backup-dir', 'umask 077 && mkdir -p "$1"', dir);
+  return script('nexus-backup-dir', `umask 077; dir=$1\n${PRIVATE_DIRECTORY}`, dir);
 }
 
 /** Makes a backup's files readable by their owner only (after an upload, which keeps the default mode). */

@@ -5,7 +5,9 @@ import type { Executor } from '../exec/executor';
 import { readFile, writeFile, FILE_MISSING_STATUS } from '../remote/files';
 import { checksumFile, connectionInput, dropDatabase, ensureBackupDirectory, protectBackup, listManifests, readEnvironment, removeBackups, restoreIntoNewDatabase, switchDatabase, takeBackup } from '../remote/pg-backup';
 import type { RemoteCommand } from '../remote/shell';
-import { assertBackupId, backupId, backupsOfReleases, differences, expiredBackups, parseContent, type BackupKind, type BackupManifest, type DatabaseContent, type Retention } from './backup-manifest';
+import { assertBackupId, backupId, backupsOfReleases, differences, expiredBackups, parseContent, parseManifest, type BackupKind, type BackupManifest, type DatabaseContent, type Retention } from './backup-manifest';
+import { signingKeyMissing, type SignatureStatus } from './backup-signing';
+import { assertTrusted, NO_TRUST, type BackupTrust } from './backup-trust';
 import type { PgConnection } from './pg-connection';
 
 /** Where backups live: a directory on this machine or on the target's first host, and who runs commands there. */
@@ -21,6 +23,8 @@ export interface VerifyReport {
   tables: number;
   rows: number;
   migration: string;
+  /** The manifest's signature: `valid` unless --allow-unsigned let another state through. */
+  signature: SignatureStatus;
 }
 
 export interface RestoreReport extends VerifyReport {
@@ -34,6 +38,7 @@ export interface PreparedRestore {
   /** The new database holding the restored, checked data. */
   fresh: string;
   restored: DatabaseContent;
+  signature: SignatureStatus;
 }
 
 const MAINTENANCE_DATABASE = 'postgres';
@@ -49,13 +54,15 @@ function siblingName(database: string, label: string, at: Date): string {
 }
 
 /**
- * Backups of one database, kept in one place: made consistent with their manifest, checked by restoring
- * them into a scratch database, restored by switching a verified copy in, and thinned out by retention.
+ * Backups of one database, kept in one place: made consistent with their manifest and signed, checked by
+ * restoring them into a scratch database, restored by switching a verified copy in, thinned out by retention.
+ * Nothing is restored from a backup whose signature does not check out (unless the trust allows it).
  */
 export class BackupManager {
   constructor(
     private readonly location: BackupLocation,
     private readonly connection: PgConnection,
+    private readonly trust: BackupTrust = NO_TRUST,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -79,11 +86,13 @@ export class BackupManager {
 
   /** Dumps the database with its manifest; `before` names the release whose migrations follow (deploys). */
   async backup(kind: BackupKind, release: string | null, before?: string): Promise<BackupManifest> {
+    // Refused before dumping: an unsigned backup would only be usable with --allow-unsigned.
+    if (!this.trust.keys.current) throw signingKeyMissing();
     const at = this.clock();
     const id = before ? `${backupId(at, kind)}-${before}` : backupId(at, kind);
     const content = parseContent(await this.run('dump the database', takeBackup(this.file(id, 'dump'))));
     if (!content.dump) throw failure('BACKUP_FAILED', `The dump of ${this.connection.database} reported no size or checksum.`);
-    const manifest: BackupManifest = {
+    const manifest = this.trust.keys.sign({
       format: 'nexus-backup/1',
       id,
       kind,
@@ -95,7 +104,7 @@ export class BackupManager {
       migration: content.migration,
       tables: content.tables,
       dump: { file: `${id}.dump`, ...content.dump },
-    };
+    });
     const written = await this.location.exec.run(writeFile(this.file(id, 'json'), '600'), { stdin: `${JSON.stringify(manifest)}\n` });
     if (written.code !== 0) throw failure('BACKUP_FAILED', `Could not write the manifest of ${id}: ${written.stderr.trim()}`);
     return manifest;
@@ -114,13 +123,13 @@ export class BackupManager {
     assertBackupId(id);
     const result = await this.location.exec.run(readFile(this.file(id, 'json')));
     if (result.code === FILE_MISSING_STATUS) throw failure('NO_BACKUP', `No backup ${id} in ${this.location.dir} on ${this.location.exec.host}.`, ['`nexus db backup list` shows the backups there']);
-    try {
-      const manifest = JSON.parse(result.stdout) as BackupManifest;
-      if (manifest.format !== 'nexus-backup/1' || manifest.id !== id) throw new Error('not a nexus backup manifest');
-      return manifest;
-    } catch (error) {
-      throw failure('BACKUP_CORRUPT', `The manifest of ${id} is unreadable (${(error as Error).message}); the backup cannot be trusted.`);
-    }
+    return parseManifest(result.stdout, id);
+  }
+
+  /** The manifest, once its signature checks out (or the trust lets it through, with a warning). */
+  async trustedManifest(id: string): Promise<{ manifest: BackupManifest; signature: SignatureStatus }> {
+    const manifest = await this.manifest(id);
+    return { manifest, signature: assertTrusted(manifest, this.trust) };
   }
 
   /** The dump must be the very file the manifest describes: a changed byte refuses it before anything is restored. */
@@ -148,18 +157,18 @@ export class BackupManager {
     return restored;
   }
 
-  private report(manifest: BackupManifest, scratch: string, restored: DatabaseContent): VerifyReport {
+  private report(manifest: BackupManifest, scratch: string, restored: DatabaseContent, signature: SignatureStatus): VerifyReport {
     const tables = Object.values(restored.tables);
-    return { id: manifest.id, scratch, tables: tables.length, rows: tables.reduce((sum, table) => sum + table.rows, 0), migration: restored.migration.latest };
+    return { id: manifest.id, scratch, tables: tables.length, rows: tables.reduce((sum, table) => sum + table.rows, 0), migration: restored.migration.latest, signature };
   }
 
-  /** Proves a backup restorable: into a scratch database, checked against the manifest, dropped. */
+  /** Proves a backup authentic and restorable: signature, then into a scratch database, checked against the manifest, dropped. */
   async verify(id: string): Promise<VerifyReport> {
-    const manifest = await this.manifest(id);
+    const { manifest, signature } = await this.trustedManifest(id);
     const scratch = siblingName(this.connection.database, 'verify', this.clock());
     const restored = await this.restoreChecked(manifest, scratch);
     await this.run('drop the scratch database', dropDatabase(scratch, MAINTENANCE_DATABASE));
-    return this.report(manifest, scratch, restored);
+    return this.report(manifest, scratch, restored, signature);
   }
 
   /**
@@ -172,10 +181,10 @@ export class BackupManager {
 
   /** The first half of a restore: a checked copy beside the live database, which is not touched yet. */
   async prepareRestore(id: string): Promise<PreparedRestore> {
-    const manifest = await this.manifest(id);
+    const { manifest, signature } = await this.trustedManifest(id);
     const fresh = siblingName(this.connection.database, 'restore', this.clock());
     const restored = await this.restoreChecked(manifest, fresh);
-    return { manifest, fresh, restored };
+    return { manifest, fresh, restored, signature };
   }
 
   /** The second half: the checked copy takes the live database's name. */
@@ -187,7 +196,7 @@ export class BackupManager {
       await this.discard(prepared);
       throw error;
     }
-    return { ...this.report(prepared.manifest, prepared.fresh, prepared.restored), database: this.connection.database, previous };
+    return { ...this.report(prepared.manifest, prepared.fresh, prepared.restored, prepared.signature), database: this.connection.database, previous };
   }
 
   /** Drops a prepared copy that will not be switched in. */

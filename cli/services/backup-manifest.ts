@@ -1,4 +1,5 @@
-import { UsageError } from '../errors';
+import { NexusError, UsageError } from '../errors';
+import type { ManifestSignature } from './backup-signing';
 
 /** What a backup holds, written beside its dump as <id>.json; restores and verifications are checked against it. */
 export interface BackupManifest {
@@ -16,6 +17,8 @@ export interface BackupManifest {
   migration: MigrationState;
   tables: Record<string, TableContent>;
   dump: { file: string; bytes: number; sha256: string };
+  /** HMAC over everything above with BACKUP_SIGNING_KEY (backup-signing.ts); absent on backups made before signing. */
+  signature?: ManifestSignature;
 }
 
 export type BackupKind = 'manual' | 'scheduled' | 'pre-migration';
@@ -79,6 +82,17 @@ export const BACKUP_ID = /^\d{8}T\d{6}Z-(manual|scheduled|pre-migration)(-[A-Za-
 /** Refuses what is not a backup id before it becomes part of a path (a usage error, exit 2). */
 export function assertBackupId(id: string): void {
   if (!BACKUP_ID.test(id)) throw new UsageError(`${JSON.stringify(id)} is not a backup id (like 20261202T083700Z-manual).`, ['`nexus db backup list` shows the ids']);
+}
+
+/** A manifest read back: it must be a nexus manifest of that very backup, or the backup cannot be trusted. */
+export function parseManifest(text: string, id: string): BackupManifest {
+  try {
+    const manifest = JSON.parse(text) as BackupManifest;
+    if (manifest?.format !== 'nexus-backup/1' || manifest.id !== id) throw new Error('not a nexus backup manifest');
+    return manifest;
+  } catch (error) {
+    throw new NexusError(`The manifest of ${id} is unreadable (${(error as Error).message}); the backup cannot be trusted.`, { code: 'BACKUP_CORRUPT' });
+  }
 }
 
 export interface Retention {

@@ -10,6 +10,7 @@ import { HealthCheckFailedError, HostDeployer, type ServingState } from './host-
 import { buildLocally, contextArchive, saveImage, scratchDirectory, snapshotOf } from './image-source';
 import { runSteps, type Step } from './progress';
 import type { BackupManager, PreparedRestore, RestoreReport } from './backup-manager';
+import type { BackupTrust } from './backup-trust';
 
 /**
  * The data as it was on `to`'s schema: the pre-migration backup taken when the first release after `to`
@@ -53,6 +54,8 @@ interface FlowContext {
   connect: (host: HostConfig) => Promise<Executor>;
   progress: 'interactive' | 'plain';
   note: (message: string) => void;
+  /** Signs the pre-migration backups and checks the one `rollback --with-data` restores. */
+  backupTrust: BackupTrust;
 }
 
 /** How the image reaches each host, prepared once for all of them. */
@@ -115,7 +118,7 @@ export class DeployFlow {
           suggestions: ['`nexus deploy releases --target <target>` lists what is there'],
         });
       }
-      const backups = options.withData ? first.backups() : undefined;
+      const backups = options.withData ? first.backups(this.context.backupTrust) : undefined;
       const dataBackup = backups ? await dataBackupFor(backups, id, listing.current) : undefined;
       if (backups && !dataBackup) this.context.note(`No migrations ran after ${id}: the data stays as it is.`);
       const prepared: PreparedRestore | undefined = backups && dataBackup ? await backups.prepareRestore(dataBackup) : undefined;
@@ -191,7 +194,7 @@ export class DeployFlow {
           if (pending.length === 0) return reporter.report('none pending');
           if (!options.skipBackup) {
             reporter.report('backing up the database first');
-            outcome.backup = await host.backupDatabase(record);
+            outcome.backup = await host.backupDatabase(record, this.context.backupTrust);
           }
           await host.migrate(record, colour, reporter);
         },

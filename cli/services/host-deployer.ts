@@ -9,6 +9,7 @@ import { packageRoot } from '../package-root';
 import { dumpServicesDatabase } from '../remote/backup';
 import { removeBackups } from '../remote/pg-backup';
 import { BackupManager } from './backup-manager';
+import type { BackupTrust } from './backup-trust';
 import { pgConnection } from './pg-connection';
 import { buildImage, compose, ensureSharedResources, hostCheck, imageExists, loadImage, removeImages, stopProject, waitForHealthyProject, withDockerHost } from '../remote/docker';
 import { FILE_MISSING_STATUS, filesExist, readFile, writeFile } from '../remote/files';
@@ -180,23 +181,23 @@ export class HostDeployer {
   }
 
   /**
-   * A backup before migrating: for an external database, a full backup with its manifest (restorable by
-   * `nexus db restore` and `nexus deploy rollback --with-data`); for the on-host service, a plain pg_dump.
+   * A backup before migrating: for an external database, a full backup with its signed manifest (restorable
+   * by `nexus db restore` and `nexus deploy rollback --with-data`); for the on-host service, a plain pg_dump.
    * @returns its path and size
    */
-  async backupDatabase(record: ReleaseRecord): Promise<{ id?: string; file: string; bytes: number }> {
+  async backupDatabase(record: ReleaseRecord, trust: BackupTrust): Promise<{ id?: string; file: string; bytes: number }> {
     if (this.deploy.target.database === 'host') {
       const file = `${this.layout.backups}/${hostDumpName(record.id)}.dump`;
       const result = await this.run('back up the database', dumpServicesDatabase(this.layout.services, projectName(this.deploy.app.name, 'services'), file, ON_HOST_DATABASE.user, ON_HOST_DATABASE.database));
       return { file, bytes: Number(result.stdout.trim()) };
     }
-    const manifest = await this.backups().backup('pre-migration', (await this.serving())?.release ?? null, record.id);
+    const manifest = await this.backups(trust).backup('pre-migration', (await this.serving())?.release ?? null, record.id);
     return { id: manifest.id, file: `${this.layout.backups}/${manifest.dump.file}`, bytes: manifest.dump.bytes };
   }
 
-  /** The backups of the target's external database kept on this host. */
-  backups(): BackupManager {
-    return new BackupManager({ exec: this.exec, dir: this.layout.backups }, pgConnection(this.deploy.secrets.get('DATABASE_URL')?.reveal() ?? ''));
+  /** The backups of the target's external database kept on this host; `trust` signs and checks them (none: list and remove only). */
+  backups(trust?: BackupTrust): BackupManager {
+    return new BackupManager({ exec: this.exec, dir: this.layout.backups }, pgConnection(this.deploy.secrets.get('DATABASE_URL')?.reveal() ?? ''), trust);
   }
 
   async migrate(record: ReleaseRecord, colour: Colour, reporter: StepReporter): Promise<void> {

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { OffsiteConfig } from '../deploy-config/schema';
+import { writePrivately } from '../exec/private-files';
 import type { BackupManifest } from './backup-manifest';
 import { offsiteFailure, parseManifests, type OffsiteStore } from './offsite-store';
 
@@ -69,7 +70,7 @@ export class S3Store implements OffsiteStore {
     try {
       for (const name of [`${id}.dump`, `${id}.json`]) {
         const object = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(name) }));
-        await pipeline(object.Body as Readable, createWriteStream(join(localDir, name), { mode: 0o600 }));
+        await writePrivately(join(localDir, name), (temporary) => pipeline(object.Body as Readable, createWriteStream(temporary, { flags: 'r+' })));
       }
     } catch (error) {
       throw offsiteFailure(this.where, `fetch ${id} from`, error);

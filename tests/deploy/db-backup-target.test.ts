@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import type { BackupManifest } from '../../cli/services/backup-manifest';
 import { expectExit, runNexus, type CliResult } from '../support/cli';
 import { describeWith } from '../support/components';
+import { SIGNING_KEY } from '../support/forged-backup';
 import { adminQuery } from '../support/database';
 import { startS3Server } from '../support/s3-server';
 import { sshdAvailable, sshdTarget, startSshd, type RunningSshd } from '../support/sshd';
@@ -22,7 +23,7 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
   let root: string;
 
   const nexus = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
-    runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { DATABASE_URL: database.url, ...env }, timeoutMs: 120_000 });
+    runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { DATABASE_URL: database.url, BACKUP_SIGNING_KEY: SIGNING_KEY, ...env }, timeoutMs: 120_000 });
   const backupsOnHost = () => (existsSync(join(root, 'backups')) ? readdirSync(join(root, 'backups')).sort() : []);
 
   beforeAll(async () => {
@@ -130,7 +131,8 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
     expect(scheduled.json<{ job: string; schedule: null }>()).toMatchObject({ job: `sh ${jobDir}/run.sh`, schedule: null });
     expect(readFileSync(join(jobDir, 'run.sh'), 'utf8')).toContain("node bin/run.js db backup --kind scheduled --verify --target production --dir /nexus");
     expect(statSync(join(jobDir, 'secrets')).mode & 0o777).toBe(0o600);
-    expect(readFileSync(join(jobDir, 'secrets'), 'utf8')).toBe(`DATABASE_URL=${database.url}\n`);
+    // The job signs its backups: the key is in its own secrets file, not beside the backups.
+    expect(readFileSync(join(jobDir, 'secrets'), 'utf8')).toBe(`DATABASE_URL=${database.url}\nBACKUP_SIGNING_KEY=${SIGNING_KEY}\n`);
     expect(readFileSync(sshd.authorizedKeys, 'utf8')).toMatch(/restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-job-db-backup-shop@production\n$/);
     const removed = await nexus(['db', 'backup', '--unschedule']);
     expectExit(removed, 0);

@@ -84,7 +84,7 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     const databaseUrl = new URL(withDatabase(SYSTEM_POSTGRES, database));
     databaseUrl.hostname = `${subnet}.1`;
     databaseUrl.port = String(pgPort);
-    secrets = { JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: databaseUrl.toString(), REDIS_URL: `redis://${subnet}.1:${redisPort}/0` };
+    secrets = { JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: databaseUrl.toString(), REDIS_URL: `redis://${subnet}.1:${redisPort}/0`, BACKUP_SIGNING_KEY: randomBytes(32).toString('hex') };
 
     appPort = await freePortPair();
     [httpPort, httpsPort] = [await freePort(), await freePort()];
@@ -141,9 +141,10 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     expect(host?.migrations?.length).toBeGreaterThan(5);
     expect(host?.backup?.bytes).toBeGreaterThan(0);
     expect(statSync(host?.backup?.file as string).mode & 0o777).toBe(0o600);
-    // The pre-migration backup has its manifest: restorable and checkable like any other.
+    expect(statSync(dirname(host?.backup?.file as string)).mode & 0o777).toBe(0o700);
+    // The pre-migration backup has its signed manifest: restorable and checkable like any other.
     const manifest = JSON.parse(readFileSync((host?.backup?.file as string).replace(/\.dump$/, '.json'), 'utf8')) as { kind: string; before: string; migration: { count: number } };
-    expect(manifest).toMatchObject({ kind: 'pre-migration', before: first.release.id, migration: { count: 0 } });
+    expect(manifest).toMatchObject({ kind: 'pre-migration', before: first.release.id, migration: { count: 0 }, signature: { algorithm: 'hmac-sha256', keyId: expect.stringMatching(/^[0-9a-f]{16}$/) } });
     expect(dockerd.docker(['image', 'inspect', '--format', '{{.Config.User}}', first.release.image]).trim()).toBe('10001:10001');
     const ready = await throughNginx('/health/readiness/');
     expect(ready.status).toBe(200);
@@ -151,6 +152,8 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     expect((await throughNginx('/api/v1/products/')).status).toBe(200);
     const env = join(sshd.remoteRoot, 'srv', 'releases', first.release.id, '.env');
     expect(statSync(env).mode & 0o777).toBe(0o600);
+    // The API never needs the backup key: it is not in the release's env.
+    expect(readFileSync(env, 'utf8')).not.toContain(secrets.BACKUP_SIGNING_KEY);
     expect(readFileSync(join(nginx.dir, 'site.conf'), 'utf8')).toContain(`server 127.0.0.1:${appPort} `);
   }, 900_000);
 
@@ -299,10 +302,11 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     expect(log).toMatch(/-scheduled: verified/);
     const listed = await deploy(['db', 'backup', 'list']);
     expectExit(listed, 0);
-    const backups = listed.json<{ backups: { kind: string; release: string | null; tables: Record<string, { rows: number }> }[] }>().backups;
+    const backups = listed.json<{ backups: { kind: string; release: string | null; signatureStatus: string; tables: Record<string, { rows: number }> }[] }>().backups;
     const serving = JSON.parse(readFileSync(join(root, 'serving.json'), 'utf8')) as { release: string };
     expect(backups.map((backup) => backup.kind)).toEqual(['scheduled']);
-    expect(backups[0]).toMatchObject({ release: serving.release, tables: { 'public.knex_migrations': { rows: expect.any(Number) } } });
+    // Signed on the host with the key from the job's own secrets file.
+    expect(backups[0]).toMatchObject({ release: serving.release, signatureStatus: 'valid', tables: { 'public.knex_migrations': { rows: expect.any(Number) } } });
     const removed = await deploy(['db', 'backup', '--unschedule']);
     expectExit(removed, 0);
     expect(existsSync(join(root, 'jobs', 'db-backup'))).toBe(false);

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ProjectMigrationSource } from '../../../db/migration-source';
-import { BackupCommand, backupFlags, fromOffsiteFlag } from '../../backup-command';
+import { allowUnsignedFlag, BackupCommand, backupFlags, fromOffsiteFlag } from '../../backup-command';
 import { RefusedError } from '../../errors';
 import type { RestoreReport } from '../../services/backup-manager';
 import { sharedFlags } from '../../flags';
@@ -13,7 +13,7 @@ interface Result {
 
 export default class DbRestore extends BackupCommand<Result> {
   static override summary = 'Restore a backup: into a fresh database, checked against its manifest, then switched in';
-  static override description = `Refuses a dump whose sha256 differs from its manifest. Restores it into a new database beside the current one, checks every table's rows and checksum and the migration version against the manifest, and only then switches: the current database is renamed to <name>_before_restore_<time> (kept until you drop it) and the restored one takes its name. Sessions on the current database are ended; the API reconnects to the restored data.
+  static override description = `Refuses a backup whose manifest is not signed by BACKUP_SIGNING_KEY (or one of BACKUP_SIGNING_KEYS_PREVIOUS) unless --allow-unsigned (exit 5), and a dump whose sha256 differs from its manifest. Restores it into a new database beside the current one, checks every table's rows and checksum and the migration version against the manifest, and only then switches: the current database is renamed to <name>_before_restore_<time> (kept until you drop it) and the restored one takes its name. Sessions on the current database are ended; the API reconnects to the restored data.
 
 Asks to type the database name (or --yes). A production database (NODE_ENV=production, or one that records production, as deployed ones do) also needs --confirm with the target's name (the database name locally): --yes alone is refused.`;
 
@@ -26,6 +26,7 @@ Asks to type the database name (or --yes). A production database (NODE_ENV=produ
   static override flags = {
     ...backupFlags,
     ...fromOffsiteFlag,
+    ...allowUnsignedFlag,
     yes: sharedFlags.yes,
     confirm: Flags.string({ description: 'Required for production: the target name (or, locally, the database name).' }),
   };
@@ -35,7 +36,8 @@ Asks to type the database name (or --yes). A production database (NODE_ENV=produ
     const context = await this.backups(flags);
     const { manager, deploy } = context;
     if (flags['from-offsite']) await this.fetchFromOffsite(context, args.backup);
-    const manifest = await manager.manifest(args.backup);
+    // Refused before any question: an untrusted backup is not worth a confirmation.
+    const { manifest } = await manager.trustedManifest(args.backup);
     const { database } = manager;
     const production = (await manager.environment()) === 'production' || (!deploy && process.env.NODE_ENV === 'production');
     const expected = deploy?.name ?? database;

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { loadBackupKeys } from '../../deploy-config/backup-keys';
 import { DeployFlow, type DeployReport } from '../../services/deploy-flow';
 import { TargetCommand, targetFlags } from '../../target-command';
 
@@ -17,13 +18,16 @@ A release that does not become ready is stopped and the previous one keeps servi
   static override flags = {
     ...targetFlags,
     image: Flags.string({ description: 'Deploy this image (already on the hosts, or pullable) instead of building the source.' }),
-    'skip-backup': Flags.boolean({ description: 'Do not dump the database before running migrations.' }),
+    'skip-backup': Flags.boolean({ description: 'Do not dump the database before running migrations (the dump of an external database is signed with BACKUP_SIGNING_KEY, which it then needs).' }),
   };
 
   async run(): Promise<DeployReport> {
     const { flags } = await this.parse(Deploy);
     const target = this.loadTarget(flags, { secrets: true });
-    const flow = new DeployFlow({ deploy: target, connect: (host) => this.connect(target, host), progress: this.isInteractive() ? 'interactive' : 'plain', note: (message) => this.note(message) });
+    const note = (message: string) => this.note(message);
+    // The backup keys stay out of target.secrets, which all go into the release's env.
+    const backupTrust = { keys: loadBackupKeys(flags.dir), allowUnsigned: false, warn: note };
+    const flow = new DeployFlow({ deploy: target, connect: (host) => this.connect(target, host), progress: this.isInteractive() ? 'interactive' : 'plain', note, backupTrust });
     const report = await flow.deploy({ image: flags.image, skipBackup: flags['skip-backup'] });
     for (const host of report.hosts) {
       const backup = host.backup ? `, backup ${host.backup.file} (${host.backup.bytes} bytes)` : '';

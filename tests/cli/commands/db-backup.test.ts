@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackupManifest } from '../../../cli/services/backup-manifest';
@@ -9,6 +9,8 @@ import { migratorConfig } from '../../../db/migration-source';
 import { expectExit, runNexus, type CliResult } from '../../support/cli';
 import { describeWith, waitFor } from '../../support/components';
 import { adminQuery } from '../../support/database';
+import { ATTACKER_KEY, forgeManifest, SIGNING_KEY, type Forgery } from '../../support/forged-backup';
+import { withUmask } from '../../support/umask';
 import { createSystemDatabase, systemPostgresAvailable, tableDigests, type SystemDatabase } from '../../support/system-postgres';
 
 interface BackupJson {
@@ -24,7 +26,8 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
   let database: SystemDatabase;
   let dir: string;
 
-  const nexus = (args: string[], url = database.url): Promise<CliResult> => runNexus([...args, '--backup-dir', dir, '--json'], { env: { DATABASE_URL: url }, timeoutMs: 120_000 });
+  const nexus = (args: string[], url = database.url, env: Record<string, string | undefined> = {}): Promise<CliResult> =>
+    runNexus([...args, '--backup-dir', dir, '--json'], { env: { DATABASE_URL: url, BACKUP_SIGNING_KEY: SIGNING_KEY, ...env }, timeoutMs: 120_000 });
   const backup = async (args: string[] = []): Promise<BackupJson> => {
     const result = await nexus(['db', 'backup', ...args]);
     expectExit(result, 0);
@@ -114,7 +117,8 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
     const { backup: manifest } = await backup();
     const tampered = { ...manifest, tables: { ...manifest.tables, 'public.products': { rows: 301, checksum: manifest.tables['public.products']?.checksum ?? '' } } };
     writeFileSync(join(dir, `${manifest.id}.json`), JSON.stringify(tampered));
-    const result = await nexus(['db', 'restore', manifest.id, '--yes']);
+    // The edit breaks the signature; past that (--allow-unsigned), the restore itself is still checked.
+    const result = await nexus(['db', 'restore', manifest.id, '--yes', '--allow-unsigned']);
     expectExit(result, 1);
     expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'BACKUP_MISMATCH', message: expect.stringContaining('public.products: expected 301 rows, found 300') });
     expect(await databasesLike(database.name)).toEqual([]);
@@ -226,6 +230,158 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
       await database.db('nexus_meta').where({ key: 'environment' }).del();
     }
   }, 120_000);
+
+  describe('signed manifests', () => {
+    const intruder = { email: 'intruder@example.com', username: 'intruder', password_hash: 'x', is_staff: true, is_superuser: true };
+    const refusal = (result: CliResult) => result.json<{ error: { code: string; message: string } }>().error;
+
+    /**
+     * The review's attack: a genuine backup, then the forger's dump of the same database with an extra staff
+     * account (made by nexus run with the forger's own key), put in the genuine backup's place.
+     */
+    const swapped = async () => {
+      const { backup: victim } = await backup();
+      const forgerDir = mkdtempSync(join(tmpdir(), 'nexus-forger-'));
+      try {
+        await database.db('users').insert(intruder);
+        const made = await runNexus(['db', 'backup', '--backup-dir', forgerDir, '--json'], { env: { DATABASE_URL: database.url, BACKUP_SIGNING_KEY: ATTACKER_KEY }, timeoutMs: 120_000 });
+        expectExit(made, 0);
+        const source = made.json<BackupJson>().backup;
+        copyFileSync(join(forgerDir, source.dump.file), join(dir, victim.dump.file));
+        return { victim, source };
+      } finally {
+        await database.db('users').where({ email: intruder.email }).del();
+        rmSync(forgerDir, { recursive: true, force: true });
+      }
+    };
+
+    it('When a dump is swapped and its manifest recomputed to match (an extra staff account), then verify and restore refuse it however the signature was faked, and nothing is restored', async () => {
+      const { victim, source } = await swapped();
+      const before = await tableDigests(database.url);
+      const cases: [Forgery, string][] = [
+        ['unsigned', 'BACKUP_UNSIGNED'],
+        ['kept-signature', 'BACKUP_SIGNATURE_INVALID'],
+        ['our-key-id', 'BACKUP_SIGNATURE_INVALID'],
+        ['attacker-key', 'BACKUP_KEY_UNKNOWN'],
+      ];
+      for (const [how, code] of cases) {
+        const forged = forgeManifest(victim, source, how);
+        // Every checksum agrees with the swapped dump: without a signature nothing could tell.
+        expect(forged.dump.sha256).toBe(sha256(join(dir, victim.dump.file)));
+        writeFileSync(join(dir, `${victim.id}.json`), JSON.stringify(forged));
+        for (const args of [['db', 'backup', 'verify', victim.id], ['db', 'restore', victim.id, '--yes']]) {
+          const result = await nexus(args);
+          expectExit(result, 5);
+          expect({ how, ...refusal(result) }).toMatchObject({ how, code, message: expect.stringContaining('nothing was restored') });
+        }
+      }
+      expect(await databasesLike(database.name)).toEqual([]);
+      expect(await tableDigests(database.url)).toEqual(before);
+    }, 240_000);
+
+    it('When the swapped backup is used with --allow-unsigned, then verify and restore warn, name the risk, and go on (the staff account arrives)', async () => {
+      const { victim, source } = await swapped();
+      writeFileSync(join(dir, `${victim.id}.json`), JSON.stringify(forgeManifest(victim, source, 'unsigned')));
+      const verified = await nexus(['db', 'backup', 'verify', victim.id, '--allow-unsigned']);
+      expectExit(verified, 0);
+      expect(verified.json<{ verified: { signature: string } }>().verified.signature).toBe('unsigned');
+      expect(verified.stderr).toMatch(/Warning: Backup \S+ is not signed: whoever can write where the backups are kept could have replaced it.*--allow-unsigned/);
+      const restored = await nexus(['db', 'restore', victim.id, '--yes', '--allow-unsigned']);
+      expectExit(restored, 0);
+      expect(restored.stderr.match(/Warning:/g)).toHaveLength(1);
+      const { previous, signature } = restored.json<{ restored: { previous: string; signature: string } }>().restored;
+      expect(signature).toBe('unsigned');
+      await database.db.destroy();
+      database.db = createDatabase({ url: database.url });
+      const [arrived] = await database.db('users').where({ email: intruder.email, is_staff: true }).count<{ count: string | number }[]>('* as count');
+      await database.db('users').where({ email: intruder.email }).del();
+      expect(Number(arrived?.count)).toBe(1);
+      await adminQuery((client) => client.query(`DROP DATABASE ${client.escapeIdentifier(previous)}`), database.url);
+    }, 240_000);
+
+    it('When the key is wrong or missing, then a genuine backup is refused (exit 5 / exit 3); after a rotation the previous key still checks it, and list shows each state', async () => {
+      const { backup: genuine } = await backup();
+      const wrong = await nexus(['db', 'backup', 'verify', genuine.id], database.url, { BACKUP_SIGNING_KEY: ATTACKER_KEY });
+      expectExit(wrong, 5);
+      expect(refusal(wrong).code).toBe('BACKUP_KEY_UNKNOWN');
+      const none = await nexus(['db', 'backup', 'verify', genuine.id], database.url, { BACKUP_SIGNING_KEY: undefined });
+      expectExit(none, 3);
+      expect(refusal(none)).toMatchObject({ code: 'BACKUP_KEY_MISSING', message: expect.stringContaining('BACKUP_SIGNING_KEY') });
+      const rotated = await nexus(['db', 'backup', 'verify', genuine.id], database.url, { BACKUP_SIGNING_KEY: ATTACKER_KEY, BACKUP_SIGNING_KEYS_PREVIOUS: SIGNING_KEY });
+      expectExit(rotated, 0);
+      expect(rotated.json<{ verified: { signature: string } }>().verified.signature).toBe('valid-previous-key');
+
+      // A backup made before signing (the upgrade case), and one whose manifest was edited.
+      const { signature: _signature, ...older } = { ...genuine, id: genuine.id.replace('-manual', '-scheduled'), kind: 'scheduled' as const };
+      writeFileSync(join(dir, `${older.id}.json`), JSON.stringify({ ...older, dump: { ...older.dump, file: `${older.id}.dump` } }));
+      const edited = { ...genuine, id: genuine.id.replace(/^\d{8}/, '20200101') };
+      writeFileSync(join(dir, `${edited.id}.json`), JSON.stringify(edited));
+      const states = async (env: Record<string, string | undefined> = {}) => {
+        const listed = await nexus(['db', 'backup', 'list'], database.url, env);
+        expectExit(listed, 0);
+        return Object.fromEntries(listed.json<{ backups: { id: string; signatureStatus: string }[] }>().backups.map((entry) => [entry.id, entry.signatureStatus]));
+      };
+      expect(await states()).toEqual({ [genuine.id]: 'valid', [older.id]: 'unsigned', [edited.id]: 'invalid' });
+      expect(await states({ BACKUP_SIGNING_KEY: undefined })).toEqual({ [genuine.id]: 'unchecked', [older.id]: 'unsigned', [edited.id]: 'unchecked' });
+    }, 120_000);
+
+    it('When BACKUP_SIGNING_KEY is not set, or too short, then nexus db backup refuses (exit 3) before dumping, naming how to make one', async () => {
+      const missing = await nexus(['db', 'backup'], database.url, { BACKUP_SIGNING_KEY: undefined });
+      expectExit(missing, 3);
+      expect(missing.json<{ error: { code: string; suggestions: string[] } }>().error).toMatchObject({ code: 'BACKUP_KEY_MISSING', suggestions: expect.arrayContaining([expect.stringContaining('openssl rand -hex 32')]) });
+      const short = await nexus(['db', 'backup'], database.url, { BACKUP_SIGNING_KEY: 'too-short' });
+      expectExit(short, 3);
+      expect(refusal(short).code).toBe('BACKUP_KEY_WEAK');
+      expect(`${missing.stdout}${short.stdout}${short.stderr}`).not.toContain('too-short');
+      expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+    }, 60_000);
+  });
+
+  it('When the CLI runs under umask 000, then the backups, their directory and a download are still private (600 in 700), also where the directory existed open', async () => {
+    chmodSync(dir, 0o755);
+    const downloads = join(mkdtempSync(join(tmpdir(), 'nexus-downloads-')), 'new', 'dir');
+    const existing = mkdtempSync(join(tmpdir(), 'nexus-downloads-open-'));
+    try {
+      const fresh = await withUmask(0o000, () => nexus(['db', 'backup', '--download', downloads]));
+      expectExit(fresh, 0);
+      const { backup: manifest } = fresh.json<BackupJson>();
+      chmodSync(existing, 0o777);
+      const again = await withUmask(0o000, () => nexus(['db', 'backup', '--download', existing, '--no-prune']));
+      expectExit(again, 0);
+      const second = again.json<BackupJson>().backup;
+      const modes = (paths: string[]) => Object.fromEntries(paths.map((path) => [path, (statSync(path).mode & 0o777).toString(8)]));
+      const files = [
+        ...[manifest, second].flatMap((entry) => [join(dir, entry.dump.file), join(dir, `${entry.id}.json`)]),
+        join(downloads, manifest.dump.file),
+        join(downloads, `${manifest.id}.json`),
+        join(existing, second.dump.file),
+        join(existing, `${second.id}.json`),
+      ];
+      expect(modes([dir, downloads, join(downloads, '..'), existing, ...files])).toEqual(Object.fromEntries([[dir, '700'], [downloads, '700'], [join(downloads, '..'), '700'], [existing, '700'], ...files.map((file) => [file, '600'])]));
+      expect(readdirSync(existing).filter((name) => name.includes('partial'))).toEqual([]);
+      expect(again.stderr).toContain(`Made ${existing} private (mode 700; it was 777)`);
+    } finally {
+      rmSync(join(downloads, '..', '..'), { recursive: true, force: true });
+      rmSync(existing, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('When --download or --backup-dir is a shared directory (sticky, like /tmp), then it is refused, not locked, and nothing is written there', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'nexus-shared-'));
+    chmodSync(shared, 0o1777);
+    try {
+      const download = await nexus(['db', 'backup', '--download', shared]);
+      expectExit(download, 1);
+      expect(download.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'DIRECTORY_NOT_PRIVATE', message: expect.stringContaining('shared') });
+      const kept = await runNexus(['db', 'backup', '--backup-dir', shared, '--json'], { env: { DATABASE_URL: database.url, BACKUP_SIGNING_KEY: SIGNING_KEY } });
+      expectExit(kept, 1);
+      expect(kept.json<{ error: { message: string } }>().error.message).toContain('is shared or belongs to another user');
+      expect((statSync(shared).mode & 0o7777).toString(8)).toBe('1777');
+      expect([...readdirSync(shared), ...readdirSync(dir)]).toEqual([]);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it.each([
     ['an id that is not a backup id', ['db', 'restore', '../../etc/passwd', '--yes'], 2, 'USAGE'],

@@ -1,4 +1,4 @@
-import { writeFileSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { NexusError } from '../../../cli/errors';
@@ -51,6 +51,30 @@ describeWith('sshd', sshdAvailable, 'SshExecutor against a real sshd', () => {
       await ssh.close();
     }
     expect(readFileSync(join(sshd.remoteRoot, 'uploaded.bin')).equals(content)).toBe(true);
+  });
+
+  it('When a file is downloaded or uploaded under umask 000, then both copies are mode 600, and a symlink planted at the download path is replaced, not written through', async () => {
+    const local = join(tmpdir(), `nexus-private-${process.pid}.bin`);
+    const remote = join(sshd.remoteRoot, 'private.bin');
+    const planted = join(tmpdir(), `nexus-planted-${process.pid}.txt`);
+    writeFileSync(remote, 'backup bytes');
+    writeFileSync(planted, 'not yours');
+    symlinkSync(planted, `${local}.down`);
+    const previous = process.umask(0o000);
+    const ssh = await SshExecutor.connect(target);
+    try {
+      await ssh.download(remote, `${local}.down`);
+      writeFileSync(local, 'to upload');
+      await ssh.upload(local, `${remote}.up`);
+    } finally {
+      process.umask(previous);
+      await ssh.close();
+    }
+    expect({ downloaded: statSync(`${local}.down`).mode & 0o777, uploaded: statSync(`${remote}.up`).mode & 0o777 }).toEqual({ downloaded: 0o600, uploaded: 0o600 });
+    expect(lstatSync(`${local}.down`).isSymbolicLink()).toBe(false);
+    expect(readFileSync(`${local}.down`, 'utf8')).toBe('backup bytes');
+    expect(readFileSync(planted, 'utf8')).toBe('not yours');
+    for (const file of [local, `${local}.down`, planted]) rmSync(file, { force: true });
   });
 
   it('When a streamed command is aborted, then output arrived live and the remote process is gone', async () => {

@@ -5,11 +5,15 @@ import { stringify } from 'yaml';
 import { loadDeployTarget, type DeployTarget } from '../../../cli/deploy-config/load';
 import { RecordingExecutor } from '../../../cli/exec/recording-executor';
 import type { BackupManifest } from '../../../cli/services/backup-manifest';
+import { BackupKeyRing } from '../../../cli/services/backup-signing';
+import type { BackupTrust } from '../../../cli/services/backup-trust';
+import { Secret } from '../../../cli/deploy-config/secrets';
 import { DeployFlow } from '../../../cli/services/deploy-flow';
 import type { ServingState } from '../../../cli/services/host-deployer';
 
 const PIN = 'SHA256:7RCjtu5hW5Fu2xqZWCxOb+qRkCZQ5r9n0kA6oZ0Qm8c';
 const IMAGE = 'registry.example.com/shop:1.4.0';
+const KEYS = new BackupKeyRing(new Secret('k'.repeat(64)));
 
 function target(hosts: string[], database: 'external' | 'host' = 'external'): DeployTarget {
   const dir = mkdtempSync(join(tmpdir(), 'nexus-flow-'));
@@ -61,9 +65,10 @@ function steps(exec: RecordingExecutor): string[] {
   });
 }
 
-function flow(deploy: DeployTarget, executors: Record<string, RecordingExecutor>) {
+function flow(deploy: DeployTarget, executors: Record<string, RecordingExecutor>, backupTrust: BackupTrust = { keys: KEYS, allowUnsigned: false, warn: () => undefined }) {
   const connected: string[] = [];
   const deployFlow = new DeployFlow({
+    backupTrust,
     deploy,
     connect: (config) => {
       connected.push(config.address);
@@ -80,9 +85,9 @@ function release(id: string, served = true): string {
   return `release ${id} ${JSON.stringify({ id, version: id, image: `shop:${id}`, created_at: '', created_by: 'ci', ...(served ? { served_at: '2026-11-01T00:01:00Z' } : {}) })}`;
 }
 
-/** The manifest of the backup a deploy took before `before`'s migrations. */
+/** The manifest of the backup a deploy took before `before`'s migrations, signed. */
 function preMigration(before: string, latest: string): BackupManifest {
-  return {
+  return KEYS.sign({
     format: 'nexus-backup/1',
     id: `${before.slice(0, 16)}-pre-migration-${before}`,
     kind: 'pre-migration',
@@ -94,7 +99,7 @@ function preMigration(before: string, latest: string): BackupManifest {
     migration: { latest, count: 1 },
     tables: { 'public.users': { rows: 1, checksum: 'ab' } },
     dump: { file: `${before.slice(0, 16)}-pre-migration-${before}.dump`, bytes: 10, sha256: 'cafe' },
-  };
+  });
 }
 
 describe('DeployFlow (remote commands recorded, no SSH)', () => {
@@ -152,6 +157,18 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     expect(names.slice(backup + 1, backup + 3)).toEqual(['nexus-write', 'compose shop-blue run --rm --no-deps -T app node bin/run.js db migrate']);
     expect(exec.commands.join('\n')).not.toContain('postgres://u:p@db/shop');
     expect(report.hosts[0]?.backup).toEqual({ id: expect.stringMatching(/^\d{8}T\d{6}Z-pre-migration-\d{8}T\d{6}Z-1\.4\.0$/), file: expect.stringMatching(/^\/srv\/shop\/backups\/\d{8}T\d{6}Z-pre-migration-\d{8}T\d{6}Z-1\.4\.0\.dump$/), bytes: 2048 });
+  });
+
+  it('When migrations are pending and BACKUP_SIGNING_KEY is not set, then the deploy stops before dumping or migrating, naming how to create the key', async () => {
+    const exec = host('web-1', { serving: { release: '20261101T000000Z-old', colour: 'blue', port: 8000, since: '' }, pending: ['20261201000000_add-coupons'] });
+    const { deployFlow } = flow(target(['web-1']), { 'web-1': exec }, { keys: new BackupKeyRing(), allowUnsigned: false, warn: () => undefined });
+    const error = (await deployFlow.deploy({ image: IMAGE, skipBackup: false }).catch((caught: unknown) => caught)) as { code: string; exitCode: number; suggestions: string[] };
+    expect(error).toMatchObject({ code: 'BACKUP_KEY_MISSING', exitCode: 3 });
+    expect(error.suggestions.join(' ')).toContain('openssl rand -hex 32');
+    const names = steps(exec);
+    expect(names).not.toContain('nexus-backup');
+    expect(names.some((name) => name.includes('db migrate'))).toBe(false);
+    expect(names).not.toContain('nexus-nginx-switch');
   });
 
   it('When the new release never becomes ready, then it is stopped, nginx is never touched, the lock is released and the error carries its logs', async () => {
@@ -243,10 +260,10 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
 
   it('When rolling back with data fails to activate the release, then the restored copy is dropped and the database is never switched', async () => {
     const listing = ['current 20261103T000000Z-c', `release 20261102T000000Z-b ${JSON.stringify({ id: '20261102T000000Z-b', version: 'b', image: 'shop:b', created_at: '', created_by: 'ci', served_at: 'x' })}`].join('\n');
-    const manifest: BackupManifest = {
+    const manifest: BackupManifest = KEYS.sign({
       format: 'nexus-backup/1', id: '20261103T000000Z-pre-migration-20261103T000000Z-c', kind: 'pre-migration', createdAt: '2026-11-03T00:00:00.000Z', database: 'shop', serverVersion: '15', release: null,
       before: '20261103T000000Z-c', migration: { latest: 'm1', count: 1 }, tables: { 'public.users': { rows: 1, checksum: 'ab' } }, dump: { file: 'x.dump', bytes: 10, sha256: 'cafe' },
-    };
+    });
     const exec = host('web-1', { serving: { release: '20261103T000000Z-c', colour: 'green', port: 8001, since: '' }, releases: listing, backups: [manifest], ready: false });
     const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
     await expect(deployFlow.rollback(undefined, { withData: true })).rejects.toThrow();
@@ -254,6 +271,26 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     expect(names).toContain('nexus-restore');
     expect(names).toContain('nexus-drop-database');
     expect(names).not.toContain('nexus-switch-database');
+  });
+
+  it.each([
+    ['unsigned', (manifest: BackupManifest) => ({ ...manifest, signature: undefined }), 'BACKUP_UNSIGNED'],
+    ['edited after signing', (manifest: BackupManifest) => ({ ...manifest, serverVersion: '16' }), 'BACKUP_SIGNATURE_INVALID'],
+    ['signed by another key', (manifest: BackupManifest) => new BackupKeyRing(new Secret('x'.repeat(64))).sign(manifest), 'BACKUP_KEY_UNKNOWN'],
+  ])('When rolling back with data to a backup %s, then it is refused (exit 5) before anything is restored or started; --allow-unsigned warns and goes on', async (_label, tamper, code) => {
+    const listing = ['current 20261103T000000Z-c', release('20261102T000000Z-b'), release('20261103T000000Z-c')].join('\n');
+    const backups = [tamper(preMigration('20261103T000000Z-c', 'm1'))];
+    const serving: ServingState = { release: '20261103T000000Z-c', colour: 'green', port: 8001, since: '' };
+    const exec = host('web-1', { serving, releases: listing, backups });
+    const error = (await flow(target(['web-1']), { 'web-1': exec }).deployFlow.rollback(undefined, { withData: true }).catch((caught: unknown) => caught)) as { code: string; exitCode: number };
+    expect(error).toMatchObject({ code, exitCode: 5 });
+    expect(steps(exec).filter((name) => ['nexus-restore', 'nexus-backup-checksum', 'nexus-switch-database'].includes(name) || name.startsWith('compose'))).toEqual([]);
+
+    const warnings: string[] = [];
+    const allowed = host('web-1', { serving, releases: listing, backups });
+    const report = await flow(target(['web-1']), { 'web-1': allowed }, { keys: KEYS, allowUnsigned: true, warn: (message) => warnings.push(message) }).deployFlow.rollback(undefined, { withData: true });
+    expect(report.data).toMatchObject({ id: backups[0]?.id, signature: expect.not.stringMatching(/^valid/) });
+    expect(warnings).toEqual([expect.stringContaining('--allow-unsigned')]);
   });
 
   it('When asked to roll back to something that is not a release id, then nothing is contacted', async () => {

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BackupCommand, backupFlags, backupJob } from '../../../backup-command';
 import { UsageError } from '../../../errors';
+import { ensurePrivateDirectory } from '../../../exec/private-files';
+import { signingKeyMissing } from '../../../services/backup-signing';
 import { expiredBackups, type BackupManifest } from '../../../services/backup-manifest';
 import { withScratchDirectory } from '../../../services/scratch';
 import type { VerifyReport } from '../../../services/backup-manager';
@@ -26,9 +27,9 @@ function size(bytes: number): string {
 
 export default class DbBackup extends BackupCommand<Result> {
   static override summary = 'Back up the database: a consistent pg_dump with a manifest, optionally verified by a test restore';
-  static override description = `Dumps the database (pg_dump, custom format) from one snapshot, and records beside it a manifest: time, release, migration version, the row count and a checksum of every table, and the dump's size and sha256. Locally the backups go to .nexus/backups; with --target they stay on the target's first host in <root>/backups (pg_dump runs there). --verify restores the new backup into a scratch database and checks it against the manifest. Retention then keeps the newest backup of each of the last --keep-daily days and --keep-weekly weeks (backups.keep_daily/keep_weekly in nexus.yml); pre-migration backups of deploys are left alone (they go when a deploy prunes their release).
+  static override description = `Dumps the database (pg_dump, custom format) from one snapshot, and records beside it a manifest: time, release, migration version, the row count and a checksum of every table, and the dump's size and sha256, signed with the BACKUP_SIGNING_KEY secret (HMAC-SHA256; without it nothing is dumped: create one with \`openssl rand -hex 32\`). Both files are mode 600 in a directory of mode 700. Locally the backups go to .nexus/backups; with --target they stay on the target's first host in <root>/backups (pg_dump runs there). --verify restores the new backup into a scratch database and checks it against the manifest. Retention then keeps the newest backup of each of the last --keep-daily days and --keep-weekly weeks (backups.keep_daily/keep_weekly in nexus.yml); pre-migration backups of deploys are left alone (they go when a deploy prunes their release).
 
---schedule installs the daily job on the target's first host (cron, like \`nexus ssl install-timer\`): it runs \`nexus db backup --verify\` from the serving image.`;
+--schedule installs the daily job on the target's first host (cron, like \`nexus ssl install-timer\`): it runs \`nexus db backup --verify\` from the serving image, with BACKUP_SIGNING_KEY in its secrets file.`;
 
   static override examples = [
     '<%= config.bin %> db backup',
@@ -56,6 +57,9 @@ export default class DbBackup extends BackupCommand<Result> {
     const context = await this.backups(flags);
     const { manager, deploy, hosts } = context;
     if ((flags.schedule || flags.unschedule) && deploy) {
+      const signingKey = context.trust.keys.current;
+      if (flags.schedule && !signingKey) throw signingKeyMissing('install a daily job that signs its backups');
+      if (signingKey) deploy.secrets.set('BACKUP_SIGNING_KEY', signingKey);
       const job = new ScheduledJob(hosts, deploy, backupJob(deploy));
       if (flags.unschedule) {
         const changed = await job.remove();
@@ -72,7 +76,11 @@ export default class DbBackup extends BackupCommand<Result> {
       this.log(report.schedule ? `Scheduled on ${hosts[0]?.exec.host}: ${report.schedule}` : `Installed; schedule this command daily on ${hosts[0]?.exec.host} as ${deploy.target.ssh.user}: ${report.job}`);
       return report;
     }
-    if (flags.download) mkdirSync(resolve(flags.download), { recursive: true });
+    if (!context.trust.keys.current) throw signingKeyMissing();
+    if (flags.download) {
+      const was = await ensurePrivateDirectory(resolve(flags.download));
+      if (was !== undefined) this.note(`Made ${resolve(flags.download)} private (mode 700; it was ${was.toString(8)}): it holds backups.`);
+    }
     this.note(`Backing up ${context.where}…`);
     const backup = await manager.backup(flags.kind, await context.release());
     const rows = Object.values(backup.tables).reduce((sum, table) => sum + table.rows, 0);
@@ -80,7 +88,7 @@ export default class DbBackup extends BackupCommand<Result> {
     let verified: VerifyReport | null = null;
     if (flags.verify) {
       verified = await manager.verify(backup.id);
-      this.log(`${backup.id}: verified (restored into a scratch database; every table's rows and checksum match)`);
+      this.log(`${backup.id}: verified (signed; restored into a scratch database, every table's rows and checksum match)`);
     }
     const retention = { daily: flags['keep-daily'] ?? deploy?.target.backups.keep_daily ?? 7, weekly: flags['keep-weekly'] ?? deploy?.target.backups.keep_weekly ?? 4 };
     const pruned = flags.prune ? await manager.prune(retention) : [];

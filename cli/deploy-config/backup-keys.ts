@@ -1,0 +1,19 @@
+import { BackupKeyRing } from '../services/backup-signing';
+import { loadSecrets, Secret } from './secrets';
+
+/** The secrets that sign and check backups. Never needed by the API, so never part of a release's env. */
+export const BACKUP_KEY_SECRETS = ['BACKUP_SIGNING_KEY', 'BACKUP_SIGNING_KEYS_PREVIOUS'] as const;
+
+/**
+ * The backup keys from the environment or .nexus/secrets. Both are optional here: making a backup without
+ * BACKUP_SIGNING_KEY, or checking one without any key, fails later with a message saying how to create it.
+ * BACKUP_SIGNING_KEYS_PREVIOUS lists retired keys (comma or space separated) that still check older backups.
+ */
+export function loadBackupKeys(directory: string, env: NodeJS.ProcessEnv = process.env): BackupKeyRing {
+  const { secrets } = loadSecrets(BACKUP_KEY_SECRETS, directory, env);
+  const previous = (secrets.get('BACKUP_SIGNING_KEYS_PREVIOUS')?.reveal() ?? '')
+    .split(/[\s,]+/)
+    .filter((value) => value !== '')
+    .map((value) => new Secret(value));
+  return new BackupKeyRing(secrets.get('BACKUP_SIGNING_KEY'), previous);
+}
