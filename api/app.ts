@@ -95,6 +95,7 @@ export function buildApp(deps: AppDeps): App {
     maxQuantity: config.orders.maxQuantity,
     currency: config.orders.currency,
     provider: deps.paymentProvider ?? paymentProvider(config.orders.paymentProvider),
+    now,
   });
   const reviews = createReviewsModule({
     db: deps.db,

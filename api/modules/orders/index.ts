@@ -21,6 +21,8 @@ export interface OrdersModuleDeps {
   maxQuantity: number;
   currency: string;
   provider: PaymentProvider;
+  /** Clock in milliseconds (card expiry). */
+  now: () => number;
 }
 
 export interface OrdersModule {
@@ -34,7 +36,7 @@ export function createOrdersModule(deps: OrdersModuleDeps): OrdersModule {
   const views = new OrderViews(orders);
   const transitions = new OrderTransitions({ orders, provider: deps.provider });
   const checkout = new Checkout({ orders, cart: deps.cart, addresses: deps.addresses, maxQuantity: deps.maxQuantity, currency: deps.currency });
-  const payments = new PaymentService({ orders, views, provider: deps.provider });
+  const payments = new PaymentService({ orders, views, provider: deps.provider, now: deps.now });
   const service = new OrderService({ db: deps.db, orders, views, checkout, payments, transitions });
   return { endpoints: [...orderStaffEndpoints(service), ...orderEndpoints(service, deps.maxQuantity)], service };
 }
