@@ -32,6 +32,8 @@ export interface Config {
   catalog: { cacheTtlSeconds: number };
   orders: { maxQuantity: number; currency: string; paymentProvider: 'simulated' };
   reviews: { commentMaxLength: number; verifiedStatuses: ('paid' | 'processing' | 'shipped' | 'delivered')[]; requirePurchase: boolean };
+  /** The per-account failed-login throttle (per email, across IPs and processes). */
+  loginLockout: { maxFailures: number; windowSeconds: number; durationSeconds: number; auditRetentionDays: number };
 }
 
 /** Thrown when the environment does not describe a runnable API; lists every problem at once. */
@@ -151,5 +153,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     catalog: { cacheTtlSeconds: raw.CATALOG_CACHE_TTL },
     orders: { maxQuantity: raw.CART_MAX_QUANTITY, currency: raw.CURRENCY, paymentProvider: raw.PAYMENT_PROVIDER ?? 'simulated' },
     reviews: { commentMaxLength: raw.REVIEW_COMMENT_MAX_LENGTH, verifiedStatuses: raw.REVIEW_VERIFIED_STATUSES, requirePurchase: raw.REVIEW_REQUIRE_PURCHASE },
+    loginLockout: {
+      maxFailures: raw.LOGIN_LOCKOUT_THRESHOLD.max,
+      windowSeconds: raw.LOGIN_LOCKOUT_THRESHOLD.windowSeconds,
+      durationSeconds: raw.LOGIN_LOCKOUT_DURATION,
+      auditRetentionDays: raw.LOGIN_AUDIT_RETENTION_DAYS,
+    },
   };
 }
