@@ -108,6 +108,7 @@ export function buildApp(deps: AppDeps): App {
     paymentSeconds: config.orders.paymentTimeoutSeconds,
     maxUnpaid: config.orders.maxUnpaid,
     purchasesChanged: (trx, change) => reviews.service.refreshVerifiedPurchases(trx, change),
+    now,
   });
   const health = createHealthModule({
     db: deps.db,

@@ -39,6 +39,8 @@ export interface Config {
     expiryIntervalSeconds: number;
   };
   reviews: { commentMaxLength: number; verifiedStatuses: ('paid' | 'processing' | 'shipped' | 'delivered')[]; requirePurchase: boolean };
+  /** The per-account failed-login throttle (per email, across IPs and processes). */
+  loginLockout: { maxFailures: number; windowSeconds: number; durationSeconds: number; auditRetentionDays: number };
 }
 
 /** Thrown when the environment does not describe a runnable API; lists every problem at once. */
@@ -165,5 +167,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       expiryIntervalSeconds: raw.ORDER_EXPIRY_INTERVAL,
     },
     reviews: { commentMaxLength: raw.REVIEW_COMMENT_MAX_LENGTH, verifiedStatuses: raw.REVIEW_VERIFIED_STATUSES, requirePurchase: raw.REVIEW_REQUIRE_PURCHASE },
+    loginLockout: {
+      maxFailures: raw.LOGIN_LOCKOUT_THRESHOLD.max,
+      windowSeconds: raw.LOGIN_LOCKOUT_THRESHOLD.windowSeconds,
+      durationSeconds: raw.LOGIN_LOCKOUT_DURATION,
+      auditRetentionDays: raw.LOGIN_AUDIT_RETENTION_DAYS,
+    },
   };
 }

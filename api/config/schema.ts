@@ -125,6 +125,22 @@ export const settings = {
     description: 'API reads (GET, HEAD) per client IP, cached catalogue answers included. Health, docs and the OpenAPI document are not counted.',
   },
   RATE_LIMIT_WRITES: { schema: rateLimit, default: '300/60', description: 'API writes (POST, PUT, PATCH, DELETE) per client IP, on top of the auth routes\' own limits.' },
+  LOGIN_LOCKOUT_THRESHOLD: {
+    schema: rateLimit,
+    default: '10/900',
+    description:
+      'Failed logins for one email address, from any client IP and any API process, that lock it: `<failures>/<window seconds>`. The window starts at the first failure; a successful login clears it. Unknown emails are counted and locked exactly like real accounts. Independent of RATE_LIMIT_ENABLED.',
+  },
+  LOGIN_LOCKOUT_DURATION: {
+    schema: seconds,
+    default: '900',
+    description: 'Seconds a locked email stays locked: every login for it gets 429 with Retry-After, the right password included. A completed password reset unlocks it at once.',
+  },
+  LOGIN_AUDIT_RETENTION_DAYS: {
+    schema: z.coerce.number().int().min(1).max(3650),
+    default: '90',
+    description: 'Days a failed login or lock-out stays in the `login_audit` table (older rows are deleted as new ones are written).',
+  },
   FRONTEND_URL: {
     schema: z.url(),
     default: 'http://localhost:3000',

@@ -13,6 +13,13 @@ export interface KeyValueStore {
   /** Atomically adds one to an integer (0 when missing) and returns the new value; the key does not expire. */
   increment(key: string): Promise<number>;
   /**
+   * Atomically adds one to a counter that expires `ttlSeconds` after its first increment (a fixed window,
+   * not extended by later increments) and returns the new value.
+   */
+  incrementWithin(key: string, ttlSeconds: number): Promise<number>;
+  /** Whole seconds until the key expires (rounded up); null when it does not exist or never expires. */
+  secondsToLive(key: string): Promise<number | null>;
+  /**
    * Reads a generation counter and, in the same round trip, the value stored under
    * `prefix + generation + suffix` (generational caches: one network round trip per lookup). The value comes
    * as bytes, so a cached response goes from Redis to the socket without being decoded and re-encoded.
@@ -27,6 +34,12 @@ const GET_BY_GENERATION = `
 local generation = redis.call('GET', KEYS[1]) or '0'
 return { generation, redis.call('GET', ARGV[3] .. ARGV[1] .. generation .. ARGV[2]) }`;
 
+// KEYS[1] = counter; ARGV[1] = window in seconds, set by the first increment only.
+const INCREMENT_WITHIN = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count`;
+
 export class RedisKeyValueStore implements KeyValueStore {
   readonly kind = 'redis';
 
@@ -35,6 +48,7 @@ export class RedisKeyValueStore implements KeyValueStore {
     private readonly prefix: string,
   ) {
     if (!('nexusGetByGeneration' in redis)) redis.defineCommand('nexusGetByGeneration', { numberOfKeys: 1, lua: GET_BY_GENERATION });
+    if (!('nexusIncrementWithin' in redis)) redis.defineCommand('nexusIncrementWithin', { numberOfKeys: 1, lua: INCREMENT_WITHIN });
   }
 
   async getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: Buffer | null }> {
@@ -63,6 +77,16 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   async increment(key: string): Promise<number> {
     return this.redis.incr(this.prefix + key);
+  }
+
+  async incrementWithin(key: string, ttlSeconds: number): Promise<number> {
+    const call = (this.redis as unknown as { nexusIncrementWithin: (...args: string[]) => Promise<number> }).nexusIncrementWithin;
+    return call.call(this.redis, this.prefix + key, String(Math.max(1, Math.ceil(ttlSeconds))));
+  }
+
+  async secondsToLive(key: string): Promise<number | null> {
+    const milliseconds = await this.redis.pttl(this.prefix + key);
+    return milliseconds < 0 ? null : Math.ceil(milliseconds / 1000);
   }
 
   async ping(): Promise<void> {
@@ -114,6 +138,19 @@ export class MemoryKeyValueStore implements KeyValueStore {
     const next = Number((await this.get(key)) ?? 0) + 1;
     this.entries.set(key, { value: String(next), expiresAt: Number.POSITIVE_INFINITY });
     return next;
+  }
+
+  async incrementWithin(key: string, ttlSeconds: number): Promise<number> {
+    const entry = this.live(key);
+    const next = Number(entry?.value ?? 0) + 1;
+    this.entries.set(key, { value: String(next), expiresAt: entry?.expiresAt ?? this.now() + ttlSeconds * 1000 });
+    return next;
+  }
+
+  async secondsToLive(key: string): Promise<number | null> {
+    const entry = this.live(key);
+    if (!entry || entry.expiresAt === Number.POSITIVE_INFINITY) return null;
+    return Math.ceil((entry.expiresAt - this.now()) / 1000);
   }
 
   async ping(): Promise<void> {}

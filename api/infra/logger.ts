@@ -11,8 +11,8 @@ export interface RequestContext {
 export const requestContext = new AsyncLocalStorage<RequestContext>();
 
 /**
- * Paths pino censors wherever they appear. Tokens and passwords must never reach the logs, even when a
- * caller logs a whole object by mistake.
+ * Paths pino censors wherever they appear. Tokens, passwords and card details must never reach the logs,
+ * even when a caller logs a whole object by mistake.
  */
 export const REDACTED_PATHS = [
   'password',
@@ -39,6 +39,13 @@ export const REDACTED_PATHS = [
   '*.headers.cookie',
   'secret',
   '*.secret',
+  // Card details of a payment body (flat or in payment_details): never logged, not even by mistake.
+  'payment_details',
+  '*.payment_details',
+  'card_number',
+  '*.card_number',
+  'cvv',
+  '*.cvv',
 ];
 
 export function createLogger(options: { level: Level | 'silent'; name?: string }, destination?: DestinationStream): Logger {

@@ -1,9 +1,10 @@
+import { TEST_CARDS } from '../../api/modules/orders';
 import { STRONG_PASSWORD } from './users';
 
-/** What must never appear in a log line: a JWT, a Bearer credential, the tests' password, or a secret-named field that is not censored. */
+/** What must never appear in a log line: a JWT, a Bearer credential, the tests' password or card numbers, or a secret-named field that is not censored. */
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
 const BEARER = /Bearer\s+[A-Za-z0-9._~+/-]{16,}/i;
-const SECRET_KEY = /pass|secret|token|authorization|cookie|access|refresh/i;
+const SECRET_KEY = /pass|secret|token|authorization|cookie|access|refresh|card_number|cvv/i;
 const CENSORED = '[redacted]';
 
 function uncensoredSecretFields(value: unknown, path: string[] = []): string[] {
@@ -24,6 +25,7 @@ export function findSecrets(lines: readonly string[]): string[] {
     if (JWT.test(line)) kinds.push('a JWT');
     if (BEARER.test(line)) kinds.push('a Bearer credential');
     if (line.includes(STRONG_PASSWORD)) kinds.push("the tests' password");
+    if (Object.values(TEST_CARDS).some((number) => line.includes(number))) kinds.push('a test card number');
     try {
       kinds.push(...uncensoredSecretFields(JSON.parse(line)).map((field) => `uncensored field ${field}`));
     } catch {

@@ -28,6 +28,8 @@ export interface OrdersModuleDeps {
   maxUnpaid: number;
   /** Told when a customer's orders of some products change status (the reviews' verified badges follow). */
   purchasesChanged?: PurchaseListener;
+  /** Clock in milliseconds (card expiry). */
+  now: () => number;
 }
 
 export interface OrdersModule {
@@ -52,7 +54,7 @@ export function createOrdersModule(deps: OrdersModuleDeps): OrdersModule {
     paymentSeconds: deps.paymentSeconds,
     maxUnpaid: deps.maxUnpaid,
   });
-  const payments = new PaymentService({ orders, views, provider: deps.provider, transitions, expiry });
+  const payments = new PaymentService({ orders, views, provider: deps.provider, transitions, expiry, now: deps.now });
   const service = new OrderService({ db: deps.db, orders, views, checkout, payments, transitions, expiry });
   return { endpoints: [...orderStaffEndpoints(service), ...orderEndpoints(service, deps.maxQuantity)], service, expiry };
 }

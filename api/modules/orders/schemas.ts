@@ -3,6 +3,7 @@ import { integer } from '../../http/fields';
 import { addressBody } from '../addresses';
 import { quantityField } from '../cart';
 import { productSchema } from '../catalog';
+import { cardFields, checkCardFields } from './payments/card-details';
 import { PAYMENT_METHODS } from './payments/provider';
 import { ORDER_STATUSES } from './state-machine';
 
@@ -41,23 +42,25 @@ function missing(input: unknown): string | undefined {
 
 const AMOUNT_PATTERN = /^\d+(\.\d{1,2})?$/;
 
-const cardNumber = z
-  .string()
-  .transform((value) => value.replace(/[\s-]/g, ''))
-  .pipe(z.string().regex(/^\d{12,19}$/, { message: 'Enter a valid card number.' }));
-
-export const paymentBody = z.object({
-  payment_method: z.enum(PAYMENT_METHODS, { error: (issue) => missing(issue.input) ?? 'Invalid payment method.' }),
-  payment_details: z.object({ card_number: cardNumber.optional() }).optional().meta({ description: 'Card details for card methods (never stored).' }),
-  amount: z
-    .union([
-      // Whole cents only, as for strings: 59.971 must not pass for 59.97 (the cents comparison would truncate it).
-      z.number().refine((value) => AMOUNT_PATTERN.test(String(value)), { message: 'A valid number is required.' }),
-      z.string().regex(AMOUNT_PATTERN, { message: 'A valid number is required.' }),
-    ])
-    .optional()
-    .meta({ description: 'When sent, must equal the order total.' }),
-});
+export const paymentBody = z
+  .object({
+    payment_method: z.enum(PAYMENT_METHODS, { error: (issue) => missing(issue.input) ?? 'Invalid payment method.' }),
+    payment_details: z
+      .object(cardFields)
+      .optional()
+      .meta({ description: 'Card details (never stored or logged), checked whenever sent: a card number with any other detail, expiry month and year together, not in the past.' }),
+    // Old clients sent the card fields flat too; each is checked like its payment_details twin.
+    ...cardFields,
+    amount: z
+      .union([
+        // Whole cents only, as for strings: 59.971 must not pass for 59.97 (the cents comparison would truncate it).
+        z.number().refine((value) => AMOUNT_PATTERN.test(String(value)), { message: 'A valid number is required.' }),
+        z.string().regex(AMOUNT_PATTERN, { message: 'A valid number is required.' }),
+      ])
+      .optional()
+      .meta({ description: 'When sent, must equal the order total.' }),
+  })
+  .superRefine(checkCardFields, { when: (payload) => payload.issues.length === 0 });
 
 export const statusUpdateBody = z.object({
   status: z.enum(ORDER_STATUSES, { error: (issue) => missing(issue.input) }),

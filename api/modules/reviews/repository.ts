@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Ordering } from '../../http/ordering';
 import type { ReportReason, ReportRow, ReportStatus, ReviewRow } from './model';
+import { wherePublic, type ReviewVisibility } from './visibility';
 
 export interface ReviewFilters {
   productId?: number;
@@ -12,6 +13,8 @@ export interface ReviewFilters {
 }
 
 type Db = Knex | Knex.Transaction;
+
+export type LockedReview = ReviewVisibility & { id: number; product_id: number };
 
 /** Review, vote and report queries. Every review read joins its author's email and its product's title. */
 export class ReviewRepository {
@@ -28,17 +31,18 @@ export class ReviewRepository {
     return this.reviews(db).where('r.id', id).first<ReviewRow | undefined>();
   }
 
-  /** The review, row-locked for the caller's transaction. */
-  async lock(trx: Knex.Transaction, id: number): Promise<{ id: number; user_id: number; product_id: number; is_hidden: boolean } | undefined> {
-    return trx('reviews').where({ id }).forUpdate().first('id', 'user_id', 'product_id', 'is_hidden');
+  /** The review, row-locked for the caller's transaction, with what decides its visibility. */
+  async lock(trx: Knex.Transaction, id: number): Promise<LockedReview | undefined> {
+    return trx('reviews as r')
+      .join('products as p', 'p.id', 'r.product_id')
+      .where('r.id', id)
+      .forUpdate('r')
+      .first<LockedReview | undefined>('r.id', 'r.user_id', 'r.product_id', 'r.is_hidden', 'p.is_active as product_is_active');
   }
 
   private filtered(filters: ReviewFilters): Knex.QueryBuilder {
     const query = this.db('reviews as r');
-    if (filters.visibleOnly) {
-      // The public sees neither hidden reviews nor reviews of products it cannot see.
-      query.where('r.is_hidden', false).whereExists((active) => active.select(1).from('products as vp').whereRaw('vp.id = r.product_id').andWhere('vp.is_active', true));
-    }
+    if (filters.visibleOnly) wherePublic(query);
     if (filters.productId !== undefined) query.where('r.product_id', filters.productId);
     if (filters.userId !== undefined) query.where('r.user_id', filters.userId);
     if (filters.rating !== undefined) query.where('r.rating', filters.rating);

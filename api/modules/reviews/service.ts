@@ -7,9 +7,10 @@ import { productRating } from '../catalog';
 import { hasPurchased, type OrderStatus } from '../orders';
 import type { ReportReason, ReviewRow } from './model';
 import { parseOrdering as parseWhitelisted, sameNameColumns, type Ordering } from '../../http/ordering';
-import type { ReviewFilters, ReviewRepository } from './repository';
+import type { LockedReview, ReviewFilters, ReviewRepository } from './repository';
 import { REVIEW_ORDERING_FIELDS, type StatsView } from './schemas';
 import { statsView } from './serializers';
+import { canInteract, canSee, type Viewer } from './visibility';
 
 export const NO_REVIEW = 'No Review matches the given query.';
 const NO_PRODUCT = 'No Product matches the given query.';
@@ -24,10 +25,7 @@ export interface ReviewServiceDeps {
   logger: Logger;
 }
 
-export interface Viewer {
-  id: number;
-  isStaff: boolean;
-}
+export type { Viewer } from './visibility';
 
 const REVIEW_COLUMNS = sameNameColumns(REVIEW_ORDERING_FIELDS);
 
@@ -56,11 +54,10 @@ export class ReviewService {
     return this.deps.reviews.listCounted(filters, ordering, limit, offset);
   }
 
-  /** A hidden review, or a review of an inactive product, exists only for its author and staff. */
+  /** A review the viewer cannot see (visibility.ts) does not exist for them. */
   async get(id: number, viewer?: Viewer): Promise<ReviewRow> {
     const review = await this.deps.reviews.find(id);
-    const isPublic = review !== undefined && !review.is_hidden && review.product_is_active;
-    if (!review || (!isPublic && !(viewer?.isStaff || viewer?.id === review.user_id))) throw new NotFoundError(NO_REVIEW);
+    if (!review || !canSee(review, viewer)) throw new NotFoundError(NO_REVIEW);
     return review;
   }
 
@@ -95,8 +92,7 @@ export class ReviewService {
 
   async update(authorId: number, id: number, patch: { rating?: number; comment?: string }): Promise<ReviewRow> {
     await this.deps.db.transaction(async (trx) => {
-      const review = await this.deps.reviews.lock(trx, id);
-      if (!review || review.user_id !== authorId) throw new NotFoundError(NO_REVIEW);
+      const review = await this.ownReview(trx, id, authorId);
       // A purchase delivered since the review was written makes it verified now.
       const verified = await hasPurchased(trx, authorId, review.product_id, this.deps.verifiedStatuses);
       await this.deps.reviews.update(trx, id, { ...patch, verified_purchase: verified });
@@ -118,17 +114,23 @@ export class ReviewService {
 
   async delete(authorId: number, id: number): Promise<void> {
     await this.deps.db.transaction(async (trx) => {
-      const review = await this.deps.reviews.lock(trx, id);
-      if (!review || review.user_id !== authorId) throw new NotFoundError(NO_REVIEW);
+      await this.ownReview(trx, id, authorId);
       await this.deps.reviews.delete(trx, id);
     });
     await this.deps.cache.invalidate();
   }
 
-  /** A visible review someone else wrote, locked: what votes and reports may target. */
+  /** The author's own review, locked: authors see theirs in every state (visibility.ts), so may edit or delete them. */
+  private async ownReview(trx: Knex.Transaction, id: number, authorId: number): Promise<LockedReview> {
+    const review = await this.deps.reviews.lock(trx, id);
+    if (!review || review.user_id !== authorId || !canSee(review, { id: authorId, isStaff: false })) throw new NotFoundError(NO_REVIEW);
+    return review;
+  }
+
+  /** A public review someone else wrote, locked: what votes and reports may target (visibility.ts). */
   private async othersReview(trx: Knex.Transaction, id: number, userId: number, action: string): Promise<void> {
     const review = await this.deps.reviews.lock(trx, id);
-    if (!review || review.is_hidden) throw new NotFoundError(NO_REVIEW);
+    if (!review || !canInteract(review)) throw new NotFoundError(NO_REVIEW);
     if (review.user_id === userId) throw new AppError({ status: 400, code: 'own_review', detail: `You cannot ${action} your own review.` });
   }
 

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { AuthContext } from '../../http/auth';
 import { AuthenticationError, InvalidTokenError } from '../../errors';
 import type { KeyValueStore } from '../../infra/kv-store';
+import type { LoginThrottle } from './login-throttle';
 import type { UserRow } from './model';
 import { hashPassword, needsRehash, verifyAgainstNothing, verifyPassword } from './passwords';
 import type { UserRepository } from './repository';
@@ -25,6 +26,7 @@ export interface AuthServiceDeps {
   sessions: SessionRepository;
   tokens: TokenService;
   kv: KeyValueStore;
+  throttle: LoginThrottle;
 }
 
 const INVALID_CREDENTIALS = 'Invalid email or password.';
@@ -60,13 +62,18 @@ export class AuthService {
   /**
    * @throws {AuthenticationError} 401 for an unknown email, a wrong password or an inactive account alike,
    *   after the same amount of hashing work, so neither the answer nor its timing reveals which it was
+   * @throws {AppError} 429 while the email is locked by the failed-login throttle (unknown emails alike)
    */
   async login(email: string, password: string, meta: ClientMeta): Promise<TokenPair & { user: UserRow }> {
     const user = await this.deps.users.findByEmail(email);
+    const target = { email, userId: user?.id, ip: meta.ip };
+    await this.deps.throttle.assertNotLocked(target);
     const valid = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstNothing(password);
     if (!user || !valid || !user.is_active) {
+      await this.deps.throttle.recordFailure(target);
       throw new AuthenticationError(INVALID_CREDENTIALS, 'authentication_failed', { non_field_errors: [INVALID_CREDENTIALS] });
     }
+    await this.deps.throttle.recordSuccess(email);
     const upgradedHash = needsRehash(user.password_hash) ? await hashPassword(password) : undefined;
     const pair = await this.deps.db.transaction(async (trx) => {
       await this.deps.users.touchLastLogin(user.id, trx);

@@ -7,6 +7,8 @@ import type { Logger } from '../../infra/logger';
 import type { Mailer } from '../../infra/mailer';
 import { AccountService } from './account-service';
 import { AuthService } from './auth-service';
+import { LoginAuditRepository } from './login-audit-repository';
+import { LoginThrottle } from './login-throttle';
 import { PasswordResetService } from './password-reset-service';
 import { UserRepository } from './repository';
 import { usersEndpoints } from './routes';
@@ -37,12 +39,15 @@ export function createUsersModule(deps: UsersModuleDeps): UsersModule {
     refreshTtlSeconds: deps.config.jwt.refreshTtlSeconds,
     now: deps.now,
   });
-  const auth = new AuthService({ db: deps.db, users, sessions: new SessionRepository(deps.db), tokens, kv: deps.kv });
+  const lockout = deps.config.loginLockout;
+  const throttle = new LoginThrottle({ kv: deps.kv, audit: new LoginAuditRepository(deps.db, lockout.auditRetentionDays), rule: lockout });
+  const auth = new AuthService({ db: deps.db, users, sessions: new SessionRepository(deps.db), tokens, kv: deps.kv, throttle });
   const accounts = new AccountService({ db: deps.db, users, auth });
   const passwordReset = new PasswordResetService({
     db: deps.db,
     users,
     auth,
+    throttle,
     mailer: deps.mailer,
     logger: deps.logger,
     urlTemplate: deps.config.passwordReset.urlTemplate,

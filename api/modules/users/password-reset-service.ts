@@ -5,6 +5,7 @@ import { BadRequestError, ValidationError } from '../../errors';
 import type { Logger } from '../../infra/logger';
 import type { Mailer } from '../../infra/mailer';
 import type { AuthService } from './auth-service';
+import type { LoginThrottle } from './login-throttle';
 import { PasswordResetToken, type UserRow } from './model';
 import { hashPassword, passwordProblems, type PasswordContext } from './passwords';
 import type { UserRepository } from './repository';
@@ -14,6 +15,8 @@ export interface PasswordResetDeps {
   db: Knex;
   users: UserRepository;
   auth: AuthService;
+  /** A completed reset unlocks the account's logins (the owner proved themselves by mail). */
+  throttle: LoginThrottle;
   mailer: Mailer;
   logger: Logger;
   urlTemplate: string;
@@ -119,5 +122,6 @@ export class PasswordResetService {
       return this.deps.auth.revokeAllSessions(user.id, 'password_reset', trx);
     });
     await this.deps.auth.denyAccessTokens(revoked);
+    await this.deps.throttle.unlock(user.email);
   }
 }

@@ -82,7 +82,7 @@ describeWith('Redis', hasRedis, 'order expiry across two API processes', () => {
     const snapshot = async () => {
       const { rows } = await database.db.raw<{ rows: { stock: number; pending: number }[] }>(
         "SELECT (SELECT stock_quantity FROM products WHERE id = ?) AS stock, (SELECT count(*) FROM orders WHERE status = 'pending')::int AS pending",
-        [product?.id],
+        [product?.id as number],
       );
       const [row] = rows;
       expect(row && row.stock + row.pending * QUANTITY).toBe(STOCK);

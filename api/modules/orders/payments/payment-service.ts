@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ConflictError, NotFoundError, ValidationError } from '../../../errors';
+import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../../../errors';
 import { formatCents, toCents } from '../../cart';
 import type { OrderRepository } from '../repository';
 import type { PaymentInput } from '../schemas';
@@ -9,10 +9,17 @@ import type { OrderExpiry } from '../expiry';
 import type { OrderRow } from '../model';
 import { providerFailure, type OrderTransitions } from '../transitions';
 import type { OrderViews } from '../views';
+import { CARD_EXPIRED, cardInBody, hasExpired } from './card-details';
 import { isCardMethod, type PaymentProvider } from './provider';
 
 export const NO_ORDER = 'No Order matches the given query.';
 const ALREADY_PAID = 'Order already paid.';
+
+/** `{"non_field_errors": [message]}`, inside `payment_details` when the card was sent there. */
+function nestedError(path: string[], message: string): FieldErrors {
+  const errors: FieldErrors = { non_field_errors: [message] };
+  return path.length === 0 ? errors : { [path[0] as string]: errors };
+}
 
 export interface PaymentServiceDeps {
   orders: OrderRepository;
@@ -20,6 +27,8 @@ export interface PaymentServiceDeps {
   provider: PaymentProvider;
   transitions: OrderTransitions;
   expiry: OrderExpiry;
+  /** Clock in milliseconds: card expiry is judged against it. */
+  now: () => number;
 }
 
 const EXPIRED = 'This order was not paid before its deadline and has been cancelled; its items are no longer reserved. Nothing was charged: place a new order.';
@@ -38,6 +47,10 @@ export class PaymentService {
   constructor(private readonly deps: PaymentServiceDeps) {}
 
   async pay(trx: Knex.Transaction, customerId: number, orderId: number, input: PaymentInput, mediaBase: string): Promise<{ status: number; body: unknown }> {
+    // The one card check that needs the clock; the body schema made the others (card-details.ts).
+    const sent = cardInBody(input);
+    if (sent && hasExpired(sent.card, new Date(this.deps.now()))) throw new ValidationError(nestedError(sent.path, CARD_EXPIRED));
+    const card = sent && isCardMethod(input.payment_method) ? sent.card : undefined;
     const order = await this.deps.orders.lock(trx, orderId, customerId);
     if (!order) throw new NotFoundError(NO_ORDER);
     // Only a paid order is "already paid": a refunded one is cancelled, and says so below.
@@ -57,7 +70,9 @@ export class PaymentService {
         amountCents: totalCents,
         currency: order.currency,
         method: input.payment_method,
-        cardNumber: isCardMethod(input.payment_method) ? input.payment_details?.card_number : undefined,
+        cardNumber: card?.card_number,
+        expiry: card?.expiry_month !== undefined && card.expiry_year !== undefined ? { month: card.expiry_month, year: card.expiry_year } : undefined,
+        cvv: card?.cvv,
       })
       .catch((error: unknown) => {
         throw providerFailure(error);

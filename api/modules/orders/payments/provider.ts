@@ -10,8 +10,10 @@ export interface ChargeRequest {
   amountCents: number;
   currency: string;
   method: PaymentMethod;
-  /** Card number for card methods, digits only; never stored. */
+  /** Card details for card methods, as sent and checked (digits only); never stored or logged. */
   cardNumber?: string;
+  expiry?: { month: number; year: number };
+  cvv?: string;
 }
 
 export type ChargeResult =
