@@ -109,6 +109,7 @@ export function buildApp(deps: AppDeps): App {
     maxUnpaid: config.orders.maxUnpaid,
     purchasesChanged: (trx, change) => reviews.service.refreshVerifiedPurchases(trx, change),
     now,
+    serverSecret: config.jwt.secret,
   });
   const health = createHealthModule({
     db: deps.db,

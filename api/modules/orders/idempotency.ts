@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Knex } from 'knex';
 import { AppError, ValidationError } from '../../errors';
 
@@ -32,6 +32,19 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** Digest of a request body, compared when a key comes back. */
+export type RequestDigest = (body: unknown) => string;
+
+/**
+ * An HMAC of the canonical body under a key derived from a server secret. A payment body holds a card number
+ * and CVV; a plain hash of it, stored for a day, could be brute-forced back to the card (card numbers have
+ * little entropy). Without the secret the stored digest says nothing.
+ */
+export function requestDigest(serverSecret: string): RequestDigest {
+  const key = createHmac('sha256', serverSecret).update('nexus idempotency request digest v1').digest();
+  return (body) => createHmac('sha256', key).update(canonical(body ?? {})).digest('hex');
+}
+
 export function checkIdempotencyKey(key: string | undefined): string | undefined {
   if (key === undefined) return undefined;
   if (!KEY_PATTERN.test(key)) throw ValidationError.field('Idempotency-Key', 'Must be 1 to 255 visible ASCII characters (a UUID is a good choice).');
@@ -46,12 +59,13 @@ export function checkIdempotencyKey(key: string | undefined): string | undefined
  */
 export async function idempotent(
   db: Knex,
+  digest: RequestDigest,
   request: IdempotentRequest,
   work: (trx: Knex.Transaction) => Promise<{ status: number; body: unknown }>,
 ): Promise<StoredReply> {
   const key = checkIdempotencyKey(request.key);
   if (key === undefined) return { ...(await db.transaction(work)), replayed: false };
-  const hash = createHash('sha256').update(canonical(request.body ?? {})).digest('hex');
+  const hash = digest(request.body);
   const identity = { user_id: request.userId, scope: request.scope, key };
   return db.transaction(async (trx) => {
     // Expired keys are forgotten as they are met, a few at a time, so the table stays small without a job.

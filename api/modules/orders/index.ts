@@ -4,6 +4,7 @@ import type { AddressService } from '../addresses';
 import type { CartService } from '../cart';
 import { Checkout } from './checkout';
 import { OrderExpiry } from './expiry';
+import { requestDigest } from './idempotency';
 import { PaymentService } from './payments/payment-service';
 import type { PaymentProvider } from './payments/provider';
 import { SimulatedPaymentProvider } from './payments/simulated-provider';
@@ -30,6 +31,8 @@ export interface OrdersModuleDeps {
   purchasesChanged?: PurchaseListener;
   /** Clock in milliseconds (card expiry). */
   now: () => number;
+  /** A server secret keying the digests of idempotent requests (which may hold card data). */
+  serverSecret: string;
 }
 
 export interface OrdersModule {
@@ -55,7 +58,7 @@ export function createOrdersModule(deps: OrdersModuleDeps): OrdersModule {
     maxUnpaid: deps.maxUnpaid,
   });
   const payments = new PaymentService({ orders, views, provider: deps.provider, transitions, expiry, now: deps.now });
-  const service = new OrderService({ db: deps.db, orders, views, checkout, payments, transitions, expiry });
+  const service = new OrderService({ db: deps.db, orders, views, checkout, payments, transitions, expiry, digest: requestDigest(deps.serverSecret) });
   return { endpoints: [...orderStaffEndpoints(service), ...orderEndpoints(service, deps.maxQuantity)], service, expiry };
 }
 

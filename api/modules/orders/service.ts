@@ -3,7 +3,7 @@ import { invalidTransition, isAllowed, type OrderStatus } from './state-machine'
 import { ConflictError, NotFoundError } from '../../errors';
 import type { Checkout, Customer } from './checkout';
 import type { OrderExpiry } from './expiry';
-import { idempotent, type StoredReply } from './idempotency';
+import { idempotent, type RequestDigest, type StoredReply } from './idempotency';
 import type { OrderRow } from './model';
 import { NO_ORDER, type PaymentService } from './payments/payment-service';
 import { parseOrdering as parseWhitelisted, sameNameColumns, type Ordering } from '../../http/ordering';
@@ -21,6 +21,8 @@ export interface OrderServiceDeps {
   payments: PaymentService;
   transitions: OrderTransitions;
   expiry: OrderExpiry;
+  /** How request bodies are digested for idempotency keys (keyed: payment bodies hold card data). */
+  digest: RequestDigest;
 }
 
 /** `?ordering=-total_amount`; unknown fields fall back to newest first, as DRF ignored them. */
@@ -44,7 +46,7 @@ export class OrderService {
 
   async create(customer: Customer, input: CreateOrderInput, idempotencyKey: string | undefined, mediaBase: string): Promise<StoredReply> {
     const place = () =>
-      idempotent(this.deps.db, { userId: customer.id, scope: 'orders.create', key: idempotencyKey, body: input }, async (trx) => {
+      idempotent(this.deps.db, this.deps.digest, { userId: customer.id, scope: 'orders.create', key: idempotencyKey, body: input }, async (trx) => {
         const { order } = await this.deps.checkout.place(trx, customer, input);
         return { status: 201, body: await this.deps.views.one(trx, order, mediaBase) };
       });
@@ -61,7 +63,7 @@ export class OrderService {
 
   pay(customerId: number, orderId: number, input: PaymentInput, idempotencyKey: string | undefined, mediaBase: string): Promise<StoredReply> {
     const request = { userId: customerId, scope: `orders.${orderId}.payment`, key: idempotencyKey, body: input };
-    return idempotent(this.deps.db, request, (trx) => this.deps.payments.pay(trx, customerId, orderId, input, mediaBase));
+    return idempotent(this.deps.db, this.deps.digest, request, (trx) => this.deps.payments.pay(trx, customerId, orderId, input, mediaBase));
   }
 
   confirm(customerId: number, orderId: number, mediaBase: string): Promise<{ message: string; order: unknown }> {

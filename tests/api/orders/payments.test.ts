@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
 import { insertCategory, insertProduct, registerStaff, type CategoryRecord, type ProductRecord, ISO_MICROS } from '../../support/catalog';
@@ -526,6 +527,26 @@ describe('payments', () => {
       const unkeyed = await request(api.app).post(payment(order.id)).set(bearer(user.access)).send(card(TEST_CARDS.success));
       expect(unkeyed.status).toBe(409);
       expect(unkeyed.body.code).toBe('already_paid');
+    });
+
+    it('When a keyed payment carries a card, then the stored digest of its body is keyed by a server secret: a plain hash of the body (brute-forceable back to the card) is not what is kept', async () => {
+      const { user, order } = await pendingOrder();
+      const body = { payment_method: 'card', payment_details: { card_number: TEST_CARDS.success, cvv: '123' } };
+      await request(api.app).post(payment(order.id)).set(bearer(user.access)).set('Idempotency-Key', 'pay-card').send(body).expect(200);
+      const stored = await api.db('idempotency_keys').where({ key: 'pay-card', user_id: user.id }).first<{ request_hash: string }>('request_hash');
+      // JSON with sorted keys, as the digest is taken over: what anyone holding the table could hash for every card number.
+      const canonical = `{"payment_details":{"card_number":"${TEST_CARDS.success}","cvv":"123"},"payment_method":"card"}`;
+      expect(stored.request_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(stored.request_hash).not.toBe(createHash('sha256').update(canonical).digest('hex'));
+      // It still recognises the same request, and another card under the key is still 422.
+      const replay = await request(api.app).post(payment(order.id)).set(bearer(user.access)).set('Idempotency-Key', 'pay-card').send(body);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      const other = await request(api.app)
+        .post(payment(order.id))
+        .set(bearer(user.access))
+        .set('Idempotency-Key', 'pay-card')
+        .send({ ...body, payment_details: { card_number: TEST_CARDS.declined, cvv: '123' } });
+      expect(other.status).toBe(422);
     });
 
     it('When the payment key is reused with another body, then 422 and nothing is charged', async () => {
