@@ -59,10 +59,10 @@ describeWith('Redis', hasRedis, 'order expiry across two API processes', () => {
 
   it('When 36 unpaid orders pass their deadline, then the two processes cancel each exactly once, within seconds, and the stock is whole again', async () => {
     const [category] = await database.db('categories').insert({ name: 'Drop', slug: 'drop' }).returning<{ id: number }[]>('id');
-    const [product] = await database
+    const [{ id: productId }] = (await database
       .db('products')
       .insert({ title: 'Sneaker drop', slug: 'sneaker-drop', price: '99.00', stock_quantity: STOCK, category_id: category?.id, is_active: true })
-      .returning<{ id: number }[]>('id');
+      .returning<{ id: number }[]>('id')) as [{ id: number }];
     const tokens = await Promise.all(
       Array.from({ length: CUSTOMERS }, async (_, index) => {
         const email = `buyer-${index}-${randomBytes(3).toString('hex')}@example.com`;
@@ -73,7 +73,7 @@ describeWith('Redis', hasRedis, 'order expiry across two API processes', () => {
     );
     const placed = await Promise.all(
       tokens.flatMap((token, customer) =>
-        Array.from({ length: ORDERS_EACH }, (_, index) => post(customer + index, '/api/v1/orders/', { items: [{ product_id: product?.id, quantity: QUANTITY }] }, token)),
+        Array.from({ length: ORDERS_EACH }, (_, index) => post(customer + index, '/api/v1/orders/', { items: [{ product_id: productId, quantity: QUANTITY }] }, token)),
       ),
     );
     expect(placed.map((answer) => answer.status)).toEqual(Array<number>(CUSTOMERS * ORDERS_EACH).fill(201));
@@ -82,7 +82,7 @@ describeWith('Redis', hasRedis, 'order expiry across two API processes', () => {
     const snapshot = async () => {
       const { rows } = await database.db.raw<{ rows: { stock: number; pending: number }[] }>(
         "SELECT (SELECT stock_quantity FROM products WHERE id = ?) AS stock, (SELECT count(*) FROM orders WHERE status = 'pending')::int AS pending",
-        [product?.id as number],
+        [productId],
       );
       const [row] = rows;
       expect(row && row.stock + row.pending * QUANTITY).toBe(STOCK);

@@ -111,13 +111,13 @@ describe('unpaid orders: payment deadline and limit', () => {
       const status = await request(api.app).get(`${order(placed.id)}status/`).set(bearer(customer.access));
       expect(status.body).toEqual({ order_id: placed.id, status: 'cancelled', payment_status: 'unpaid' });
       const tracking = await request(api.app).get(`${order(placed.id)}track/`).set(bearer(customer.access));
-      expect(tracking.body.tracking_events.at(-1)).toMatchObject({
+      expect((tracking.body as { tracking_events: unknown[] }).tracking_events.at(-1)).toMatchObject({
         status: 'Order cancelled',
         description: 'Your order was cancelled because payment was not received in time.',
         code: 'cancelled',
       });
       const staffView = await request(api.app).get(staffOrder(placed.id)).set(bearer(staff.access));
-      expect(staffView.body.events.at(-1)).toMatchObject({ to_status: 'cancelled', actor: null, actor_role: 'system' });
+      expect((staffView.body as { events: unknown[] }).events.at(-1)).toMatchObject({ to_status: 'cancelled', actor: null, actor_role: 'system' });
       expect(await stockOf(api, item.id)).toBe(10);
       expect(await eventsOf(api, placed.id)).toHaveLength(2);
     });
