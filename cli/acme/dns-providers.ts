@@ -16,22 +16,36 @@ export interface DnsProvider {
   cleanup(fqdn: string, value: string): Promise<void>;
 }
 
+/** What every program expects to find; the rest of the operator's environment (tokens, keys) stays here. */
+const HOOK_BASE_ENVIRONMENT = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+
+/** The hook's environment: the base variables that are set, then the named ones (dns_provider.env), then its own. */
+export function hookEnvironment(base: NodeJS.ProcessEnv, named: ReadonlyMap<string, string>, own: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of HOOK_BASE_ENVIRONMENT) if (base[name] !== undefined) env[name] = base[name];
+  for (const [name, value] of named) env[name] = value;
+  return { ...env, ...own };
+}
+
 /**
  * Runs an operator's script (the escape hatch for any DNS host): NEXUS_DNS_ACTION is present or cleanup,
- * NEXUS_DNS_NAME the record's name (with a trailing dot) and NEXUS_DNS_VALUE its value.
+ * NEXUS_DNS_NAME the record's name (with a trailing dot) and NEXUS_DNS_VALUE its value. It gets only those,
+ * the base variables and the ones dns_provider.env names, never the whole environment nexus runs in.
  */
 class ExecProvider implements DnsProvider {
   readonly name = 'exec';
 
   constructor(
     private readonly command: readonly string[],
+    private readonly named: ReadonlyMap<string, string>,
     readonly propagationSeconds: number,
   ) {}
 
   private async call(action: 'present' | 'cleanup', fqdn: string, value: string): Promise<void> {
     const [program, ...args] = this.command;
+    const env = hookEnvironment(process.env, this.named, { NEXUS_DNS_ACTION: action, NEXUS_DNS_NAME: fqdn, NEXUS_DNS_VALUE: value });
     try {
-      await run(program as string, args, { env: { ...process.env, NEXUS_DNS_ACTION: action, NEXUS_DNS_NAME: fqdn, NEXUS_DNS_VALUE: value }, timeout: 120_000 });
+      await run(program as string, args, { env, timeout: 120_000 });
     } catch (error) {
       const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
       throw new NexusError(`The DNS hook ${program as string} failed to ${action} ${fqdn}: ${detail}`, { code: 'DNS_PROVIDER_FAILED' });
@@ -121,7 +135,12 @@ timeout 30 nsupdate -k "$dir/key" -t 10`,
 export function dnsProviderFor(target: TargetConfig, secrets: ReadonlyMap<string, { reveal(): string }>, firstHost: Executor): DnsProvider | undefined {
   const config = target.tls.dns_provider;
   if (!config) return undefined;
-  if (config.type === 'exec') return new ExecProvider(config.command, config.propagation_seconds);
+  if (config.type === 'exec') {
+    const missing = config.env.filter((name) => !secrets.get(name));
+    if (missing.length > 0) throw new NexusError(`tls.dns_provider.env names ${missing.join(', ')}, which is set neither in the environment nor in .nexus/secrets.`, { code: 'DEPLOY_CONFIG', exitCode: 3 });
+    const named = new Map(config.env.map((name) => [name, secrets.get(name)?.reveal() ?? '']));
+    return new ExecProvider(config.command, named, config.propagation_seconds);
+  }
   if (config.type === 'rfc2136') {
     const secret = secrets.get('RFC2136_TSIG_SECRET')?.reveal();
     if (!secret) throw new NexusError('tls.dns_provider rfc2136 needs the RFC2136_TSIG_SECRET secret.', { code: 'DEPLOY_CONFIG', exitCode: 3 });

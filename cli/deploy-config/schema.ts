@@ -40,8 +40,18 @@ const resolver = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA
 
 /** How dns-01 TXT records are published. */
 const dnsProviderSchema = z.discriminatedUnion('type', [
-  /** A command run here with NEXUS_DNS_ACTION=present|cleanup, NEXUS_DNS_NAME and NEXUS_DNS_VALUE in its environment. */
-  z.object({ type: z.literal('exec'), command: z.array(z.string().min(1)).min(1), propagation_seconds: z.number().int().min(0).max(3600).default(0) }).strict(),
+  /**
+   * A command run here with NEXUS_DNS_ACTION=present|cleanup, NEXUS_DNS_NAME and NEXUS_DNS_VALUE in its environment,
+   * besides PATH, HOME and the locale, and the variables `env` names (from the environment or .nexus/secrets).
+   */
+  z
+    .object({
+      type: z.literal('exec'),
+      command: z.array(z.string().min(1)).min(1),
+      env: z.array(envName).default([]),
+      propagation_seconds: z.number().int().min(0).max(3600).default(0),
+    })
+    .strict(),
   /**
    * RFC 2136 dynamic updates signed with TSIG, through nsupdate: BIND, Knot, PowerDNS and many DNS hosts
    * accept them. The TSIG secret is the RFC2136_TSIG_SECRET secret.

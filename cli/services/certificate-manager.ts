@@ -17,10 +17,15 @@ function backoff(env: NodeJS.ProcessEnv): { backoffMin: number; backoffMax: numb
   return { backoffMin: min, backoffMax: Math.max(min, 10 * min) };
 }
 
-/** The secrets the tls settings name. */
+/** The secrets the tls settings name (the exec DNS hook's variables among them). */
 export function tlsSecretNames(deploy: DeployTarget): string[] {
   const { tls } = deploy.target;
-  return [...(tls.eab_kid ? ['ACME_EAB_HMAC_KEY'] : []), ...(tls.dns_provider?.type === 'rfc2136' ? ['RFC2136_TSIG_SECRET'] : [])];
+  const provider = tls.dns_provider;
+  return [
+    ...(tls.eab_kid ? ['ACME_EAB_HMAC_KEY'] : []),
+    ...(provider?.type === 'rfc2136' ? ['RFC2136_TSIG_SECRET'] : []),
+    ...(provider?.type === 'exec' ? provider.env : []),
+  ];
 }
 
 /**

@@ -237,25 +237,30 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
       hook,
       [
         '#!/bin/sh',
-        `echo "$NEXUS_DNS_ACTION $NEXUS_DNS_NAME" >> ${log}`,
-        '[ -n "$FAIL" ] && { echo "zone example.test not found" >&2; exit 4; }',
+        `echo "$NEXUS_DNS_ACTION $NEXUS_DNS_NAME \${UNNAMED_SECRET:-unset}" >> ${log}`,
+        '[ "$HOOK_MODE" = fail ] && { echo "zone example.test not found" >&2; exit 4; }',
         `if [ "$NEXUS_DNS_ACTION" = present ]; then body=$(printf '{"host":"%s","value":"%s"}' "$NEXUS_DNS_NAME" "$NEXUS_DNS_VALUE"); path=set-txt; else body=$(printf '{"host":"%s"}' "$NEXUS_DNS_NAME"); path=clear-txt; fi`,
         `curl -sf -X POST -d "$body" ${pebble.challtestsrvUrl}/$path`,
       ].join('\n'),
     );
     chmodSync(hook, 0o755);
-    overlay({ tls: { challenge: 'dns-01', dns_provider: { type: 'exec', command: [hook] } } });
+    overlay({ tls: { challenge: 'dns-01', dns_provider: { type: 'exec', command: [hook], env: ['HOOK_MODE'] } } });
+    const issue = (mode: string) =>
+      runNexus(['ssl', 'issue', '--skip-dns-check', '--target', 'production', '--dir', project, '--json'], { env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100', HOOK_MODE: mode, UNNAMED_SECRET: 'leaked' } });
     try {
-      const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
+      const result = await issue('ok');
       expectExit(result, 0);
       // Pebble may reuse an authorization validated moments ago, so not every name needs a record; each
       // record published is removed again.
-      const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      // Only the variables dns_provider.env names reach the hook, not the rest of the operator's environment.
+      expect(lines.every((line) => line.endsWith(' unset'))).toBe(true);
+      const calls = lines.map((line) => line.slice(0, -' unset'.length));
       const presented = calls.filter((call) => call.startsWith('present ')).map((call) => call.slice('present '.length)).sort();
       expect(presented.length).toBeGreaterThan(0);
       expect(presented.every((name) => ['_acme-challenge.shop.nexus.test.', '_acme-challenge.www.nexus.test.'].includes(name))).toBe(true);
       expect(calls.filter((call) => call.startsWith('cleanup ')).map((call) => call.slice('cleanup '.length)).sort()).toEqual(presented);
-      const failing = await runNexus(['ssl', 'issue', '--skip-dns-check', '--target', 'production', '--dir', project, '--json'], { env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100', FAIL: '1' } });
+      const failing = await issue('fail');
       expect(failing.code).toBe(1);
       expect(failing.json<{ error: { message: string } }>().error.message).toContain('zone example.test not found');
     } finally {
