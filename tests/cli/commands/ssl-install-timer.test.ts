@@ -92,4 +92,33 @@ describeWith('sshd', sshdAvailable, 'nexus ssl install-timer (real sshd)', () =>
     expect(removed.json<{ changed: string[] }>().changed).toEqual([`removed the job key from ${sshd.authorizedKeys}`, `removed ${root}/jobs/ssl-renew`]);
     expect(readFileSync(sshd.authorizedKeys, 'utf8')).toBe(operatorKey);
   });
+
+  it('When targets whose names share a prefix (prod, prod-eu) both have the job on one host, then installing, re-installing and removing one leaves the other intact', async () => {
+    const operatorKey = readFileSync(sshd.authorizedKeys, 'utf8');
+    writeFileSync(
+      join(project, 'nexus.yml'),
+      stringify({ app: { name: 'shop' }, targets: { prod: sshdTarget(sshd, { root: join(root, 'prod') }), 'prod-eu': sshdTarget(sshd, { root: join(root, 'prod-eu') }) } }),
+    );
+    const timerFor = (target: string, args = ['--scheduler', 'none']) => runNexus(['ssl', 'install-timer', ...args, '--target', target, '--dir', project, '--json']);
+    const entries = () => readFileSync(sshd.authorizedKeys, 'utf8').split('\n').filter((line) => line.includes('nexus-job-'));
+    try {
+      expectExit(await timerFor('prod-eu'), 0);
+      expectExit(await timerFor('prod'), 0);
+      const both = entries();
+      expect(both.map((line) => line.split(' ').pop())).toEqual(['nexus-job-ssl-renew-shop@prod-eu', 'nexus-job-ssl-renew-shop@prod']);
+      const again = await timerFor('prod-eu');
+      expectExit(again, 0);
+      expect(again.json<{ changed: string[] }>().changed).toEqual([]);
+      expect(entries()).toEqual(both);
+
+      expectExit(await timerFor('prod', ['--remove']), 0);
+      expect(entries()).toEqual([both[0]]);
+      expect(existsSync(join(root, 'prod-eu', 'jobs', 'ssl-renew', 'run.sh'))).toBe(true);
+      expect(existsSync(join(root, 'prod', 'jobs', 'ssl-renew'))).toBe(false);
+      expectExit(await timerFor('prod-eu', ['--remove']), 0);
+      expect(readFileSync(sshd.authorizedKeys, 'utf8')).toBe(operatorKey);
+    } finally {
+      writeConfig();
+    }
+  });
 });
