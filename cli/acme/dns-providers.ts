@@ -103,6 +103,8 @@ class Rfc2136Provider implements DnsProvider {
   ) {}
 
   private async update(line: string): Promise<void> {
+    // The key and the update become lines of nsupdate's input, where a quote or a line break would start a command.
+    if (!TSIG_SECRET.test(this.secret)) throw new NexusError('RFC2136_TSIG_SECRET is not a base64 TSIG key (as `tsig-keygen` prints it).', { code: 'DEPLOY_CONFIG', exitCode: 3 });
     const [address, port] = this.config.server.startsWith('[') ? [this.config.server.slice(1, this.config.server.indexOf(']')), this.config.server.split(']:')[1]] : this.config.server.split(':');
     const key = `key "${this.config.key_name}" { algorithm ${this.config.algorithm}; secret "${this.secret}"; };`;
     const commands = [`server ${address ?? ''} ${port ?? '53'}`, ...(this.config.zone ? [`zone ${this.config.zone}`] : []), line, 'send'];
@@ -112,13 +114,27 @@ class Rfc2136Provider implements DnsProvider {
     }
   }
 
-  present(fqdn: string, value: string): Promise<void> {
-    return this.update(`update add ${fqdn} 60 TXT "${value}"`);
+  async present(fqdn: string, value: string): Promise<void> {
+    await this.update(`update add ${recordName(fqdn)} 60 TXT "${recordValue(value)}"`);
   }
 
-  cleanup(fqdn: string, value: string): Promise<void> {
-    return this.update(`update delete ${fqdn} TXT "${value}"`);
+  async cleanup(fqdn: string, value: string): Promise<void> {
+    await this.update(`update delete ${recordName(fqdn)} TXT "${recordValue(value)}"`);
   }
+}
+
+const TSIG_SECRET = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** A record name as nsupdate takes it: labels of letters, digits, `-` and `_`, with the trailing dot. */
+function recordName(fqdn: string): string {
+  if (!/^([A-Za-z0-9_-]+\.)+$/.test(fqdn)) throw new NexusError(`refusing to update the DNS record ${JSON.stringify(fqdn)}: not a plain record name`, { code: 'DNS_PROVIDER_FAILED' });
+  return fqdn;
+}
+
+/** A TXT value nsupdate takes inside quotes: no quote, backslash or line break. */
+function recordValue(value: string): string {
+  if (!/^[A-Za-z0-9_=+/.-]+$/.test(value)) throw new NexusError(`refusing to publish the TXT value ${JSON.stringify(value)}: not a plain token`, { code: 'DNS_PROVIDER_FAILED' });
+  return value;
 }
 
 const NSUPDATE = script(

@@ -1,4 +1,5 @@
 import * as acme from 'acme-client';
+import { dnsChallengeName, dnsChallengeValue, httpChallengeFile } from '../acme/challenges';
 import { dnsProviderFor, type DnsProvider } from '../acme/dns-providers';
 import { fetchRenewalInfo } from '../acme/renewal-info';
 import type { DeployTarget } from '../deploy-config/load';
@@ -202,21 +203,25 @@ export class CertificateManager {
         // The names were checked by `nexus dns verify` first; acme-client's own check would use port 80 and
         // the system resolver, neither of which is the CA's view.
         skipChallengeVerification: true,
+        // Tokens and names come from the CA: they are checked before they become a file name or a DNS record.
         challengeCreateFn: async (authz, challenge, keyAuthorization) => {
           report(`${challenge.type} for ${authz.identifier.value}`);
+          if (challenge.type !== type) throw new NexusError(`the CA offered ${challenge.type} for ${authz.identifier.value}, not ${type}`, { code: 'ACME_REFUSED' });
           if (challenge.type === 'http-01') {
-            const path = `${webroot}/.well-known/acme-challenge/${challenge.token}`;
+            const path = httpChallengeFile(webroot, challenge.token);
+            dnsChallengeName(authz.identifier.value, names);
             for (const host of this.hosts) await host.run('publish the http-01 token', writeFile(path, '644'), { stdin: keyAuthorization });
           } else {
-            await this.provider?.present(`_acme-challenge.${authz.identifier.value}.`, keyAuthorization);
+            await this.provider?.present(dnsChallengeName(authz.identifier.value, names), dnsChallengeValue(keyAuthorization));
             if (this.provider?.propagationSeconds) await new Promise((resolve) => setTimeout(resolve, (this.provider?.propagationSeconds ?? 0) * 1000));
           }
         },
         challengeRemoveFn: async (authz, challenge, keyAuthorization) => {
           if (challenge.type === 'http-01') {
-            for (const host of this.hosts) await host.exec.run(removeFile(`${webroot}/.well-known/acme-challenge/${challenge.token}`));
+            const path = httpChallengeFile(webroot, challenge.token);
+            for (const host of this.hosts) await host.exec.run(removeFile(path));
           } else {
-            await this.provider?.cleanup(`_acme-challenge.${authz.identifier.value}.`, keyAuthorization);
+            await this.provider?.cleanup(dnsChallengeName(authz.identifier.value, names), dnsChallengeValue(keyAuthorization));
           }
         },
       });

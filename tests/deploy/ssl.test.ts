@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -323,6 +323,32 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     }
     expect({ site: site(), serial: await installed() }).toEqual(before);
     expect(await servedSerial(httpsPort, 'shop.nexus.test', before.serial)).toBe(before.serial);
+  }, 120_000);
+
+  it('When a hostile CA sends a challenge token that is a path (../), then issue refuses it, writes nothing anywhere, and changes nothing', async () => {
+    const installed = async () => (await nexus(['ssl', 'status'])).json<{ certificate: CertificateJson }>().certificate.serial;
+    const before = { site: site(), serial: await installed() };
+    const webroot = join(root, 'acme', '.well-known', 'acme-challenge');
+    const webrootBefore = readdirSync(webroot);
+    // An authorization always pending, whose http-01 token climbs out of the webroot to the "host"'s root.
+    const escape = `../../../nexus-escaped-${process.pid}`;
+    const proxy = await startFaultProxy(pebble.directoryUrl, { ...pebble.wfe, ca: pebble.caFile }, [], undefined, (path, body) =>
+      path.startsWith('/authZ/') && Array.isArray(body.challenges)
+        ? { ...body, status: 'pending', challenges: (body.challenges as Record<string, unknown>[]).map((challenge) => ({ ...challenge, status: 'pending', token: escape })) }
+        : undefined,
+    );
+    overlay({ tls: { ca: proxy.directoryUrl } });
+    try {
+      const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
+      expectExit(result, 1);
+      expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'ACME_FAILED', message: expect.stringContaining('http-01 token that is not base64url (RFC 8555 §8.3)') });
+    } finally {
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+      await proxy.close();
+    }
+    expect(existsSync(join(webroot, escape))).toBe(false);
+    expect(readdirSync(webroot)).toEqual(webrootBefore);
+    expect({ site: site(), serial: await installed() }).toEqual(before);
   }, 120_000);
 
   it('When the certificate is revoked, then the CA records it as revoked', async () => {

@@ -54,3 +54,22 @@ describe('DNS providers: the exec hook', () => {
     expect(() => target({ type: 'exec', command: ['/bin/true'], env: ['dns token'] })).toThrow(/environment variable name/);
   });
 });
+
+describe('DNS providers: RFC 2136', () => {
+  const provider = (secret: string) => {
+    const host = new RecordingExecutor('203.0.113.10');
+    const dns = dnsProviderFor(target({ type: 'rfc2136', server: '203.0.113.53', key_name: 'acme-key' }), new Map([['RFC2136_TSIG_SECRET', new Secret(secret)]]), host);
+    return { dns, host };
+  };
+
+  it('When a record name or value would add a line to nsupdate\'s input, or the TSIG secret is not base64, then nothing is sent', async () => {
+    const { dns, host } = provider('c2VjcmV0LWtleS1ieXRlcw==');
+    await expect(dns?.present('_acme-challenge.shop.example.com.\nupdate delete example.com A\n', 'x')).rejects.toThrow(/not a plain record name/);
+    await expect(dns?.present('_acme-challenge.shop.example.com.', 'v"\nupdate delete example.com A')).rejects.toThrow(/not a plain token/);
+    const badSecret = provider('abc"; }; include "/etc/passwd');
+    await expect(badSecret.dns?.present('_acme-challenge.shop.example.com.', 'value')).rejects.toThrow(/RFC2136_TSIG_SECRET is not a base64 TSIG key/);
+    expect([...host.commands, ...badSecret.host.commands]).toEqual([]);
+    await dns?.present('_acme-challenge.shop.example.com.', 'Tk9UX0FfUkVBTF9ESUdFU1Q');
+    expect(host.commands).toHaveLength(1);
+  });
+});
