@@ -153,7 +153,19 @@ export const targetSchema = z
       })
       .strict()
       .prefault({}),
-    domains: z.array(domain).min(1, 'list the domain names the site answers to'),
+    /** The first is canonical (a concrete name); `*.example.com` after it serves every subdomain under its own name. */
+    domains: z
+      .array(domain)
+      .min(1, 'list the domain names the site answers to')
+      .superRefine((names, context) => {
+        if (names[0]?.startsWith('*.')) {
+          context.addIssue({
+            code: 'custom',
+            path: [0],
+            message: `the first domain is the canonical name (HTTP and the other names redirect to it), so it cannot be a wildcard: list a name such as ${names[0].slice(2)} first, then ${names[0]}`,
+          });
+        }
+      }),
     /** PostgreSQL and Redis as compose services on the host, or external services reached through secrets. */
     database: serviceMode.default('host'),
     redis: serviceMode.default('host'),
