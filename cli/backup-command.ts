@@ -12,6 +12,7 @@ import { assertBackupId } from './services/backup-manifest';
 import { FilesystemStore, type OffsiteStore } from './services/offsite-store';
 import { withScratchDirectory } from './services/scratch';
 import { HostDeployer } from './services/host-deployer';
+import { backupJobCalls } from './services/job-allow-lists';
 import { resolveDatabaseTarget } from './services/database';
 import { pgConnection } from './services/pg-connection';
 import type { JobSpec } from './services/scheduled-job';
@@ -46,7 +47,7 @@ function offsiteSecretNames(deploy: DeployTarget): string[] {
 
 /** The host's daily backup: `nexus db backup --kind scheduled --verify`, with the secrets it needs. */
 export function backupJob(deploy: DeployTarget): JobSpec {
-  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: ['DATABASE_URL', ...offsiteSecretNames(deploy)] };
+  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: ['DATABASE_URL', ...offsiteSecretNames(deploy)], calls: backupJobCalls(deploy) };
 }
 
 async function offsiteStore(deploy: DeployTarget): Promise<OffsiteStore | undefined> {

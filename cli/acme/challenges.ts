@@ -16,10 +16,15 @@ function refused(what: string): NexusError {
   return new NexusError(`the CA sent ${what}, which nexus refuses (is tls.ca a trusted ACME CA?)`, { code: 'ACME_REFUSED' });
 }
 
+/** The directory nginx serves http-01 tokens from. */
+export function challengeDirectory(webroot: string): string {
+  return `${webroot}/.well-known/acme-challenge`;
+}
+
 /** Where an http-01 token is served from: a file directly in the webroot's challenge directory. */
 export function httpChallengeFile(webroot: string, token: string): string {
   if (!TOKEN.test(token)) throw refused(`an http-01 token that is not base64url (RFC 8555 §8.3): ${JSON.stringify(token.slice(0, 80))}`);
-  return `${webroot}/.well-known/acme-challenge/${token}`;
+  return `${challengeDirectory(webroot)}/${token}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import type { TargetConfig } from '../deploy-config/schema';
 import { NexusError } from '../errors';
 import type { Executor } from '../exec/executor';
-import { script } from '../remote/shell';
+import { nsupdate } from '../remote/nsupdate';
 
 const run = promisify(execFile);
 
@@ -108,7 +108,7 @@ class Rfc2136Provider implements DnsProvider {
     const [address, port] = this.config.server.startsWith('[') ? [this.config.server.slice(1, this.config.server.indexOf(']')), this.config.server.split(']:')[1]] : this.config.server.split(':');
     const key = `key "${this.config.key_name}" { algorithm ${this.config.algorithm}; secret "${this.secret}"; };`;
     const commands = [`server ${address ?? ''} ${port ?? '53'}`, ...(this.config.zone ? [`zone ${this.config.zone}`] : []), line, 'send'];
-    const result = await this.host.run(NSUPDATE, { stdin: [key, ...commands, ''].join('\n') });
+    const result = await this.host.run(nsupdate(), { stdin: [key, ...commands, ''].join('\n') });
     if (result.code !== 0) {
       throw new NexusError(`nsupdate on ${this.host.host} against ${this.config.server} failed: ${(result.stderr || result.stdout).trim() || `exit ${result.code}`}`, { code: 'DNS_PROVIDER_FAILED' });
     }
@@ -137,15 +137,6 @@ function recordValue(value: string): string {
   return value;
 }
 
-const NSUPDATE = script(
-  'nexus-nsupdate',
-  `command -v nsupdate >/dev/null || { echo "nsupdate is not installed (Debian/Ubuntu: bind9-dnsutils; nexus server provision installs it)" >&2; exit 127; }
-dir=$(mktemp -d) || exit 1
-trap 'rm -rf "$dir"' EXIT
-umask 077
-IFS= read -r key && printf '%s\\n' "$key" > "$dir/key" || exit 1
-timeout 30 nsupdate -k "$dir/key" -t 10`,
-);
 
 /** The provider tls.dns_provider names; secrets it needs (RFC2136_TSIG_SECRET) come from the target's secrets. */
 export function dnsProviderFor(target: TargetConfig, secrets: ReadonlyMap<string, { reveal(): string }>, firstHost: Executor): DnsProvider | undefined {

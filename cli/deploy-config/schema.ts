@@ -150,6 +150,8 @@ export const targetSchema = z
         /** The deploy user's authorized_keys on the hosts (sshd's AuthorizedKeysFile); `~` is that user's home. */
         authorized_keys: z.string().regex(/^(~\/|\/)[A-Za-z0-9._/-]+$/, 'expected an absolute path or one under ~/').default('~/.ssh/authorized_keys'),
         connect_timeout: z.number().int().min(1).max(300).default(15),
+        /** Set by nexus in a scheduled job's own copy: its key is bound to the job's gate, which takes commands in its own form. */
+        gated: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

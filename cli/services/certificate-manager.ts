@@ -111,7 +111,7 @@ export class CertificateManager {
 
   /** The ACME account key, kept on the first host (mode 600) so that every operator and CI job shares it. */
   private async accountKey(): Promise<Buffer> {
-    const file = `${this.deploy.target.root}/certs/account.key`;
+    const file = this.first.layout.accountKey;
     const existing = await this.first.exec.run(readFile(file));
     if (existing.code === 0) return Buffer.from(existing.stdout);
     const key = await acme.crypto.createPrivateEcdsaKey('P-256');

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -155,6 +156,36 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
       rmSync(join(project, 'nexus.production.yml'), { force: true });
     }
   }, 120_000);
+
+  it("When the renewal job's own nexus renews with its key, then every call it makes passes the key's gate (lock, account key, http-01 tokens, install, nginx switch), and the key runs nothing else", async () => {
+    overlay({ ssh: { authorized_keys: sshd.authorizedKeys } });
+    const jobDir = join(root, 'jobs', 'ssl-renew');
+    try {
+      expectExit(await nexus(['ssl', 'install-timer', '--scheduler', 'none', '--no-check']), 0);
+      // What the job's container sees at /nexus, with the key where this machine has it.
+      const copy = mkdtempSync(join(tmpdir(), 'nexus-renewal-job-'));
+      mkdirSync(join(copy, '.nexus'));
+      writeFileSync(join(copy, 'nexus.yml'), readFileSync(join(jobDir, 'nexus.yml'), 'utf8').replace('/nexus/id_ed25519', join(jobDir, 'id_ed25519')));
+      writeFileSync(join(copy, '.nexus', 'secrets'), readFileSync(join(jobDir, 'secrets'), 'utf8'));
+      const before = (await nexus(['ssl', 'status'])).json<{ certificate: CertificateJson }>().certificate.serial;
+      const job = await runNexus(['ssl', 'renew', '--force', '--target', 'production', '--dir', copy, '--json'], {
+        env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100', NEXUS_OPERATOR: 'scheduled-job@test' },
+        timeoutMs: 120_000,
+      });
+      expectExit(job, 0);
+      const renewed = job.json<{ renewed: boolean; certificate: CertificateJson }>();
+      expect(renewed.renewed).toBe(true);
+      expect(renewed.certificate.serial).not.toBe(before);
+      expect(await servedSerial(httpsPort, 'shop.nexus.test', renewed.certificate.serial)).toBe(renewed.certificate.serial);
+
+      const other = spawnSync('ssh', ['-i', join(jobDir, 'id_ed25519'), '-p', String(sshd.port), '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${sshd.user}@127.0.0.1`, 'id'], { encoding: 'utf8', timeout: 30_000 });
+      expect(other.status).toBe(77);
+      expect(other.stderr).toContain('nexus job gate: refused "id"');
+    } finally {
+      await nexus(['ssl', 'install-timer', '--remove']);
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+    }
+  }, 180_000);
 
   describe('with ACME Renewal Information (Pebble 2.4 has none: the proxy adds the endpoint to its directory)', () => {
     const day = 86_400_000;

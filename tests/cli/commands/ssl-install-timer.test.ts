@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -79,7 +79,8 @@ describeWith('sshd', sshdAvailable, 'nexus ssl install-timer (real sshd)', () =>
     expect(result.json<TimerJson>()).toMatchObject({ job: `sh ${root}/jobs/ssl-renew/run.sh`, schedule: null, firstRun: null });
     const [operatorLine, renewalLine, ...rest] = readFileSync(sshd.authorizedKeys, 'utf8').split('\n');
     expect([operatorLine, rest]).toEqual([operatorKey.trim(), ['']]);
-    expect(renewalLine).toMatch(/^restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-job-ssl-renew-shop@production$/);
+    expect(renewalLine).toBe(`restrict,command="sh ${root}/jobs/ssl-renew/gate.sh",from="127.0.0.1,::1" ${readFileSync(join(root, 'jobs', 'ssl-renew', 'id_ed25519.pub'), 'utf8').trim()}`);
+    for (const file of ['gate.sh', 'allowed-calls']) expect(statSync(join(root, 'jobs', 'ssl-renew', file)).mode & 0o777).toBe(0o600);
 
     const run = spawnSync('sh', [join(root, 'jobs', 'ssl-renew', 'run.sh')], { encoding: 'utf8' });
     expect(run.status).toBe(4);
@@ -91,7 +92,7 @@ describeWith('sshd', sshdAvailable, 'nexus ssl install-timer (real sshd)', () =>
     expectExit(removed, 0);
     expect(removed.json<{ changed: string[] }>().changed).toEqual([`removed the job key from ${sshd.authorizedKeys}`, `removed ${root}/jobs/ssl-renew`]);
     expect(readFileSync(sshd.authorizedKeys, 'utf8')).toBe(operatorKey);
-  });
+  }, 120_000);
 
   it('When targets whose names share a prefix (prod, prod-eu) both have the job on one host, then installing, re-installing and removing one leaves the other intact', async () => {
     const operatorKey = readFileSync(sshd.authorizedKeys, 'utf8');
@@ -120,5 +121,5 @@ describeWith('sshd', sshdAvailable, 'nexus ssl install-timer (real sshd)', () =>
     } finally {
       writeConfig();
     }
-  });
+  }, 240_000);
 });

@@ -185,18 +185,19 @@ describe('remote command builders: scheduled jobs', () => {
     expect(state.stdout.split('\n').slice(0, 3)).toEqual(['job', '', expect.stringContaining('"exit":10')]);
   });
 
-  it('When the job configuration is read back, then it is the same target reached over loopback with the job key', () => {
+  it('When the job configuration is read back, then it is the same target reached over loopback with the job key, through its gate', () => {
     const root = mkdtempSync(join(tmpdir(), 'nexus-job-root-'));
     const deploy = target(root, { tls: { email: 'ops@example.com', renew_fraction: 0.25 } });
     const project = mkdtempSync(join(tmpdir(), 'nexus-job-readback-'));
     writeFileSync(join(project, 'nexus.yml'), jobConfig(deploy));
     const back = loadDeployTarget(project, 'production', {}, { secrets: false });
     expect(back.keyPath).toBe('/nexus/id_ed25519');
+    expect([deploy.target.ssh.gated, back.target.ssh.gated]).toEqual([false, true]);
     expect(back.target.hosts).toEqual([
       { address: '127.0.0.1', host_key: HOST_KEY },
       { address: '203.0.113.11', host_key: OTHER_HOST_KEY },
     ]);
-    expect({ ...back.target, hosts: [], ssh: { ...back.target.ssh, key: '' } }).toEqual({ ...deploy.target, hosts: [], ssh: { ...deploy.target.ssh, key: '' } });
+    expect({ ...back.target, hosts: [], ssh: { ...back.target.ssh, key: '', gated: false } }).toEqual({ ...deploy.target, hosts: [], ssh: { ...deploy.target.ssh, key: '' } });
     expect(back.app).toEqual({ ...deploy.app, secrets: [] });
   });
 
