@@ -361,8 +361,10 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     const before = { site: site(), serial: await installed() };
     const webroot = join(root, 'acme', '.well-known', 'acme-challenge');
     const webrootBefore = readdirSync(webroot);
-    // An authorization always pending, whose http-01 token climbs out of the webroot to the "host"'s root.
-    const escape = `../../../nexus-escaped-${process.pid}`;
+    // An authorization always pending, whose http-01 token climbs out of the webroot to the "host"'s root. A
+    // client that used it would leave the directory behind, even after removing the token file again.
+    const escaped = `../../../nexus-escaped-${process.pid}`;
+    const escape = `${escaped}/token`;
     const proxy = await startFaultProxy(pebble.directoryUrl, { ...pebble.wfe, ca: pebble.caFile }, [], undefined, (path, body) =>
       path.startsWith('/authZ/') && Array.isArray(body.challenges)
         ? { ...body, status: 'pending', challenges: (body.challenges as Record<string, unknown>[]).map((challenge) => ({ ...challenge, status: 'pending', token: escape })) }
@@ -371,13 +373,14 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     overlay({ tls: { ca: proxy.directoryUrl } });
     try {
       const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
+      expect(existsSync(join(webroot, escaped))).toBe(false);
       expectExit(result, 1);
       expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'ACME_FAILED', message: expect.stringContaining('http-01 token that is not base64url (RFC 8555 §8.3)') });
     } finally {
       rmSync(join(project, 'nexus.production.yml'), { force: true });
+      rmSync(join(webroot, escaped), { recursive: true, force: true });
       await proxy.close();
     }
-    expect(existsSync(join(webroot, escape))).toBe(false);
     expect(readdirSync(webroot)).toEqual(webrootBefore);
     expect({ site: site(), serial: await installed() }).toEqual(before);
   }, 120_000);
