@@ -233,15 +233,19 @@ export class CertificateManager {
     return certificateStatus(this.domain, certificate, this.deploy.target.tls.renew_fraction);
   }
 
-  /** Uploads beside the old one, swaps, and points nginx at it; if nginx refuses, the old one comes back. */
+  /**
+   * Uploads beside the old one, swaps, and points nginx at it; if nginx refuses, the old one comes back. A
+   * scheduled job (its key gated) only reloads nginx: it renews a certificate the site already serves, and its
+   * key may not write nginx configuration (which nginx's root master would act on).
+   */
   private async install(host: HostDeployer, fullchain: string, privateKey: string): Promise<void> {
     const { dir } = host.layout.certificates(this.domain);
     await host.run('upload the certificate', writeFile(`${dir}.next/fullchain.pem`, '644'), { stdin: fullchain });
     await host.run('upload the private key', writeFile(`${dir}.next/privkey.pem`, '600'), { stdin: privateKey });
     await host.run('put the certificate in place', swapInCertificate(dir));
-    const serving = await host.serving();
     try {
-      await host.switchNginx(serving?.port ?? colourPort(this.deploy.app.port, 'blue'));
+      if (this.deploy.target.ssh.gated) await host.reloadNginx();
+      else await host.switchNginx((await host.serving())?.port ?? colourPort(this.deploy.app.port, 'blue'));
     } catch (error) {
       await host.run('restore the previous certificate', restoreCertificate(dir));
       throw error;

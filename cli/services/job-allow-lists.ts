@@ -2,11 +2,11 @@ import { challengeDirectory } from '../acme/challenges';
 import type { DeployTarget } from '../deploy-config/load';
 import { removeFile, restoreCertificate, swapInCertificate } from '../remote/certificates';
 import { withDockerHost } from '../remote/docker';
-import { filesExist, readFile, writeFile } from '../remote/files';
+import { readFile, writeFile } from '../remote/files';
 import { allowedCall, slot, type AllowedCall } from '../remote/job-allow-list';
 import { HostLayout } from '../remote/layout';
 import { acquireLock, lockStatus, releaseLock } from '../remote/lock';
-import { switchNginxSite } from '../remote/nginx-switch';
+import { reloadNginx } from '../remote/nginx-switch';
 import { nsupdate } from '../remote/nsupdate';
 import { checksumFile, dropDatabase, listManifests, removeBackups, restoreIntoNewDatabase, takeBackup } from '../remote/pg-backup';
 import type { RemoteCommand } from '../remote/shell';
@@ -33,7 +33,7 @@ function withDockerHostToo(calls: AllowedCall[], deploy: DeployTarget): AllowedC
 
 /**
  * `nexus ssl renew`: read the certificate, take the deploy lock, keep the ACME account key, publish and remove
- * http-01 tokens (or send the RFC 2136 update), install the new certificate and switch nginx to it.
+ * http-01 tokens (or send the RFC 2136 update), put the new certificate in place of the old and reload nginx.
  */
 export function renewalCalls(deploy: DeployTarget): AllowedCall[] {
   const { target } = deploy;
@@ -51,9 +51,8 @@ export function renewalCalls(deploy: DeployTarget): AllowedCall[] {
     writeFile(`${certificate.dir}.next/privkey.pem`, '600'),
     swapInCertificate(certificate.dir),
     restoreCertificate(certificate.dir),
-    readFile(layout.serving),
-    filesExist([certificate.fullchain, certificate.key]),
-    switchNginxSite(layout.site, target.nginx.command),
+    // Never the site file: nginx's master runs as root, so writing its configuration would be a root key.
+    reloadNginx(target.nginx.command),
   ];
   return withDockerHostToo([...commands.map((command) => allowedCall(command)), ...lockCalls(target.root, target.lock_ttl)], deploy);
 }

@@ -157,7 +157,7 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     }
   }, 120_000);
 
-  it("When the renewal job's own nexus renews with its key, then every call it makes passes the key's gate (lock, account key, http-01 tokens, install, nginx switch), and the key runs nothing else", async () => {
+  it("When the renewal job's own nexus renews with its key, then every call it makes passes the key's gate (lock, account key, http-01 tokens, certificate swap, nginx reload), and the key runs nothing else", async () => {
     overlay({ ssh: { authorized_keys: sshd.authorizedKeys } });
     const jobDir = join(root, 'jobs', 'ssl-renew');
     try {
@@ -168,6 +168,7 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
       writeFileSync(join(copy, 'nexus.yml'), readFileSync(join(jobDir, 'nexus.yml'), 'utf8').replace('/nexus/id_ed25519', join(jobDir, 'id_ed25519')));
       writeFileSync(join(copy, '.nexus', 'secrets'), readFileSync(join(jobDir, 'secrets'), 'utf8'));
       const before = (await nexus(['ssl', 'status'])).json<{ certificate: CertificateJson }>().certificate.serial;
+      const siteBefore = site();
       const job = await runNexus(['ssl', 'renew', '--force', '--target', 'production', '--dir', copy, '--json'], {
         env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100', NEXUS_OPERATOR: 'scheduled-job@test' },
         timeoutMs: 120_000,
@@ -177,6 +178,8 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
       expect(renewed.renewed).toBe(true);
       expect(renewed.certificate.serial).not.toBe(before);
       expect(await servedSerial(httpsPort, 'shop.nexus.test', renewed.certificate.serial)).toBe(renewed.certificate.serial);
+      // The job reloads nginx; the site file is the operator's to write.
+      expect(site()).toBe(siteBefore);
 
       const other = spawnSync('ssh', ['-i', join(jobDir, 'id_ed25519'), '-p', String(sshd.port), '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${sshd.user}@127.0.0.1`, 'id'], { encoding: 'utf8', timeout: 30_000 });
       expect(other.status).toBe(77);

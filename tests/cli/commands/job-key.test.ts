@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { expectExit, runNexus } from '../../support/cli';
 import { describeWith, freePort } from '../../support/components';
+import { selfSignedCertificate } from '../../support/nginx';
 import { sshdAvailable, sshdTarget, startSshd, type RunningSshd } from '../../support/sshd';
 
 /** A call in the form the job gate takes: `nexus-gate` and each argument as `:` + base64. */
@@ -103,9 +104,17 @@ describeWith('sshd', sshdAvailable, 'the scheduled job key (real sshd): bound to
     const copy = mkdtempSync(join(tmpdir(), 'nexus-job-copy-'));
     mkdirSync(join(copy, '.nexus'));
     writeFileSync(join(copy, 'nexus.yml'), readFileSync(join(root, 'jobs', 'ssl-renew', 'nexus.yml'), 'utf8').replace('/nexus/id_ed25519', jobKey));
-    const renew = await runNexus(['ssl', 'renew', '--target', 'production', '--dir', copy, '--json'], { env: { NEXUS_OPERATOR: 'scheduled-job@test' } });
-    expectExit(renew, 1);
-    expect(renew.json<{ error: { code: string } }>().error.code).toBe('ACME_UNREACHABLE');
+    const renew = () => runNexus(['ssl', 'renew', '--force', '--target', 'production', '--dir', copy, '--json'], { env: { NEXUS_OPERATOR: 'scheduled-job@test' } });
+    // Without a certificate there is nothing to renew: the first one is issued from the operator's machine.
+    const nothing = await renew();
+    expectExit(nothing, 1);
+    expect(nothing.json<{ error: { code: string } }>().error.code).toBe('NO_CERTIFICATE');
+    const certificates = join(root, 'certs', 'shop.example.com');
+    mkdirSync(certificates, { recursive: true });
+    selfSignedCertificate(certificates, ['shop.example.com']);
+    const unreachable = await renew();
+    expectExit(unreachable, 1);
+    expect(unreachable.json<{ error: { code: string } }>().error.code).toBe('ACME_UNREACHABLE');
     // The lock was taken and released through the gate.
     const lock = await runNexus(['lock', 'status', '--target', 'production', '--dir', project, '--json']);
     expect(lock.json<{ locked: boolean }>()).toEqual({ locked: false });

@@ -6,6 +6,7 @@ import { withDockerHost } from '../../../cli/remote/docker';
 import { readFile, writeFile } from '../../../cli/remote/files';
 import { fits, type AllowedCall } from '../../../cli/remote/job-allow-list';
 import { acquireLock, releaseLock } from '../../../cli/remote/lock';
+import { reloadNginx, switchNginxSite } from '../../../cli/remote/nginx-switch';
 import { dropDatabase, removeBackups, takeBackup } from '../../../cli/remote/pg-backup';
 import type { RemoteCommand } from '../../../cli/remote/shell';
 import { backupId } from '../../../cli/services/backup-manifest';
@@ -32,6 +33,10 @@ describe("scheduled jobs' allow-lists", () => {
       expect(allowed(calls, withDockerHost(command, 'unix:///run/other.sock'))).toBe(true);
     }
     expect(allowed(calls, withDockerHost(writeFile(token, '644'), 'tcp://evil:2375'))).toBe(false);
+    expect(allowed(calls, reloadNginx(['sudo', '-n', '/usr/sbin/nginx']))).toBe(true);
+    expect(allowed(calls, reloadNginx(['/bin/sh', '-c', 'id']))).toBe(false);
+    // nginx's master runs as root: a key that writes its configuration would be a root key.
+    expect(allowed(calls, switchNginxSite('/srv/shop/nginx/site.conf', ['sudo', '-n', '/usr/sbin/nginx']))).toBe(false);
     expect(allowed(calls, writeFile('/srv/shop/nginx/site.conf', '644'))).toBe(false);
     expect(allowed(calls, writeFile('/srv/shop/jobs/ssl-renew/allowed-calls', '600'))).toBe(false);
     expect(allowed(calls, readFile('/srv/shop/jobs/ssl-renew/secrets'))).toBe(false);
