@@ -1,13 +1,13 @@
 import * as acme from 'acme-client';
-import { dnsChallengeName, dnsChallengeValue, httpChallengeFile } from '../acme/challenges';
 import { dnsProviderFor, type DnsProvider } from '../acme/dns-providers';
 import { fetchRenewalInfo } from '../acme/renewal-info';
 import type { DeployTarget } from '../deploy-config/load';
 import { NexusError } from '../errors';
-import { removeFile, restoreCertificate, swapInCertificate } from '../remote/certificates';
+import { restoreCertificate, swapInCertificate } from '../remote/certificates';
 import { FILE_MISSING_STATUS, readFile, writeFile } from '../remote/files';
 import { colourPort } from '../remote/layout';
 import { certificateStatus, leafOf, type CertificateStatus, type RenewalInfo } from './certificate-status';
+import { ChallengeResponder } from './challenge-responder';
 import type { HostDeployer } from './host-deployer';
 
 const DIRECTORIES: Record<string, { production: string; staging?: string }> = acme.directory;
@@ -191,7 +191,7 @@ export class CertificateManager {
     const { key_type, email } = this.deploy.target.tls;
     const key = key_type === 'rsa' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256');
     const [, csr] = await acme.crypto.createCsr({ commonName: names[0], altNames: names }, key);
-    const webroot = this.first.layout.webroot;
+    const responder = new ChallengeResponder(this.hosts, this.first.layout.webroot, this.provider, names, type);
     let certificate: string;
     try {
       await this.ensureAccount(client);
@@ -203,27 +203,11 @@ export class CertificateManager {
         // The names were checked by `nexus dns verify` first; acme-client's own check would use port 80 and
         // the system resolver, neither of which is the CA's view.
         skipChallengeVerification: true,
-        // Tokens and names come from the CA: they are checked before they become a file name or a DNS record.
         challengeCreateFn: async (authz, challenge, keyAuthorization) => {
           report(`${challenge.type} for ${authz.identifier.value}`);
-          if (challenge.type !== type) throw new NexusError(`the CA offered ${challenge.type} for ${authz.identifier.value}, not ${type}`, { code: 'ACME_REFUSED' });
-          if (challenge.type === 'http-01') {
-            const path = httpChallengeFile(webroot, challenge.token);
-            dnsChallengeName(authz.identifier.value, names);
-            for (const host of this.hosts) await host.run('publish the http-01 token', writeFile(path, '644'), { stdin: keyAuthorization });
-          } else {
-            await this.provider?.present(dnsChallengeName(authz.identifier.value, names), dnsChallengeValue(keyAuthorization));
-            if (this.provider?.propagationSeconds) await new Promise((resolve) => setTimeout(resolve, (this.provider?.propagationSeconds ?? 0) * 1000));
-          }
+          await responder.create(authz, challenge, keyAuthorization);
         },
-        challengeRemoveFn: async (authz, challenge, keyAuthorization) => {
-          if (challenge.type === 'http-01') {
-            const path = httpChallengeFile(webroot, challenge.token);
-            for (const host of this.hosts) await host.exec.run(removeFile(path));
-          } else {
-            await this.provider?.cleanup(dnsChallengeName(authz.identifier.value, names), dnsChallengeValue(keyAuthorization));
-          }
-        },
+        challengeRemoveFn: (authz, challenge, keyAuthorization) => responder.remove(authz, challenge, keyAuthorization),
       });
     } catch (error) {
       throw acmeFailure(`obtain a certificate for ${names.join(', ')}`, error);
