@@ -46,7 +46,8 @@ like() {
   value=$v
   decode ":$2" || return 1
   case $value in *"$newline"*) return 1;; esac
-  printf '%s\\n' "$value" | grep -Eqx -e "$v"
+  # In the C locale: a client may send LC_* (sshd's AcceptEnv), and elsewhere a range such as [a-z] may match more.
+  printf '%s\\n' "$value" | LC_ALL=C grep -Eqx -e "$v"
 }
 next_word() { word=\${left%% *}; left=\${left#"$word"}; left=\${left# }; }
 # Does the call fit the allow-list line $1, argument by argument?
