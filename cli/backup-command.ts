@@ -14,6 +14,7 @@ import type { BackupTrust } from './services/backup-trust';
 import { checkFetchedBackup, FilesystemStore, type OffsiteStore } from './services/offsite-store';
 import { withScratchDirectory } from './services/scratch';
 import { HostDeployer } from './services/host-deployer';
+import { backupJobCalls } from './services/job-allow-lists';
 import { resolveDatabaseTarget } from './services/database';
 import { pgConnection } from './services/pg-connection';
 import type { JobSpec } from './services/scheduled-job';
@@ -54,7 +55,7 @@ function offsiteSecretNames(deploy: DeployTarget): string[] {
  * nor the offsite copies). The previous keys stay with the operator: the job only checks what it just made.
  */
 export function backupJob(deploy: DeployTarget): JobSpec {
-  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: ['DATABASE_URL', ...offsiteSecretNames(deploy), 'BACKUP_SIGNING_KEY'] };
+  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: ['DATABASE_URL', ...offsiteSecretNames(deploy), 'BACKUP_SIGNING_KEY'], calls: backupJobCalls(deploy) };
 }
 
 async function offsiteStore(deploy: DeployTarget): Promise<OffsiteStore | undefined> {

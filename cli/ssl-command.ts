@@ -5,6 +5,7 @@ import { DeployConfigError } from './deploy-config/load';
 import { CertificateManager, tlsSecretNames } from './services/certificate-manager';
 import { withDeployLock } from './services/deploy-lock';
 import { HostDeployer } from './services/host-deployer';
+import { renewalCalls } from './services/job-allow-lists';
 import type { JobSpec } from './services/scheduled-job';
 import { TargetCommand, targetFlags } from './target-command';
 
@@ -15,7 +16,7 @@ export const sslFlags = {
 
 /** The host's daily renewal: `nexus ssl renew` with the secrets tls names. */
 export function renewalJob(deploy: DeployTarget): JobSpec {
-  return { name: 'ssl-renew', args: ['ssl', 'renew'], secrets: tlsSecretNames(deploy) };
+  return { name: 'ssl-renew', args: ['ssl', 'renew'], secrets: tlsSecretNames(deploy), calls: renewalCalls(deploy) };
 }
 
 /** A command that works on a target's certificate: every host connected, the secrets tls names loaded. */

@@ -32,6 +32,7 @@ export abstract class TargetCommand<T> extends NexusCommand<T> {
       keyPath: target.keyPath,
       hostKey: host.host_key,
       connectTimeoutSeconds: target.target.ssh.connect_timeout,
+      gated: target.target.ssh.gated,
     });
     this.connections.set(key, executor);
     return executor;

@@ -4,6 +4,9 @@ import { withDockerHost } from '../remote/docker';
 import { LOG_SERVICES, logsCommand, type LogService } from '../remote/logs';
 import { TargetCommand, targetFlags } from '../target-command';
 
+/** What Docker's --since takes: a duration (10m, 1h30m), a date or time (RFC 3339), or a Unix timestamp. */
+const SINCE = /^[0-9][0-9A-Za-z:.+-]*$/;
+
 export default class Logs extends TargetCommand<{ lines: string[] }> {
   static override summary = "Print or follow a service's logs on a target's hosts";
 
@@ -34,6 +37,7 @@ export default class Logs extends TargetCommand<{ lines: string[] }> {
     const { args, flags } = await this.parse(Logs);
     const service = args.service as LogService;
     if (service === 'nginx' && flags.since) throw new UsageError('--since works for Docker services, not for nginx\'s log files.', ['use --lines and --grep for nginx']);
+    if (flags.since !== undefined && !SINCE.test(flags.since)) throw new UsageError(`--since expects a duration such as 10m or 1h30m, or a time such as 2026-11-25T10:00:00; not "${flags.since}".`);
     const target = this.loadTarget(flags);
     const hosts = flags.host ? target.target.hosts.filter((host) => host.address === flags.host) : target.target.hosts;
     if (hosts.length === 0) throw new UsageError(`${flags.host} is not a host of ${target.name}.`, [`hosts: ${target.target.hosts.map((host) => host.address).join(', ')}`]);

@@ -15,7 +15,8 @@ export function appEnvironment(deploy: DeployTarget): Map<string, string> {
     ['NODE_ENV', 'production'],
     // Exactly one proxy (the host's nginx) sits in front: X-Forwarded-For is trusted for one hop only.
     ['TRUST_PROXY', '1'],
-    ['ALLOWED_HOSTS', deploy.target.domains.join(',')],
+    // `*.example.com` is `.example.com` to the API: the domain and its subdomains (Django's rule).
+    ['ALLOWED_HOSTS', deploy.target.domains.map((name) => (name.startsWith('*.') ? name.slice(1) : name)).join(',')],
   ]);
   for (const [key, value] of Object.entries(deploy.app.env)) env.set(key, value);
   for (const [key, value] of Object.entries(deploy.target.env)) env.set(key, value);

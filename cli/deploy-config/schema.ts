@@ -40,8 +40,18 @@ const resolver = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA
 
 /** How dns-01 TXT records are published. */
 const dnsProviderSchema = z.discriminatedUnion('type', [
-  /** A command run here with NEXUS_DNS_ACTION=present|cleanup, NEXUS_DNS_NAME and NEXUS_DNS_VALUE in its environment. */
-  z.object({ type: z.literal('exec'), command: z.array(z.string().min(1)).min(1), propagation_seconds: z.number().int().min(0).max(3600).default(0) }).strict(),
+  /**
+   * A command run here with NEXUS_DNS_ACTION=present|cleanup, NEXUS_DNS_NAME and NEXUS_DNS_VALUE in its environment,
+   * besides PATH, HOME and the locale, and the variables `env` names (from the environment or .nexus/secrets).
+   */
+  z
+    .object({
+      type: z.literal('exec'),
+      command: z.array(z.string().min(1)).min(1),
+      env: z.array(envName).default([]),
+      propagation_seconds: z.number().int().min(0).max(3600).default(0),
+    })
+    .strict(),
   /**
    * RFC 2136 dynamic updates signed with TSIG, through nsupdate: BIND, Knot, PowerDNS and many DNS hosts
    * accept them. The TSIG secret is the RFC2136_TSIG_SECRET secret.
@@ -140,10 +150,24 @@ export const targetSchema = z
         /** The deploy user's authorized_keys on the hosts (sshd's AuthorizedKeysFile); `~` is that user's home. */
         authorized_keys: z.string().regex(/^(~\/|\/)[A-Za-z0-9._/-]+$/, 'expected an absolute path or one under ~/').default('~/.ssh/authorized_keys'),
         connect_timeout: z.number().int().min(1).max(300).default(15),
+        /** Set by nexus in a scheduled job's own copy: its key is bound to the job's gate, which takes commands in its own form. */
+        gated: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
-    domains: z.array(domain).min(1, 'list the domain names the site answers to'),
+    /** The first is canonical (a concrete name); `*.example.com` after it serves every subdomain under its own name. */
+    domains: z
+      .array(domain)
+      .min(1, 'list the domain names the site answers to')
+      .superRefine((names, context) => {
+        if (names[0]?.startsWith('*.')) {
+          context.addIssue({
+            code: 'custom',
+            path: [0],
+            message: `the first domain is the canonical name (HTTP and the other names redirect to it), so it cannot be a wildcard: list a name such as ${names[0].slice(2)} first, then ${names[0]}`,
+          });
+        }
+      }),
     /** PostgreSQL and Redis as compose services on the host, or external services reached through secrets. */
     database: serviceMode.default('host'),
     redis: serviceMode.default('host'),

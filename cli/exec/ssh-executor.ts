@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { NodeSSH } from 'node-ssh';
 import { NexusError } from '../errors';
 import { ExitCode } from '../exit-codes';
+import { readFile } from '../remote/files';
+import { GATE_REFUSED_PREFIX, GATE_REFUSED_STATUS, gateRequest } from '../remote/job-gate';
 import { render, type RemoteCommand } from '../remote/shell';
 import type { ExecResult, Executor } from './executor';
 import { writePrivately } from './private-files';
@@ -15,6 +17,8 @@ export interface SshTarget {
   /** The pinned host key fingerprint (SHA256:… as `ssh-keygen -lf` prints it). */
   hostKey: string;
   connectTimeoutSeconds: number;
+  /** The key is a scheduled job's, bound to the job gate on the host: commands go in the gate's form. */
+  gated?: boolean;
 }
 
 /** `SHA256:<base64 without padding>` of a raw host key blob, as `ssh-keygen -lf` prints it. */
@@ -51,7 +55,28 @@ export class SshExecutor implements Executor {
   private constructor(
     private readonly ssh: NodeSSH,
     readonly host: string,
+    private readonly gated: boolean,
   ) {}
+
+  /** The command as sent: shell words, or through a job's gate its `nexus-gate` request. */
+  private wire(command: RemoteCommand): string {
+    return this.gated ? gateRequest(command) : render(command);
+  }
+
+  /** A call the job's gate refused is an error of its own, never mistaken for a script's exit status. */
+  private refusal(result: Pick<ExecResult, 'code' | 'stderr'>): NexusError | undefined {
+    if (!this.gated || result.code !== GATE_REFUSED_STATUS || !result.stderr.startsWith(GATE_REFUSED_PREFIX)) return undefined;
+    return new NexusError(`${this.host}: ${result.stderr.trim()}`, {
+      code: 'JOB_GATE_REFUSED',
+      suggestions: ['install the job again (`nexus ssl install-timer` or `nexus db backup --schedule`) with the nexus of the serving release'],
+    });
+  }
+
+  private checked(result: ExecResult): ExecResult {
+    const refused = this.refusal(result);
+    if (refused) throw refused;
+    return result;
+  }
 
   static async connect(target: SshTarget): Promise<SshExecutor> {
     let privateKey: string;
@@ -80,11 +105,11 @@ export class SshExecutor implements Executor {
       ssh.dispose();
       throw connectionError(target, error, seenKey);
     }
-    return new SshExecutor(ssh, target.address);
+    return new SshExecutor(ssh, target.address, target.gated ?? false);
   }
 
   async run(command: RemoteCommand, options: { stdin?: string } = {}): Promise<ExecResult> {
-    return this.ssh.execCommand(render(command), { stdin: options.stdin, noTrim: true });
+    return this.checked(await this.ssh.execCommand(this.wire(command), { stdin: options.stdin, noTrim: true }));
   }
 
   async stream(command: RemoteCommand, onOutput: (chunk: string, from: 'stdout' | 'stderr') => void, signal?: AbortSignal, terminal = false): Promise<ExecResult> {
@@ -92,7 +117,7 @@ export class SshExecutor implements Executor {
     const abort = () => close?.();
     signal?.addEventListener('abort', abort, { once: true });
     try {
-      return await this.ssh.execCommand(render(command), {
+      return this.checked(await this.ssh.execCommand(this.wire(command), {
         noTrim: true,
         execOptions: terminal ? { pty: { term: 'dumb' } } : undefined,
         onChannel: (channel) => {
@@ -101,7 +126,7 @@ export class SshExecutor implements Executor {
         },
         onStdout: (chunk) => onOutput(chunk.toString('utf8'), 'stdout'),
         onStderr: (chunk) => onOutput(chunk.toString('utf8'), 'stderr'),
-      });
+      }));
     } finally {
       signal?.removeEventListener('abort', abort);
     }
@@ -113,13 +138,43 @@ export class SshExecutor implements Executor {
   }
 
   async upload(localFile: string, remoteFile: string): Promise<void> {
+    // SFTP would reach any file the login can write: a job's gate refuses it.
+    if (this.gated) throw new NexusError(`${this.host}: a scheduled job cannot upload files (${remoteFile}).`, { code: 'JOB_GATE_REFUSED' });
     // Mode 600 before any data is written (sftp would create it 666 minus the host's umask).
     await this.ssh.putFile(localFile, remoteFile, null, { mode: 0o600 });
   }
 
   async download(remoteFile: string, localFile: string): Promise<void> {
     // getFile alone creates the file 666 minus the umask: readable by everyone under a common umask.
+    if (this.gated) return writePrivately(localFile, (temporary) => this.downloadThroughGate(remoteFile, temporary));
     await writePrivately(localFile, (temporary) => this.ssh.getFile(temporary, remoteFile, null, { mode: 0o600 }));
+  }
+
+  /** A job has no SFTP: the file comes as the stdout of the read script the gate allows, byte for byte. */
+  private downloadThroughGate(remoteFile: string, localFile: string): Promise<void> {
+    const connection = this.ssh.connection;
+    if (!connection) return Promise.reject(new Error('not connected'));
+    return new Promise((resolve, reject) => {
+      connection.exec(this.wire(readFile(remoteFile)), (error, channel) => {
+        if (error) return reject(error);
+        const file = createWriteStream(localFile, { mode: 0o600 });
+        let stderr = '';
+        let code: number | null = null;
+        channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+        channel.on('exit', (status: number | null) => (code = status));
+        file.on('error', reject);
+        // Done when the file is written and the channel closed (the exit status arrives before the close).
+        const written = new Promise<void>((done) => file.on('finish', () => done()));
+        const closed = new Promise<void>((done) => channel.on('close', () => done()));
+        channel.pipe(file);
+        void Promise.all([written, closed]).then(() => {
+          const refused = this.refusal({ code, stderr });
+          if (refused) reject(refused);
+          else if (code === 0) resolve();
+          else reject(new NexusError(`${this.host}: could not read ${remoteFile}: ${stderr.trim() || `exit ${code}`}`, { code: 'DOWNLOAD_FAILED' }));
+        });
+      });
+    });
   }
 
   close(): Promise<void> {

@@ -5,7 +5,10 @@ import { quote } from './shell';
 /** Where a job's files are mounted in the container that runs nexus. */
 const MOUNT = '/nexus';
 
-/** The files of a scheduled job, in <root>/jobs/<name> on the target's first host. */
+/**
+ * The files of a scheduled job, in <root>/jobs/<name> on the target's first host; the gate of its key and the
+ * gate's allow-list are there on every host of the target.
+ */
 export interface JobFiles {
   dir: string;
   key: string;
@@ -14,22 +17,34 @@ export interface JobFiles {
   caBundle: string;
   script: string;
   log: string;
+  gate: string;
+  allowList: string;
 }
 
 export function jobFiles(dir: string): JobFiles {
-  return { dir, key: `${dir}/id_ed25519`, config: `${dir}/nexus.yml`, secrets: `${dir}/secrets`, caBundle: `${dir}/ca.pem`, script: `${dir}/run.sh`, log: `${dir}/job.log` };
+  return {
+    dir,
+    key: `${dir}/id_ed25519`,
+    config: `${dir}/nexus.yml`,
+    secrets: `${dir}/secrets`,
+    caBundle: `${dir}/ca.pem`,
+    script: `${dir}/run.sh`,
+    log: `${dir}/job.log`,
+    gate: `${dir}/gate.sh`,
+    allowList: `${dir}/allowed-calls`,
+  };
 }
 
 /**
  * The target as a job sees it: the first host reached over loopback (it is the machine the job runs on),
- * the others as configured; the job's key instead of the operator's.
+ * the others as configured; the job's key instead of the operator's, which only passes the job's gate.
  */
 export function jobConfig(deploy: DeployTarget): string {
   const [first, ...others] = deploy.target.hosts;
   const target = {
     ...deploy.target,
     hosts: [{ ...first, address: '127.0.0.1' }, ...others],
-    ssh: { ...deploy.target.ssh, key: `${MOUNT}/id_ed25519` },
+    ssh: { ...deploy.target.ssh, key: `${MOUNT}/id_ed25519`, gated: true },
   };
   const header = `# Written by nexus for the host's scheduled jobs; rewritten on every install.\n`;
   return header + stringify({ app: { ...deploy.app, secrets: [] }, targets: { [deploy.name]: target } });

@@ -44,6 +44,11 @@ export class HostLayout {
     return `${this.root}/acme`;
   }
 
+  /** The ACME account's key (mode 600), shared by every operator and job. */
+  get accountKey(): string {
+    return `${this.root}/certs/account.key`;
+  }
+
   certificates(domain: string): { dir: string; fullchain: string; key: string } {
     const dir = `${this.root}/certs/${domain}`;
     return { dir, fullchain: `${dir}/fullchain.pem`, key: `${dir}/privkey.pem` };

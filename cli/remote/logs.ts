@@ -30,14 +30,15 @@ export function logsCommand(request: LogRequest): RemoteCommand {
   if (request.service === 'nginx') {
     return script(
       'nexus-logs-nginx',
-      `GREP=$4; tail -n "$2" $3 "$1/access.log" "$1/error.log" | ${FILTER}`,
+      `GREP=$4; tail -n "$2" \${3:+"$3"} "$1/access.log" "$1/error.log" | ${FILTER}`,
       request.nginxLogDir,
       String(request.lines),
       request.follow ? '-F' : '',
       grep,
     );
   }
-  const docker = `compose -p "$project" -f "$file" --env-file compose.env logs --no-color --tail "$2" $3 $SINCE "$service"`;
+  // Optional options are `${n:+"…"}`: absent, they leave no empty argument; present, they stay one word.
+  const docker = `compose -p "$project" -f "$file" --env-file compose.env logs --no-color --tail "$2" \${3:+"$3"} \${7:+"--since=$7"} "$service"`;
   const project =
     request.service === 'app'
       ? 'colour=$(sed -n \'s/.*"colour": *"\\([a-z]*\\)".*/\\1/p\' "$1/serving.json" 2>/dev/null); [ -n "$colour" ] || { echo "no release is serving under $1" >&2; exit 3; }; project="$5-$colour"; cd "$1/current"; file=docker-compose.prod.yml'
@@ -45,7 +46,7 @@ export function logsCommand(request: LogRequest): RemoteCommand {
   return script(
     `nexus-logs-${request.service}`,
     // POSIX sh has no pipefail: Docker's exit status comes back through fd 3, so a failing docker fails the command.
-    `${COMPOSE_FUNCTION}\nGREP=$4; service=$6; SINCE=\${7:+--since=$7}\n${project}\nexec 4>&1\nstatus=$( { { ${docker} 2>&1; echo $? >&3; } | { ${FILTER}; } >&4; } 3>&1 )\nexit "$status"`,
+    `${COMPOSE_FUNCTION}\nGREP=$4; service=$6\n${project}\nexec 4>&1\nstatus=$( { { ${docker} 2>&1; echo $? >&3; } | { ${FILTER}; } >&4; } 3>&1 )\nexit "$status"`,
     request.root,
     String(request.lines),
     request.follow ? '--follow' : '',

@@ -53,13 +53,32 @@ function listen(port: number, ipv6: boolean, extra = ''): string {
   return [`listen ${port}${extra};`, ...(ipv6 ? [`listen [::]:${port}${extra};`] : [])].join('\n  ');
 }
 
+/**
+ * An nginx regex for the hosts the wildcard names cover: one label deep, as a certificate's wildcard is, so
+ * that such a host is served (and redirected to HTTPS) under its own name rather than the canonical one.
+ */
+function wildcardHosts(domains: readonly string[]): string | undefined {
+  const bases = domains.filter((name) => name.startsWith('*.')).map((name) => name.slice(2).replace(/\./g, '\\.'));
+  return bases.length > 0 ? `[a-z0-9-]+\\.(${bases.join('|')})` : undefined;
+}
+
+/** The HTTP server's redirect to HTTPS: to the host asked for when a wildcard covers it (never `https://*.…`), else to the canonical name. */
+function httpsRedirect(canonical: string, wildcard: string | undefined, httpsSuffix: string): string {
+  const keepHost = wildcard ? `\n    if ($host ~* "^${wildcard}$") {\n      return 301 https://$host${httpsSuffix}$request_uri;\n    }` : '';
+  return `\n  location / {${keepHost}\n    return 301 https://${canonical}${httpsSuffix}$request_uri;\n  }`;
+}
+
 /** The site file for a target, from templates/nginx-site.conf. Pure: the same input gives the same text. */
 export function renderNginxSite(site: NginxSite, template = readFileSync(join(packageRoot(), 'templates', 'nginx-site.conf'), 'utf8')): string {
   const canonical = site.domains[0] as string;
+  if (canonical.startsWith('*.')) throw new Error(`the canonical (first) domain cannot be a wildcard: ${canonical}`);
+  const wildcard = wildcardHosts(site.domains);
   const httpsSuffix = site.httpsPort === 443 ? '' : `:${site.httpsPort}`;
   const httpBody = site.certificate
-    ? `\n  location / {\n    return 301 https://${canonical}${httpsSuffix}$request_uri;\n  }`
+    ? httpsRedirect(canonical, wildcard, httpsSuffix)
     : `\n  client_max_body_size ${site.bodyLimit};\n  limit_conn nexus_conn 100;${proxyLocations(site)}`;
+  // Other names go to the canonical one; hosts under a wildcard are served as they are.
+  const otherNames = wildcard ? `$host !~* "^(${canonical.replace(/\./g, '\\.')}|${wildcard})$"` : `$host != ${canonical}`;
   const httpsServer = site.certificate
     ? `
 server {
@@ -73,7 +92,7 @@ server {
   limit_conn nexus_conn 100;
 
   # Other names of the site answer with the canonical one.
-  if ($host != ${canonical}) {
+  if (${otherNames}) {
     return 301 https://${canonical}${httpsSuffix}$request_uri;
   }
 ${proxyLocations(site)}

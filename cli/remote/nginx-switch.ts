@@ -25,3 +25,20 @@ fi
     ...nginx,
   );
 }
+
+/**
+ * Tests nginx's configuration as it is and reloads it: after certificate files were replaced in place, which is
+ * all a renewal job changes (it never writes nginx configuration). Exits NGINX_REFUSED_STATUS when `nginx -t`
+ * refuses, without reloading.
+ */
+export function reloadNginx(nginx: readonly string[]): RemoteCommand {
+  return script(
+    'nexus-nginx-reload',
+    `if ! output=$("$@" -t 2>&1); then
+  echo "$output" >&2
+  exit ${NGINX_REFUSED_STATUS}
+fi
+"$@" -s reload`,
+    ...nginx,
+  );
+}

@@ -21,6 +21,18 @@ cat "$1.pub"`,
 // `~/` in an authorized_keys path is the login's home on the host.
 const EXPAND_HOME = 'case $file in "~/"*) file="$HOME/${file#"~/"}";; esac';
 
+// An authorized_keys entry is the job's when its last field (the key's comment) is exactly the tag: a match
+// anywhere in the line would take target prod-eu's key for prod's. awk reads the tag from the environment,
+// where no escape sequence is interpreted.
+const TAGGED = `export tag
+tagged() { awk '$NF == ENVIRON["tag"]' "$1"; }
+untagged() { awk '$NF != ENVIRON["tag"]' "$1"; }`;
+
+// A crontab entry is the job's when it ends with exactly " # <marker>", for the same reason.
+const MARKED = `export marker
+marked() { awk 'BEGIN { m = " # " ENVIRON["marker"] } length($0) >= length(m) && substr($0, length($0) - length(m) + 1) == m'; }
+unmarked() { awk 'BEGIN { m = " # " ENVIRON["marker"] } !(length($0) >= length(m) && substr($0, length($0) - length(m) + 1) == m)'; }`;
+
 /**
  * Puts an entry in an authorized_keys file, replacing any older entry with the same tag (the key's comment),
  * through a private temporary file renamed over the old one; a file already holding it is left alone.
@@ -30,10 +42,11 @@ export function authorizeKey(file: string, entry: string, tag: string): RemoteCo
     'nexus-authorize-key',
     `file=$1 entry=$2 tag=$3
 ${EXPAND_HOME}
-[ -f "$file" ] && grep -qxF "$entry" "$file" && exit 0
+${TAGGED}
+[ -f "$file" ] && [ "$(tagged "$file")" = "$entry" ] && exit 0
 umask 077
 mkdir -p "$(dirname "$file")" || exit 1
-{ [ -f "$file" ] && grep -vF " $tag" "$file"; printf '%s\\n' "$entry"; } > "$file.nexus-tmp" && mv -f "$file.nexus-tmp" "$file" || exit 1
+{ [ -f "$file" ] && untagged "$file"; printf '%s\\n' "$entry"; } > "$file.nexus-tmp" && mv -f "$file.nexus-tmp" "$file" || exit 1
 echo "changed: authorised the job key in $file"`,
     file,
     entry,
@@ -47,9 +60,10 @@ export function revokeKey(file: string, tag: string): RemoteCommand {
     'nexus-revoke-key',
     `file=$1 tag=$2
 ${EXPAND_HOME}
-[ -f "$file" ] && grep -qF " $tag" "$file" || exit 0
+${TAGGED}
+[ -f "$file" ] && [ -n "$(tagged "$file")" ] || exit 0
 umask 077
-grep -vF " $tag" "$file" > "$file.nexus-tmp"; mv -f "$file.nexus-tmp" "$file" || exit 1
+untagged "$file" > "$file.nexus-tmp" && mv -f "$file.nexus-tmp" "$file" || exit 1
 echo "changed: removed the job key from $file"`,
     file,
     tag,
@@ -71,10 +85,11 @@ export function installCronEntry(marker: string, line: string): RemoteCommand {
   return script(
     'nexus-cron-install',
     `marker=$1 line=$2
+${MARKED}
 ${NO_CRON}
 current=$(crontab -l 2>/dev/null)
-[ "$(printf '%s\\n' "$current" | grep -F "$marker")" = "$line" ] && exit 0
-{ printf '%s\\n' "$current" | grep -vF "$marker" | grep -v '^$'; printf '%s\\n' "$line"; } | crontab - || exit 1
+[ "$(printf '%s\\n' "$current" | marked)" = "$line" ] && exit 0
+{ printf '%s\\n' "$current" | unmarked | grep -v '^$'; printf '%s\\n' "$line"; } | crontab - || exit 1
 echo "changed: scheduled $line"`,
     marker,
     line,
@@ -86,10 +101,11 @@ export function removeCronEntry(marker: string): RemoteCommand {
   return script(
     'nexus-cron-remove',
     `marker=$1
+${MARKED}
 command -v crontab >/dev/null || exit 0
 current=$(crontab -l 2>/dev/null)
-printf '%s\\n' "$current" | grep -qF "$marker" || exit 0
-rest=$(printf '%s\\n' "$current" | grep -vF "$marker" | grep -v '^$')
+[ -n "$(printf '%s\\n' "$current" | marked)" ] || exit 0
+rest=$(printf '%s\\n' "$current" | unmarked | grep -v '^$')
 if [ -n "$rest" ]; then printf '%s\\n' "$rest" | crontab -; else crontab -r; fi || exit 1
 echo "changed: removed the crontab entry"`,
     marker,
@@ -106,8 +122,10 @@ export function removeJobDirectory(dir: string): RemoteCommand {
 export function jobState(dir: string, marker: string): RemoteCommand {
   return script(
     'nexus-job-state',
-    `if [ -f "$1/run.sh" ]; then echo job; else echo no-job; fi
-entry=$(command -v crontab >/dev/null && crontab -l 2>/dev/null | grep -F "$2" | head -n 1)
+    `marker=$2
+${MARKED}
+if [ -f "$1/run.sh" ]; then echo job; else echo no-job; fi
+entry=$(command -v crontab >/dev/null && crontab -l 2>/dev/null | marked | head -n 1)
 printf '%s\\n' "$entry"
 tr -d '\\n' < "$1/last-run.json" 2>/dev/null; echo`,
     dir,

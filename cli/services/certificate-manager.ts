@@ -3,10 +3,11 @@ import { dnsProviderFor, type DnsProvider } from '../acme/dns-providers';
 import { fetchRenewalInfo } from '../acme/renewal-info';
 import type { DeployTarget } from '../deploy-config/load';
 import { NexusError } from '../errors';
-import { removeFile, restoreCertificate, swapInCertificate } from '../remote/certificates';
+import { restoreCertificate, swapInCertificate } from '../remote/certificates';
 import { FILE_MISSING_STATUS, readFile, writeFile } from '../remote/files';
 import { colourPort } from '../remote/layout';
 import { certificateStatus, leafOf, type CertificateStatus, type RenewalInfo } from './certificate-status';
+import { ChallengeResponder } from './challenge-responder';
 import type { HostDeployer } from './host-deployer';
 
 const DIRECTORIES: Record<string, { production: string; staging?: string }> = acme.directory;
@@ -17,10 +18,15 @@ function backoff(env: NodeJS.ProcessEnv): { backoffMin: number; backoffMax: numb
   return { backoffMin: min, backoffMax: Math.max(min, 10 * min) };
 }
 
-/** The secrets the tls settings name. */
+/** The secrets the tls settings name (the exec DNS hook's variables among them). */
 export function tlsSecretNames(deploy: DeployTarget): string[] {
   const { tls } = deploy.target;
-  return [...(tls.eab_kid ? ['ACME_EAB_HMAC_KEY'] : []), ...(tls.dns_provider?.type === 'rfc2136' ? ['RFC2136_TSIG_SECRET'] : [])];
+  const provider = tls.dns_provider;
+  return [
+    ...(tls.eab_kid ? ['ACME_EAB_HMAC_KEY'] : []),
+    ...(provider?.type === 'rfc2136' ? ['RFC2136_TSIG_SECRET'] : []),
+    ...(provider?.type === 'exec' ? provider.env : []),
+  ];
 }
 
 /**
@@ -105,7 +111,7 @@ export class CertificateManager {
 
   /** The ACME account key, kept on the first host (mode 600) so that every operator and CI job shares it. */
   private async accountKey(): Promise<Buffer> {
-    const file = `${this.deploy.target.root}/certs/account.key`;
+    const file = this.first.layout.accountKey;
     const existing = await this.first.exec.run(readFile(file));
     if (existing.code === 0) return Buffer.from(existing.stdout);
     const key = await acme.crypto.createPrivateEcdsaKey('P-256');
@@ -185,7 +191,7 @@ export class CertificateManager {
     const { key_type, email } = this.deploy.target.tls;
     const key = key_type === 'rsa' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256');
     const [, csr] = await acme.crypto.createCsr({ commonName: names[0], altNames: names }, key);
-    const webroot = this.first.layout.webroot;
+    const responder = new ChallengeResponder(this.hosts, this.first.layout.webroot, this.provider, names, type);
     let certificate: string;
     try {
       await this.ensureAccount(client);
@@ -199,21 +205,9 @@ export class CertificateManager {
         skipChallengeVerification: true,
         challengeCreateFn: async (authz, challenge, keyAuthorization) => {
           report(`${challenge.type} for ${authz.identifier.value}`);
-          if (challenge.type === 'http-01') {
-            const path = `${webroot}/.well-known/acme-challenge/${challenge.token}`;
-            for (const host of this.hosts) await host.run('publish the http-01 token', writeFile(path, '644'), { stdin: keyAuthorization });
-          } else {
-            await this.provider?.present(`_acme-challenge.${authz.identifier.value}.`, keyAuthorization);
-            if (this.provider?.propagationSeconds) await new Promise((resolve) => setTimeout(resolve, (this.provider?.propagationSeconds ?? 0) * 1000));
-          }
+          await responder.create(authz, challenge, keyAuthorization);
         },
-        challengeRemoveFn: async (authz, challenge, keyAuthorization) => {
-          if (challenge.type === 'http-01') {
-            for (const host of this.hosts) await host.exec.run(removeFile(`${webroot}/.well-known/acme-challenge/${challenge.token}`));
-          } else {
-            await this.provider?.cleanup(`_acme-challenge.${authz.identifier.value}.`, keyAuthorization);
-          }
-        },
+        challengeRemoveFn: (authz, challenge, keyAuthorization) => responder.remove(authz, challenge, keyAuthorization),
       });
     } catch (error) {
       throw acmeFailure(`obtain a certificate for ${names.join(', ')}`, error);
@@ -223,15 +217,19 @@ export class CertificateManager {
     return certificateStatus(this.domain, certificate, this.deploy.target.tls.renew_fraction);
   }
 
-  /** Uploads beside the old one, swaps, and points nginx at it; if nginx refuses, the old one comes back. */
+  /**
+   * Uploads beside the old one, swaps, and points nginx at it; if nginx refuses, the old one comes back. A
+   * scheduled job (its key gated) only reloads nginx: it renews a certificate the site already serves, and its
+   * key may not write nginx configuration (which nginx's root master would act on).
+   */
   private async install(host: HostDeployer, fullchain: string, privateKey: string): Promise<void> {
     const { dir } = host.layout.certificates(this.domain);
     await host.run('upload the certificate', writeFile(`${dir}.next/fullchain.pem`, '644'), { stdin: fullchain });
     await host.run('upload the private key', writeFile(`${dir}.next/privkey.pem`, '600'), { stdin: privateKey });
     await host.run('put the certificate in place', swapInCertificate(dir));
-    const serving = await host.serving();
     try {
-      await host.switchNginx(serving?.port ?? colourPort(this.deploy.app.port, 'blue'));
+      if (this.deploy.target.ssh.gated) await host.reloadNginx();
+      else await host.switchNginx((await host.serving())?.port ?? colourPort(this.deploy.app.port, 'blue'));
     } catch (error) {
       await host.run('restore the previous certificate', restoreCertificate(dir));
       throw error;

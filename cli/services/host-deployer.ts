@@ -14,7 +14,7 @@ import { pgConnection } from './pg-connection';
 import { buildImage, compose, ensureSharedResources, hostCheck, imageExists, loadImage, removeImages, stopProject, waitForHealthyProject, withDockerHost } from '../remote/docker';
 import { FILE_MISSING_STATUS, filesExist, readFile, writeFile } from '../remote/files';
 import { targetSite } from '../remote/nginx-site';
-import { NGINX_REFUSED_STATUS, switchNginxSite } from '../remote/nginx-switch';
+import { NGINX_REFUSED_STATUS, reloadNginx, switchNginxSite } from '../remote/nginx-switch';
 import { pause, waitForReadiness } from '../remote/readiness';
 import { HostLayout, projectName, sharedResources, type Colour } from '../remote/layout';
 import type { ReleaseRecord } from '../remote/releases';
@@ -241,6 +241,13 @@ export class HostDeployer {
       throw new NexusError(`${this.exec.host}: nginx refused the new site (the previous one is still in place):\n${lastLines(result.stderr, 10)}`, { code: 'NGINX_REFUSED' });
     }
     if (result.code !== 0) throw new NexusError(`${this.exec.host}: could not switch nginx: ${lastLines(result.stderr || result.stdout, 10) || `exit ${result.code}`}`, { code: 'DEPLOY_FAILED' });
+  }
+
+  /** Tests and reloads nginx as configured (certificate files replaced in place); the site file is not touched. */
+  async reloadNginx(): Promise<void> {
+    const result = await this.exec.run(reloadNginx(this.deploy.target.nginx.command));
+    if (result.code === NGINX_REFUSED_STATUS) throw new NexusError(`${this.exec.host}: nginx refused its configuration with the new certificate:\n${lastLines(result.stderr, 10)}`, { code: 'NGINX_REFUSED' });
+    if (result.code !== 0) throw new NexusError(`${this.exec.host}: could not reload nginx: ${lastLines(result.stderr || result.stdout, 10) || `exit ${result.code}`}`, { code: 'DEPLOY_FAILED' });
   }
 
   async pause(seconds: number): Promise<void> {

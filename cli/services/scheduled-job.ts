@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import type { DeployTarget } from '../deploy-config/load';
 import { writeFile } from '../remote/files';
+import { allowListFile, type AllowedCall } from '../remote/job-allow-list';
 import { cronLine, jobConfig, jobFiles, jobScript, type JobFiles } from '../remote/job-files';
+import { gatedKeyEntry, gateScript, sourceAddresses } from '../remote/job-gate';
 import { authorizeKey, checkCron, ensureKeyPair, installCronEntry, jobState, removeCronEntry, removeJobDirectory, revokeKey } from '../remote/scheduled-job';
 import { script } from '../remote/shell';
 import type { HostDeployer } from './host-deployer';
@@ -21,6 +25,8 @@ export interface JobSpec {
   args: readonly string[];
   /** Secrets the command needs, copied from the operator's to the host. */
   secrets: readonly string[];
+  /** The remote calls the command makes: all that the job's key may do (job-allow-lists.ts). */
+  calls: readonly AllowedCall[];
 }
 
 export interface JobReport {
@@ -56,10 +62,16 @@ function changes(output: string): string[] {
     .map((line) => line.slice('changed: '.length));
 }
 
+/** The first host's job connects from its own loopback (the container runs on the host's network). */
+const LOOPBACK = ['127.0.0.1', '::1'];
+
 /**
  * A daily job on a target's first host that runs a nexus command from the serving image (certificate
  * renewal, backups). The command logs in to every host of the target with a key made for the job on the
- * first host: `restrict`ed (no forwarding, no terminal), and on the first host accepted from loopback only.
+ * first host, which can do nothing but the job's calls: in authorized_keys it is `restrict`ed (no forwarding,
+ * no terminal), accepted only from where the job connects (loopback on the first host, the first host's
+ * addresses on the others), and bound to the job's gate (`command=`), which runs only the calls of the job's
+ * allow-list, each argument checked.
  */
 export class ScheduledJob {
   private readonly files: JobFiles;
@@ -96,8 +108,14 @@ export class ScheduledJob {
     const key = await this.first.run('create the job key', ensureKeyPair(this.files.key, this.keyTag));
     changed.push(...changes(key.stderr));
     const publicKey = key.stdout.trim();
+    const allowList = allowListFile(this.spec.calls, `The calls the ${this.spec.name} job of ${this.deploy.app.name}/${this.deploy.name} may make through its gate; written by nexus.`);
     for (const [index, host] of this.hosts.entries()) {
-      const entry = `${index === 0 ? 'restrict,from="127.0.0.1,::1"' : 'restrict'} ${publicKey}`;
+      // The gate is in place before the key that it guards is accepted.
+      const files = jobFiles(host.layout.job(this.spec.name));
+      await host.run('write the job allow-list', writeFile(files.allowList, '600'), { stdin: allowList });
+      await host.run('write the job gate', writeFile(files.gate, '600'), { stdin: gateScript(files.allowList, `${this.spec.name} (${this.deploy.app.name}/${this.deploy.name})`) });
+      const from = index === 0 ? LOOPBACK : await this.firstHostAddresses(host);
+      const entry = gatedKeyEntry(publicKey, files.gate, from);
       changed.push(...changes((await host.run('authorise the job key', authorizeKey(this.deploy.target.ssh.authorized_keys, entry, this.keyTag))).stdout));
     }
     const secrets = this.spec.secrets.map((name) => `${name}=${this.deploy.secrets.get(name)?.reveal() ?? ''}\n`);
@@ -114,17 +132,28 @@ export class ScheduledJob {
     return { job: this.command, schedule: line, changed };
   }
 
+  /**
+   * Where the job's connections to another host come from: the first host's source address towards it, and
+   * the first host's configured address (what the other host sees when the hosts talk through public NAT).
+   */
+  private async firstHostAddresses(host: HostDeployer): Promise<string[]> {
+    const routed = (await this.first.run(`find the address ${this.first.exec.host} reaches ${host.exec.host} from`, sourceAddresses(host.exec.host))).stdout.split('\n').filter(Boolean);
+    const configured = this.first.exec.host;
+    const named = isIP(configured) ? [configured] : (await lookup(configured, { all: true }).catch(() => [])).map((entry) => entry.address);
+    return [...new Set([...routed, ...named])];
+  }
+
   /** Runs the job once, now, as its schedule would. @returns its exit status and output */
   async runOnce(): Promise<{ code: number; output: string }> {
     const result = await this.first.exec.run(script('nexus-job-run', 'output=$(sh "$1" 2>&1); status=$?; printf \'%s\\n\' "$output" | tee -a "$2"; exit "$status"', this.files.script, this.files.log));
     return { code: result.code ?? 1, output: result.stdout };
   }
 
-  /** Undoes install: the crontab entry, the key on every host, the job's directory. */
+  /** Undoes install: the crontab entry, the key on every host, the job's directory (with its gate) on every host. */
   async remove(): Promise<string[]> {
     const changed = changes((await this.first.run('remove the crontab entry', removeCronEntry(this.marker))).stdout);
     for (const host of this.hosts) changed.push(...changes((await host.run('remove the job key', revokeKey(this.deploy.target.ssh.authorized_keys, this.keyTag))).stdout));
-    changed.push(...changes((await this.first.run('remove the job directory', removeJobDirectory(this.files.dir))).stdout));
+    for (const host of this.hosts) changed.push(...changes((await host.run('remove the job directory', removeJobDirectory(host.layout.job(this.spec.name)))).stdout));
     return changed;
   }
 

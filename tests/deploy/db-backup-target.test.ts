@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -133,7 +134,8 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
     expect(statSync(join(jobDir, 'secrets')).mode & 0o777).toBe(0o600);
     // The job signs its backups: the key is in its own secrets file, not beside the backups.
     expect(readFileSync(join(jobDir, 'secrets'), 'utf8')).toBe(`DATABASE_URL=${database.url}\nBACKUP_SIGNING_KEY=${SIGNING_KEY}\n`);
-    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toMatch(/restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-job-db-backup-shop@production\n$/);
+    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toMatch(new RegExp(`restrict,command="sh ${jobDir}/gate\\.sh",from="127\\.0\\.0\\.1,::1" ssh-ed25519 \\S+ nexus-job-db-backup-shop@production\n$`));
+    expect(statSync(join(jobDir, 'allowed-calls')).mode & 0o777).toBe(0o600);
     const removed = await nexus(['db', 'backup', '--unschedule']);
     expectExit(removed, 0);
     expect(existsSync(jobDir)).toBe(false);
@@ -174,6 +176,42 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
         await s3.stop();
       }
     }, 120_000);
+
+    it("When the daily job's own nexus runs with its key, then every call it makes passes the key's gate (dump, manifest, verify, copy to S3, retention), and the key does nothing else", async () => {
+      const s3 = await startS3Server();
+      const jobDir = join(root, 'jobs', 'db-backup');
+      try {
+        overlay({ type: 's3', bucket: s3.bucket, prefix: 'job/', endpoint: s3.endpoint, region: 'us-east-1', force_path_style: true });
+        expectExit(await nexus(['db', 'backup', '--schedule', '--scheduler', 'none'], s3.credentials), 0);
+        // A backup for the job's retention to remove.
+        const manual = await nexus(['db', 'backup', '--no-offsite', '--no-prune'], s3.credentials);
+        expectExit(manual, 0);
+        // What the job's container sees at /nexus, with the key where this machine has it.
+        const copy = mkdtempSync(join(tmpdir(), 'nexus-backup-job-'));
+        mkdirSync(join(copy, '.nexus'));
+        writeFileSync(join(copy, 'nexus.yml'), readFileSync(join(jobDir, 'nexus.yml'), 'utf8').replace('/nexus/id_ed25519', join(jobDir, 'id_ed25519')));
+        writeFileSync(join(copy, '.nexus', 'secrets'), readFileSync(join(jobDir, 'secrets'), 'utf8'));
+        const job = await runNexus(['db', 'backup', '--kind', 'scheduled', '--verify', '--keep-daily', '1', '--keep-weekly', '0', '--target', 'production', '--dir', copy, '--json'], {
+          env: { NEXUS_OPERATOR: 'scheduled-job@test' },
+          timeoutMs: 120_000,
+        });
+        expectExit(job, 0);
+        const report = job.json<{ backup: BackupManifest; verified: { id: string } | null; pruned: string[]; offsite: { where: string } | null }>();
+        expect(report.backup.kind).toBe('scheduled');
+        expect(report.verified?.id).toBe(report.backup.id);
+        expect(report.pruned).toContain(manual.json<{ backup: BackupManifest }>().backup.id);
+        expect(report.offsite?.where).toBe(`s3://${s3.bucket}/job/ at ${s3.endpoint}`);
+        expect(backupsOnHost()).toEqual([`${report.backup.id}.dump`, `${report.backup.id}.json`]);
+
+        const shell = spawnSync('ssh', ['-i', join(jobDir, 'id_ed25519'), '-p', String(sshd.port), '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${sshd.user}@127.0.0.1`, 'cat', join(jobDir, 'secrets')], { encoding: 'utf8', timeout: 30_000 });
+        expect(shell.status).toBe(77);
+        expect(shell.stdout).toBe('');
+        expect(shell.stderr).toContain('nexus job gate: refused');
+      } finally {
+        expectExit(await nexus(['db', 'backup', '--unschedule'], s3.credentials), 0);
+        await s3.stop();
+      }
+    }, 240_000);
 
     it('When the offsite store is a directory, then retention applies there too, and --schedule refuses it (the job cannot see that directory)', async () => {
       const offsiteDir = mkdtempSync(join(tmpdir(), 'nexus-offsite-'));

@@ -263,8 +263,9 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     const report = installed.json<{ job: string; schedule: null; changed: string[]; firstRun: { code: number; output: string } }>();
     expect(report).toMatchObject({ job: `sh ${root}/jobs/ssl-renew/run.sh`, schedule: null, firstRun: { code: 0, output: expect.stringContaining('not due') } });
     expect(report.changed).toEqual([`created the job key ${root}/jobs/ssl-renew/id_ed25519`, `authorised the job key in ${sshd.authorizedKeys}`]);
-    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toMatch(/^restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-job-ssl-renew-shop@production$/m);
-    for (const file of ['id_ed25519', 'nexus.yml', 'secrets', 'run.sh']) expect(statSync(join(root, 'jobs', 'ssl-renew', file)).mode & 0o777).toBe(0o600);
+    // The key runs nothing but the job's calls, through its gate, from loopback (the job's container is on the host's network).
+    expect(readFileSync(sshd.authorizedKeys, 'utf8')).toMatch(new RegExp(`^restrict,command="sh ${root}/jobs/ssl-renew/gate\\.sh",from="127\\.0\\.0\\.1,::1" ssh-ed25519 \\S+ nexus-job-ssl-renew-shop@production$`, 'm'));
+    for (const file of ['id_ed25519', 'nexus.yml', 'secrets', 'run.sh', 'gate.sh', 'allowed-calls']) expect(statSync(join(root, 'jobs', 'ssl-renew', file)).mode & 0o777).toBe(0o600);
     const again = await ssl(['install-timer', '--scheduler', 'none', '--no-check']);
     expect(again.json<{ changed: string[] }>().changed).toEqual([]);
 

@@ -13,12 +13,12 @@ interface Answer {
   body: string;
 }
 
-function get(url: string, options: { host: string; method?: string; headers?: Record<string, string>; body?: string; ca?: Buffer }): Promise<Answer> {
+function get(url: string, options: { host: string; servername?: string; method?: string; headers?: Record<string, string>; body?: string; ca?: Buffer }): Promise<Answer> {
   const parsed = new URL(url);
   const send = parsed.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(
-      { hostname: '127.0.0.1', port: parsed.port, path: parsed.pathname + parsed.search, method: options.method ?? 'GET', headers: { Host: options.host, ...options.headers }, servername: options.host, ca: options.ca, agent: false },
+      { hostname: '127.0.0.1', port: parsed.port, path: parsed.pathname + parsed.search, method: options.method ?? 'GET', headers: { Host: options.host, ...options.headers }, servername: options.servername ?? options.host, ca: options.ca, agent: false },
       (res) => {
         let body = '';
         res.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -127,6 +127,61 @@ describeWith('nginx', nginxAvailable, 'the rendered nginx site', () => {
       const answer = await https('/api/v1/admin/products', { method: 'POST', body: 'x'.repeat(7 * 1024 * 1024), headers: { 'Content-Type': 'application/octet-stream' } });
       expect(answer.status).toBe(413);
       expect(seen).toHaveLength(0);
+    });
+  });
+
+  describe('serving a wildcard name (shop.test, *.shop.test)', () => {
+    const prefix = new NginxPrefix();
+    let upstream: Server;
+    let seen: Record<string, string | string[] | undefined>[] = [];
+    let httpPort: number;
+    let httpsPort: number;
+    let ca: Buffer;
+    let site: string;
+
+    beforeAll(async () => {
+      upstream = createServer((req, res) => {
+        seen.push(req.headers);
+        res.end(JSON.stringify({ path: req.url }));
+      }).listen(0, '127.0.0.1');
+      await new Promise((resolve) => upstream.once('listening', resolve));
+      [httpPort, httpsPort] = [await freePort(), await freePort()];
+      const certificate = selfSignedCertificate(prefix.dir, ['shop.test', '*.shop.test']);
+      ca = readFileSync(certificate.fullchain);
+      site = renderNginxSite({ ...BASE, domains: ['shop.test', '*.shop.test'], upstreamPort: (upstream.address() as AddressInfo).port, httpPort, httpsPort, webroot: prefix.webroot, nginxDir: prefix.dir, certificate });
+      await prefix.start(site, httpPort);
+    });
+    afterAll(async () => {
+      await prefix.stop();
+      await new Promise((resolve) => upstream.close(resolve));
+    });
+    beforeEach(() => {
+      seen = [];
+    });
+
+    it('When rendered, then nginx -t accepts it and no redirect names a literal *', () => {
+      expect(prefix.test(site)).toBe('');
+      expect(site).not.toMatch(/https:\/\/\*/);
+    });
+
+    it('When a subdomain is asked for over HTTP, then the redirect keeps the host asked for; an unknown host goes to the canonical name', async () => {
+      const tenant = await get(`http://127.0.0.1:${httpPort}/api/v1/products/?page=2`, { host: 'tenant.shop.test' });
+      expect(tenant.status).toBe(301);
+      expect(tenant.headers.location).toBe(`https://tenant.shop.test:${httpsPort}/api/v1/products/?page=2`);
+      const stranger = await get(`http://127.0.0.1:${httpPort}/x`, { host: 'evil.example' });
+      expect(stranger.headers.location).toBe(`https://shop.test:${httpsPort}/x`);
+      const deeper = await get(`http://127.0.0.1:${httpPort}/x`, { host: 'a.b.shop.test' });
+      expect(deeper.headers.location).toBe(`https://shop.test:${httpsPort}/x`);
+    });
+
+    it('When a subdomain is asked for over HTTPS, then the app serves it under its own host; the canonical name too; another host is redirected', async () => {
+      const tenant = await get(`https://127.0.0.1:${httpsPort}/api/v1/products/`, { host: 'tenant.shop.test', ca });
+      expect(tenant.status).toBe(200);
+      expect(seen[0]).toMatchObject({ host: 'tenant.shop.test' });
+      expect((await get(`https://127.0.0.1:${httpsPort}/`, { host: 'shop.test', ca })).status).toBe(200);
+      const stranger = await get(`https://127.0.0.1:${httpsPort}/x`, { host: 'evil.example', servername: 'shop.test', ca });
+      expect(stranger.status).toBe(301);
+      expect(stranger.headers.location).toBe(`https://shop.test:${httpsPort}/x`);
     });
   });
 });

@@ -94,7 +94,7 @@ describeWith('debootstrap + network namespaces (root)', namespaceHostAvailable, 
     expect(report.schedule).toBe(`${at % 60} ${Math.floor(at / 60)} * * * sh /srv/shop/jobs/ssl-renew/run.sh >> /srv/shop/jobs/ssl-renew/job.log 2>&1 # nexus job ssl-renew: shop/production`);
     expect(report.firstRun).toBeNull();
     expect(host.exec('crontab -l -u deploy')).toBe(`${report.schedule}\n`);
-    expect(host.exec('cat /home/deploy/.ssh/authorized_keys')).toMatch(/^restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-job-ssl-renew-shop@production$/m);
+    expect(host.exec('cat /home/deploy/.ssh/authorized_keys')).toMatch(/^restrict,command="sh \/srv\/shop\/jobs\/ssl-renew\/gate\.sh",from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-job-ssl-renew-shop@production$/m);
     expect(host.exec('stat -c "%U %a" /srv/shop/jobs/ssl-renew /srv/shop/jobs/ssl-renew/id_ed25519 /srv/shop/jobs/ssl-renew/nexus.yml')).toBe('deploy 700\ndeploy 600\ndeploy 600\n');
     expect((await ssl(['install-timer', '--at', time])).json<{ changed: string[] }>().changed).toEqual([]);
 

@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -156,6 +157,39 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     }
   }, 120_000);
 
+  it("When the renewal job's own nexus renews with its key, then every call it makes passes the key's gate (lock, account key, http-01 tokens, certificate swap, nginx reload), and the key runs nothing else", async () => {
+    overlay({ ssh: { authorized_keys: sshd.authorizedKeys } });
+    const jobDir = join(root, 'jobs', 'ssl-renew');
+    try {
+      expectExit(await nexus(['ssl', 'install-timer', '--scheduler', 'none', '--no-check']), 0);
+      // What the job's container sees at /nexus, with the key where this machine has it.
+      const copy = mkdtempSync(join(tmpdir(), 'nexus-renewal-job-'));
+      mkdirSync(join(copy, '.nexus'));
+      writeFileSync(join(copy, 'nexus.yml'), readFileSync(join(jobDir, 'nexus.yml'), 'utf8').replace('/nexus/id_ed25519', join(jobDir, 'id_ed25519')));
+      writeFileSync(join(copy, '.nexus', 'secrets'), readFileSync(join(jobDir, 'secrets'), 'utf8'));
+      const before = (await nexus(['ssl', 'status'])).json<{ certificate: CertificateJson }>().certificate.serial;
+      const siteBefore = site();
+      const job = await runNexus(['ssl', 'renew', '--force', '--target', 'production', '--dir', copy, '--json'], {
+        env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100', NEXUS_OPERATOR: 'scheduled-job@test' },
+        timeoutMs: 120_000,
+      });
+      expectExit(job, 0);
+      const renewed = job.json<{ renewed: boolean; certificate: CertificateJson }>();
+      expect(renewed.renewed).toBe(true);
+      expect(renewed.certificate.serial).not.toBe(before);
+      expect(await servedSerial(httpsPort, 'shop.nexus.test', renewed.certificate.serial)).toBe(renewed.certificate.serial);
+      // The job reloads nginx; the site file is the operator's to write.
+      expect(site()).toBe(siteBefore);
+
+      const other = spawnSync('ssh', ['-i', join(jobDir, 'id_ed25519'), '-p', String(sshd.port), '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${sshd.user}@127.0.0.1`, 'id'], { encoding: 'utf8', timeout: 30_000 });
+      expect(other.status).toBe(77);
+      expect(other.stderr).toContain('nexus job gate: refused "id"');
+    } finally {
+      await nexus(['ssl', 'install-timer', '--remove']);
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+    }
+  }, 180_000);
+
   describe('with ACME Renewal Information (Pebble 2.4 has none: the proxy adds the endpoint to its directory)', () => {
     const day = 86_400_000;
     const windowFrom = (startMs: number) => ({ start: new Date(startMs).toISOString(), end: new Date(startMs + day).toISOString() });
@@ -237,25 +271,30 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
       hook,
       [
         '#!/bin/sh',
-        `echo "$NEXUS_DNS_ACTION $NEXUS_DNS_NAME" >> ${log}`,
-        '[ -n "$FAIL" ] && { echo "zone example.test not found" >&2; exit 4; }',
+        `echo "$NEXUS_DNS_ACTION $NEXUS_DNS_NAME \${UNNAMED_SECRET:-unset}" >> ${log}`,
+        '[ "$HOOK_MODE" = fail ] && { echo "zone example.test not found" >&2; exit 4; }',
         `if [ "$NEXUS_DNS_ACTION" = present ]; then body=$(printf '{"host":"%s","value":"%s"}' "$NEXUS_DNS_NAME" "$NEXUS_DNS_VALUE"); path=set-txt; else body=$(printf '{"host":"%s"}' "$NEXUS_DNS_NAME"); path=clear-txt; fi`,
         `curl -sf -X POST -d "$body" ${pebble.challtestsrvUrl}/$path`,
       ].join('\n'),
     );
     chmodSync(hook, 0o755);
-    overlay({ tls: { challenge: 'dns-01', dns_provider: { type: 'exec', command: [hook] } } });
+    overlay({ tls: { challenge: 'dns-01', dns_provider: { type: 'exec', command: [hook], env: ['HOOK_MODE'] } } });
+    const issue = (mode: string) =>
+      runNexus(['ssl', 'issue', '--skip-dns-check', '--target', 'production', '--dir', project, '--json'], { env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100', HOOK_MODE: mode, UNNAMED_SECRET: 'leaked' } });
     try {
-      const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
+      const result = await issue('ok');
       expectExit(result, 0);
       // Pebble may reuse an authorization validated moments ago, so not every name needs a record; each
       // record published is removed again.
-      const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      // Only the variables dns_provider.env names reach the hook, not the rest of the operator's environment.
+      expect(lines.every((line) => line.endsWith(' unset'))).toBe(true);
+      const calls = lines.map((line) => line.slice(0, -' unset'.length));
       const presented = calls.filter((call) => call.startsWith('present ')).map((call) => call.slice('present '.length)).sort();
       expect(presented.length).toBeGreaterThan(0);
       expect(presented.every((name) => ['_acme-challenge.shop.nexus.test.', '_acme-challenge.www.nexus.test.'].includes(name))).toBe(true);
       expect(calls.filter((call) => call.startsWith('cleanup ')).map((call) => call.slice('cleanup '.length)).sort()).toEqual(presented);
-      const failing = await runNexus(['ssl', 'issue', '--skip-dns-check', '--target', 'production', '--dir', project, '--json'], { env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100', FAIL: '1' } });
+      const failing = await issue('fail');
       expect(failing.code).toBe(1);
       expect(failing.json<{ error: { message: string } }>().error.message).toContain('zone example.test not found');
     } finally {
@@ -318,6 +357,35 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     }
     expect({ site: site(), serial: await installed() }).toEqual(before);
     expect(await servedSerial(httpsPort, 'shop.nexus.test', before.serial)).toBe(before.serial);
+  }, 120_000);
+
+  it('When a hostile CA sends a challenge token that is a path (../), then issue refuses it, writes nothing anywhere, and changes nothing', async () => {
+    const installed = async () => (await nexus(['ssl', 'status'])).json<{ certificate: CertificateJson }>().certificate.serial;
+    const before = { site: site(), serial: await installed() };
+    const webroot = join(root, 'acme', '.well-known', 'acme-challenge');
+    const webrootBefore = readdirSync(webroot);
+    // An authorization always pending, whose http-01 token climbs out of the webroot to the "host"'s root. A
+    // client that used it would leave the directory behind, even after removing the token file again.
+    const escaped = `../../../nexus-escaped-${process.pid}`;
+    const escape = `${escaped}/token`;
+    const proxy = await startFaultProxy(pebble.directoryUrl, { ...pebble.wfe, ca: pebble.caFile }, [], undefined, (path, body) =>
+      path.startsWith('/authZ/') && Array.isArray(body.challenges)
+        ? { ...body, status: 'pending', challenges: (body.challenges as Record<string, unknown>[]).map((challenge) => ({ ...challenge, status: 'pending', token: escape })) }
+        : undefined,
+    );
+    overlay({ tls: { ca: proxy.directoryUrl } });
+    try {
+      const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
+      expect(existsSync(join(webroot, escaped))).toBe(false);
+      expectExit(result, 1);
+      expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'ACME_FAILED', message: expect.stringContaining('http-01 token that is not base64url (RFC 8555 §8.3)') });
+    } finally {
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+      rmSync(join(webroot, escaped), { recursive: true, force: true });
+      await proxy.close();
+    }
+    expect(readdirSync(webroot)).toEqual(webrootBefore);
+    expect({ site: site(), serial: await installed() }).toEqual(before);
   }, 120_000);
 
   it('When the certificate is revoked, then the CA records it as revoked', async () => {

@@ -37,7 +37,8 @@ function jwsPayload(body: Buffer): Record<string, unknown> | undefined {
 
 /**
  * An HTTPS proxy in front of Pebble that answers some requests itself: rate limits (429 with Retry-After),
- * bursts of badNonce, 5xx, and with `renewalInfo` an ARI endpoint added to the directory. Pebble builds its
+ * bursts of badNonce, 5xx, with `renewalInfo` an ARI endpoint added to the directory, and with `rewrite` answers
+ * changed as a hostile CA would send them. Pebble builds its
  * URLs from the Host header, so every URL it hands out points back at the proxy and the client never bypasses it.
  */
 function addRenewalInfo(answer: IncomingMessage, res: ServerResponse, host: string): void {
@@ -49,7 +50,26 @@ function addRenewalInfo(answer: IncomingMessage, res: ServerResponse, host: stri
   });
 }
 
-export async function startFaultProxy(upstream: string, tls: { cert: string; key: string; ca: string }, faults: Fault[], renewalInfo?: RenewalInfoAnswer): Promise<FaultProxy> {
+/** Changes a JSON answer of the CA on its way to the client (a hostile CA); undefined leaves it as it is. */
+export type Rewrite = (path: string, body: Record<string, unknown>) => Record<string, unknown> | undefined;
+
+function rewritten(answer: IncomingMessage, res: ServerResponse, path: string, rewrite: Rewrite): void {
+  const chunks: Buffer[] = [];
+  answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+  answer.on('end', () => {
+    const text = Buffer.concat(chunks);
+    let body: Buffer = text;
+    try {
+      const changed = rewrite(path, JSON.parse(text.toString()) as Record<string, unknown>);
+      if (changed) body = Buffer.from(JSON.stringify(changed));
+    } catch {
+      // not JSON: passed on as it is
+    }
+    res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'content-length': String(body.length) }).end(body);
+  });
+}
+
+export async function startFaultProxy(upstream: string, tls: { cert: string; key: string; ca: string }, faults: Fault[], renewalInfo?: RenewalInfoAnswer, rewrite?: Rewrite): Promise<FaultProxy> {
   const target = new URL(upstream);
   const ca = readFileSync(tls.ca);
   const log: FaultProxy['log'] = [];
@@ -91,6 +111,7 @@ export async function startFaultProxy(upstream: string, tls: { cert: string; key
       if (req.method === 'POST') entry.payload = jwsPayload(body);
       const upstreamRequest = request({ host: target.hostname, port: target.port, path, method: req.method, headers: req.headers, ca }, (answer) => {
         if (renewalInfo && path === '/dir' && answer.statusCode === 200) return void addRenewalInfo(answer, res, req.headers.host ?? '');
+        if (rewrite && String(answer.headers['content-type'] ?? '').includes('json')) return void rewritten(answer, res, path, rewrite);
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       });

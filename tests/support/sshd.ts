@@ -34,10 +34,10 @@ function keygen(file: string, comment: string): string {
 
 /**
  * A private sshd on a free loopback port (tooling-notes §5): its own host key, key-only login for the
- * current user, nothing else reachable. Remote commands run on this machine, so tests keep their remote
- * files under `remoteRoot`.
+ * current user, nothing else reachable (no TCP forwarding unless `allowTcpForwarding`). Remote commands run on
+ * this machine, so tests keep their remote files under `remoteRoot`.
  */
-export async function startSshd(): Promise<RunningSshd> {
+export async function startSshd(options: { allowTcpForwarding?: boolean } = {}): Promise<RunningSshd> {
   const sshd = findBinary('sshd') as string;
   const dir = mkdtempSync(join(tmpdir(), 'nexus-sshd-'));
   chmodSync(dir, 0o700);
@@ -67,7 +67,8 @@ export async function startSshd(): Promise<RunningSshd> {
       'UsePAM no',
       // The key files live under /tmp (mode 1777), which StrictModes refuses.
       'StrictModes no',
-      'AllowTcpForwarding no',
+      // Off unless a test checks that a key's own restrictions refuse forwarding where the server allows it.
+      `AllowTcpForwarding ${options.allowTcpForwarding ? 'yes' : 'no'}`,
       'X11Forwarding no',
       'Subsystem sftp internal-sftp',
       'LogLevel ERROR',

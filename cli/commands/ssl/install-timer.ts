@@ -24,7 +24,7 @@ type Result = JobReport & { removed?: boolean; firstRun?: { code: number; output
 
 export default class SslInstallTimer extends SslCommand<Result> {
   static override summary = "Install the host's daily certificate renewal (cron), or remove it";
-  static override description = `Sets up a job on the target's first host that runs \`nexus ssl renew\` every day: the same renewal as from here, run from the serving release's image in a throwaway container. It logs in to the target's hosts with an SSH key made for it on the first host (restricted: no forwarding, no terminal, and from loopback only on the first host) and reads a copy of the target's configuration and the secrets tls names, all in <root>/jobs/ssl-renew (mode 600). The trust of NODE_EXTRA_CA_CERTS, when set, goes along.
+  static override description = `Sets up a job on the target's first host that runs \`nexus ssl renew\` every day: the same renewal as from here, run from the serving release's image in a throwaway container. It logs in to the target's hosts with an SSH key made for it on the first host, which can run nothing but the job's own calls: restricted (no forwarding, no terminal), accepted only from where the job connects (loopback on the first host), and bound to a gate on each host (<root>/jobs/ssl-renew/gate.sh) that runs only the nexus scripts of its allow-list, each argument checked. The job reads a copy of the target's configuration and the secrets tls names, all in <root>/jobs/ssl-renew (mode 600). The trust of NODE_EXTRA_CA_CERTS, when set, goes along.
 
 The deploy user's crontab gets one entry, at a time of day derived from the target (--at to choose). With --scheduler none nothing is scheduled and the command prints the job to run from another scheduler. When a release serves and a certificate exists, the job runs once at the end to prove it works (--no-check to skip). Running it again updates everything in place; --remove undoes it all.`;
 
@@ -40,7 +40,7 @@ The deploy user's crontab gets one entry, at a time of day derived from the targ
     scheduler: Flags.option({ options: ['cron', 'none'] as const, default: 'cron', description: "cron: the deploy user's crontab; none: only install the job and print it." })(),
     at: Flags.string({ description: 'Time of day (host time, HH:MM) to run; default: one derived from the target.' }),
     check: Flags.boolean({ default: true, allowNo: true, description: 'Run the job once after installing it.' }),
-    remove: Flags.boolean({ description: 'Remove the job, its schedule and its key from every host.', exclusive: ['at', 'scheduler'] }),
+    remove: Flags.boolean({ description: 'Remove the job, its schedule, its key and its gate from every host.', exclusive: ['at', 'scheduler'] }),
   };
 
   async run(): Promise<Result> {

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { NexusError } from '../../errors';
 import type { CertificateStatus } from '../../services/certificate-status';
 import { SslCommand, sslFlags } from '../../ssl-command';
 
@@ -18,6 +19,9 @@ export default class SslRenew extends SslCommand<{ renewed: boolean; certificate
     const { flags } = await this.parse(SslRenew);
     const { deploy, manager, hosts } = await this.certificates(flags);
     const current = await manager.status({ staging: flags.staging });
+    if (!current && deploy.target.ssh.gated) {
+      throw new NexusError(`${manager.domain} has no certificate yet: the renewal job only renews the certificate nginx serves.`, { code: 'NO_CERTIFICATE', suggestions: ['issue the first one from your machine: `nexus ssl issue --target <target>`'] });
+    }
     if (current?.renewalInfoError) this.note(`Warning: the CA's renewal information failed (${current.renewalInfoError}); the lifetime rule decides.`);
     if (current && !current.due && !flags.force) {
       this.log(`${current.domain}: not due (renewal from ${current.renewAt}${current.renewalBasis === 'ari' ? ', as the CA suggests' : ''}, ${current.daysLeft} days left); nothing to do.`);

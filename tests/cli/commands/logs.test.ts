@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { logsCommand } from '../../../cli/remote/logs';
 import { runNexus, startNexus } from '../../support/cli';
 import { sshdProject } from '../../support/deploy-project';
@@ -11,9 +12,30 @@ describe('remote command builders: logs', () => {
   it('When the app logs are asked for, then the options are parameters of a script that finds the current colour', () => {
     const command = logsCommand({ service: 'app', app: 'shop', root: '/srv/shop', lines: 50, follow: true, since: '10m', grep: "it's $(bad)", nginxLogDir: '/var/log/nginx' });
     expect(command.slice(3)).toEqual(['nexus-logs-app', '/srv/shop', '50', '--follow', "it's $(bad)", 'shop', 'app', '10m']);
-    expect(command[2]).toContain('compose -p "$project" -f "$file" --env-file compose.env logs --no-color --tail "$2" $3 $SINCE "$service"');
+    expect(command[2]).toContain('compose -p "$project" -f "$file" --env-file compose.env logs --no-color --tail "$2" ${3:+"$3"} ${7:+"--since=$7"} "$service"');
     expect(command[2]).toContain('"$1/serving.json"');
     expect(command[2]).not.toContain('bad');
+  });
+
+  it('When --since holds spaces or glob characters, then Docker gets it as one argument, unexpanded, and no empty argument stands in for a missing option', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nexus-logs-root-'));
+    mkdirSync(join(root, 'current'));
+    writeFileSync(join(root, 'serving.json'), '{"colour": "blue"}');
+    writeFileSync(join(root, 'current', 'matches-a-glob'), '');
+    const bin = mkdtempSync(join(tmpdir(), 'nexus-logs-bin-'));
+    // A docker that has the compose plugin and prints the arguments of every other call, one per line.
+    writeFileSync(join(bin, 'docker'), '#!/bin/sh\n[ "$1 $2" = "compose version" ] && exit 0\nprintf \'<%s>\\n\' "$@"\n');
+    chmodSync(join(bin, 'docker'), 0o755);
+    const argsFor = (since: string | undefined) => {
+      const command = logsCommand({ service: 'app', app: 'shop', root, lines: 5, follow: false, since, nginxLogDir: '/var/log/nginx' });
+      const result = spawnSync(command[0] as string, command.slice(1), { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` } });
+      expect(result.status).toBe(0);
+      return result.stdout.trim().split('\n');
+    };
+    const prefix = ['<compose>', '<-p>', '<shop-blue>', '<-f>', '<docker-compose.prod.yml>', '<--env-file>', '<compose.env>', '<logs>', '<--no-color>', '<--tail>', '<5>'];
+    expect(argsFor('10m --until=1s')).toEqual([...prefix, '<--since=10m --until=1s>', '<app>']);
+    expect(argsFor('*')).toEqual([...prefix, '<--since=*>', '<app>']);
+    expect(argsFor(undefined)).toEqual([...prefix, '<app>']);
   });
 });
 
@@ -64,8 +86,11 @@ describeWith('sshd', sshdAvailable, 'nexus logs over a real sshd', () => {
     expect(result.json<{ error: { message: string } }>().error.message).toContain(`no release is serving under ${join(sshd.remoteRoot, 'srv')}`);
   });
 
-  it('When --since is used with nginx, or --follow with --json, then it is a usage error', async () => {
+  it('When --since is used with nginx, is not a time or duration, or --follow is used with --json, then it is a usage error', async () => {
     expect((await logs('nginx', '--since', '10m')).code).toBe(2);
+    const malformed = await logs('app', '--since', '10m; id', '--json');
+    expect(malformed.code).toBe(2);
+    expect(malformed.json<{ error: { message: string } }>().error.message).toContain('--since');
     expect((await logs('nginx', '--follow', '--json')).code).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -79,7 +79,8 @@ describeWith('sshd', sshdAvailable, 'nexus ssl install-timer (real sshd)', () =>
     expect(result.json<TimerJson>()).toMatchObject({ job: `sh ${root}/jobs/ssl-renew/run.sh`, schedule: null, firstRun: null });
     const [operatorLine, renewalLine, ...rest] = readFileSync(sshd.authorizedKeys, 'utf8').split('\n');
     expect([operatorLine, rest]).toEqual([operatorKey.trim(), ['']]);
-    expect(renewalLine).toMatch(/^restrict,from="127\.0\.0\.1,::1" ssh-ed25519 \S+ nexus-job-ssl-renew-shop@production$/);
+    expect(renewalLine).toBe(`restrict,command="sh ${root}/jobs/ssl-renew/gate.sh",from="127.0.0.1,::1" ${readFileSync(join(root, 'jobs', 'ssl-renew', 'id_ed25519.pub'), 'utf8').trim()}`);
+    for (const file of ['gate.sh', 'allowed-calls']) expect(statSync(join(root, 'jobs', 'ssl-renew', file)).mode & 0o777).toBe(0o600);
 
     const run = spawnSync('sh', [join(root, 'jobs', 'ssl-renew', 'run.sh')], { encoding: 'utf8' });
     expect(run.status).toBe(4);
@@ -91,5 +92,34 @@ describeWith('sshd', sshdAvailable, 'nexus ssl install-timer (real sshd)', () =>
     expectExit(removed, 0);
     expect(removed.json<{ changed: string[] }>().changed).toEqual([`removed the job key from ${sshd.authorizedKeys}`, `removed ${root}/jobs/ssl-renew`]);
     expect(readFileSync(sshd.authorizedKeys, 'utf8')).toBe(operatorKey);
-  });
+  }, 120_000);
+
+  it('When targets whose names share a prefix (prod, prod-eu) both have the job on one host, then installing, re-installing and removing one leaves the other intact', async () => {
+    const operatorKey = readFileSync(sshd.authorizedKeys, 'utf8');
+    writeFileSync(
+      join(project, 'nexus.yml'),
+      stringify({ app: { name: 'shop' }, targets: { prod: sshdTarget(sshd, { root: join(root, 'prod') }), 'prod-eu': sshdTarget(sshd, { root: join(root, 'prod-eu') }) } }),
+    );
+    const timerFor = (target: string, args = ['--scheduler', 'none']) => runNexus(['ssl', 'install-timer', ...args, '--target', target, '--dir', project, '--json']);
+    const entries = () => readFileSync(sshd.authorizedKeys, 'utf8').split('\n').filter((line) => line.includes('nexus-job-'));
+    try {
+      expectExit(await timerFor('prod-eu'), 0);
+      expectExit(await timerFor('prod'), 0);
+      const both = entries();
+      expect(both.map((line) => line.split(' ').pop())).toEqual(['nexus-job-ssl-renew-shop@prod-eu', 'nexus-job-ssl-renew-shop@prod']);
+      const again = await timerFor('prod-eu');
+      expectExit(again, 0);
+      expect(again.json<{ changed: string[] }>().changed).toEqual([]);
+      expect(entries()).toEqual(both);
+
+      expectExit(await timerFor('prod', ['--remove']), 0);
+      expect(entries()).toEqual([both[0]]);
+      expect(existsSync(join(root, 'prod-eu', 'jobs', 'ssl-renew', 'run.sh'))).toBe(true);
+      expect(existsSync(join(root, 'prod', 'jobs', 'ssl-renew'))).toBe(false);
+      expectExit(await timerFor('prod-eu', ['--remove']), 0);
+      expect(readFileSync(sshd.authorizedKeys, 'utf8')).toBe(operatorKey);
+    } finally {
+      writeConfig();
+    }
+  }, 240_000);
 });

@@ -4,16 +4,17 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { appEnvironment, renderEnvFile, servicesEnvironment } from '../../../cli/deploy-config/app-env';
 import { loadDeployTarget } from '../../../cli/deploy-config/load';
+import { isAllowedHost } from '../../../api/http/allowed-hosts';
 
 const PIN = 'SHA256:7RCjtu5hW5Fu2xqZWCxOb+qRkCZQ5r9n0kA6oZ0Qm8c';
 
-function target(database: 'host' | 'external', env: NodeJS.ProcessEnv) {
+function target(database: 'host' | 'external', env: NodeJS.ProcessEnv, domains = ['shop.example.com', 'www.shop.example.com']) {
   const dir = mkdtempSync(join(tmpdir(), 'nexus-appenv-'));
   writeFileSync(
     join(dir, 'nexus.yml'),
     stringify({
       app: { name: 'shop', env: { LOG_LEVEL: 'info', CURRENCY: 'EUR' } },
-      targets: { production: { hosts: [{ address: '203.0.113.10', host_key: PIN }], domains: ['shop.example.com', 'www.shop.example.com'], database, redis: database, env: { LOG_LEVEL: 'warn' } } },
+      targets: { production: { hosts: [{ address: '203.0.113.10', host_key: PIN }], domains, database, redis: database, env: { LOG_LEVEL: 'warn' } } },
     }),
   );
   return loadDeployTarget(dir, 'production', env);
@@ -33,6 +34,14 @@ describe("the app's environment on a host", () => {
       JWT_SECRET: 'j',
     });
     expect(Object.fromEntries(servicesEnvironment(target('host', { JWT_SECRET: 'j', POSTGRES_PASSWORD: 'p@ss/word' })))).toEqual({ POSTGRES_USER: 'nexus', POSTGRES_DB: 'nexus', POSTGRES_PASSWORD: 'p@ss/word' });
+  });
+
+  it('When a domain is a wildcard, then ALLOWED_HOSTS names it the way the API matches subdomains (.example.com), so that its hosts are allowed', () => {
+    const env = appEnvironment(target('host', { JWT_SECRET: 'j', POSTGRES_PASSWORD: 'p' }, ['shop.example.com', '*.example.com']));
+    expect(env.get('ALLOWED_HOSTS')).toBe('shop.example.com,.example.com');
+    const allowed = (env.get('ALLOWED_HOSTS') ?? '').split(',');
+    expect(['shop.example.com', 'tenant.example.com', 'example.com'].map((host) => isAllowedHost(host, allowed))).toEqual([true, true, true]);
+    expect(['example.org', 'evil-example.com'].map((host) => isAllowedHost(host, allowed))).toEqual([false, false]);
   });
 
   it('When services are external, then their URLs are the secrets', () => {

@@ -85,6 +85,15 @@ describe('nexus.yml loading', () => {
     expect(message).toContain('targets.production.database:');
   });
 
+  it('When the first (canonical) domain is a wildcard, then it is refused with the reason; a wildcard after a concrete name loads', () => {
+    const first = BASE.replace('- shop.example.com', "- '*.example.com'");
+    expect(problemOf(() => loadDeployTarget(make({ 'nexus.yml': first }), 'production', { JWT_SECRET: 'x', POSTGRES_PASSWORD: 'p' }))).toContain(
+      'targets.production.domains[0]: the first domain is the canonical name (HTTP and the other names redirect to it), so it cannot be a wildcard',
+    );
+    const after = BASE.replace('- www.shop.example.com', "- '*.shop.example.com'");
+    expect(loadDeployTarget(make({ 'nexus.yml': after }), 'production', { JWT_SECRET: 'x', POSTGRES_PASSWORD: 'p' }).target.domains).toEqual(['shop.example.com', '*.shop.example.com']);
+  });
+
   it('When an unknown key is present (a typo), then it is refused by name', () => {
     const message = problemOf(() => loadDeployTarget(make({ 'nexus.yml': BASE.replace('keep_releases: 5', 'keep_release: 5') }), 'production', { JWT_SECRET: 'x' }));
     expect(message).toMatch(/targets\.production: Unrecognized key: "keep_release"/);

@@ -104,6 +104,39 @@ describe('remote command builders: scheduled jobs', () => {
     expect(run(removeCronEntry(marker), env)).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
+  it('When two targets whose names share a prefix (prod, prod-eu) have jobs on one host, then installing, re-installing and removing one leaves the other intact', () => {
+    const { env, crontab } = fakeBin();
+    const home = mkdtempSync(join(tmpdir(), 'nexus-job-home-'));
+    const file = join(home, 'authorized_keys');
+    writeFileSync(file, 'ssh-ed25519 AAAAoperator operator@laptop\n');
+    const job = (target: string) => {
+      const marker = `nexus job ssl-renew: shop/${target}`;
+      const tag = `nexus-job-ssl-renew-shop@${target}`;
+      return { marker, tag, line: `17 3 * * * sh /srv/${target}/jobs/ssl-renew/run.sh >> /srv/${target}/jobs/ssl-renew/job.log 2>&1 # ${marker}`, entry: `restrict ssh-ed25519 AAAA${target.replace('-', '')} ${tag}` };
+    };
+    const [eu, prod] = [job('prod-eu'), job('prod')];
+    const install = (j: typeof eu) => [run(authorizeKey(file, j.entry, j.tag), env), run(installCronEntry(j.marker, j.line), env)];
+    expect(install(eu).map((result) => result.code)).toEqual([0, 0]);
+    expect(install(prod).map((result) => result.code)).toEqual([0, 0]);
+    const both = { keys: `ssh-ed25519 AAAAoperator operator@laptop\n${eu.entry}\n${prod.entry}\n`, cron: `${eu.line}\n${prod.line}\n` };
+    expect({ keys: readFileSync(file, 'utf8'), cron: readFileSync(crontab, 'utf8') }).toEqual(both);
+
+    // Re-installing either changes nothing.
+    expect(install(prod)).toEqual([{ code: 0, stdout: '', stderr: '' }, { code: 0, stdout: '', stderr: '' }]);
+    expect(install(eu)).toEqual([{ code: 0, stdout: '', stderr: '' }, { code: 0, stdout: '', stderr: '' }]);
+    expect({ keys: readFileSync(file, 'utf8'), cron: readFileSync(crontab, 'utf8') }).toEqual(both);
+    expect(run(jobState('/nonexistent', prod.marker), env).stdout.split('\n')[1]).toBe(prod.line);
+    expect(run(jobState('/nonexistent', 'nexus job ssl-renew: shop/pro'), env).stdout.split('\n')[1]).toBe('');
+
+    // Removing prod leaves prod-eu's key and crontab entry, and removing it again changes nothing.
+    expect(run(revokeKey(file, prod.tag), env).stdout).toBe(`changed: removed the job key from ${file}\n`);
+    expect(run(removeCronEntry(prod.marker), env).stdout).toBe('changed: removed the crontab entry\n');
+    expect({ keys: readFileSync(file, 'utf8'), cron: readFileSync(crontab, 'utf8') }).toEqual({ keys: `ssh-ed25519 AAAAoperator operator@laptop\n${eu.entry}\n`, cron: `${eu.line}\n` });
+    expect([run(revokeKey(file, prod.tag), env), run(removeCronEntry(prod.marker), env)]).toEqual([{ code: 0, stdout: '', stderr: '' }, { code: 0, stdout: '', stderr: '' }]);
+    expect(run(revokeKey(file, 'nexus-job-ssl-renew-shop@prod-e'), env).stdout).toBe('');
+    expect(readFileSync(file, 'utf8')).toBe(`ssh-ed25519 AAAAoperator operator@laptop\n${eu.entry}\n`);
+  });
+
   it('When the only entry is removed, then the crontab goes; when the host has no cron, then installing says so', () => {
     const { env, crontab } = fakeBin();
     expect(run(installCronEntry('m', '1 2 * * * true # m'), env).code).toBe(0);
@@ -152,18 +185,19 @@ describe('remote command builders: scheduled jobs', () => {
     expect(state.stdout.split('\n').slice(0, 3)).toEqual(['job', '', expect.stringContaining('"exit":10')]);
   });
 
-  it('When the job configuration is read back, then it is the same target reached over loopback with the job key', () => {
+  it('When the job configuration is read back, then it is the same target reached over loopback with the job key, through its gate', () => {
     const root = mkdtempSync(join(tmpdir(), 'nexus-job-root-'));
     const deploy = target(root, { tls: { email: 'ops@example.com', renew_fraction: 0.25 } });
     const project = mkdtempSync(join(tmpdir(), 'nexus-job-readback-'));
     writeFileSync(join(project, 'nexus.yml'), jobConfig(deploy));
     const back = loadDeployTarget(project, 'production', {}, { secrets: false });
     expect(back.keyPath).toBe('/nexus/id_ed25519');
+    expect([deploy.target.ssh.gated, back.target.ssh.gated]).toEqual([false, true]);
     expect(back.target.hosts).toEqual([
       { address: '127.0.0.1', host_key: HOST_KEY },
       { address: '203.0.113.11', host_key: OTHER_HOST_KEY },
     ]);
-    expect({ ...back.target, hosts: [], ssh: { ...back.target.ssh, key: '' } }).toEqual({ ...deploy.target, hosts: [], ssh: { ...deploy.target.ssh, key: '' } });
+    expect({ ...back.target, hosts: [], ssh: { ...back.target.ssh, key: '', gated: false } }).toEqual({ ...deploy.target, hosts: [], ssh: { ...deploy.target.ssh, key: '' } });
     expect(back.app).toEqual({ ...deploy.app, secrets: [] });
   });
 
