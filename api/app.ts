@@ -11,6 +11,7 @@ import { mountEndpoints, registerEndpoints, type Endpoint } from './http/endpoin
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { rateLimiter, routeClassLimits, type RateLimiterFactory, type RateLimitStoreFactory } from './http/rate-limit';
 import { requestIdMiddleware } from './http/request-context';
+import { caseSensitiveRouter } from './http/router';
 import { accessLog } from './http/access-log';
 import { corsPolicy, securityHeaders } from './http/security';
 import type { KeyValueStore } from './infra/kv-store';
@@ -63,7 +64,7 @@ function requireJsonAcceptable(): RequestHandler {
 }
 
 function router(endpoints: Endpoint[], authenticateRequests?: RequestHandler): express.Router {
-  const result = express.Router();
+  const result = caseSensitiveRouter();
   mountEndpoints(result, endpoints, authenticateRequests);
   return result;
 }
@@ -123,6 +124,7 @@ export function buildApp(deps: AppDeps): App {
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('case sensitive routing', true);
   app.set('trust proxy', config.server.trustProxy);
   app.set('query parser', 'simple');
 
@@ -139,7 +141,7 @@ export function buildApp(deps: AppDeps): App {
   app.use(docsRouter(registry, config.version));
   app.use('/media', express.static(config.media.root, { index: false, dotfiles: 'deny', immutable: true, maxAge: '365d' }));
 
-  const api = express.Router();
+  const api = caseSensitiveRouter();
   api.use(classLimits, requireJsonAcceptable(), rejectUnsupportedMediaType(), ...bodyParsers(config.server.bodyLimit));
   const authenticateRequests = authenticate((token) => users.auth.verifyAccessToken(token));
   const userRouter = router(userEndpoints, authenticateRequests);
