@@ -23,6 +23,7 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
   const db = createDatabase({
     url: config.database.url,
     poolMax: config.database.poolMax,
+    statementTimeoutMs: config.database.statementTimeoutMs,
     applicationName: 'nexus-api',
     warn: (message) => logger.warn({ source: 'knex' }, message),
   });

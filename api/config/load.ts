@@ -11,7 +11,7 @@ export interface Config {
   isProduction: boolean;
   version: string;
   server: { host: string; port: number; bodyLimit: string; shutdownTimeoutMs: number; trustProxy: boolean | number | string[]; allowedHosts: string[] };
-  database: { url: string; poolMax: number };
+  database: { url: string; poolMax: number; statementTimeoutMs: number };
   redis: { url?: string; keyPrefix: string };
   jwt: { secret: string; secretGenerated: boolean; accessTtlSeconds: number; refreshTtlSeconds: number };
   cors: { origins: string[]; credentials: boolean };
@@ -122,7 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: parseTrustProxy(raw.TRUST_PROXY),
       allowedHosts: raw.ALLOWED_HOSTS.map((host) => host.toLowerCase()),
     },
-    database: { url: raw.DATABASE_URL as string, poolMax: raw.DATABASE_POOL_MAX },
+    database: { url: raw.DATABASE_URL as string, poolMax: raw.DATABASE_POOL_MAX, statementTimeoutMs: raw.DATABASE_STATEMENT_TIMEOUT },
     redis: { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX },
     jwt: {
       secret: raw.JWT_SECRET ?? randomBytes(48).toString('base64'),

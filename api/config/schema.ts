@@ -54,6 +54,12 @@ export const settings = {
     default: '10',
     description: 'Largest number of PostgreSQL connections one API process opens.',
   },
+  DATABASE_STATEMENT_TIMEOUT: {
+    schema: z.coerce.number().int().min(0).max(3_600_000),
+    default: '5000',
+    description:
+      'Longest one SQL statement of the API may run, in milliseconds (PostgreSQL `statement_timeout`, waiting for locks included). A request whose statement runs longer is cancelled and answers 503 `query_timeout` with `Retry-After`. `0` turns the limit off. Only the API\'s own connections have it: the CLI\'s migrations, seeding and backups never do.',
+  },
   REDIS_URL: {
     schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
     description:

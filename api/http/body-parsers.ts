@@ -1,6 +1,7 @@
 import express, { type RequestHandler } from 'express';
 import multer from 'multer';
 import { AppError } from '../errors';
+import { fromMultipart } from './body-errors';
 
 export const PARSED_MEDIA_TYPES = ['application/json', 'application/*+json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 
@@ -41,5 +42,5 @@ export function multipartParser(upload?: UploadSpec): RequestHandler {
   const parser = upload
     ? multer({ storage: multer.memoryStorage(), limits: { ...fields, files: 1, fileSize: upload.maxBytes } }).single(upload.field)
     : multer({ limits: { ...fields, files: 0 } }).none();
-  return (req, res, next) => (req.is('multipart/form-data') ? parser(req, res, next) : next());
+  return (req, res, next) => (req.is('multipart/form-data') ? parser(req, res, (error?: unknown) => next(fromMultipart(error))) : next());
 }
