@@ -7,7 +7,7 @@ import { allowedHosts } from './http/allowed-hosts';
 import { authenticate } from './http/auth';
 import { bodyParsers, rejectUnsupportedMediaType } from './http/body-parsers';
 import { withCacheFastLane, type FastLaneStats } from './http/cache-fast-lane';
-import { mountEndpoints, registerEndpoints, type Endpoint } from './http/endpoint';
+import { mountEndpoints, registerEndpoints, type Endpoint, type MountOptions } from './http/endpoint';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { rateLimiter, routeClassLimits, type RateLimiterFactory, type RateLimitStoreFactory } from './http/rate-limit';
 import { requestIdMiddleware } from './http/request-context';
@@ -63,9 +63,9 @@ function requireJsonAcceptable(): RequestHandler {
   };
 }
 
-function router(endpoints: Endpoint[], authenticateRequests?: RequestHandler): express.Router {
+function router(endpoints: Endpoint[], options: MountOptions): express.Router {
   const result = caseSensitiveRouter();
-  mountEndpoints(result, endpoints, authenticateRequests);
+  mountEndpoints(result, endpoints, options);
   return result;
 }
 
@@ -136,21 +136,22 @@ export function buildApp(deps: AppDeps): App {
     writes: limiter('writes', config.rateLimit.writes, { failOpen: true }),
   });
   app.use(...front);
-  app.use('/health', requireJsonAcceptable(), router(health.endpoints));
+  const bodyLimitBytes = config.server.bodyLimitBytes;
+  app.use('/health', requireJsonAcceptable(), router(health.endpoints, { bodyLimitBytes }));
   app.use(hostCheck);
   app.use(docsRouter(registry, config.version));
   app.use('/media', express.static(config.media.root, { index: false, dotfiles: 'deny', immutable: true, maxAge: '365d' }));
 
   const api = caseSensitiveRouter();
   api.use(classLimits, requireJsonAcceptable(), rejectUnsupportedMediaType(), ...bodyParsers(config.server.bodyLimit));
-  const authenticateRequests = authenticate((token) => users.auth.verifyAccessToken(token));
-  const userRouter = router(userEndpoints, authenticateRequests);
+  const withCredentials = { authenticate: authenticate((token) => users.auth.verifyAccessToken(token)), bodyLimitBytes };
+  const userRouter = router(userEndpoints, withCredentials);
   for (const prefix of USER_PREFIXES) api.use(prefix.replace('/api/v1', ''), userRouter);
-  api.use(router(catalog.endpoints, authenticateRequests));
-  api.use(router(cart.endpoints, authenticateRequests));
-  api.use(router(orders.endpoints, authenticateRequests));
-  api.use(router(reviews.endpoints, authenticateRequests));
-  api.use(router(health.legacyEndpoints));
+  api.use(router(catalog.endpoints, withCredentials));
+  api.use(router(cart.endpoints, withCredentials));
+  api.use(router(orders.endpoints, withCredentials));
+  api.use(router(reviews.endpoints, withCredentials));
+  api.use(router(health.legacyEndpoints, { bodyLimitBytes }));
   app.use('/api/v1', api);
 
   app.use(notFoundHandler());

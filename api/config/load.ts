@@ -10,7 +10,7 @@ export interface Config {
   env: Environment;
   isProduction: boolean;
   version: string;
-  server: { host: string; port: number; bodyLimit: string; shutdownTimeoutMs: number; trustProxy: boolean | number | string[]; allowedHosts: string[] };
+  server: { host: string; port: number; bodyLimit: string; bodyLimitBytes: number; shutdownTimeoutMs: number; trustProxy: boolean | number | string[]; allowedHosts: string[] };
   database: { url: string; poolMax: number; statementTimeoutMs: number };
   redis: { url?: string; keyPrefix: string };
   jwt: { secret: string; secretGenerated: boolean; accessTtlSeconds: number; refreshTtlSeconds: number };
@@ -51,6 +51,12 @@ function jwtSecretProblem(secret: string): string | undefined {
   const word = WEAK_SECRET_WORDS.find((candidate) => lower.includes(candidate));
   if (word) return `JWT_SECRET: looks like a placeholder (contains "${word}"); generate one with \`openssl rand -base64 48\``;
   return undefined;
+}
+
+/** `BODY_LIMIT` in bytes, with the binary units body-parser uses (`1mb` = 1,048,576). */
+function sizeInBytes(value: string): number {
+  const [, digits, unit] = /^(\d+)(b|kb|mb)$/i.exec(value) as RegExpExecArray;
+  return Number(digits) * { b: 1, kb: 1024, mb: 1024 * 1024 }[(unit as string).toLowerCase() as 'b' | 'kb' | 'mb'];
 }
 
 function parseTrustProxy(value: string): boolean | number | string[] {
@@ -118,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: raw.HOST,
       port: raw.PORT,
       bodyLimit: raw.BODY_LIMIT,
+      bodyLimitBytes: sizeInBytes(raw.BODY_LIMIT),
       shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT * 1000,
       trustProxy: parseTrustProxy(raw.TRUST_PROXY),
       allowedHosts: raw.ALLOWED_HOSTS.map((host) => host.toLowerCase()),

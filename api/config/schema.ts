@@ -104,7 +104,8 @@ export const settings = {
   BODY_LIMIT: {
     schema: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb'),
     default: '1mb',
-    description: 'Largest accepted JSON or form body; larger requests get 413.',
+    description:
+      'Largest accepted JSON or form body; larger requests get 413. Multipart is read only by the image-upload endpoints, where everything but the file is held to this limit too (at most 20 fields, none larger than it, the whole body at most this plus `MEDIA_MAX_BYTES`); other endpoints refuse multipart (415).',
   },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
