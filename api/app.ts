@@ -14,6 +14,7 @@ import { requestIdMiddleware } from './http/request-context';
 import { caseSensitiveRouter } from './http/router';
 import { accessLog } from './http/access-log';
 import { corsPolicy, securityHeaders } from './http/security';
+import type { CacheStore } from './infra/cache-store';
 import type { KeyValueStore } from './infra/kv-store';
 import type { Logger } from './infra/logger';
 import type { Mailer } from './infra/mailer';
@@ -31,6 +32,8 @@ export interface AppDeps {
   config: Config;
   db: Knex;
   kv: KeyValueStore;
+  /** The read cache's store: a Redis that may evict (CACHE_REDIS_URL), or the in-process store. */
+  cacheStore: CacheStore;
   logger: Logger;
   mailer: Mailer;
   /** Where uploaded images are stored (served at /media/). */
@@ -83,7 +86,7 @@ export function buildApp(deps: AppDeps): App {
   const addresses = createAddressesModule({ db: deps.db });
   const catalog = createCatalogModule({
     db: deps.db,
-    kv: deps.kv,
+    cacheStore: deps.cacheStore,
     storage: deps.media,
     cacheTtlSeconds: config.catalog.cacheTtlSeconds,
     maxImageBytes: config.media.maxBytes,
@@ -158,6 +161,6 @@ export function buildApp(deps: AppDeps): App {
   app.use(errorHandler(logger));
 
   if (!catalog.cache.enabled) return { app, handler: app, users };
-  const lane = withCacheFastLane(app, { front, guards: [hostCheck, classLimits], lookup: async (req) => (await catalog.cache.lookup(req)).hit });
+  const lane = withCacheFastLane(app, { front, guards: [hostCheck, classLimits], lookup: (req) => catalog.cache.peek(req) });
   return { app, handler: lane, fastLane: lane.stats, users };
 }

@@ -4,6 +4,7 @@ import { pendingMigrations } from '../db/migrator';
 import { buildApp, type App, type AppDeps } from './app';
 import type { Config } from './config';
 import { memoryRateLimitStores, redisRateLimitStores } from './http/rate-limit';
+import { MemoryCacheStore, RedisCacheStore, type CacheStore } from './infra/cache-store';
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './infra/kv-store';
 import type { Logger } from './infra/logger';
 import { createMailer } from './infra/mailer';
@@ -14,6 +15,7 @@ export interface Runtime extends App {
   db: Knex;
   redis?: Redis;
   kv: KeyValueStore;
+  cacheStore: CacheStore;
   /** Releases the database pool and the Redis connection. */
   close(): Promise<void>;
 }
@@ -32,10 +34,17 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
   if (!redis) logger.warn('REDIS_URL is not set: using an in-process store (rate limits and token revocation are per process)');
   if (config.jwt.secretGenerated) logger.warn('JWT_SECRET is not set: using a random key, so tokens stop working when the process restarts');
   const kv = redis ? new RedisKeyValueStore(redis, config.redis.keyPrefix) : new MemoryKeyValueStore();
+  const cacheRedis = config.redis.cacheUrl && config.redis.cacheUrl !== config.redis.url ? createRedis(config.redis.cacheUrl) : redis;
+  if (cacheRedis !== redis) cacheRedis?.on('error', (error) => logger.warn({ err: error }, 'cache redis connection problem'));
+  else if (redis && config.isProduction && config.catalog.cacheTtlSeconds > 0) {
+    logger.warn('CACHE_REDIS_URL is not set: the read cache shares REDIS_URL, which must then not evict keys (see docs/deploy.md)');
+  }
+  const cacheStore = cacheRedis ? new RedisCacheStore(cacheRedis, config.redis.keyPrefix) : new MemoryCacheStore();
   const built = buildApp({
     config,
     db,
     kv,
+    cacheStore,
     logger,
     mailer: createMailer(config.mail, logger),
     media: new LocalMediaStorage(config.media.root),
@@ -48,9 +57,10 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
     db,
     redis,
     kv,
+    cacheStore,
     async close() {
       await db.destroy();
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      for (const client of new Set([redis, cacheRedis])) if (client) await client.quit().catch(() => client.disconnect());
     },
   };
 }

@@ -12,7 +12,7 @@ export interface Config {
   version: string;
   server: { host: string; port: number; bodyLimit: string; bodyLimitBytes: number; shutdownTimeoutMs: number; trustProxy: boolean | number | string[]; allowedHosts: string[] };
   database: { url: string; poolMax: number; statementTimeoutMs: number };
-  redis: { url?: string; keyPrefix: string };
+  redis: { url?: string; cacheUrl?: string; keyPrefix: string };
   jwt: { secret: string; secretGenerated: boolean; accessTtlSeconds: number; refreshTtlSeconds: number };
   cors: { origins: string[]; credentials: boolean };
   log: { level: RawSettings['LOG_LEVEL'] };
@@ -130,7 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedHosts: raw.ALLOWED_HOSTS.map((host) => host.toLowerCase()),
     },
     database: { url: raw.DATABASE_URL as string, poolMax: raw.DATABASE_POOL_MAX, statementTimeoutMs: raw.DATABASE_STATEMENT_TIMEOUT },
-    redis: { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX },
+    redis: { url: raw.REDIS_URL, cacheUrl: raw.CACHE_REDIS_URL ?? raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX },
     jwt: {
       secret: raw.JWT_SECRET ?? randomBytes(48).toString('base64'),
       secretGenerated: !raw.JWT_SECRET,

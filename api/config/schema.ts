@@ -66,6 +66,12 @@ export const settings = {
       'Redis URL for rate-limit counters, the token deny-list and caches. Required in production; without it (development and test only) an in-process store stands in.',
     secret: true,
   },
+  CACHE_REDIS_URL: {
+    schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+    description:
+      'Redis for the catalogue read cache alone, configured to evict (`maxmemory` with `allkeys-lru`), so a flood of distinct requests can fill only the cache, never push out rate-limit counters or the token deny-list. Default: REDIS_URL (then that Redis must not evict: see docs/deploy.md). The on-host services of `nexus deploy` run one (`redis-cache`).',
+    secret: true,
+  },
   REDIS_KEY_PREFIX: {
     schema: z.string().max(64),
     default: 'nexus:',
@@ -171,7 +177,7 @@ export const settings = {
     schema: z.coerce.number().int().min(0),
     default: '300',
     description:
-      'Seconds a public catalogue response stays in the read cache (Redis, or the in-process store). Staff writes invalidate it at once; `0` disables the cache.',
+      'Seconds a public catalogue or review response stays in the read cache (CACHE_REDIS_URL, REDIS_URL or the in-process store). Staff writes invalidate it at once, a customer\'s review or vote the pages of that product and author; ratings and stock in lists may lag by up to this long. `0` disables the cache.',
   },
   CART_MAX_QUANTITY: {
     schema: z.coerce.number().int().min(1).max(1_000_000),

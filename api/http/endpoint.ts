@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { MethodNotAllowedError, NotFoundError } from '../errors';
 import { requireStaff, requireUser, type AuthContext } from './auth';
 import { refuseMultipart, uploadParser, type UploadSpec } from './multipart';
+import { canonicalPath, canonicalQuery } from './canonical-request';
 import { parseInput } from './validate';
 import { detailErrorSchema, fieldErrorsSchema } from './error-schemas';
 
@@ -104,6 +105,10 @@ function handlerFor(endpoint: Endpoint, { authenticate, bodyLimitBytes }: MountO
   const run: RequestHandler = async (req, res) => {
     const params = parseParams(endpoint.params, req.params);
     const query = endpoint.query ? parseInput(endpoint.query, req.query) : undefined;
+    req.canonical = {
+      path: canonicalPath(req.baseUrl, endpoint.path, { ...req.params, ...(params as object | undefined) }),
+      query: canonicalQuery(query),
+    };
     // No body at all is an empty object (DRF's empty QueryDict); a JSON `null` is a value, and not an object.
     const body = endpoint.body ? parseInput(endpoint.body, req.body === undefined ? {} : req.body) : undefined;
     const reply = await endpoint.handle({ req, res, body, query, params, auth: req.auth });

@@ -39,8 +39,8 @@ function isUniqueViolation(error: unknown): boolean {
 
 /**
  * Reviews as their authors and readers see them. Product ratings follow in the same transaction (database
- * triggers); every write that changes what the public reads bumps the catalogue cache generation once it
- * has committed.
+ * triggers); every write that changes what the public reads retires the cached pages it changes once it has
+ * committed (see CatalogCache.reviewsChanged).
  */
 export class ReviewService {
   constructor(private readonly deps: ReviewServiceDeps) {}
@@ -86,29 +86,31 @@ export class ReviewService {
         if (isUniqueViolation(error)) throw new ValidationError({ non_field_errors: [ALREADY_REVIEWED] }, 'unique');
         throw error;
       });
-    await this.deps.cache.invalidate();
+    await this.deps.cache.reviewsChanged({ productId: input.product, authorId, ratings: true });
     return this.get(id, { id: authorId, isStaff: false });
   }
 
   async update(authorId: number, id: number, patch: { rating?: number; comment?: string }): Promise<ReviewRow> {
-    await this.deps.db.transaction(async (trx) => {
+    const productId = await this.deps.db.transaction(async (trx) => {
       const review = await this.deps.reviews.lock(trx, id);
       if (!review || review.user_id !== authorId) throw new NotFoundError(NO_REVIEW);
       // A purchase delivered since the review was written makes it verified now.
       const verified = await hasPurchased(trx, authorId, review.product_id, this.deps.verifiedStatuses);
       await this.deps.reviews.update(trx, id, { ...patch, verified_purchase: verified });
+      return review.product_id;
     });
-    await this.deps.cache.invalidate();
+    await this.deps.cache.reviewsChanged({ productId, authorId, ratings: true });
     return this.get(id, { id: authorId, isStaff: false });
   }
 
   async delete(authorId: number, id: number): Promise<void> {
-    await this.deps.db.transaction(async (trx) => {
+    const productId = await this.deps.db.transaction(async (trx) => {
       const review = await this.deps.reviews.lock(trx, id);
       if (!review || review.user_id !== authorId) throw new NotFoundError(NO_REVIEW);
       await this.deps.reviews.delete(trx, id);
+      return review.product_id;
     });
-    await this.deps.cache.invalidate();
+    await this.deps.cache.reviewsChanged({ productId, authorId, ratings: true });
   }
 
   /** A visible review someone else wrote, locked: what votes and reports may target. */
@@ -123,7 +125,9 @@ export class ReviewService {
       await this.othersReview(trx, id, userId, 'vote on');
       return this.deps.reviews.vote(trx, id, userId, helpful);
     });
-    await this.deps.cache.invalidate();
+    // A vote changes one review's helpful count: its product's review pages and its author's, nothing else.
+    const voted = await this.deps.reviews.find(id);
+    if (voted) await this.deps.cache.reviewsChanged({ productId: voted.product_id, authorId: voted.user_id, ratings: false });
     return result;
   }
 
