@@ -7,12 +7,14 @@ import { allowedHosts } from './http/allowed-hosts';
 import { authenticate } from './http/auth';
 import { bodyParsers, rejectUnsupportedMediaType } from './http/body-parsers';
 import { withCacheFastLane, type FastLaneStats } from './http/cache-fast-lane';
-import { mountEndpoints, registerEndpoints, type Endpoint } from './http/endpoint';
+import { mountEndpoints, registerEndpoints, type Endpoint, type MountOptions } from './http/endpoint';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { rateLimiter, routeClassLimits, type RateLimiterFactory, type RateLimitStoreFactory } from './http/rate-limit';
 import { requestIdMiddleware } from './http/request-context';
+import { caseSensitiveRouter } from './http/router';
 import { accessLog } from './http/access-log';
 import { corsPolicy, securityHeaders } from './http/security';
+import type { CacheStore } from './infra/cache-store';
 import type { KeyValueStore } from './infra/kv-store';
 import type { Logger } from './infra/logger';
 import type { Mailer } from './infra/mailer';
@@ -30,6 +32,8 @@ export interface AppDeps {
   config: Config;
   db: Knex;
   kv: KeyValueStore;
+  /** The read cache's store: a Redis that may evict (CACHE_REDIS_URL), or the in-process store. */
+  cacheStore: CacheStore;
   logger: Logger;
   mailer: Mailer;
   /** Where uploaded images are stored (served at /media/). */
@@ -64,9 +68,9 @@ function requireJsonAcceptable(): RequestHandler {
   };
 }
 
-function router(endpoints: Endpoint[], authenticateRequests?: RequestHandler): express.Router {
-  const result = express.Router();
-  mountEndpoints(result, endpoints, authenticateRequests);
+function router(endpoints: Endpoint[], options: MountOptions): express.Router {
+  const result = caseSensitiveRouter();
+  mountEndpoints(result, endpoints, options);
   return result;
 }
 
@@ -84,7 +88,7 @@ export function buildApp(deps: AppDeps): App {
   const addresses = createAddressesModule({ db: deps.db });
   const catalog = createCatalogModule({
     db: deps.db,
-    kv: deps.kv,
+    cacheStore: deps.cacheStore,
     storage: deps.media,
     cacheTtlSeconds: config.catalog.cacheTtlSeconds,
     maxImageBytes: config.media.maxBytes,
@@ -131,6 +135,7 @@ export function buildApp(deps: AppDeps): App {
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('case sensitive routing', true);
   app.set('trust proxy', config.server.trustProxy);
   app.set('query parser', 'simple');
 
@@ -142,27 +147,28 @@ export function buildApp(deps: AppDeps): App {
     writes: limiter('writes', config.rateLimit.writes, { failOpen: true }),
   });
   app.use(...front);
-  app.use('/health', requireJsonAcceptable(), router(health.endpoints));
+  const bodyLimitBytes = config.server.bodyLimitBytes;
+  app.use('/health', requireJsonAcceptable(), router(health.endpoints, { bodyLimitBytes }));
   app.use(hostCheck);
   app.use(docsRouter(registry, config.version));
   app.use('/media', express.static(config.media.root, { index: false, dotfiles: 'deny', immutable: true, maxAge: '365d' }));
 
-  const api = express.Router();
+  const api = caseSensitiveRouter();
   api.use(classLimits, requireJsonAcceptable(), rejectUnsupportedMediaType(), ...bodyParsers(config.server.bodyLimit));
-  const authenticateRequests = authenticate((token) => users.auth.verifyAccessToken(token));
-  const userRouter = router(userEndpoints, authenticateRequests);
+  const withCredentials = { authenticate: authenticate((token) => users.auth.verifyAccessToken(token)), bodyLimitBytes };
+  const userRouter = router(userEndpoints, withCredentials);
   for (const prefix of USER_PREFIXES) api.use(prefix.replace('/api/v1', ''), userRouter);
-  api.use(router(catalog.endpoints, authenticateRequests));
-  api.use(router(cart.endpoints, authenticateRequests));
-  api.use(router(orders.endpoints, authenticateRequests));
-  api.use(router(reviews.endpoints, authenticateRequests));
-  api.use(router(health.legacyEndpoints));
+  api.use(router(catalog.endpoints, withCredentials));
+  api.use(router(cart.endpoints, withCredentials));
+  api.use(router(orders.endpoints, withCredentials));
+  api.use(router(reviews.endpoints, withCredentials));
+  api.use(router(health.legacyEndpoints, { bodyLimitBytes }));
   app.use('/api/v1', api);
 
   app.use(notFoundHandler());
   app.use(errorHandler(logger));
 
   if (!catalog.cache.enabled) return { app, handler: app, users, orderExpiry: orders.expiry };
-  const lane = withCacheFastLane(app, { front, guards: [hostCheck, classLimits], lookup: async (req) => (await catalog.cache.lookup(req)).hit });
+  const lane = withCacheFastLane(app, { front, guards: [hostCheck, classLimits], lookup: (req) => catalog.cache.peek(req) });
   return { app, handler: lane, fastLane: lane.stats, users, orderExpiry: orders.expiry };
 }

@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   server_error: 500,
   payment_provider_error: 502,
   service_unavailable: 503,
+  query_timeout: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

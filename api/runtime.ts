@@ -4,6 +4,7 @@ import { pendingMigrations } from '../db/migrator';
 import { buildApp, type App, type AppDeps } from './app';
 import type { Config } from './config';
 import { memoryRateLimitStores, redisRateLimitStores } from './http/rate-limit';
+import { MemoryCacheStore, RedisCacheStore, type CacheStore } from './infra/cache-store';
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './infra/kv-store';
 import type { Logger } from './infra/logger';
 import { createMailer } from './infra/mailer';
@@ -17,7 +18,8 @@ export interface Runtime extends App {
   kv: KeyValueStore;
   /** Cancels orders past their payment deadline every ORDER_EXPIRY_INTERVAL; started by the server, not by tests. */
   expirySweeper: ExpirySweeper;
-  /** Stops the sweeper, then releases the database pool and the Redis connection. */
+  cacheStore: CacheStore;
+  /** Stops the sweeper, then releases the database pool and the Redis connections. */
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
   const db = createDatabase({
     url: config.database.url,
     poolMax: config.database.poolMax,
+    statementTimeoutMs: config.database.statementTimeoutMs,
     applicationName: 'nexus-api',
     warn: (message) => logger.warn({ source: 'knex' }, message),
   });
@@ -34,10 +37,17 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
   if (!redis) logger.warn('REDIS_URL is not set: using an in-process store (rate limits and token revocation are per process)');
   if (config.jwt.secretGenerated) logger.warn('JWT_SECRET is not set: using a random key, so tokens stop working when the process restarts');
   const kv = redis ? new RedisKeyValueStore(redis, config.redis.keyPrefix) : new MemoryKeyValueStore();
+  const cacheRedis = config.redis.cacheUrl && config.redis.cacheUrl !== config.redis.url ? createRedis(config.redis.cacheUrl) : redis;
+  if (cacheRedis !== redis) cacheRedis?.on('error', (error) => logger.warn({ err: error }, 'cache redis connection problem'));
+  else if (redis && config.isProduction && config.catalog.cacheTtlSeconds > 0) {
+    logger.warn('CACHE_REDIS_URL is not set: the read cache shares REDIS_URL, which must then not evict keys (see docs/deploy.md)');
+  }
+  const cacheStore = cacheRedis ? new RedisCacheStore(cacheRedis, config.redis.keyPrefix) : new MemoryCacheStore();
   const built = buildApp({
     config,
     db,
     kv,
+    cacheStore,
     logger,
     mailer: createMailer(config.mail, logger),
     media: new LocalMediaStorage(config.media.root),
@@ -52,10 +62,11 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
     redis,
     kv,
     expirySweeper: sweeper,
+    cacheStore,
     async close() {
       await sweeper.stop();
       await db.destroy();
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      for (const client of new Set([redis, cacheRedis])) if (client) await client.quit().catch(() => client.disconnect());
     },
   };
 }

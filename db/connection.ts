@@ -32,6 +32,11 @@ export interface DatabaseOptions {
   url: string;
   poolMax?: number;
   applicationName?: string;
+  /**
+   * PostgreSQL's `statement_timeout` for every connection of the pool, in milliseconds (0 or absent: none).
+   * The API sets it; the CLI does not, so migrations, seeding and backups may run as long as they need.
+   */
+  statementTimeoutMs?: number;
   /** Where knex's own warnings go. Default: stderr, so that a CLI's stdout stays machine-readable. */
   warn?: (message: string) => void;
 }
@@ -48,6 +53,8 @@ export function createDatabase(options: DatabaseOptions): Knex {
       connectionString: options.url,
       application_name: options.applicationName ?? 'nexus',
       types: typeParsers,
+      // Sent in the startup packet, so the server enforces it from the first statement of every connection.
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     } as Knex.PgConnectionConfig,
     pool: {
       min: 0,

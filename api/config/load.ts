@@ -10,9 +10,9 @@ export interface Config {
   env: Environment;
   isProduction: boolean;
   version: string;
-  server: { host: string; port: number; bodyLimit: string; shutdownTimeoutMs: number; trustProxy: boolean | number | string[]; allowedHosts: string[] };
-  database: { url: string; poolMax: number };
-  redis: { url?: string; keyPrefix: string };
+  server: { host: string; port: number; bodyLimit: string; bodyLimitBytes: number; shutdownTimeoutMs: number; trustProxy: boolean | number | string[]; allowedHosts: string[] };
+  database: { url: string; poolMax: number; statementTimeoutMs: number };
+  redis: { url?: string; cacheUrl?: string; keyPrefix: string };
   jwt: { secret: string; secretGenerated: boolean; accessTtlSeconds: number; refreshTtlSeconds: number };
   cors: { origins: string[]; credentials: boolean };
   log: { level: RawSettings['LOG_LEVEL'] };
@@ -60,6 +60,12 @@ function jwtSecretProblem(secret: string): string | undefined {
   const word = WEAK_SECRET_WORDS.find((candidate) => lower.includes(candidate));
   if (word) return `JWT_SECRET: looks like a placeholder (contains "${word}"); generate one with \`openssl rand -base64 48\``;
   return undefined;
+}
+
+/** `BODY_LIMIT` in bytes, with the binary units body-parser uses (`1mb` = 1,048,576). */
+function sizeInBytes(value: string): number {
+  const [, digits, unit] = /^(\d+)(b|kb|mb)$/i.exec(value) as RegExpExecArray;
+  return Number(digits) * { b: 1, kb: 1024, mb: 1024 * 1024 }[(unit as string).toLowerCase() as 'b' | 'kb' | 'mb'];
 }
 
 function parseTrustProxy(value: string): boolean | number | string[] {
@@ -127,12 +133,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: raw.HOST,
       port: raw.PORT,
       bodyLimit: raw.BODY_LIMIT,
+      bodyLimitBytes: sizeInBytes(raw.BODY_LIMIT),
       shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT * 1000,
       trustProxy: parseTrustProxy(raw.TRUST_PROXY),
       allowedHosts: raw.ALLOWED_HOSTS.map((host) => host.toLowerCase()),
     },
-    database: { url: raw.DATABASE_URL as string, poolMax: raw.DATABASE_POOL_MAX },
-    redis: { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX },
+    database: { url: raw.DATABASE_URL as string, poolMax: raw.DATABASE_POOL_MAX, statementTimeoutMs: raw.DATABASE_STATEMENT_TIMEOUT },
+    redis: { url: raw.REDIS_URL, cacheUrl: raw.CACHE_REDIS_URL ?? raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX },
     jwt: {
       secret: raw.JWT_SECRET ?? randomBytes(48).toString('base64'),
       secretGenerated: !raw.JWT_SECRET,

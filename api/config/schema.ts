@@ -54,10 +54,22 @@ export const settings = {
     default: '10',
     description: 'Largest number of PostgreSQL connections one API process opens.',
   },
+  DATABASE_STATEMENT_TIMEOUT: {
+    schema: z.coerce.number().int().min(0).max(3_600_000),
+    default: '5000',
+    description:
+      'Longest one SQL statement of the API may run, in milliseconds (PostgreSQL `statement_timeout`, waiting for locks included). A request whose statement runs longer is cancelled and answers 503 `query_timeout` with `Retry-After`. `0` turns the limit off. Only the API\'s own connections have it: the CLI\'s migrations, seeding and backups never do.',
+  },
   REDIS_URL: {
     schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
     description:
       'Redis URL for rate-limit counters, the token deny-list and caches. Required in production; without it (development and test only) an in-process store stands in.',
+    secret: true,
+  },
+  CACHE_REDIS_URL: {
+    schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+    description:
+      'Redis for the catalogue read cache alone, configured to evict (`maxmemory` with `allkeys-lru`), so a flood of distinct requests can fill only the cache, never push out rate-limit counters or the token deny-list. Default: REDIS_URL (then that Redis must not evict: see docs/deploy.md). The on-host services of `nexus deploy` run one (`redis-cache`).',
     secret: true,
   },
   REDIS_KEY_PREFIX: {
@@ -98,7 +110,8 @@ export const settings = {
   BODY_LIMIT: {
     schema: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb'),
     default: '1mb',
-    description: 'Largest accepted JSON or form body; larger requests get 413.',
+    description:
+      'Largest accepted JSON or form body; larger requests get 413. Multipart is read only by the image-upload endpoints, where everything but the file is held to this limit too (at most 20 fields, none larger than it, the whole body at most this plus `MEDIA_MAX_BYTES`); other endpoints refuse multipart (415).',
   },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -180,7 +193,7 @@ export const settings = {
     schema: z.coerce.number().int().min(0),
     default: '300',
     description:
-      'Seconds a public catalogue response stays in the read cache (Redis, or the in-process store). Staff writes invalidate it at once; `0` disables the cache.',
+      'Seconds a public catalogue or review response stays in the read cache (CACHE_REDIS_URL, REDIS_URL or the in-process store). Staff writes invalidate it at once, a customer\'s review or vote the pages of that product and author; ratings and stock in lists may lag by up to this long. `0` disables the cache.',
   },
   CART_MAX_QUANTITY: {
     schema: z.coerce.number().int().min(1).max(1_000_000),

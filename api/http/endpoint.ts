@@ -3,7 +3,8 @@ import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openap
 import type { z } from 'zod';
 import { MethodNotAllowedError, NotFoundError } from '../errors';
 import { requireStaff, requireUser, type AuthContext } from './auth';
-import { multipartParser, type UploadSpec } from './body-parsers';
+import { refuseMultipart, uploadParser, type UploadSpec } from './multipart';
+import { canonicalPath, canonicalQuery } from './canonical-request';
 import { parseInput } from './validate';
 import { detailErrorSchema, fieldErrorsSchema } from './error-schemas';
 
@@ -52,7 +53,7 @@ export interface EndpointSpec<BS, QS, PS, A extends Access> {
    * expired access token to a refresh request must still get a new pair.
    */
   ignoresCredentials?: boolean;
-  /** Accept one file in a multipart body (available as `req.file`). */
+  /** Accept one file in a multipart body (available as `req.file`); endpoints without it refuse multipart (415). */
   upload?: UploadSpec;
   /** Error statuses the handler itself can produce beyond the automatic ones (e.g. 409). */
   errors?: number[];
@@ -88,7 +89,15 @@ function parseParams(schema: z.ZodType | undefined, params: unknown): unknown {
   return parsed.data;
 }
 
-function handlerFor(endpoint: Endpoint, authenticate: RequestHandler | undefined): RequestHandler[] {
+/** What every endpoint of a router shares. */
+export interface MountOptions {
+  /** Reads the bearer token into `req.auth`; omitted for routers that take no credentials. */
+  authenticate?: RequestHandler;
+  /** BODY_LIMIT in bytes: what an upload's multipart body may hold besides its file. */
+  bodyLimitBytes: number;
+}
+
+function handlerFor(endpoint: Endpoint, { authenticate, bodyLimitBytes }: MountOptions): RequestHandler[] {
   const guard: RequestHandler = (req, _res, next) => {
     checkAccess(req, endpoint.access);
     next();
@@ -96,6 +105,10 @@ function handlerFor(endpoint: Endpoint, authenticate: RequestHandler | undefined
   const run: RequestHandler = async (req, res) => {
     const params = parseParams(endpoint.params, req.params);
     const query = endpoint.query ? parseInput(endpoint.query, req.query) : undefined;
+    req.canonical = {
+      path: canonicalPath(req.baseUrl, endpoint.path, { ...req.params, ...(params as object | undefined) }),
+      query: canonicalQuery(query),
+    };
     // No body at all is an empty object (DRF's empty QueryDict); a JSON `null` is a value, and not an object.
     const body = endpoint.body ? parseInput(endpoint.body, req.body === undefined ? {} : req.body) : undefined;
     const reply = await endpoint.handle({ req, res, body, query, params, auth: req.auth });
@@ -106,18 +119,15 @@ function handlerFor(endpoint: Endpoint, authenticate: RequestHandler | undefined
     else res.status(reply.status).json(reply.body);
   };
   const credentials = authenticate && !endpoint.ignoresCredentials ? [authenticate] : [];
-  const multipart = endpoint.body ? [multipartParser(endpoint.upload)] : [];
-  return [...credentials, guard, ...(endpoint.middleware ?? []), ...multipart, run];
+  const multipart = endpoint.upload ? uploadParser(endpoint.upload, bodyLimitBytes) : refuseMultipart();
+  return [...credentials, guard, ...(endpoint.middleware ?? []), multipart, run];
 }
 
-/**
- * Installs endpoints on a router, plus a 405 (with `Allow`) for other methods on the same paths.
- * @param authenticate reads the bearer token into `req.auth`; omitted for routers that take no credentials
- */
-export function mountEndpoints(router: Router, endpoints: Endpoint[], authenticate?: RequestHandler): void {
+/** Installs endpoints on a router, plus a 405 (with `Allow`) for other methods on the same paths. */
+export function mountEndpoints(router: Router, endpoints: Endpoint[], options: MountOptions): void {
   const methodsByPath = new Map<string, Set<string>>();
   for (const endpoint of endpoints) {
-    router[endpoint.method](endpoint.path, ...handlerFor(endpoint, authenticate));
+    router[endpoint.method](endpoint.path, ...handlerFor(endpoint, options));
     const methods = methodsByPath.get(endpoint.path) ?? new Set<string>();
     methods.add(endpoint.method.toUpperCase());
     if (endpoint.method === 'get') methods.add('HEAD');

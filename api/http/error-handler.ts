@@ -1,39 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MulterError } from 'multer';
-import { AppError } from '../errors';
+import { AppError, NotFoundError } from '../errors';
+import { fromBodyParser, fromMulter } from './body-errors';
 import type { Logger } from '../infra/logger';
-
-/** Errors thrown by body-parser carry a `type`; they are the client's fault, never a 500. */
-interface BodyParserError extends Error {
-  type?: string;
-  status?: number;
-  limit?: number;
-}
-
-function fromBodyParser(error: BodyParserError): AppError | undefined {
-  switch (error.type) {
-    case 'entity.parse.failed':
-      return new AppError({ status: 400, code: 'parse_error', detail: `JSON parse error - ${error.message}` });
-    case 'entity.too.large':
-      return new AppError({ status: 413, code: 'payload_too_large', detail: `Request body is too large (limit ${error.limit} bytes).` });
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new AppError({ status: 415, code: 'unsupported_media_type', detail: error.message });
-    case 'parameters.too.many':
-      return new AppError({ status: 413, code: 'payload_too_large', detail: 'Too many form parameters.' });
-    case 'request.aborted':
-      return new AppError({ status: 400, code: 'request_aborted', detail: 'Request aborted.' });
-    default:
-      return undefined;
-  }
-}
-
-function fromMulter(error: MulterError): AppError {
-  if (error.code === 'LIMIT_FILE_SIZE') return new AppError({ status: 413, code: 'payload_too_large', detail: 'The uploaded file is too large.' });
-  const tooLarge = error.code === 'LIMIT_FIELD_VALUE' || error.code === 'LIMIT_FIELD_COUNT';
-  if (tooLarge) return new AppError({ status: 413, code: 'payload_too_large', detail: 'Multipart body is too large.' });
-  return new AppError({ status: 400, code: 'parse_error', detail: `Multipart form parse error - ${error.message}` });
-}
 
 const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03']);
 
@@ -53,9 +22,30 @@ function isDependencyOutage(error: unknown): boolean {
   );
 }
 
+/** PostgreSQL's query_canceled: the statement ran past DATABASE_STATEMENT_TIMEOUT (or an operator cancelled it). */
+const QUERY_CANCELED = '57014';
+
+function isStatementTimeout(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, nativeError, cause } = error as { code?: string; nativeError?: unknown; cause?: unknown };
+  return code === QUERY_CANCELED || isStatementTimeout(nativeError) || isStatementTimeout(cause);
+}
+
+/** Failures of the API's dependencies, which the client should retry later: 503 with Retry-After. */
+function fromDependency(error: unknown): AppError | undefined {
+  if (isStatementTimeout(error)) {
+    return new AppError({ status: 503, code: 'query_timeout', detail: 'The request took too long to answer; try again later.', headers: { 'Retry-After': '5' } });
+  }
+  if (isDependencyOutage(error)) {
+    return new AppError({ status: 503, code: 'service_unavailable', detail: 'Service temporarily unavailable.', headers: { 'Retry-After': '5' } });
+  }
+  return undefined;
+}
+
 /**
  * The single place errors become responses: known errors keep their status and code; everything else is
  * logged with the request id and answered with a generic 500 (no stack trace or SQL reaches the client).
+ * A path parameter that is not valid percent-encoding (the router's URIError) names nothing: 404.
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
@@ -64,14 +54,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         ? error
         : error instanceof MulterError
           ? fromMulter(error)
-          : error instanceof Error
-            ? fromBodyParser(error)
-            : undefined;
-    const appError =
-      known ??
-      (isDependencyOutage(error)
-        ? new AppError({ status: 503, code: 'service_unavailable', detail: 'Service temporarily unavailable.', headers: { 'Retry-After': '5' } })
-        : new AppError({ status: 500, code: 'server_error', detail: 'A server error occurred.' }));
+          : error instanceof URIError
+            ? new NotFoundError()
+            : error instanceof Error
+              ? fromBodyParser(error)
+              : undefined;
+    const appError = known ?? fromDependency(error) ?? new AppError({ status: 500, code: 'server_error', detail: 'A server error occurred.' });
     if (appError.status >= 500) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
     if (res.headersSent) {
       res.destroy();

@@ -1,8 +1,9 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { NotFoundError } from '../errors';
+import { canonicalOrigin, canonicalUrl } from './canonical-request';
+import { invalidPage, PAGE_SIZE, parsePage } from './page-number';
 
-export const PAGE_SIZE = 20;
+export { PAGE_SIZE, parsePage } from './page-number';
 
 export interface PageRequest {
   page: number | 'last';
@@ -28,18 +29,6 @@ export function pageEnvelopeSchema<T extends z.ZodType>(item: T) {
   });
 }
 
-function invalidPage(): NotFoundError {
-  return new NotFoundError('Invalid page.');
-}
-
-/** Parses `?page=` the way DRF's PageNumberPagination does: 1-based, `last` accepted, anything else 404. */
-export function parsePage(value: unknown): number | 'last' {
-  if (value === undefined || value === '') return 1;
-  if (value === 'last') return 'last';
-  if (typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) < 1) throw invalidPage();
-  return Number(value);
-}
-
 /** The page number a request resolves to once the total is known; 404 past the end (page 1 always exists). */
 export function resolvePage(requested: number | 'last', count: number): number {
   const lastPage = Math.max(1, Math.ceil(count / PAGE_SIZE));
@@ -48,12 +37,17 @@ export function resolvePage(requested: number | 'last', count: number): number {
   return page;
 }
 
-/** Absolute link to another page of the same request, keeping the other query parameters. */
+/**
+ * Absolute link to another page of the same request: its canonical URL (the parameters the endpoint read,
+ * sorted, as DRF sorted them) with `page` set, or dropped for page 1.
+ */
 function pageLink(req: Request, page: number): string {
-  const url = new URL(req.originalUrl, `${req.protocol}://${req.host}`);
-  if (page === 1) url.searchParams.delete('page');
-  else url.searchParams.set('page', String(page));
-  return url.toString();
+  const query = new Map(req.canonical?.query);
+  if (page === 1) query.delete('page');
+  else query.set('page', String(page));
+  // Outside an endpoint (no canonical form) the link keeps only the path and the page.
+  const pathname = req.originalUrl.split('?')[0] as string;
+  return canonicalUrl(req, query) ?? `${canonicalOrigin(req)}${pathname}${page === 1 ? '' : `?page=${page}`}`;
 }
 
 function envelope<T>(req: Request, page: number, total: number, results: T[]): Page<T> {

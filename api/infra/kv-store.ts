@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 
 /**
- * The small shared key-value store the API needs across processes (token deny-list, health probe, caches).
+ * The small shared key-value store the API needs across processes (token deny-list, health probe). Keys here
+ * must never be evicted; the read cache has its own store (cache-store.ts).
  * Redis in production; an in-process map stands in for local development without Redis.
  */
 export interface KeyValueStore {
@@ -10,8 +11,6 @@ export interface KeyValueStore {
   set(key: string, value: string | Buffer, ttlSeconds: number): Promise<void>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
-  /** Atomically adds one to an integer (0 when missing) and returns the new value; the key does not expire. */
-  increment(key: string): Promise<number>;
   /**
    * Atomically adds one to a counter that expires `ttlSeconds` after its first increment (a fixed window,
    * not extended by later increments) and returns the new value.
@@ -19,20 +18,8 @@ export interface KeyValueStore {
   incrementWithin(key: string, ttlSeconds: number): Promise<number>;
   /** Whole seconds until the key expires (rounded up); null when it does not exist or never expires. */
   secondsToLive(key: string): Promise<number | null>;
-  /**
-   * Reads a generation counter and, in the same round trip, the value stored under
-   * `prefix + generation + suffix` (generational caches: one network round trip per lookup). The value comes
-   * as bytes, so a cached response goes from Redis to the socket without being decoded and re-encoded.
-   */
-  getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: Buffer | null }>;
   ping(): Promise<void>;
 }
-
-// KEYS[1] = generation key; ARGV = key prefix, suffix, namespace prefix. Keys are built in the script, which is
-// fine on a single Redis (not cluster-safe, and nexus does not use Redis Cluster).
-const GET_BY_GENERATION = `
-local generation = redis.call('GET', KEYS[1]) or '0'
-return { generation, redis.call('GET', ARGV[3] .. ARGV[1] .. generation .. ARGV[2]) }`;
 
 // KEYS[1] = counter; ARGV[1] = window in seconds, set by the first increment only.
 const INCREMENT_WITHIN = `
@@ -47,16 +34,7 @@ export class RedisKeyValueStore implements KeyValueStore {
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
-    if (!('nexusGetByGeneration' in redis)) redis.defineCommand('nexusGetByGeneration', { numberOfKeys: 1, lua: GET_BY_GENERATION });
     if (!('nexusIncrementWithin' in redis)) redis.defineCommand('nexusIncrementWithin', { numberOfKeys: 1, lua: INCREMENT_WITHIN });
-  }
-
-  async getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: Buffer | null }> {
-    // ioredis defines a `…Buffer` twin of every custom command, answering with Buffers instead of strings.
-    const call = (this.redis as unknown as { nexusGetByGenerationBuffer: (...args: string[]) => Promise<[Buffer, Buffer | null]> })
-      .nexusGetByGenerationBuffer;
-    const [generation, value] = await call.call(this.redis, this.prefix + generationKey, prefix, suffix, this.prefix);
-    return { generation: generation.toString(), value };
   }
 
   async get(key: string): Promise<string | null> {
@@ -73,10 +51,6 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   async delete(key: string): Promise<void> {
     await this.redis.del(this.prefix + key);
-  }
-
-  async increment(key: string): Promise<number> {
-    return this.redis.incr(this.prefix + key);
   }
 
   async incrementWithin(key: string, ttlSeconds: number): Promise<number> {
@@ -126,18 +100,6 @@ export class MemoryKeyValueStore implements KeyValueStore {
 
   async delete(key: string): Promise<void> {
     this.entries.delete(key);
-  }
-
-  async getByGeneration(generationKey: string, prefix: string, suffix: string): Promise<{ generation: string; value: Buffer | null }> {
-    const generation = (await this.get(generationKey)) ?? '0';
-    const value = this.live(prefix + generation + suffix)?.value;
-    return { generation, value: value === undefined ? null : Buffer.from(value) };
-  }
-
-  async increment(key: string): Promise<number> {
-    const next = Number((await this.get(key)) ?? 0) + 1;
-    this.entries.set(key, { value: String(next), expiresAt: Number.POSITIVE_INFINITY });
-    return next;
   }
 
   async incrementWithin(key: string, ttlSeconds: number): Promise<number> {

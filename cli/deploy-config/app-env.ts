@@ -5,6 +5,8 @@ import type { DeployTarget } from './load';
 /** The compose services' database, user and network name when PostgreSQL/Redis run on the host. */
 export const ON_HOST_DATABASE = { user: 'nexus', database: 'nexus', host: 'postgres', port: 5432 } as const;
 export const ON_HOST_REDIS_URL = 'redis://redis:6379/0';
+/** The on-host read cache: a second Redis that evicts (see docker-compose.services.yml). */
+export const ON_HOST_CACHE_REDIS_URL = 'redis://redis-cache:6379/0';
 
 /**
  * Everything the API container gets: production defaults, then app.env, then the target's env, then the
@@ -25,7 +27,10 @@ export function appEnvironment(deploy: DeployTarget): Map<string, string> {
     const { user, host, port, database } = ON_HOST_DATABASE;
     env.set('DATABASE_URL', `postgres://${user}:${password}@${host}:${port}/${database}`);
   }
-  if (deploy.target.redis === 'host') env.set('REDIS_URL', ON_HOST_REDIS_URL);
+  if (deploy.target.redis === 'host') {
+    env.set('REDIS_URL', ON_HOST_REDIS_URL);
+    env.set('CACHE_REDIS_URL', ON_HOST_CACHE_REDIS_URL);
+  }
   for (const [key, secret] of deploy.secrets) if (key !== 'POSTGRES_PASSWORD') env.set(key, secret.reveal());
   return env;
 }

@@ -156,7 +156,7 @@ export class HostDeployer {
   /** PostgreSQL and/or Redis as the `<app>-services` project, when the target runs them on the host. */
   async startServices(): Promise<void> {
     const { target, app } = this.deploy;
-    const services = [...(target.database === 'host' ? ['postgres'] : []), ...(target.redis === 'host' ? ['redis'] : [])];
+    const services = [...(target.database === 'host' ? ['postgres'] : []), ...(target.redis === 'host' ? ['redis', 'redis-cache'] : [])];
     if (services.length === 0) return;
     const dir = this.layout.services;
     const file = readFileSync(join(packageRoot(), 'docker-compose.services.yml'), 'utf8');

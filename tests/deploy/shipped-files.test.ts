@@ -57,6 +57,16 @@ describe('files shipped for deploys', () => {
     }
   });
 
+  it('When the on-host Redis servers are read, then both are bounded; only the read cache evicts, the deny-list and rate-limit store never does', () => {
+    const services = parse(readFileSync(join(ROOT, 'docker-compose.services.yml'), 'utf8')) as { services: Record<string, { command: string[] }> };
+    const setting = (service: string, name: string) => {
+      const command = services.services[service]?.command ?? [];
+      return command[command.indexOf(`--${name}`) + 1];
+    };
+    expect([setting('redis', 'maxmemory'), setting('redis', 'maxmemory-policy')]).toEqual(['256mb', 'noeviction']);
+    expect([setting('redis-cache', 'maxmemory'), setting('redis-cache', 'maxmemory-policy')]).toEqual(['256mb', 'allkeys-lru']);
+  });
+
   it('When the build context is filtered, then history, secrets, data and deploy config stay out', () => {
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const entry of ['.git', '.env', '.env.*', '.nexus', 'backups', '*.dump', 'nexus.yml', 'node_modules']) expect(ignored).toContain(entry);

@@ -7,12 +7,15 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
-/** A private redis-server on a free loopback port, nothing persisted. */
-export async function startRedisServer(): Promise<RunningRedis | undefined> {
+/**
+ * A private redis-server on a free loopback port, nothing persisted.
+ * @param settings further command-line settings, e.g. `['--maxmemory', '2mb']`
+ */
+export async function startRedisServer(settings: string[] = []): Promise<RunningRedis | undefined> {
   const binary = findBinary('redis-server');
   if (!binary) return undefined;
   const port = await freePort();
-  const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...settings], {
     stdio: 'ignore',
   });
   const url = `redis://127.0.0.1:${port}`;

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Endpoint } from '../../http/endpoint';
-import type { KeyValueStore } from '../../infra/kv-store';
+import type { CacheStore } from '../../infra/cache-store';
 import type { MediaStorage } from '../../infra/media-storage';
 import { CatalogCache } from './cache';
 import type { ProductRow } from './model';
@@ -15,7 +15,8 @@ import { adminRootEndpoint, categoryWriteEndpoints, productWriteEndpoints } from
 
 export interface CatalogModuleDeps {
   db: Knex;
-  kv: KeyValueStore;
+  /** Where the read cache lives (a Redis allowed to evict, or the in-process store). */
+  cacheStore: CacheStore;
   storage: MediaStorage;
   cacheTtlSeconds: number;
   maxImageBytes: number;
@@ -30,7 +31,7 @@ export interface CatalogModule {
 export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
   const products = new ProductRepository(deps.db);
   const categoryRepository = new CategoryRepository(deps.db);
-  const cache = new CatalogCache(deps.kv, deps.cacheTtlSeconds);
+  const cache = new CatalogCache(deps.cacheStore, deps.cacheTtlSeconds, (id) => products.slugOf(id));
   const trees = new CategoryTreeSource(categoryRepository, cache);
   const queries = new ProductQueries({ products, trees });
   const categories = new CategoryService({ db: deps.db, categories: categoryRepository, cache, trees });
@@ -52,12 +53,12 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
   };
 }
 
-export { CatalogCache, cachedReply } from './cache';
+export { CatalogCache, cachedReply, cacheScopes } from './cache';
 export { slugify, isUnreachableSlug, RESERVED_SLUGS, MAX_SLUG_LENGTH } from './slugs';
 
 /** Tells every API process that the catalogue changed behind its back (e.g. after seeding). */
-export async function invalidateCatalogCache(kv: KeyValueStore): Promise<void> {
-  await new CatalogCache(kv, 1).invalidate();
+export async function invalidateCatalogCache(store: CacheStore): Promise<void> {
+  await new CatalogCache(store, 1).invalidate();
 }
 export { reserveStock, restoreStock, productAvailability, StockUnavailableError } from './stock';
 export type { StockLine, ReservedProduct, UnavailableReason } from './stock';

@@ -123,6 +123,12 @@ export class ProductRepository {
   }
 
   /** Products by id for display inside carts and orders, inactive ones included; one query whatever the count. */
+  /** A product's slug (inactive products included), or undefined. */
+  async slugOf(id: number): Promise<string | undefined> {
+    const row = await this.db('products').where({ id }).first<{ slug: string } | undefined>('slug');
+    return row?.slug;
+  }
+
   async findMany(ids: number[]): Promise<ProductRow[]> {
     if (ids.length === 0) return [];
     return this.filtered({ includeInactive: true })

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { paginate, pageEnvelopeSchema } from '../../http/pagination';
-import { cachedReply, type CatalogCache } from './cache';
+import { cachedReply, cacheScopes, type CatalogCache } from './cache';
 import type { CategoryService } from './category-service';
 import type { ProductQueries } from './product-queries';
 import { mediaBase } from '../../http/urls';
@@ -11,7 +11,13 @@ import { serializeCategory, serializeProduct } from './serializers';
 
 const PRODUCTS = ['Products'];
 const CATEGORIES = ['Categories'];
-const refParam = z.object({ ref: z.string().meta({ description: 'Numeric id or slug.' }) });
+/** An id (digits, written without leading zeros from here on) or a slug, so each product has one key per form. */
+const refParam = z.object({
+  ref: z
+    .string()
+    .meta({ description: 'Numeric id or slug.' })
+    .transform((ref) => (/^\d{1,15}$/.test(ref) ? String(Number(ref)) : ref)),
+});
 const productPageSchema = pageEnvelopeSchema(productSchema);
 
 export interface PublicRoutesDeps {
@@ -75,7 +81,8 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       access: 'public',
       params: refParam,
       responses: { 200: { description: 'The product', schema: productSchema } },
-      handle: ({ req, res, params }) => cachedReply(cache, req, res, async () => serializeProduct(await queries.detail(params.ref), mediaBase(req))),
+      handle: ({ req, res, params }) =>
+        cachedReply(cache, req, res, async () => serializeProduct(await queries.detail(params.ref), mediaBase(req)), [cacheScopes.product(params.ref)]),
     }),
     defineEndpoint({
       method: 'get',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { boolean, integer, optionalText, requiredText } from '../../http/fields';
+import { orderingParam } from '../../http/ordering';
 
 const MAX_PRICE = 99_999_999.99;
 
@@ -65,6 +66,8 @@ export const categoryBody = z.object({
 
 export const categoryPatchBody = categoryBody.partial();
 
+export const CATEGORY_ORDERING_FIELDS = ['id', 'name', 'slug', 'products_count'] as const;
+
 export const PRODUCT_ORDERING = { price: 'p.price', created_at: 'p.created_at', title: 'p.title', rating: 'p.average_rating' } as const;
 
 /** django-filter skipped empty parameters (`?category=&price=`): an empty value means "no filter", not a 400. */
@@ -88,10 +91,7 @@ export const productListQuery = z.object({
   max_price: decimalFilter,
   in_stock: filterParam(boolean().optional()).meta({ description: '`true`: stock > 0; `false`: out of stock.' }),
   search: z.string().max(200).optional().meta({ description: 'Full-text search in title and description.' }),
-  ordering: z
-    .string()
-    .optional()
-    .meta({ description: `One of ${Object.keys(PRODUCT_ORDERING).join(', ')}, prefixed with \`-\` for descending. Others are ignored.` }),
+  ordering: orderingParam(Object.keys(PRODUCT_ORDERING), `One of ${Object.keys(PRODUCT_ORDERING).join(', ')}, prefixed with \`-\` for descending. Others are ignored.`),
 });
 
 export const searchQuery = z.object({
@@ -104,7 +104,7 @@ export const pagedOrderedQuery = z.object({ page: z.string().optional(), orderin
 
 export const categoryListQuery = z.object({
   page: z.string().optional(),
-  ordering: z.string().optional().meta({ description: 'One of id, name, slug, products_count, with `-` for descending.' }),
+  ordering: orderingParam(CATEGORY_ORDERING_FIELDS, 'One of id, name, slug, products_count, with `-` for descending. Others are ignored.'),
 });
 
 export const productSchema = z

@@ -5,7 +5,7 @@ import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
 import type { CategoryService } from './category-service';
 import type { ProductAdmin, UploadedFile } from './product-admin';
-import { mediaBase } from '../../http/urls';
+import { absoluteUrl, mediaBase } from '../../http/urls';
 import { staffProductPage } from './responses';
 import { categoryBody, categoryListQuery, categoryPatchBody, categorySchema, productBody, productListQuery, productPatchBody, staffProductSchema } from './schemas';
 import { serializeCategory, serializeStaffProduct } from './serializers';
@@ -199,7 +199,7 @@ export function adminRootEndpoint(): Endpoint {
     access: 'staff',
     responses: { 200: { description: 'Links to the staff collections', schema: z.object({ products: z.string(), categories: z.string() }) } },
     handle: async ({ req }) => {
-      const base = `${req.protocol}://${req.host}/api/v1/admin`;
+      const base = absoluteUrl(req, '/api/v1/admin');
       return { status: 200, body: { products: `${base}/products`, categories: `${base}/categories` } };
     },
   });

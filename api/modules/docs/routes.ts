@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import express, { type Router } from 'express';
+import type { Router } from 'express';
 import { stringify } from 'yaml';
+import { caseSensitiveRouter } from '../../http/router';
 import { API_TITLE, generateDocument } from './openapi';
 import { redocPage, SWAGGER_INIT_SCRIPT, swaggerPage } from './pages';
 
@@ -21,7 +22,7 @@ function wantsYaml(format: unknown, accept: string | undefined): boolean {
  * `/api/v1/docs/`, ReDoc at `/api/v1/redoc/`. Assets come from the npm packages, never from a CDN.
  */
 export function docsRouter(registry: OpenAPIRegistry, version: string): Router {
-  const router = express.Router();
+  const router = caseSensitiveRouter();
   let document: object | undefined;
   let yaml: string | undefined;
 

@@ -1,7 +1,7 @@
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginateCounted } from '../../http/pagination';
-import { cachedReply, type CatalogCache } from '../catalog';
+import { cachedReply, cacheScopes, type CatalogCache } from '../catalog';
 import type { ReviewFilters } from './repository';
 import {
   createReviewBody,
@@ -86,7 +86,8 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       responses: { 200: { description: 'A page of reviews', schema: reviewPage } },
       handle: ({ req, res, query }) => {
         const page = publicPage({ productId: query.product, userId: query.user, rating: query.rating, verifiedPurchase: query.verified_purchase }, query.ordering);
-        return cachedReply(cache, req, res, () => paginateCounted(req, page.count, page.fetch));
+        const scopes = [...(query.product ? [cacheScopes.productReviews(query.product)] : []), ...(query.user ? [cacheScopes.userReviews(query.user)] : [])];
+        return cachedReply(cache, req, res, () => paginateCounted(req, page.count, page.fetch), scopes);
       },
     }),
     create('/reviews/', 'Write a review (REST alias of /reviews/create/)', 'createReviewAlias'),
@@ -122,7 +123,7 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       responses: { 200: { description: 'A page of reviews', schema: reviewPage } },
       handle: ({ req, res, params, query }) => {
         const page = publicPage({ userId: params.user_id }, query.ordering);
-        return cachedReply(cache, req, res, () => paginateCounted(req, page.count, page.fetch));
+        return cachedReply(cache, req, res, () => paginateCounted(req, page.count, page.fetch), [cacheScopes.userReviews(params.user_id)]);
       },
     }),
     defineEndpoint({
@@ -137,10 +138,16 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       responses: { 200: { description: 'A page of reviews', schema: reviewPage } },
       handle: ({ req, res, params, query }) => {
         const page = publicPage({ productId: params.product_id }, query.ordering);
-        return cachedReply(cache, req, res, async () => {
-          await reviews.requireVisibleProduct(params.product_id);
-          return paginateCounted(req, page.count, page.fetch);
-        });
+        return cachedReply(
+          cache,
+          req,
+          res,
+          async () => {
+            await reviews.requireVisibleProduct(params.product_id);
+            return paginateCounted(req, page.count, page.fetch);
+          },
+          [cacheScopes.productReviews(params.product_id)],
+        );
       },
     }),
     defineEndpoint({
@@ -152,7 +159,7 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       access: 'public',
       params: productIdParam,
       responses: { 200: { description: 'Stats', schema: statsSchema } },
-      handle: ({ req, res, params }) => cachedReply(cache, req, res, () => reviews.stats(params.product_id)),
+      handle: ({ req, res, params }) => cachedReply(cache, req, res, () => reviews.stats(params.product_id), [cacheScopes.productRatings(params.product_id)]),
     }),
     defineEndpoint({
       method: 'get',

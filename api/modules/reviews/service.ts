@@ -40,8 +40,8 @@ function isUniqueViolation(error: unknown): boolean {
 
 /**
  * Reviews as their authors and readers see them. Product ratings follow in the same transaction (database
- * triggers); every write that changes what the public reads bumps the catalogue cache generation once it
- * has committed.
+ * triggers); every write that changes what the public reads retires the cached pages it changes once it has
+ * committed (see CatalogCache.reviewsChanged).
  */
 export class ReviewService {
   constructor(private readonly deps: ReviewServiceDeps) {}
@@ -86,38 +86,47 @@ export class ReviewService {
         if (isUniqueViolation(error)) throw new ValidationError({ non_field_errors: [ALREADY_REVIEWED] }, 'unique');
         throw error;
       });
-    await this.deps.cache.invalidate();
+    await this.deps.cache.reviewsChanged({ productId: input.product, authorId, ratings: true });
     return this.get(id, { id: authorId, isStaff: false });
   }
 
   async update(authorId: number, id: number, patch: { rating?: number; comment?: string }): Promise<ReviewRow> {
-    await this.deps.db.transaction(async (trx) => {
+    const productId = await this.deps.db.transaction(async (trx) => {
       const review = await this.ownReview(trx, id, authorId);
       // A purchase delivered since the review was written makes it verified now.
       const verified = await hasPurchased(trx, authorId, review.product_id, this.deps.verifiedStatuses);
       await this.deps.reviews.update(trx, id, { ...patch, verified_purchase: verified });
+      return review.product_id;
     });
-    await this.deps.cache.invalidate();
+    await this.deps.cache.reviewsChanged({ productId, authorId, ratings: true });
     return this.get(id, { id: authorId, isStaff: false });
   }
 
   /**
    * The "verified purchase" badge follows the author's orders: called in the order's transaction whenever a
    * customer's orders of some products change status, so a refund or a cancellation takes the badge away
-   * and a delivery gives it. The cache is bumped only when a badge really changed, after the commit.
+   * and a delivery gives it. Only the pages of reviews whose badge really changed are recomputed, after the commit.
    */
   async refreshVerifiedPurchases(trx: Knex.Transaction, change: { userId: number; productIds: number[] }): Promise<void> {
     const changed = await this.deps.reviews.refreshVerified(trx, change.userId, change.productIds, this.deps.verifiedStatuses);
     if (changed.length === 0) return;
-    afterCommit(trx, () => this.deps.cache.invalidate(), (error) => this.deps.logger.warn({ err: error }, 'catalogue cache not invalidated after a verified-purchase change'));
+    const pagesOf = (productId: number) => this.deps.cache.reviewsChanged({ productId, authorId: change.userId, ratings: false });
+    afterCommit(
+      trx,
+      async () => {
+        for (const productId of new Set(changed)) await pagesOf(productId);
+      },
+      (error) => this.deps.logger.warn({ err: error }, 'review pages not invalidated after a verified-purchase change'),
+    );
   }
 
   async delete(authorId: number, id: number): Promise<void> {
-    await this.deps.db.transaction(async (trx) => {
-      await this.ownReview(trx, id, authorId);
+    const productId = await this.deps.db.transaction(async (trx) => {
+      const review = await this.ownReview(trx, id, authorId);
       await this.deps.reviews.delete(trx, id);
+      return review.product_id;
     });
-    await this.deps.cache.invalidate();
+    await this.deps.cache.reviewsChanged({ productId, authorId, ratings: true });
   }
 
   /** The author's own review, locked: authors see theirs in every state (visibility.ts), so may edit or delete them. */
@@ -139,7 +148,9 @@ export class ReviewService {
       await this.othersReview(trx, id, userId, 'vote on');
       return this.deps.reviews.vote(trx, id, userId, helpful);
     });
-    await this.deps.cache.invalidate();
+    // A vote changes one review's helpful count: its product's review pages and its author's, nothing else.
+    const voted = await this.deps.reviews.find(id);
+    if (voted) await this.deps.cache.reviewsChanged({ productId: voted.product_id, authorId: voted.user_id, ratings: false });
     return result;
   }
 

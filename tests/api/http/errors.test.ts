@@ -111,12 +111,12 @@ describe('the error pipeline', () => {
       expect((await request(api.app).get('/health/readiness/')).status).toBe(200);
     });
 
-    it('When a form has too many parameters or a multipart body carries a file, then a 4xx', async () => {
+    it('When a form has too many parameters or a multipart body is sent outside the uploads, then a 4xx', async () => {
       const params = Array.from({ length: 500 }, (_, index) => `f${index}=x`).join('&');
       const tooMany = await request(api.app).post(REGISTER).type('form').send(params);
       expectJsonError(tooMany, 413, 'payload_too_large');
       const withFile = await request(api.app).post(REGISTER).field('email', 'a@b.c').attach('avatar', Buffer.from('GIF89a'), 'a.gif');
-      expectJsonError(withFile, 400, 'parse_error');
+      expectJsonError(withFile, 415, 'unsupported_media_type');
     });
   });
 

@@ -31,6 +31,7 @@ describe("the app's environment on a host", () => {
       CURRENCY: 'EUR',
       DATABASE_URL: 'postgres://nexus:p%40ss%2Fword@postgres:5432/nexus', // secretlint-disable-line -- made-up credentials, for this test
       REDIS_URL: 'redis://redis:6379/0',
+      CACHE_REDIS_URL: 'redis://redis-cache:6379/0',
       JWT_SECRET: 'j',
     });
     expect(Object.fromEntries(servicesEnvironment(target('host', { JWT_SECRET: 'j', POSTGRES_PASSWORD: 'p@ss/word' })))).toEqual({ POSTGRES_USER: 'nexus', POSTGRES_DB: 'nexus', POSTGRES_PASSWORD: 'p@ss/word' });
