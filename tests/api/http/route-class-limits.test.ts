@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { hasRedis } from '../../support/api';
-import { startApiProcess, type ApiProcess } from '../../support/api-process';
-import { describeWith, stopProcess } from '../../support/components';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { startApiDeployment, type ApiDeployment } from '../../support/api-process';
+import { describeWith } from '../../support/components';
 
 /**
  * Reads and writes are limited per client IP across the whole deployment: two API processes share the
@@ -13,37 +9,17 @@ import { createTestDatabase, type TestDatabase } from '../../support/database';
  * X-Forwarded-For entry does not buy a fresh bucket.
  */
 describeWith('Redis', hasRedis, 'route-class rate limits across two API processes', () => {
-  let database: TestDatabase;
-  let media: string;
-  const processes: ApiProcess[] = [];
+  let deployment: ApiDeployment;
+  let processes: ApiDeployment['processes'] = [];
   let ipCounter = 0;
   const clientIp = () => `203.0.113.${(ipCounter += 1)}`;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    media = mkdtempSync(join(tmpdir(), 'nexus-rl-media-'));
-    const env = {
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      REDIS_URL: process.env.NEXUS_TEST_REDIS_URL as string,
-      REDIS_KEY_PREFIX: `test:rl-classes-${randomBytes(4).toString('hex')}:`,
-      JWT_SECRET: randomBytes(48).toString('base64'),
-      MAIL_TRANSPORT: 'disabled',
-      MEDIA_ROOT: media,
-      LOG_LEVEL: 'warn',
-      TRUST_PROXY: '1',
-      RATE_LIMIT_ENABLED: 'true',
-      RATE_LIMIT_READS: '6/60',
-      RATE_LIMIT_WRITES: '4/60',
-    };
-    processes.push(await startApiProcess(env), await startApiProcess(env));
+    deployment = await startApiDeployment(2, { TRUST_PROXY: '1', RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_READS: '6/60', RATE_LIMIT_WRITES: '4/60' });
+    processes = deployment.processes;
   }, 60_000);
 
-  afterAll(async () => {
-    for (const { child } of processes) await stopProcess(child);
-    await database?.drop();
-    rmSync(media, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => deployment?.stop(), 30_000);
 
   const get = (index: number, path: string, ip: string) => fetch(`${processes[index]?.url}${path}`, { headers: { 'X-Forwarded-For': ip } });
   const post = (index: number, path: string, ip: string) =>

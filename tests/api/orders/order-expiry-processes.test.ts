@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { hasRedis } from '../../support/api';
-import { startApiProcess, type ApiProcess } from '../../support/api-process';
-import { describeWith, stopProcess, waitFor } from '../../support/components';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { startApiDeployment, type ApiDeployment } from '../../support/api-process';
+import { describeWith, waitFor } from '../../support/components';
 import { STRONG_PASSWORD } from '../../support/users';
 
 const CUSTOMERS = 12;
@@ -19,34 +15,21 @@ const TIMEOUT_SECONDS = 4;
  * database at once, each overdue order is cancelled by exactly one of them and its stock returned once.
  */
 describeWith('Redis', hasRedis, 'order expiry across two API processes', () => {
-  let database: TestDatabase;
-  let media: string;
-  const processes: ApiProcess[] = [];
+  let deployment: ApiDeployment;
+  let database: ApiDeployment['database'];
+  let processes: ApiDeployment['processes'] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    media = mkdtempSync(join(tmpdir(), 'nexus-expiry-media-'));
-    const env = {
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      REDIS_URL: process.env.NEXUS_TEST_REDIS_URL as string,
-      REDIS_KEY_PREFIX: `test:expiry-${randomBytes(4).toString('hex')}:`,
-      JWT_SECRET: randomBytes(48).toString('base64'),
-      MAIL_TRANSPORT: 'disabled',
-      MEDIA_ROOT: media,
+    deployment = await startApiDeployment(2, {
       LOG_LEVEL: 'info',
       RATE_LIMIT_ENABLED: 'false',
       ORDER_PAYMENT_TIMEOUT: String(TIMEOUT_SECONDS),
       ORDER_EXPIRY_INTERVAL: '1',
-    };
-    processes.push(await startApiProcess(env), await startApiProcess(env));
+    });
+    ({ database, processes } = deployment);
   }, 60_000);
 
-  afterAll(async () => {
-    for (const { child } of processes) await stopProcess(child);
-    await database?.drop();
-    rmSync(media, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => deployment?.stop(), 30_000);
 
   async function post(index: number, path: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${processes[index % 2]?.url}${path}`, {

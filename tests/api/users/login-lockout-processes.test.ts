@@ -1,30 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { hasRedis } from '../../support/api';
-import { describeWith, freePort, stopProcess, waitFor } from '../../support/components';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { startApiDeployment, type ApiDeployment } from '../../support/api-process';
+import { describeWith } from '../../support/components';
 import { STRONG_PASSWORD } from '../../support/users';
 
-const SERVER = join(__dirname, '..', '..', '..', 'dist', 'api', 'server.js');
 const WRONG = 'Wrong-Password-Here-00';
-
-interface ApiProcess {
-  url: string;
-  child: ChildProcess;
-}
-
-/** The built API as production runs it: its own OS process, listening on a loopback port. */
-async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH, ...env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor('the API process', async () => (await fetch(`${url}/health/liveness/`)).ok, 30_000);
-  return { url, child };
-}
 
 /**
  * The per-account login lock-out holds for a whole deployment: two API processes share one database and one
@@ -32,42 +13,30 @@ async function startApiProcess(env: Record<string, string>): Promise<ApiProcess>
  * fires), and the account is locked on both all the same. An unknown email behaves identically.
  */
 describeWith('Redis', hasRedis, 'per-account login lock-out across two API processes', () => {
-  let database: TestDatabase;
-  let media: string;
+  let deployment: ApiDeployment;
+  let database: ApiDeployment['database'];
+  let processes: ApiDeployment['processes'] = [];
   let redis: Redis;
-  const prefix = `test:lockout-${randomBytes(4).toString('hex')}:`;
-  const processes: ApiProcess[] = [];
+  let prefix: string;
   let ipCounter = 0;
   const freshIp = () => `198.18.0.${(ipCounter += 1)}`;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    media = mkdtempSync(join(tmpdir(), 'nexus-lockout-media-'));
     redis = new Redis(process.env.NEXUS_TEST_REDIS_URL as string);
-    const env = {
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      REDIS_URL: process.env.NEXUS_TEST_REDIS_URL as string,
-      REDIS_KEY_PREFIX: prefix,
-      JWT_SECRET: randomBytes(48).toString('base64'),
-      MAIL_TRANSPORT: 'disabled',
-      MEDIA_ROOT: media,
-      LOG_LEVEL: 'warn',
+    deployment = await startApiDeployment(2, {
       TRUST_PROXY: '1',
       // The per-IP limits are on, and never reached: each guess comes from a new address.
       RATE_LIMIT_ENABLED: 'true',
       RATE_LIMIT_LOGIN: '2/60',
       LOGIN_LOCKOUT_THRESHOLD: '4/60',
       LOGIN_LOCKOUT_DURATION: '60',
-    };
-    processes.push(await startApiProcess(env), await startApiProcess(env));
+    });
+    ({ database, processes, redisPrefix: prefix } = deployment);
   }, 60_000);
 
   afterAll(async () => {
-    for (const { child } of processes) await stopProcess(child);
     redis?.disconnect();
-    await database?.drop();
-    rmSync(media, { recursive: true, force: true });
+    await deployment?.stop();
   }, 30_000);
 
   const post = (index: number, path: string, body: object, ip = freshIp()) =>
