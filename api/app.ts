@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { Config } from './config';
@@ -56,6 +57,8 @@ export interface App {
   users: UsersModule;
   /** Expires orders past their payment deadline (the server sweeps with it). */
   orderExpiry: OrderExpiry;
+  /** The documented operations with their zod schemas and examples (the OpenAPI document is generated from it). */
+  openApi: OpenAPIRegistry;
 }
 
 /** Both mounts of the old users router: clients used either, and both get the same rate limits. */
@@ -168,7 +171,7 @@ export function buildApp(deps: AppDeps): App {
   app.use(notFoundHandler());
   app.use(errorHandler(logger));
 
-  if (!catalog.cache.enabled) return { app, handler: app, users, orderExpiry: orders.expiry };
+  if (!catalog.cache.enabled) return { app, handler: app, users, orderExpiry: orders.expiry, openApi: registry };
   const lane = withCacheFastLane(app, { front, guards: [hostCheck, classLimits], lookup: (req) => catalog.cache.peek(req) });
-  return { app, handler: lane, fastLane: lane.stats, users, orderExpiry: orders.expiry };
+  return { app, handler: lane, fastLane: lane.stats, users, orderExpiry: orders.expiry, openApi: registry };
 }

@@ -139,6 +139,11 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** Django's get_object_or_404 answer, which old clients show: `No Product matches the given query.` */
+export function noMatch(model: string): NotFoundError {
+  return new NotFoundError(`No ${model} matches the given query.`);
+}
+
 export class ConflictError extends AppError {
   constructor(detail: string, code: ErrorCode, extra?: Record<string, unknown>) {
     super({ status: 409, code, detail, extra });

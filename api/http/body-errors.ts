@@ -1,5 +1,6 @@
 import { MulterError } from 'multer';
 import { AppError } from '../errors';
+import { fileTooLarge } from './images';
 
 /** What body-parser (and raw-body, http-errors) put on the errors it raises. */
 interface BodyParserError extends Error {
@@ -50,7 +51,7 @@ export function fromBodyParser(error: BodyParserError): AppError | undefined {
 export function fromMulter(error: MulterError): AppError {
   switch (error.code) {
     case 'LIMIT_FILE_SIZE':
-      return new AppError({ status: 413, code: 'payload_too_large', detail: 'The uploaded file is too large.' });
+      return fileTooLarge();
     case 'LIMIT_FIELD_VALUE':
     case 'LIMIT_FIELD_COUNT':
     case 'LIMIT_FIELD_KEY':

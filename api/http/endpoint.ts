@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
-import type { z } from 'zod';
-import { MethodNotAllowedError, NotFoundError } from '../errors';
+import { z } from 'zod';
+import { AppError, AuthenticationError, MethodNotAllowedError, NotFoundError, PermissionDeniedError } from '../errors';
 import { requireStaff, requireUser, type AuthContext } from './auth';
 import { refuseMultipart, uploadParser, type UploadSpec } from './multipart';
 import { canonicalPath, canonicalQuery } from './canonical-request';
@@ -44,8 +44,11 @@ export interface EndpointSpec<BS, QS, PS, A extends Access> {
   body?: BS;
   query?: QS;
   params?: PS;
-  /** Success responses; the error responses this endpoint can produce are added automatically. */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /**
+   * Success responses; the error responses this endpoint can produce are added automatically. `example` is
+   * this route's own example where the schema is shared (a `Message`) or has none of its own.
+   */
+  responses: Record<number, { description: string; schema?: z.ZodType; example?: unknown }>;
   /** Extra middleware run after the access check, e.g. a rate limiter. */
   middleware?: RequestHandler[];
   /**
@@ -55,8 +58,13 @@ export interface EndpointSpec<BS, QS, PS, A extends Access> {
   ignoresCredentials?: boolean;
   /** Accept one file in a multipart body (available as `req.file`); endpoints without it refuse multipart (415). */
   upload?: UploadSpec;
-  /** Error statuses the handler itself can produce beyond the automatic ones (e.g. 409). */
-  errors?: number[];
+  /**
+   * Errors the handler itself can produce (e.g. its 404 or 409s), documented with these real errors as
+   * examples beside the automatic ones (401 for users, 403 for staff, a malformed id's 404).
+   */
+  errors?: AppError[];
+  /** Input the validator refuses, whose real 400 answer is the documented example (default: an empty body). */
+  invalidInput?: { body?: unknown; query?: unknown };
   operationId?: string;
   handle(ctx: EndpointContext<Output<BS>, Output<QS>, Output<PS>, A>): Promise<Reply>;
 }
@@ -150,16 +158,82 @@ function openApiPath(prefix: string, path: string): string {
   return prefix + path.replace(/:([A-Za-z_]+)/g, '{$1}');
 }
 
+/** The 400 this endpoint's validation answers to its `invalidInput` (or an empty body), as the error handler sends it. */
+function invalidInputExample(endpoint: Endpoint): Record<string, unknown> | undefined {
+  const input = endpoint.invalidInput ?? { body: {} };
+  try {
+    if (endpoint.query && input.query !== undefined) parseInput(endpoint.query, input.query);
+    if (endpoint.body && input.body !== undefined) parseInput(endpoint.body, input.body);
+  } catch (error) {
+    if (error instanceof AppError) return error.toBody();
+    throw error;
+  }
+  // The input passed: no example rather than a made-up one (tests/api/docs/openapi-examples.test.ts reports it).
+  return undefined;
+}
+
+/** One example, or several named by their codes (Swagger UI offers a choice). */
+function examplesOf(bodies: Record<string, unknown>[]): { example?: unknown; examples?: Record<string, { value: unknown }> } {
+  if (bodies.length === 0) return {};
+  if (bodies.length === 1) return { example: bodies[0] };
+  const examples: Record<string, { value: unknown }> = {};
+  for (const body of bodies) {
+    const code = String(body.code);
+    let name = code;
+    for (let next = 2; examples[name]; next += 1) name = `${code}_${next}`;
+    examples[name] = { value: body };
+  }
+  return { examples };
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input',
+  401: 'Authentication required, or the token is invalid',
+  402: 'Payment declined',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  413: 'Body too large',
+  422: 'Idempotency-Key reused with another body',
+  429: 'Rate limited',
+  502: 'Upstream failure',
+};
+
 function errorResponses(endpoint: Endpoint): RouteConfig['responses'] {
-  const detail = (description: string) => ({ description, content: { 'application/json': { schema: detailErrorSchema } } });
+  const automatic: AppError[] = [];
+  if (endpoint.access !== 'public') automatic.push(new AuthenticationError());
+  if (endpoint.access === 'staff') automatic.push(new PermissionDeniedError());
+  // A path id that does not parse names nothing (see parseParams), whatever the route answers for an unknown one.
+  if (endpoint.params) automatic.push(new NotFoundError());
+  const byStatus = new Map<number, Record<string, unknown>[]>();
+  for (const error of [...(endpoint.errors ?? []), ...automatic]) {
+    const bodies = byStatus.get(error.status) ?? [];
+    const body = error.toBody();
+    if (!bodies.some((known) => JSON.stringify(known) === JSON.stringify(body))) bodies.push(body);
+    byStatus.set(error.status, bodies);
+  }
+
   const responses: RouteConfig['responses'] = {};
   if (endpoint.body || endpoint.query) {
-    responses[400] = { description: 'Invalid input', content: { 'application/json': { schema: fieldErrorsSchema } } };
+    const invalid = invalidInputExample(endpoint);
+    const detailed = byStatus.get(400) ?? [];
+    byStatus.delete(400);
+    responses[400] = {
+      description: ERROR_DESCRIPTIONS[400],
+      content: {
+        'application/json': {
+          schema: detailed.length > 0 ? z.union([fieldErrorsSchema, detailErrorSchema]) : fieldErrorsSchema,
+          ...examplesOf([...(invalid ? [invalid] : []), ...detailed]),
+        },
+      },
+    };
   }
-  if (endpoint.access !== 'public') responses[401] = detail('Authentication required, or the token is invalid');
-  if (endpoint.access === 'staff') responses[403] = detail('Staff only');
-  if (endpoint.params) responses[404] = detail('Not found');
-  for (const status of endpoint.errors ?? []) responses[status] ??= detail(status === 429 ? 'Rate limited' : 'Error');
+  for (const [status, bodies] of [...byStatus].sort(([a], [b]) => a - b)) {
+    responses[status] = {
+      description: ERROR_DESCRIPTIONS[status] ?? 'Error',
+      content: { 'application/json': { schema: detailErrorSchema, ...examplesOf(bodies) } },
+    };
+  }
   return responses;
 }
 
@@ -169,8 +243,9 @@ export function registerEndpoints(registry: OpenAPIRegistry, prefixes: string[],
     for (const endpoint of endpoints) {
       const success: RouteConfig['responses'] = {};
       for (const [status, response] of Object.entries(endpoint.responses)) {
+        const example = response.example === undefined ? {} : { example: response.example };
         success[status] = response.schema
-          ? { description: response.description, content: { 'application/json': { schema: response.schema } } }
+          ? { description: response.description, content: { 'application/json': { schema: response.schema, ...example } } }
           : { description: response.description };
       }
       registry.registerPath({

@@ -11,12 +11,17 @@ export function detectImageType(data: Buffer): ImageType | undefined {
   return undefined;
 }
 
+/** 413 for an upload past MEDIA_MAX_BYTES, whether multer or the check below notices it. */
+export function fileTooLarge(): AppError {
+  return new AppError({ status: 413, code: 'payload_too_large', detail: 'The uploaded file is too large.' });
+}
+
 /**
  * Checks an uploaded image (PNG, JPEG, GIF or WebP by content; SVG is refused because it can carry script).
  * @throws {ValidationError} with Django's message for anything else
  */
 export function assertImage(file: { buffer: Buffer; size: number }, field: string, maxBytes: number): ImageType {
-  if (file.size > maxBytes) throw new AppError({ status: 413, code: 'payload_too_large', detail: 'The uploaded file is too large.' });
+  if (file.size > maxBytes) throw fileTooLarge();
   const type = detectImageType(file.buffer);
   if (!type) {
     throw ValidationError.field(field, 'Upload a valid image. The file you uploaded was either not an image or a corrupted image.');

@@ -20,13 +20,17 @@ export interface Page<T> {
   results: T[];
 }
 
+/** A page of `item`; its documented example is a one-item page of the item's own example. */
 export function pageEnvelopeSchema<T extends z.ZodType>(item: T) {
-  return z.object({
-    count: z.number().int(),
-    next: z.string().nullable(),
-    previous: z.string().nullable(),
-    results: z.array(item),
-  });
+  const itemExample = item.meta()?.example;
+  return z
+    .object({
+      count: z.number().int(),
+      next: z.string().nullable(),
+      previous: z.string().nullable(),
+      results: z.array(item),
+    })
+    .meta(itemExample === undefined ? {} : { example: { count: 1, next: null, previous: null, results: [itemExample] } });
 }
 
 /** The page number a request resolves to once the total is known; 404 past the end (page 1 always exists). */

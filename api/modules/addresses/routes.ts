@@ -1,9 +1,10 @@
+import { noMatch } from '../../errors';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam, messageSchema } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
 import { addressBody, addressListQuery, addressPatchBody, addressSchema } from './schemas';
 import { serializeAddress } from './serializers';
-import { parseOrdering, type AddressService } from './service';
+import { noDefaultAddress, parseOrdering, type AddressService } from './service';
 
 const TAGS = ['Addresses'];
 
@@ -17,6 +18,7 @@ export function addressEndpoints(service: AddressService): Endpoint[] {
       tags: TAGS,
       access: 'user',
       query: addressListQuery,
+      invalidInput: { query: { page: ['2', '3'] } },
       responses: { 200: { description: 'A page of addresses', schema: pageEnvelopeSchema(addressSchema) } },
       handle: async ({ req, auth, query }) => {
         const ordering = parseOrdering(query.ordering);
@@ -46,7 +48,7 @@ export function addressEndpoints(service: AddressService): Endpoint[] {
       operationId: 'getDefaultAddress',
       tags: TAGS,
       access: 'user',
-      errors: [404],
+      errors: [noDefaultAddress()],
       responses: { 200: { description: 'The default address', schema: addressSchema } },
       handle: async ({ auth }) => ({ status: 200, body: serializeAddress(await service.getDefault(auth.user.id)) }),
     }),
@@ -58,6 +60,7 @@ export function addressEndpoints(service: AddressService): Endpoint[] {
       tags: TAGS,
       access: 'user',
       params: idParam,
+      errors: [noMatch('Address')],
       responses: { 200: { description: 'The address', schema: addressSchema } },
       handle: async ({ auth, params }) => ({ status: 200, body: serializeAddress(await service.get(auth.user.id, params.id)) }),
     }),
@@ -69,6 +72,7 @@ export function addressEndpoints(service: AddressService): Endpoint[] {
       tags: TAGS,
       access: 'user',
       params: idParam,
+      errors: [noMatch('Address')],
       body: addressBody,
       responses: { 200: { description: 'The updated address', schema: addressSchema } },
       handle: async ({ auth, params, body }) => ({
@@ -84,7 +88,9 @@ export function addressEndpoints(service: AddressService): Endpoint[] {
       tags: TAGS,
       access: 'user',
       params: idParam,
+      errors: [noMatch('Address')],
       body: addressPatchBody,
+      invalidInput: { body: { is_default: 'maybe' } },
       responses: { 200: { description: 'The updated address', schema: addressSchema } },
       handle: async ({ auth, params, body }) => ({ status: 200, body: serializeAddress(await service.update(auth.user.id, params.id, body)) }),
     }),
@@ -96,6 +102,7 @@ export function addressEndpoints(service: AddressService): Endpoint[] {
       tags: TAGS,
       access: 'user',
       params: idParam,
+      errors: [noMatch('Address')],
       responses: { 204: { description: 'Deleted' } },
       handle: async ({ auth, params }) => {
         await service.delete(auth.user.id, params.id);
@@ -110,7 +117,8 @@ export function addressEndpoints(service: AddressService): Endpoint[] {
       tags: TAGS,
       access: 'user',
       params: idParam,
-      responses: { 200: { description: 'Default changed', schema: messageSchema } },
+      errors: [noMatch('Address')],
+      responses: { 200: { description: 'Default changed', schema: messageSchema, example: { message: 'Default address updated.' } } },
       handle: async ({ auth, params }) => {
         await service.setDefault(auth.user.id, params.id);
         return { status: 200, body: { message: 'Default address updated.' } };

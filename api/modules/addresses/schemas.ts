@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { boolean, optionalText, requiredText } from '../../http/fields';
+import { addressBodyExample, addressExample, addressPatchExample } from './examples';
 
 export const addressBody = z.object({
   first_name: requiredText(100),
@@ -11,9 +12,9 @@ export const addressBody = z.object({
   country: requiredText(100),
   phone_number: requiredText(20),
   is_default: boolean().optional(),
-});
+}).meta({ example: addressBodyExample });
 
-export const addressPatchBody = addressBody.partial();
+export const addressPatchBody = addressBody.partial().meta({ example: addressPatchExample });
 
 export const ADDRESS_ORDERING_FIELDS = ['id', 'first_name', 'last_name', 'city', 'postal_code', 'country', 'is_default', 'created_at'] as const;
 
@@ -36,7 +37,7 @@ export const addressSchema = z
     is_default: z.boolean(),
     user: z.number().int().meta({ description: 'Owner id' }),
   })
-  .meta({ id: 'Address' });
+  .meta({ id: 'Address', example: addressExample });
 
 export type AddressInput = z.output<typeof addressBody>;
 export type AddressPatch = z.output<typeof addressPatchBody>;

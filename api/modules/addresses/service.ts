@@ -8,6 +8,11 @@ import { ADDRESS_ORDERING_FIELDS, type AddressInput, type AddressPatch } from '.
 const NO_ADDRESS = 'No Address matches the given query.';
 const NO_DEFAULT = 'No default address found.';
 
+/** 404 for a caller without a default address, with the old `message` key. */
+export function noDefaultAddress(): NotFoundError {
+  return new NotFoundError(NO_DEFAULT, 'not_found', { message: NO_DEFAULT });
+}
+
 /** `?ordering=-city` → city descending; unknown fields fall back to insertion order, as DRF ignored them. */
 const ADDRESS_COLUMNS = sameNameColumns(ADDRESS_ORDERING_FIELDS);
 
@@ -39,7 +44,7 @@ export class AddressService {
 
   async getDefault(userId: number): Promise<AddressRow> {
     const address = await this.deps.addresses.findDefault(userId);
-    if (!address) throw new NotFoundError(NO_DEFAULT, 'not_found', { message: NO_DEFAULT });
+    if (!address) throw noDefaultAddress();
     return address;
   }
 

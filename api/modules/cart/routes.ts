@@ -1,14 +1,17 @@
 import { z } from 'zod';
+import { noMatch } from '../../errors';
 import { defineEndpoint, type Endpoint, type Reply } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
 import { mediaBase } from '../../http/urls';
 import { centsToNumber } from './money';
 import { addItemBody, cartItemSchema, cartSchema, setQuantityBody } from './schemas';
 import type { CartItemView } from './schemas';
-import type { CartService } from './service';
+import { cartLimitError, type CartService } from './service';
 
 const TAGS = ['Cart'];
 const itemParam = z.object({ item_id: idParam.shape.id });
+/** The documented 404 of a line id: another user's line, or none. */
+const NO_ITEM = noMatch('CartItem');
 
 function itemOrGone(item: CartItemView | undefined): Reply {
   return item ? { status: 200, body: item } : { status: 204 };
@@ -24,7 +27,7 @@ export function cartEndpoints(cart: CartService, maxQuantity: number): Endpoint[
       tags: TAGS,
       access: 'user',
       body: addItemBody(maxQuantity),
-      errors: [404, 409],
+      errors: [noMatch('Product'), cartLimitError(14, 20, maxQuantity), cartLimitError(maxQuantity, maxQuantity + 1, maxQuantity)],
       responses: { 201: { description: 'The line after the addition (quantities are merged per product)', schema: cartItemSchema } },
       handle: async ({ req, auth, body }) => ({ status: 201, body: await cart.add(auth.user.id, body.product_id, body.quantity ?? 1, mediaBase(req)) }),
     });
@@ -38,7 +41,8 @@ export function cartEndpoints(cart: CartService, maxQuantity: number): Endpoint[
       access: 'user',
       params: itemParam,
       body: setQuantityBody(maxQuantity),
-      errors: [409],
+      invalidInput: { body: { quantity: 0 } },
+      errors: [NO_ITEM, cartLimitError(14, 20, maxQuantity)],
       responses: { 200: { description: 'The line', schema: cartItemSchema } },
       handle: async ({ req, auth, params, body }) => itemOrGone(await cart.change(auth.user.id, params.item_id, { set: body.quantity }, mediaBase(req))),
     });
@@ -51,6 +55,7 @@ export function cartEndpoints(cart: CartService, maxQuantity: number): Endpoint[
       tags: TAGS,
       access: 'user',
       params: itemParam,
+      errors: [NO_ITEM],
       responses: { 204: { description: 'Removed' } },
       handle: async ({ auth, params }) => {
         await cart.remove(auth.user.id, params.item_id);
@@ -66,7 +71,7 @@ export function cartEndpoints(cart: CartService, maxQuantity: number): Endpoint[
       tags: TAGS,
       access: 'user',
       params: itemParam,
-      errors: delta > 0 ? [409] : [],
+      errors: delta > 0 ? [NO_ITEM, cartLimitError(14, 15, maxQuantity)] : [NO_ITEM],
       responses:
         delta < 0
           ? { 200: { description: 'The line', schema: cartItemSchema }, 204: { description: 'The line was removed' } }
@@ -94,7 +99,7 @@ export function cartEndpoints(cart: CartService, maxQuantity: number): Endpoint[
       operationId: 'cartCount',
       tags: TAGS,
       access: 'user',
-      responses: { 200: { description: 'Count', schema: z.object({ count: z.number().int() }) } },
+      responses: { 200: { description: 'Count', schema: z.object({ count: z.number().int() }), example: { count: 2 } } },
       handle: async ({ auth }) => ({ status: 200, body: { count: (await cart.totals(auth.user.id)).count } }),
     }),
     defineEndpoint({
@@ -104,7 +109,7 @@ export function cartEndpoints(cart: CartService, maxQuantity: number): Endpoint[
       operationId: 'cartTotal',
       tags: TAGS,
       access: 'user',
-      responses: { 200: { description: 'Total (a number)', schema: z.object({ total: z.number() }) } },
+      responses: { 200: { description: 'Total (a number)', schema: z.object({ total: z.number() }), example: { total: 46.98 } } },
       handle: async ({ auth }) => ({ status: 200, body: { total: centsToNumber((await cart.totals(auth.user.id)).totalCents) } }),
     }),
     defineEndpoint({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { integer } from '../../http/fields';
 import { productSchema } from '../catalog';
+import { cartExample, cartItemExample } from './examples';
 
 const productId = integer().pipe(z.number().min(1).max(Number.MAX_SAFE_INTEGER));
 
@@ -15,11 +16,11 @@ export function quantityField(maxQuantity: number) {
 }
 
 export function addItemBody(maxQuantity: number) {
-  return z.object({ product_id: productId, quantity: quantityField(maxQuantity).optional() });
+  return z.object({ product_id: productId, quantity: quantityField(maxQuantity).optional() }).meta({ example: { product_id: 5, quantity: 2 } });
 }
 
 export function setQuantityBody(maxQuantity: number) {
-  return z.object({ quantity: quantityField(maxQuantity) });
+  return z.object({ quantity: quantityField(maxQuantity) }).meta({ example: { quantity: 3 } });
 }
 
 export const cartItemSchema = z
@@ -30,7 +31,7 @@ export const cartItemSchema = z
     subtotal: z.number().meta({ description: 'quantity × the current price (a number, as the old API sent it)' }),
     available: z.boolean().meta({ description: 'The product is active and has at least this quantity in stock.' }),
   })
-  .meta({ id: 'CartItem' });
+  .meta({ id: 'CartItem', example: cartItemExample });
 
 export const cartSchema = z
   .object({
@@ -41,7 +42,7 @@ export const cartSchema = z
     total_price: z.number(),
     total_items: z.number().int(),
   })
-  .meta({ id: 'Cart' });
+  .meta({ id: 'Cart', example: cartExample });
 
 export type CartItemView = z.output<typeof cartItemSchema>;
 export type CartView = z.output<typeof cartSchema>;

@@ -8,6 +8,13 @@ import type { CartItemView, CartView } from './schemas';
 const NO_ITEM = 'No CartItem matches the given query.';
 const NO_PRODUCT = 'No Product matches the given query.';
 
+/** 409 for a line past the stock, or past CART_MAX_QUANTITY when that is the lower bound. */
+export function cartLimitError(limit: number, wanted: number, maxQuantity: number): ConflictError {
+  return limit < maxQuantity
+    ? new ConflictError(`Only ${limit} in stock.`, 'insufficient_stock', { available: limit, requested: wanted })
+    : new ConflictError(`At most ${limit} of one product per cart.`, 'quantity_limit', { available: limit, requested: wanted });
+}
+
 export interface CartServiceDeps {
   db: Knex;
   carts: CartRepository;
@@ -39,9 +46,7 @@ export class CartService {
   }
 
   private refused(limit: number, wanted: number): ConflictError {
-    return limit < this.deps.maxQuantity
-      ? new ConflictError(`Only ${limit} in stock.`, 'insufficient_stock', { available: limit, requested: wanted })
-      : new ConflictError(`At most ${limit} of one product per cart.`, 'quantity_limit', { available: limit, requested: wanted });
+    return cartLimitError(limit, wanted, this.deps.maxQuantity);
   }
 
   async view(userId: number, mediaBase: string): Promise<CartView> {

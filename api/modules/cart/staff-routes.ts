@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError } from '../../errors';
+import { noMatch } from '../../errors';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
@@ -9,6 +9,7 @@ import type { CartStaffService } from './staff-service';
 
 const TAGS = ['Cart (staff)'];
 const pageQuery = z.object({ page: z.string().optional() });
+const REPEATED_PAGE = { query: { page: ['2', '3'] } };
 
 /**
  * The old `/cart/admin/` router, now staff-only and read/delete only: it let any user create a second cart
@@ -22,7 +23,13 @@ export function cartStaffEndpoints(staff: CartStaffService): Endpoint[] {
       summary: 'Staff cart router root',
       tags: TAGS,
       access: 'staff',
-      responses: { 200: { description: 'Links', schema: z.object({ carts: z.string(), 'cart-items': z.string() }) } },
+      responses: {
+        200: {
+          description: 'Links',
+          schema: z.object({ carts: z.string(), 'cart-items': z.string() }),
+          example: { carts: 'http://127.0.0.1:8000/api/v1/cart/admin/carts/', 'cart-items': 'http://127.0.0.1:8000/api/v1/cart/admin/cart-items/' },
+        },
+      },
       handle: async ({ req }) => ({
         status: 200,
         body: { carts: absoluteUrl(req, '/api/v1/cart/admin/carts/'), 'cart-items': absoluteUrl(req, '/api/v1/cart/admin/cart-items/') },
@@ -35,6 +42,7 @@ export function cartStaffEndpoints(staff: CartStaffService): Endpoint[] {
       tags: TAGS,
       access: 'staff',
       query: pageQuery,
+      invalidInput: REPEATED_PAGE,
       responses: { 200: { description: 'A page of carts', schema: pageEnvelopeSchema(cartSchema) } },
       handle: async ({ req }) => {
         const page = await paginate(req, () => staff.countCarts(), (limit, offset) => staff.pageOfCarts(limit, offset, mediaBase(req)));
@@ -48,10 +56,11 @@ export function cartStaffEndpoints(staff: CartStaffService): Endpoint[] {
       tags: TAGS,
       access: 'staff',
       params: idParam,
+      errors: [noMatch('Cart')],
       responses: { 200: { description: 'The cart', schema: cartSchema } },
       handle: async ({ req, params }) => {
         const cart = await staff.cartById(params.id, mediaBase(req));
-        if (!cart) throw new NotFoundError('No Cart matches the given query.');
+        if (!cart) throw noMatch('Cart');
         return { status: 200, body: cart };
       },
     }),
@@ -62,9 +71,10 @@ export function cartStaffEndpoints(staff: CartStaffService): Endpoint[] {
       tags: TAGS,
       access: 'staff',
       params: idParam,
+      errors: [noMatch('Cart')],
       responses: { 204: { description: 'Deleted' } },
       handle: async ({ params }) => {
-        if (!(await staff.deleteCart(params.id))) throw new NotFoundError('No Cart matches the given query.');
+        if (!(await staff.deleteCart(params.id))) throw noMatch('Cart');
         return { status: 204 };
       },
     }),
@@ -75,6 +85,7 @@ export function cartStaffEndpoints(staff: CartStaffService): Endpoint[] {
       tags: TAGS,
       access: 'staff',
       query: pageQuery,
+      invalidInput: REPEATED_PAGE,
       responses: { 200: { description: 'A page of lines', schema: pageEnvelopeSchema(cartItemSchema) } },
       handle: async ({ req }) => {
         const page = await paginate(req, () => staff.countItems(), (limit, offset) => staff.pageOfItems(limit, offset, mediaBase(req)));
@@ -88,10 +99,11 @@ export function cartStaffEndpoints(staff: CartStaffService): Endpoint[] {
       tags: TAGS,
       access: 'staff',
       params: idParam,
+      errors: [noMatch('CartItem')],
       responses: { 200: { description: 'The line', schema: cartItemSchema } },
       handle: async ({ req, params }) => {
         const item = await staff.itemById(params.id, mediaBase(req));
-        if (!item) throw new NotFoundError('No CartItem matches the given query.');
+        if (!item) throw noMatch('CartItem');
         return { status: 200, body: item };
       },
     }),
@@ -102,9 +114,10 @@ export function cartStaffEndpoints(staff: CartStaffService): Endpoint[] {
       tags: TAGS,
       access: 'staff',
       params: idParam,
+      errors: [noMatch('CartItem')],
       responses: { 204: { description: 'Deleted' } },
       handle: async ({ params }) => {
-        if (!(await staff.deleteItem(params.id))) throw new NotFoundError('No CartItem matches the given query.');
+        if (!(await staff.deleteItem(params.id))) throw noMatch('CartItem');
         return { status: 204 };
       },
     }),

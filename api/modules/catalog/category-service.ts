@@ -26,6 +26,15 @@ function duplicate(error: DuplicateCategoryError): ValidationError {
   return ValidationError.field(error.field, `category with this ${error.field} already exists.`, 'unique');
 }
 
+/** 409 while a category still holds products or subcategories, naming how many and the way out. */
+export function categoryNotEmpty(products: number, subcategories: number): ConflictError {
+  return new ConflictError(
+    `This category still has ${products} product(s) and ${subcategories} subcategory(ies); move them first (DELETE with ?move_to=<category id>).`,
+    'category_not_empty',
+    { products, subcategories },
+  );
+}
+
 /** Categories for everyone (reads) and for staff (writes). Deleting never cascades into products. */
 export class CategoryService {
   constructor(private readonly deps: { db: Knex; categories: CategoryRepository; cache: CatalogCache; trees: CategoryTreeSource }) {}
@@ -113,11 +122,7 @@ export class CategoryService {
         }
         const [products, children] = [await this.deps.categories.productCount(id, trx), await this.deps.categories.childCount(id, trx)];
         if (products > 0 || children > 0) {
-          throw new ConflictError(
-            `This category still has ${products} product(s) and ${children} subcategory(ies); move them first (DELETE with ?move_to=<category id>).`,
-            'category_not_empty',
-            { products, subcategories: children },
-          );
+          throw categoryNotEmpty(products, children);
         }
         await this.deps.categories.delete(id, trx);
       });

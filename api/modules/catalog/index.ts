@@ -65,6 +65,7 @@ export type { StockLine, ReservedProduct, UnavailableReason } from './stock';
 export { serializeProduct } from './serializers';
 export type { ProductView } from './schemas';
 export { productSchema } from './schemas';
+export { productExample } from './examples';
 
 /** Products by id (inactive ones included) for carts and orders, keyed by id. */
 export async function loadProducts(db: Knex, ids: number[]): Promise<Map<number, ProductRow>> {

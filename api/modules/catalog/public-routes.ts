@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { noMatch } from '../../errors';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { paginate, pageEnvelopeSchema } from '../../http/pagination';
 import { cachedReply, cacheScopes, type CatalogCache } from './cache';
@@ -19,6 +20,8 @@ const refParam = z.object({
     .transform((ref) => (/^\d{1,15}$/.test(ref) ? String(Number(ref)) : ref)),
 });
 const productPageSchema = pageEnvelopeSchema(productSchema);
+/** `?page=2&page=3`: a parameter sent twice is not a string, the one query input these lists refuse. */
+const REPEATED_PAGE = { query: { page: ['2', '3'] } };
 
 export interface PublicRoutesDeps {
   queries: ProductQueries;
@@ -36,6 +39,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       tags: PRODUCTS,
       access: 'public',
       query: productListQuery,
+      invalidInput: { query: { min_price: 'cheap' } },
       responses: { 200: { description: 'A page of products', schema: productPageSchema } },
       handle: ({ req, res, query }) => cachedReply(cache, req, res, async () => productPage(req, await queries.list(query))),
     }),
@@ -47,6 +51,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       tags: PRODUCTS,
       access: 'public',
       query: searchQuery,
+      invalidInput: { query: { q: 'jump starter '.repeat(16) } },
       responses: { 200: { description: 'A page of matching products', schema: productPageSchema } },
       handle: ({ req, res, query }) => cachedReply(cache, req, res, async () => productPage(req, await queries.search(query.q, query.ordering))),
     }),
@@ -58,6 +63,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       tags: PRODUCTS,
       access: 'public',
       query: pagedOrderedQuery,
+      invalidInput: REPEATED_PAGE,
       responses: { 200: { description: 'Up to 10 products', schema: productPageSchema } },
       handle: ({ req, res, query }) => cachedReply(cache, req, res, async () => productPage(req, await queries.newest('featured', query.ordering))),
     }),
@@ -69,6 +75,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       tags: PRODUCTS,
       access: 'public',
       query: pagedOrderedQuery,
+      invalidInput: REPEATED_PAGE,
       responses: { 200: { description: 'Up to 20 products', schema: productPageSchema } },
       handle: ({ req, res, query }) => cachedReply(cache, req, res, async () => productPage(req, await queries.newest('latest', query.ordering))),
     }),
@@ -80,6 +87,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       tags: PRODUCTS,
       access: 'public',
       params: refParam,
+      errors: [noMatch('Product')],
       responses: { 200: { description: 'The product', schema: productSchema } },
       handle: ({ req, res, params }) =>
         cachedReply(cache, req, res, async () => serializeProduct(await queries.detail(params.ref), mediaBase(req)), [cacheScopes.product(params.ref)]),
@@ -92,6 +100,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       tags: CATEGORIES,
       access: 'public',
       query: categoryListQuery,
+      invalidInput: REPEATED_PAGE,
       responses: { 200: { description: 'A page of categories', schema: pageEnvelopeSchema(categorySchema) } },
       handle: ({ req, res, query }) =>
         cachedReply(cache, req, res, async () => {
@@ -109,6 +118,7 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       tags: CATEGORIES,
       access: 'public',
       params: refParam,
+      errors: [noMatch('Category')],
       responses: { 200: { description: 'The category', schema: categorySchema } },
       handle: ({ req, res, params }) =>
         cachedReply(cache, req, res, async () => {
@@ -125,6 +135,8 @@ export function publicCatalogEndpoints({ queries, categories, cache }: PublicRou
       access: 'public',
       params: refParam,
       query: pagedOrderedQuery,
+      invalidInput: REPEATED_PAGE,
+      errors: [noMatch('Category')],
       responses: { 200: { description: 'A page of products', schema: productPageSchema } },
       handle: ({ req, res, params, query }) => cachedReply(cache, req, res, async () => productPage(req, await queries.inCategory(params.ref, query.ordering))),
     }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { boolean, integer, optionalText, requiredText } from '../../http/fields';
 import { orderingParam } from '../../http/ordering';
+import { categoryBodyExample, categoryExample, categoryPatchExample, productBodyExample, productExample, productPatchExample, staffProductExample } from './examples';
 
 const MAX_PRICE = 99_999_999.99;
 
@@ -53,18 +54,18 @@ export const productBody = z.object({
   stock_quantity: stock.optional(),
   is_active: boolean().optional(),
   image: imageUrl.optional(),
-});
+}).meta({ example: productBodyExample });
 
-export const productPatchBody = productBody.partial();
+export const productPatchBody = productBody.partial().meta({ example: productPatchExample });
 
 export const categoryBody = z.object({
   name: requiredText(255),
   slug: slug.optional(),
   description: optionalText(100_000),
   parent: id.nullable().optional(),
-});
+}).meta({ example: categoryBodyExample });
 
-export const categoryPatchBody = categoryBody.partial();
+export const categoryPatchBody = categoryBody.partial().meta({ example: categoryPatchExample });
 
 export const CATEGORY_ORDERING_FIELDS = ['id', 'name', 'slug', 'products_count'] as const;
 
@@ -123,9 +124,9 @@ export const productSchema = z
     average_rating: z.number().meta({ description: 'Mean rating rounded to 2 decimals; 0 without reviews.' }),
     reviews_count: z.number().int(),
   })
-  .meta({ id: 'Product' });
+  .meta({ id: 'Product', example: productExample });
 
-export const staffProductSchema = productSchema.extend({ is_active: z.boolean() }).meta({ id: 'StaffProduct' });
+export const staffProductSchema = productSchema.extend({ is_active: z.boolean() }).meta({ id: 'StaffProduct', example: staffProductExample });
 
 export const categorySchema = z
   .object({
@@ -136,7 +137,7 @@ export const categorySchema = z
     products_count: z.number().int().meta({ description: 'Active products in this category and its subcategories.' }),
     parent: z.number().int().nullable(),
   })
-  .meta({ id: 'Category' });
+  .meta({ id: 'Category', example: categoryExample });
 
 export type ProductInput = z.output<typeof productBody>;
 export type ProductPatch = z.output<typeof productPatchBody>;

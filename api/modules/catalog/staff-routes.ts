@@ -1,9 +1,11 @@
 import type { Request } from 'express';
 import { z } from 'zod';
+import { noMatch } from '../../errors';
+import { fileTooLarge } from '../../http/images';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
-import type { CategoryService } from './category-service';
+import { categoryNotEmpty, type CategoryService } from './category-service';
 import type { ProductAdmin, UploadedFile } from './product-admin';
 import { absoluteUrl, mediaBase } from '../../http/urls';
 import { staffProductPage } from './responses';
@@ -41,7 +43,7 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       access: 'staff',
       body: productBody,
       upload,
-      errors: [413],
+      errors: [fileTooLarge()],
       responses: { 201: { description: 'The product', schema: staffProductSchema } },
       handle: async ({ req, body }) => ({ status: 201, body: serializeStaffProduct(await products.create(body, file(req)), mediaBase(req)) }),
     }),
@@ -54,6 +56,7 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       params: refAsId,
       body: productBody,
       upload,
+      errors: [noMatch('Product'), fileTooLarge()],
       responses: { 200: { description: 'The product', schema: staffProductSchema } },
       handle: async ({ req, params, body }) => ({ status: 200, body: serializeStaffProduct(await products.update(params.ref, body, file(req)), mediaBase(req)) }),
     }),
@@ -66,6 +69,8 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       params: refAsId,
       body: productPatchBody,
       upload,
+      invalidInput: { body: { price: '0' } },
+      errors: [noMatch('Product'), fileTooLarge()],
       responses: { 200: { description: 'The product', schema: staffProductSchema } },
       handle: async ({ req, params, body }) => ({ status: 200, body: serializeStaffProduct(await products.update(params.ref, body, file(req)), mediaBase(req)) }),
     }),
@@ -76,6 +81,7 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       tags: TAGS,
       access: 'staff',
       params: refAsId,
+      errors: [noMatch('Product')],
       responses: { 204: { description: 'Deleted' } },
       handle: async ({ params }) => {
         await products.delete(params.ref);
@@ -92,6 +98,7 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       tags: TAGS,
       access: 'staff',
       query: adminProductQuery,
+      invalidInput: { query: { price: 'cheap' } },
       responses: { 200: { description: 'A page of products', schema: pageEnvelopeSchema(staffProductSchema) } },
       handle: async ({ req, query }) => ({ status: 200, body: await staffProductPage(req, await products.list(query)) }),
     }),
@@ -102,6 +109,7 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       tags: TAGS,
       access: 'staff',
       params: refAsId,
+      errors: [noMatch('Product')],
       responses: { 200: { description: 'The product', schema: staffProductSchema } },
       handle: async ({ req, params }) => ({ status: 200, body: serializeStaffProduct(await products.get(params.ref), mediaBase(req)) }),
     }),
@@ -133,6 +141,8 @@ export function categoryWriteEndpoints({ categories }: StaffRoutesDeps, collecti
         access: 'staff',
         params: refAsId,
         body: method === 'put' ? categoryBody : categoryPatchBody,
+        invalidInput: method === 'put' ? undefined : { body: { parent: 'none' } },
+        errors: [noMatch('Category')],
         responses: { 200: { description: 'The category', schema: categorySchema } },
         handle: async ({ params, body }) => {
           const row = await categories.update(params.ref, body);
@@ -148,7 +158,8 @@ export function categoryWriteEndpoints({ categories }: StaffRoutesDeps, collecti
       access: 'staff',
       params: refAsId,
       query: moveQuery,
-      errors: [409],
+      invalidInput: { query: { move_to: 'books' } },
+      errors: [noMatch('Category'), categoryNotEmpty(3, 0)],
       responses: { 204: { description: 'Deleted' } },
       handle: async ({ params, query }) => {
         await categories.delete(params.ref, query.move_to);
@@ -165,6 +176,7 @@ export function categoryWriteEndpoints({ categories }: StaffRoutesDeps, collecti
       tags: TAGS,
       access: 'staff',
       query: categoryListQuery,
+      invalidInput: { query: { page: ['2', '3'] } },
       responses: { 200: { description: 'A page of categories', schema: pageEnvelopeSchema(categorySchema) } },
       handle: async ({ req, query }) => {
         const tree = await categories.tree();
@@ -180,6 +192,7 @@ export function categoryWriteEndpoints({ categories }: StaffRoutesDeps, collecti
       tags: TAGS,
       access: 'staff',
       params: refAsId,
+      errors: [noMatch('Category')],
       responses: { 200: { description: 'The category', schema: categorySchema } },
       handle: async ({ params }) => {
         const { row, tree } = await categories.get(String(params.ref));
@@ -197,7 +210,13 @@ export function adminRootEndpoint(): Endpoint {
     summary: 'Staff router root',
     tags: TAGS,
     access: 'staff',
-    responses: { 200: { description: 'Links to the staff collections', schema: z.object({ products: z.string(), categories: z.string() }) } },
+    responses: {
+      200: {
+        description: 'Links to the staff collections',
+        schema: z.object({ products: z.string(), categories: z.string() }),
+        example: { products: 'http://127.0.0.1:8000/api/v1/admin/products', categories: 'http://127.0.0.1:8000/api/v1/admin/categories' },
+      },
+    },
     handle: async ({ req }) => {
       const base = absoluteUrl(req, '/api/v1/admin');
       return { status: 200, body: { products: `${base}/products`, categories: `${base}/categories` } };

@@ -5,6 +5,22 @@ import { SERVICE_NAME, type HealthService } from './service';
 const TAGS = ['Health'];
 
 const checkSchema = z.object({ status: z.enum(['healthy', 'unhealthy']), latency_ms: z.number() });
+const cacheCheckSchema = checkSchema.extend({ backend: z.enum(['redis', 'memory']) });
+
+// Examples, as a production process with Redis answers (the in-process store says `memory`).
+const DATABASE_UP = { status: 'healthy', latency_ms: 1.12 };
+const DATABASE_DOWN = { status: 'unhealthy', latency_ms: 5003.4 };
+const CACHE_UP = { status: 'healthy', latency_ms: 0.31, backend: 'redis' };
+const HEALTHY = {
+  status: 'healthy',
+  service: SERVICE_NAME,
+  version: '0.1.0',
+  database: 'healthy',
+  cache: 'healthy',
+  environment: 'production',
+  checks: { database: DATABASE_UP, cache: CACHE_UP },
+};
+const READY = { status: 'ready', service: SERVICE_NAME, checks: { database: 'healthy', migrations: 'up_to_date', cache: 'healthy' }, pending_migrations: [] };
 
 const healthSchema = z
   .object({
@@ -14,9 +30,9 @@ const healthSchema = z
     database: z.enum(['healthy', 'unhealthy']),
     cache: z.enum(['healthy', 'unhealthy']),
     environment: z.string(),
-    checks: z.object({ database: checkSchema, cache: checkSchema.extend({ backend: z.enum(['redis', 'memory']) }) }),
+    checks: z.object({ database: checkSchema, cache: cacheCheckSchema }),
   })
-  .meta({ id: 'Health' });
+  .meta({ id: 'Health', example: HEALTHY });
 
 const readinessSchema = z
   .object({
@@ -29,7 +45,7 @@ const readinessSchema = z
     }),
     pending_migrations: z.array(z.string()),
   })
-  .meta({ id: 'Readiness' });
+  .meta({ id: 'Readiness', example: READY });
 
 /** Health routes mounted at /health; their JSON is read by `nexus health` and `nexus deploy`, so it is a contract. */
 export function healthEndpoints(health: HealthService): Endpoint[] {
@@ -41,7 +57,14 @@ export function healthEndpoints(health: HealthService): Endpoint[] {
       operationId: 'health',
       tags: TAGS,
       access: 'public',
-      responses: { 200: { description: 'Serving (status healthy or degraded)', schema: healthSchema }, 503: { description: 'Database unreachable', schema: healthSchema } },
+      responses: {
+        200: { description: 'Serving (status healthy or degraded)', schema: healthSchema },
+        503: {
+          description: 'Database unreachable',
+          schema: healthSchema,
+          example: { ...HEALTHY, status: 'unhealthy', database: 'unhealthy', checks: { database: DATABASE_DOWN, cache: CACHE_UP } },
+        },
+      },
       handle: async () => {
         const [database, cache] = await Promise.all([health.database(), health.cache()]);
         const status = database.status === 'unhealthy' ? 'unhealthy' : cache.status === 'unhealthy' ? 'degraded' : 'healthy';
@@ -66,7 +89,14 @@ export function healthEndpoints(health: HealthService): Endpoint[] {
       operationId: 'readiness',
       tags: TAGS,
       access: 'public',
-      responses: { 200: { description: 'Ready', schema: readinessSchema }, 503: { description: 'Not ready', schema: readinessSchema } },
+      responses: {
+        200: { description: 'Ready', schema: readinessSchema },
+        503: {
+          description: 'Not ready',
+          schema: readinessSchema,
+          example: { ...READY, status: 'not_ready', checks: { ...READY.checks, migrations: 'pending' }, pending_migrations: ['20261201090000_order_notes.ts'] },
+        },
+      },
       handle: async () => {
         const [database, cache] = await Promise.all([health.database(), health.cache()]);
         const pending = database.status === 'healthy' ? await health.pendingMigrations() : undefined;
@@ -91,7 +121,7 @@ export function healthEndpoints(health: HealthService): Endpoint[] {
       operationId: 'liveness',
       tags: TAGS,
       access: 'public',
-      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('alive'), service: z.string() }) } },
+      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('alive'), service: z.string() }), example: { status: 'alive', service: SERVICE_NAME } } },
       handle: async () => ({ status: 200, body: { status: 'alive', service: SERVICE_NAME } }),
     }),
     defineEndpoint({
@@ -101,7 +131,10 @@ export function healthEndpoints(health: HealthService): Endpoint[] {
       operationId: 'healthDatabase',
       tags: TAGS,
       access: 'public',
-      responses: { 200: { description: 'Reachable', schema: checkSchema }, 503: { description: 'Unreachable', schema: checkSchema } },
+      responses: {
+        200: { description: 'Reachable', schema: checkSchema, example: DATABASE_UP },
+        503: { description: 'Unreachable', schema: checkSchema, example: DATABASE_DOWN },
+      },
       handle: async () => {
         const result = await health.database();
         return { status: result.status === 'healthy' ? 200 : 503, body: result };
@@ -114,7 +147,10 @@ export function healthEndpoints(health: HealthService): Endpoint[] {
       operationId: 'healthCache',
       tags: TAGS,
       access: 'public',
-      responses: { 200: { description: 'Working', schema: checkSchema }, 503: { description: 'Not working', schema: checkSchema } },
+      responses: {
+        200: { description: 'Working', schema: cacheCheckSchema, example: CACHE_UP },
+        503: { description: 'Not working', schema: cacheCheckSchema, example: { status: 'unhealthy', latency_ms: 2001.7, backend: 'redis' } },
+      },
       handle: async () => {
         const result = await health.cache();
         return { status: result.status === 'healthy' ? 200 : 503, body: { ...result, backend: health.cacheBackend } };
@@ -133,7 +169,7 @@ export function legacyHealthEndpoints(): Endpoint[] {
       operationId: 'legacyHealth',
       tags: TAGS,
       access: 'public',
-      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('healthy'), service: z.string() }) } },
+      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('healthy'), service: z.string() }), example: { status: 'healthy', service: SERVICE_NAME } } },
       handle: async () => ({ status: 200, body: { status: 'healthy', service: SERVICE_NAME } }),
     }),
   ];

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors';
+import { ConflictError, NotFoundError, ValidationError, type AppError } from '../../errors';
 import type { AddressService } from '../addresses';
 import { formatCents, toCents, type CartService } from '../cart';
 import { reserveStock, StockUnavailableError, type StockLine } from '../catalog';
@@ -34,7 +34,8 @@ function mergeLines(items: { product_id: number; quantity: number }[]): StockLin
   return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
 }
 
-function unavailable(error: StockUnavailableError, requested: number): Error {
+/** What a checkout answers for a product it could not take: unknown (400), inactive or short of stock (409). */
+export function unavailable(error: StockUnavailableError, requested: number): AppError {
   if (error.reason === 'not_found') return ValidationError.field('items', `Product with id ${error.productId} does not exist.`);
   if (error.reason === 'inactive') {
     return new ConflictError(`Product ${error.productId} is not available.`, 'product_unavailable', { product_id: error.productId });
@@ -51,6 +52,11 @@ function unavailable(error: StockUnavailableError, requested: number): Error {
  * the order with a snapshot of each product as sold, records the first event and takes what was ordered out
  * of the cart. Any refusal rolls all of it back.
  */
+export function tooManyUnpaidOrders(waiting: number, limit: number): ConflictError {
+  const detail = `You already have ${waiting} unpaid orders. Pay or cancel one of them before placing another.`;
+  return new ConflictError(detail, 'too_many_unpaid_orders', { error: detail, unpaid_orders: waiting, limit });
+}
+
 export class Checkout {
   constructor(private readonly deps: CheckoutDeps) {}
 
@@ -86,8 +92,7 @@ export class Checkout {
   private async assertMayOrderUnpaid(trx: Knex.Transaction, customer: Customer): Promise<void> {
     const waiting = await this.deps.orders.countAwaitingPayment(trx, customer.id);
     if (waiting < this.deps.maxUnpaid) return;
-    const detail = `You already have ${waiting} unpaid orders. Pay or cancel one of them before placing another.`;
-    throw new ConflictError(detail, 'too_many_unpaid_orders', { error: detail, unpaid_orders: waiting, limit: this.deps.maxUnpaid });
+    throw tooManyUnpaidOrders(waiting, this.deps.maxUnpaid);
   }
 
   async place(trx: Knex.Transaction, customer: Customer, input: CreateOrderInput): Promise<{ order: OrderRow; items: OrderItemRow[] }> {

@@ -40,6 +40,10 @@ export type RequestDigest = (body: unknown) => string;
  * and CVV; a plain hash of it, stored for a day, could be brute-forced back to the card (card numbers have
  * little entropy). Without the secret the stored digest says nothing.
  */
+export function idempotencyKeyReused(): AppError {
+  return new AppError({ status: 422, code: 'idempotency_key_reused', detail: 'This Idempotency-Key was already used with a different request body.' });
+}
+
 export function requestDigest(serverSecret: string): RequestDigest {
   const key = createHmac('sha256', serverSecret).update('nexus idempotency request digest v1').digest();
   return (body) => createHmac('sha256', key).update(canonical(body ?? {})).digest('hex');
@@ -76,7 +80,7 @@ export async function idempotent(
     if (id === undefined) {
       const first = await trx('idempotency_keys').where(identity).first<{ request_hash: string; response_status: number; response_body: string }>();
       if (first.request_hash !== hash) {
-        throw new AppError({ status: 422, code: 'idempotency_key_reused', detail: 'This Idempotency-Key was already used with a different request body.' });
+        throw idempotencyKeyReused();
       }
       return { status: first.response_status, body: JSON.parse(first.response_body) as unknown, replayed: true };
     }

@@ -1,12 +1,18 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { noMatch } from '../../errors';
 import { defineEndpoint, type Endpoint, type Reply } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
 import { mediaBase } from '../../http/urls';
-import type { StoredReply } from './idempotency';
+import { StockUnavailableError } from '../catalog';
+import { tooManyUnpaidOrders, unavailable } from './checkout';
+import { declinedPaymentExample, paidOrderExample, paymentExample, providerFailureExample, refundExample } from './examples';
+import { idempotencyKeyReused, type StoredReply } from './idempotency';
+import { alreadyPaid, orderExpired, paymentDeclined, paymentRequired } from './payments/payment-service';
+import { invalidTransition } from './state-machine';
 import { createOrderBody, orderListQuery, orderSchema, orderStatusSchema, paymentBody, paymentSchema, refundSchema, trackingSchema } from './schemas';
-import { parseOrdering, type OrderService } from './service';
+import { cancelRefusal, parseOrdering, type OrderService } from './service';
 
 const TAGS = ['Orders'];
 const IDEMPOTENCY =
@@ -38,7 +44,13 @@ export function orderEndpoints(orders: OrderService, maxQuantity: number): Endpo
       tags: TAGS,
       access: 'user',
       body,
-      errors: [409, 422],
+      invalidInput: { body: { items: [{ product_id: 5, quantity: 0 }] } },
+      errors: [
+        unavailable(new StockUnavailableError(5, 'insufficient_stock', 12), 20),
+        unavailable(new StockUnavailableError(5, 'inactive', 0), 2),
+        tooManyUnpaidOrders(3, 3),
+        idempotencyKeyReused(),
+      ],
       responses: { 201: { description: 'The order, pending and unpaid', schema: orderSchema } },
       handle: async ({ req, res, auth, body: input }) => replay(res, await orders.create(auth.user, input, idempotencyKey(req), mediaBase(req))),
     });
@@ -51,6 +63,7 @@ export function orderEndpoints(orders: OrderService, maxQuantity: number): Endpo
       tags: TAGS,
       access: 'user',
       query: orderListQuery,
+      invalidInput: { query: { page: ['2', '3'] } },
       responses: { 200: { description: 'A page of the caller\'s orders', schema: pageEnvelopeSchema(orderSchema) } },
       handle: async ({ req, auth, query }) => {
         const filters = { userId: auth.user.id };
@@ -76,6 +89,7 @@ export function orderEndpoints(orders: OrderService, maxQuantity: number): Endpo
       tags: TAGS,
       access: 'user',
       params: idParam,
+      errors: [noMatch('Order')],
       responses: { 200: { description: 'The order', schema: orderSchema } },
       handle: async ({ req, auth, params }) => ({ status: 200, body: await orders.view(params.id, auth.user.id, mediaBase(req)) }),
     }),
@@ -87,6 +101,7 @@ export function orderEndpoints(orders: OrderService, maxQuantity: number): Endpo
       tags: TAGS,
       access: 'user',
       params: idParam,
+      errors: [noMatch('Order')],
       responses: { 200: { description: 'Status', schema: orderStatusSchema } },
       handle: async ({ auth, params }) => {
         const order = await orders.find(params.id, auth.user.id);
@@ -101,6 +116,7 @@ export function orderEndpoints(orders: OrderService, maxQuantity: number): Endpo
       tags: TAGS,
       access: 'user',
       params: idParam,
+      errors: [noMatch('Order')],
       responses: { 200: { description: 'Tracking', schema: trackingSchema } },
       handle: async ({ auth, params }) => ({ status: 200, body: await orders.track(params.id, auth.user.id) }),
     }),
@@ -115,8 +131,18 @@ export function orderEndpoints(orders: OrderService, maxQuantity: number): Endpo
       tags: TAGS,
       access: 'user',
       params: idParam,
-      errors: [409, 502],
-      responses: { 200: { description: 'Cancelled', schema: z.object({ message: z.string(), order: orderSchema, refund: refundSchema.nullable() }) } },
+      errors: [noMatch('Order'), cancelRefusal({ status: 'shipped' }), providerFailureExample],
+      responses: {
+        200: {
+          description: 'Cancelled',
+          schema: z.object({ message: z.string(), order: orderSchema, refund: refundSchema.nullable() }),
+          example: {
+            message: 'Order cancelled successfully. Your payment of 46.98 USD has been refunded.',
+            order: { ...paidOrderExample, status: 'cancelled', payment_status: 'refunded', cancel_reason: 'customer', updated_at: refundExample.refunded_at },
+            refund: refundExample,
+          },
+        },
+      },
       handle: async ({ req, auth, params }) => {
         const { order, refund } = await orders.cancel(auth.user.id, params.id, mediaBase(req));
         const message = refund
@@ -138,11 +164,21 @@ export function orderEndpoints(orders: OrderService, maxQuantity: number): Endpo
       access: 'user',
       params: idParam,
       body: paymentBody,
-      errors: [402, 409, 422, 502],
+      invalidInput: { body: { payment_method: 'credit_card', payment_details: { card_number: '4242 4242 4242 4241', cvv: '12' } } },
+      errors: [
+        paymentDeclined('Your card was declined.', 'card_declined', declinedPaymentExample),
+        noMatch('Order'),
+        alreadyPaid(),
+        orderExpired('2026-12-07T06:41:28.173448Z'),
+        invalidTransition('cancelled', 'paid', 'Cannot pay an order that is cancelled.'),
+        idempotencyKeyReused(),
+        providerFailureExample,
+      ],
       responses: {
         200: {
           description: 'Paid',
           schema: z.object({ message: z.string(), payment_method: z.string(), payment: paymentSchema, order: orderSchema }),
+          example: { message: 'Payment processed successfully.', payment_method: 'credit_card', payment: paymentExample, order: paidOrderExample },
         },
       },
       handle: async ({ req, res, auth, params, body: input }) => replay(res, await orders.pay(auth.user.id, params.id, input, idempotencyKey(req), mediaBase(req))),
@@ -155,8 +191,8 @@ export function orderEndpoints(orders: OrderService, maxQuantity: number): Endpo
       tags: TAGS,
       access: 'user',
       params: idParam,
-      errors: [409],
-      responses: { 200: { description: 'Paid', schema: z.object({ message: z.string(), order: orderSchema }) } },
+      errors: [noMatch('Order'), paymentRequired(false)],
+      responses: { 200: { description: 'Paid', schema: z.object({ message: z.string(), order: orderSchema }), example: { message: 'Payment confirmed.', order: paidOrderExample } } },
       handle: async ({ req, auth, params }) => ({ status: 200, body: await orders.confirm(auth.user.id, params.id, mediaBase(req)) }),
     }),
   ];

@@ -6,6 +6,20 @@ import { productSchema } from '../catalog';
 import { cardFields, checkCardFields } from './payments/card-details';
 import { PAYMENT_METHODS } from './payments/provider';
 import { ORDER_STATUSES } from './state-machine';
+import {
+  createOrderExample,
+  orderEventExample,
+  orderExample,
+  orderItemExample,
+  orderStatusExample,
+  paymentBodyExample,
+  paymentExample,
+  refundExample,
+  shippingAddressExample,
+  staffOrderExample,
+  statusUpdateExample,
+  trackingExample,
+} from './examples';
 
 export const MAX_ORDER_LINES = 100;
 export const CANCEL_REASONS = ['customer', 'staff', 'payment_timeout'] as const;
@@ -27,7 +41,7 @@ export function createOrderBody(maxQuantity: number) {
       .meta({ description: 'Lines to order. Without it, the whole cart is ordered. Repeated product ids are merged.' }),
     shipping_address_id: positiveId.optional().meta({ description: 'One of the caller\'s addresses, copied onto the order.' }),
     shipping_address: shippingAddressBody.optional().meta({ description: 'An address given inline, copied onto the order.' }),
-  });
+  }).meta({ example: createOrderExample });
 }
 
 /**
@@ -60,12 +74,13 @@ export const paymentBody = z
       .optional()
       .meta({ description: 'When sent, must equal the order total.' }),
   })
-  .superRefine(checkCardFields, { when: (payload) => payload.issues.length === 0 });
+  .superRefine(checkCardFields, { when: (payload) => payload.issues.length === 0 })
+  .meta({ example: paymentBodyExample });
 
 export const statusUpdateBody = z.object({
   status: z.enum(ORDER_STATUSES, { error: (issue) => missing(issue.input) }),
   note: z.string().max(1000).optional().meta({ description: 'Recorded on the order event (e.g. a carrier reference).' }),
-});
+}).meta({ example: statusUpdateExample });
 
 export const orderListQuery = z.object({
   page: z.string().optional().meta({ description: 'Page number (1-based) or `last`.' }),
@@ -93,7 +108,7 @@ export const shippingAddressSchema = z
     country: z.string(),
     phone_number: z.string(),
   })
-  .meta({ id: 'ShippingAddress' });
+  .meta({ id: 'ShippingAddress', example: shippingAddressExample });
 
 export const orderItemSchema = z
   .object({
@@ -105,7 +120,7 @@ export const orderItemSchema = z
     unit_price: money,
     subtotal: money,
   })
-  .meta({ id: 'OrderItem' });
+  .meta({ id: 'OrderItem', example: orderItemExample });
 
 export const orderSchema = z
   .object({
@@ -127,9 +142,11 @@ export const orderSchema = z
     updated_at: z.string(),
     items: z.array(orderItemSchema),
   })
-  .meta({ id: 'Order' });
+  .meta({ id: 'Order', example: orderExample });
 
-export const orderStatusSchema = z.object({ order_id: z.number().int(), status: z.enum(ORDER_STATUSES), payment_status: z.string() }).meta({ id: 'OrderStatus' });
+export const orderStatusSchema = z
+  .object({ order_id: z.number().int(), status: z.enum(ORDER_STATUSES), payment_status: z.string() })
+  .meta({ id: 'OrderStatus', example: orderStatusExample });
 
 export const trackingSchema = z
   .object({
@@ -139,7 +156,7 @@ export const trackingSchema = z
     estimated_delivery: z.string().nullable(),
     tracking_events: z.array(z.object({ date: z.string(), status: z.string(), description: z.string(), code: z.enum(ORDER_STATUSES) })),
   })
-  .meta({ id: 'OrderTracking' });
+  .meta({ id: 'OrderTracking', example: trackingExample });
 
 export const paymentSchema = z
   .object({
@@ -153,7 +170,7 @@ export const paymentSchema = z
     failure_code: z.string().nullable(),
     created_at: z.string(),
   })
-  .meta({ id: 'Payment' });
+  .meta({ id: 'Payment', example: paymentExample });
 
 export const refundSchema = z
   .object({
@@ -163,7 +180,7 @@ export const refundSchema = z
     reference: z.string().nullable().meta({ description: 'The provider\'s reference of the refund.' }),
     refunded_at: z.string().nullable(),
   })
-  .meta({ id: 'Refund' });
+  .meta({ id: 'Refund', example: refundExample });
 
 export const orderEventSchema = z
   .object({
@@ -174,9 +191,11 @@ export const orderEventSchema = z
     note: z.string(),
     created_at: z.string(),
   })
-  .meta({ id: 'OrderEvent' });
+  .meta({ id: 'OrderEvent', example: orderEventExample });
 
-export const staffOrderSchema = orderSchema.extend({ events: z.array(orderEventSchema), payments: z.array(paymentSchema) }).meta({ id: 'StaffOrder' });
+export const staffOrderSchema = orderSchema
+  .extend({ events: z.array(orderEventSchema), payments: z.array(paymentSchema) })
+  .meta({ id: 'StaffOrder', example: staffOrderExample });
 
 export type CreateOrderInput = z.output<ReturnType<typeof createOrderBody>>;
 export type PaymentInput = z.output<typeof paymentBody>;

@@ -35,7 +35,8 @@ export function parseOrdering(value: string | undefined): Ordering {
 /** Staff move orders through every status but `paid`, which only a payment reaches. */
 const STAFF_CANNOT: readonly OrderStatus[] = ['paid'];
 
-function cancelRefusal(order: OrderRow): Error {
+/** Why a customer cannot cancel an order in this status (409 `invalid_transition`). */
+export function cancelRefusal(order: Pick<OrderRow, 'status'>): ConflictError {
   if (order.status === 'shipped') return invalidTransition('shipped', 'cancelled', 'Cannot cancel shipped order. Please contact customer service.');
   return invalidTransition(order.status, 'cancelled', `Cannot cancel order. Order is already ${order.status}.`);
 }

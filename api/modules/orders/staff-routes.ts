@@ -1,9 +1,12 @@
+import { noMatch } from '../../errors';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
 import { mediaBase } from '../../http/urls';
 import { orderSchema, staffOrderListQuery, staffOrderSchema, statusUpdateBody } from './schemas';
+import { providerFailureExample } from './examples';
 import { parseOrdering, type OrderService } from './service';
+import { invalidTransition } from './state-machine';
 
 const TAGS = ['Orders (staff)'];
 
@@ -18,6 +21,7 @@ export function orderStaffEndpoints(orders: OrderService): Endpoint[] {
       tags: TAGS,
       access: 'staff',
       query: staffOrderListQuery,
+      invalidInput: { query: { status: 'lost' } },
       responses: { 200: { description: 'A page of orders', schema: pageEnvelopeSchema(orderSchema) } },
       handle: async ({ req, query }) => {
         const filters = { status: query.status, userId: query.user, createdFrom: query.created_after, createdTo: query.created_before };
@@ -37,6 +41,7 @@ export function orderStaffEndpoints(orders: OrderService): Endpoint[] {
       tags: TAGS,
       access: 'staff',
       params: idParam,
+      errors: [noMatch('Order')],
       responses: { 200: { description: 'The order', schema: staffOrderSchema } },
       handle: async ({ req, params }) => ({ status: 200, body: await orders.staffView(params.id, mediaBase(req)) }),
     }),
@@ -52,7 +57,7 @@ export function orderStaffEndpoints(orders: OrderService): Endpoint[] {
       access: 'staff',
       params: idParam,
       body: statusUpdateBody,
-      errors: [409, 502],
+      errors: [noMatch('Order'), invalidTransition('delivered', 'shipped', undefined, ['paid']), providerFailureExample],
       responses: { 200: { description: 'The order after the change', schema: orderSchema } },
       handle: async ({ req, auth, params, body }) => ({
         status: 200,

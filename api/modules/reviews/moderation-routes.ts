@@ -1,7 +1,9 @@
+import { noMatch } from '../../errors';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
-import type { ModerationService } from './moderation';
+import { ownReviewExample, resolvedReportExample } from './examples';
+import { reportClosed, visibilityUnchanged, type ModerationService } from './moderation';
 import { moderationNoteBody, reportListQuery, reportSchema, resolveReportBody, reviewSchema } from './schemas';
 import { reportView, reviewView } from './serializers';
 
@@ -19,8 +21,15 @@ export function moderationEndpoints(moderation: ModerationService): Endpoint[] {
       access: 'staff',
       params: idParam,
       body: status === 'resolved' ? resolveReportBody : moderationNoteBody,
-      errors: [409],
-      responses: { 200: { description: 'The report', schema: reportSchema } },
+      invalidInput: { body: status === 'resolved' ? { hide_review: 'maybe' } : { note: ['Spam', 'Ads'] } },
+      errors: [noMatch('ReviewReport'), reportClosed(status === 'resolved' ? 'dismissed' : 'resolved')],
+      responses: {
+        200: {
+          description: 'The report',
+          schema: reportSchema,
+          example: status === 'resolved' ? resolvedReportExample : { ...resolvedReportExample, review: { ...resolvedReportExample.review, is_hidden: false }, status: 'dismissed', resolution_note: 'Not advertising.' },
+        },
+      },
       handle: async ({ auth, params, body }) => {
         const hide = 'hide_review' in body && body.hide_review === true;
         const { report, review } = await moderation.close(auth.user.id, params.id, status, body.note ?? '', hide);
@@ -37,8 +46,9 @@ export function moderationEndpoints(moderation: ModerationService): Endpoint[] {
       access: 'staff',
       params: idParam,
       body: moderationNoteBody,
-      errors: [409],
-      responses: { 200: { description: 'The review', schema: reviewSchema } },
+      invalidInput: { body: { note: ['Spam', 'Ads'] } },
+      errors: [noMatch('Review'), visibilityUnchanged(hidden)],
+      responses: { 200: { description: 'The review', schema: reviewSchema, example: { ...ownReviewExample, is_hidden: hidden } } },
       handle: async ({ auth, params, body }) => {
         const review = hidden ? await moderation.hide(auth.user.id, params.id, body.note ?? '') : await moderation.restore(auth.user.id, params.id);
         return { status: 200, body: reviewView(review, true) };
@@ -54,6 +64,7 @@ export function moderationEndpoints(moderation: ModerationService): Endpoint[] {
       tags: TAGS,
       access: 'staff',
       query: reportListQuery,
+      invalidInput: { query: { status: 'closed' } },
       responses: { 200: { description: 'A page of reports', schema: pageEnvelopeSchema(reportSchema) } },
       handle: async ({ req, query }) => {
         const status = query.status ?? 'open';

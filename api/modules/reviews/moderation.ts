@@ -7,6 +7,16 @@ import { NO_REVIEW } from './service';
 
 const NO_REPORT = 'No ReviewReport matches the given query.';
 
+/** 409: hiding a hidden review, or restoring a visible one. */
+export function visibilityUnchanged(hidden: boolean): ConflictError {
+  return new ConflictError(hidden ? 'This review is already hidden.' : 'This review is not hidden.', 'invalid_transition');
+}
+
+/** 409: closing a report that a moderator already closed. */
+export function reportClosed(status: string): ConflictError {
+  return new ConflictError(`This report is already ${status}.`, 'invalid_transition');
+}
+
 /**
  * The staff side: the report queue, hiding and restoring reviews. A hidden review leaves public lists and
  * the product's rating at once (the rating triggers count visible reviews only); hiding a review closes its
@@ -26,7 +36,7 @@ export class ModerationService {
   private async setHidden(trx: Knex.Transaction, reviewId: number, hidden: boolean, staffId: number, note: string): Promise<void> {
     const review = await this.deps.reviews.lock(trx, reviewId);
     if (!review) throw new NotFoundError(NO_REVIEW);
-    if (review.is_hidden === hidden) throw new ConflictError(hidden ? 'This review is already hidden.' : 'This review is not hidden.', 'invalid_transition');
+    if (review.is_hidden === hidden) throw visibilityUnchanged(hidden);
     await this.deps.reviews.setHidden(trx, reviewId, hidden, staffId, note);
     if (hidden) await this.deps.reviews.closeReports(trx, { reviewId }, 'resolved', staffId, note || 'Review hidden.');
   }
@@ -48,7 +58,7 @@ export class ModerationService {
     const hid = await this.deps.db.transaction(async (trx) => {
       const report = await this.deps.reviews.lockReport(trx, reportId);
       if (!report) throw new NotFoundError(NO_REPORT);
-      if (report.status !== 'open') throw new ConflictError(`This report is already ${report.status}.`, 'invalid_transition');
+      if (report.status !== 'open') throw reportClosed(report.status);
       await this.deps.reviews.closeReports(trx, { reportId }, status, staffId, note);
       const review = await this.deps.reviews.lock(trx, report.review_id);
       if (!hideReview || !review || review.is_hidden) return false;

@@ -1,3 +1,4 @@
+import { noMatch } from '../../errors';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginateCounted } from '../../http/pagination';
@@ -18,10 +19,12 @@ import {
   userIdParam,
 } from './schemas';
 import { reviewView } from './serializers';
-import { parseOrdering, type ReviewService } from './service';
+import { ownReviewExample } from './examples';
+import { alreadyReported, alreadyReviewed, ownReview, parseOrdering, purchaseRequired, type ReviewService } from './service';
 
 const TAGS = ['Reviews'];
 const reviewPage = pageEnvelopeSchema(reviewSchema);
+const REPEATED_PAGE = { query: { page: ['2', '3'] } };
 
 export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, commentMaxLength: number): Endpoint[] {
   /** A public page of visible reviews, cached (the same bytes for every reader: emails are masked). */
@@ -42,7 +45,8 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       tags: TAGS,
       access: 'user',
       body: createReviewBody(commentMaxLength),
-      responses: { 201: { description: 'The review', schema: reviewSchema } },
+      errors: [alreadyReviewed(), purchaseRequired()],
+      responses: { 201: { description: 'The review', schema: reviewSchema, example: ownReviewExample } },
       handle: async ({ auth, body }) => ({ status: 201, body: reviewView(await reviews.create(auth.user.id, body), true) }),
     });
   const update = (method: 'put' | 'patch', path: string, operationId: string) =>
@@ -55,7 +59,9 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       access: 'user',
       params: idParam,
       body: updateReviewBody(commentMaxLength, method === 'patch'),
-      responses: { 200: { description: 'The review', schema: reviewSchema } },
+      invalidInput: method === 'patch' ? { body: { rating: 6 } } : undefined,
+      errors: [noMatch('Review')],
+      responses: { 200: { description: 'The review', schema: reviewSchema, example: ownReviewExample } },
       handle: async ({ auth, params, body }) => ({ status: 200, body: reviewView(await reviews.update(auth.user.id, params.id, body), true) }),
     });
   const remove = (path: string, operationId: string) =>
@@ -67,6 +73,7 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       tags: TAGS,
       access: 'user',
       params: idParam,
+      errors: [noMatch('Review')],
       responses: { 204: { description: 'Deleted' } },
       handle: async ({ auth, params }) => {
         await reviews.delete(auth.user.id, params.id);
@@ -83,6 +90,7 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       tags: TAGS,
       access: 'public',
       query: reviewListQuery,
+      invalidInput: { query: { rating: '6' } },
       responses: { 200: { description: 'A page of reviews', schema: reviewPage } },
       handle: ({ req, res, query }) => {
         const page = publicPage({ productId: query.product, userId: query.user, rating: query.rating, verifiedPurchase: query.verified_purchase }, query.ordering);
@@ -100,7 +108,10 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       tags: TAGS,
       access: 'user',
       query: pagedQuery,
-      responses: { 200: { description: 'A page of reviews', schema: reviewPage } },
+      invalidInput: REPEATED_PAGE,
+      responses: {
+        200: { description: 'A page of reviews', schema: reviewPage, example: { count: 1, next: null, previous: null, results: [ownReviewExample] } },
+      },
       handle: async ({ req, auth, query }) => {
         const filters = { userId: auth.user.id, visibleOnly: false };
         const ordering = parseOrdering(query.ordering);
@@ -120,6 +131,7 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       access: 'public',
       params: userIdParam,
       query: pagedQuery,
+      invalidInput: REPEATED_PAGE,
       responses: { 200: { description: 'A page of reviews', schema: reviewPage } },
       handle: ({ req, res, params, query }) => {
         const page = publicPage({ userId: params.user_id }, query.ordering);
@@ -135,6 +147,8 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       access: 'public',
       params: productIdParam,
       query: pagedQuery,
+      invalidInput: REPEATED_PAGE,
+      errors: [noMatch('Product')],
       responses: { 200: { description: 'A page of reviews', schema: reviewPage } },
       handle: ({ req, res, params, query }) => {
         const page = publicPage({ productId: params.product_id }, query.ordering);
@@ -158,6 +172,7 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       tags: TAGS,
       access: 'public',
       params: productIdParam,
+      errors: [noMatch('Product')],
       responses: { 200: { description: 'Stats', schema: statsSchema } },
       handle: ({ req, res, params }) => cachedReply(cache, req, res, () => reviews.stats(params.product_id), [cacheScopes.productRatings(params.product_id)]),
     }),
@@ -169,6 +184,7 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       tags: TAGS,
       access: 'public',
       params: idParam,
+      errors: [noMatch('Review')],
       responses: { 200: { description: 'The review', schema: reviewSchema } },
       handle: async ({ auth, params }) => {
         const viewer = auth && { id: auth.user.id, isStaff: auth.user.is_staff };
@@ -192,7 +208,15 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       access: 'user',
       params: idParam,
       body: helpfulBody,
-      responses: { 200: { description: 'The vote and the new count', schema: helpfulSchema } },
+      invalidInput: { body: { helpful: 'maybe' } },
+      errors: [ownReview('vote on'), noMatch('Review')],
+      responses: {
+        200: {
+          description: 'The vote and the new count',
+          schema: helpfulSchema,
+          example: { message: 'Review marked as helpful.', review_id: 12, helpful: true, helpful_count: 2 },
+        },
+      },
       handle: async ({ auth, params, body }) => {
         const vote = await reviews.vote(auth.user.id, params.id, body.helpful);
         const message = vote.helpful ? 'Review marked as helpful.' : 'Helpful mark removed.';
@@ -208,8 +232,10 @@ export function reviewEndpoints(reviews: ReviewService, cache: CatalogCache, com
       access: 'user',
       params: idParam,
       body: reportBody,
-      errors: [409],
-      responses: { 200: { description: 'Reported', schema: reportedSchema } },
+      errors: [ownReview('report'), noMatch('Review'), alreadyReported()],
+      responses: {
+        200: { description: 'Reported', schema: reportedSchema, example: { message: 'Review reported successfully.', review_id: 12, reason: 'spam', report_id: 1 } },
+      },
       handle: async ({ auth, params, body }) => {
         const reportId = await reviews.report(auth.user.id, params.id, body.reason, body.description ?? '');
         return { status: 200, body: { message: 'Review reported successfully.', review_id: params.id, reason: body.reason, report_id: reportId } };

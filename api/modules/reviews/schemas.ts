@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { boolean, integer, optionalText } from '../../http/fields';
 import { REPORT_REASONS } from './model';
+import { reportExample, reviewExample, statsExample } from './examples';
 
 export const REVIEW_ORDERING_FIELDS = ['id', 'created_at', 'updated_at', 'rating', 'helpful_count'] as const;
 
@@ -35,31 +36,32 @@ export function createReviewBody(commentMaxLength: number) {
     product: integer('Incorrect type. Expected pk value.').pipe(z.number().max(Number.MAX_SAFE_INTEGER)).meta({ description: 'Product id' }),
     rating: rating.meta({ description: '1 to 5' }),
     comment: comment(commentMaxLength),
-  });
+  }).meta({ example: { product: 5, rating: 5, comment: reviewExample.comment } });
 }
 
 /** PUT needs `rating` (as the old API did); PATCH any subset. `product` is ignored, as before. */
 export function updateReviewBody(commentMaxLength: number, partial: boolean) {
-  const body = z.object({ rating: partial ? rating.optional() : rating, comment: comment(commentMaxLength) });
-  return body;
+  return z
+    .object({ rating: partial ? rating.optional() : rating, comment: comment(commentMaxLength) })
+    .meta({ example: partial ? { comment: 'Started a flat van battery three times on one charge.' } : { rating: 4, comment: 'Good, but the clamps are short.' } });
 }
 
 export const helpfulBody = z.object({
   helpful: boolean().optional().meta({ description: 'true marks, false unmarks; absent toggles.' }),
-});
+}).meta({ example: { helpful: true } });
 
 export const reportBody = z.object({
   reason: z.enum(REPORT_REASONS, { error: (issue) => (issue.input === undefined ? 'This field is required.' : 'Invalid reason.') }),
   description: optionalText(1000),
-});
+}).meta({ example: { reason: 'spam', description: 'Links to another shop.' } });
 
 export const moderationNoteBody = z.object({
   note: optionalText(1000).meta({ description: 'Why (kept with the review or the report).' }),
-});
+}).meta({ example: { note: 'Advertising.' } });
 
 export const resolveReportBody = moderationNoteBody.extend({
   hide_review: boolean().optional().meta({ description: 'Also hide the reported review.' }),
-});
+}).meta({ example: { note: 'Advertising.', hide_review: true } });
 
 const ordering = z.string().optional().meta({ description: `One of ${REVIEW_ORDERING_FIELDS.join(', ')}; \`-\` for descending. Default: newest first.` });
 const page = z.string().optional().meta({ description: 'Page number (1-based) or `last`.' });
@@ -96,7 +98,7 @@ export const reviewSchema = z
     helpful_count: z.number().int(),
     is_hidden: z.boolean().meta({ description: 'Hidden by a moderator: seen only by its author and staff.' }),
   })
-  .meta({ id: 'Review' });
+  .meta({ id: 'Review', example: reviewExample });
 
 export const statsSchema = z
   .object({
@@ -104,7 +106,7 @@ export const statsSchema = z
     average_rating: z.number(),
     rating_distribution: z.object({ 1: z.number().int(), 2: z.number().int(), 3: z.number().int(), 4: z.number().int(), 5: z.number().int() }),
   })
-  .meta({ id: 'ReviewStats' });
+  .meta({ id: 'ReviewStats', example: statsExample });
 
 export const helpfulSchema = z.object({ message: z.string(), review_id: z.number().int(), helpful: z.boolean(), helpful_count: z.number().int() });
 
@@ -123,7 +125,7 @@ export const reportSchema = z
     handled_by: z.number().int().nullable(),
     resolution_note: z.string(),
   })
-  .meta({ id: 'ReviewReport' });
+  .meta({ id: 'ReviewReport', example: reportExample });
 
 export type ReviewListQuery = z.output<typeof reviewListQuery>;
 export type ReviewView = z.output<typeof reviewSchema>;

@@ -16,6 +16,23 @@ export const NO_REVIEW = 'No Review matches the given query.';
 const NO_PRODUCT = 'No Product matches the given query.';
 const ALREADY_REVIEWED = 'You have already reviewed this product.';
 
+export function alreadyReviewed(): ValidationError {
+  return new ValidationError({ non_field_errors: [ALREADY_REVIEWED] }, 'unique');
+}
+
+export function purchaseRequired(): PermissionDeniedError {
+  return new PermissionDeniedError('Only customers who bought this product can review it.', 'purchase_required');
+}
+
+/** Authors neither vote on nor report their own review. @param action "vote on" or "report" */
+export function ownReview(action: string): AppError {
+  return new AppError({ status: 400, code: 'own_review', detail: `You cannot ${action} your own review.` });
+}
+
+export function alreadyReported(): AppError {
+  return new AppError({ status: 409, code: 'already_reported', detail: 'You have already reported this review; a moderator will look at it.' });
+}
+
 export interface ReviewServiceDeps {
   db: Knex;
   reviews: ReviewRepository;
@@ -77,13 +94,13 @@ export class ReviewService {
     if (!product?.isActive) throw ValidationError.field('product', `Invalid pk "${input.product}" - object does not exist.`);
     const verified = await hasPurchased(this.deps.db, authorId, input.product, this.deps.verifiedStatuses);
     if (this.deps.requirePurchase && !verified) {
-      throw new PermissionDeniedError('Only customers who bought this product can review it.', 'purchase_required');
+      throw purchaseRequired();
     }
     const id = await this.deps.db
       .transaction((trx) => this.deps.reviews.insert(trx, { user_id: authorId, product_id: input.product, rating: input.rating, comment: input.comment ?? '', verified_purchase: verified }))
       .catch((error: unknown) => {
         // The unique index decides between two concurrent first reviews; the loser gets the old 400.
-        if (isUniqueViolation(error)) throw new ValidationError({ non_field_errors: [ALREADY_REVIEWED] }, 'unique');
+        if (isUniqueViolation(error)) throw alreadyReviewed();
         throw error;
       });
     await this.deps.cache.reviewsChanged({ productId: input.product, authorId, ratings: true });
@@ -140,7 +157,7 @@ export class ReviewService {
   private async othersReview(trx: Knex.Transaction, id: number, userId: number, action: string): Promise<void> {
     const review = await this.deps.reviews.lock(trx, id);
     if (!review || !canInteract(review)) throw new NotFoundError(NO_REVIEW);
-    if (review.user_id === userId) throw new AppError({ status: 400, code: 'own_review', detail: `You cannot ${action} your own review.` });
+    if (review.user_id === userId) throw ownReview(action);
   }
 
   async vote(userId: number, id: number, helpful: boolean | undefined): Promise<{ helpful: boolean; count: number }> {
@@ -158,9 +175,7 @@ export class ReviewService {
     return this.deps.db.transaction(async (trx) => {
       await this.othersReview(trx, id, userId, 'report');
       const reportId = await this.deps.reviews.insertReport(trx, { review_id: id, user_id: userId, reason, description });
-      if (reportId === undefined) {
-        throw new AppError({ status: 409, code: 'already_reported', detail: 'You have already reported this review; a moderator will look at it.' });
-      }
+      if (reportId === undefined) throw alreadyReported();
       return reportId;
     });
   }

@@ -18,7 +18,7 @@ export function normalizeEmail(email: string): string {
   return at < 0 ? email : email.slice(0, at) + email.slice(at).toLowerCase();
 }
 
-function duplicateError(error: DuplicateUserError): ValidationError {
+export function duplicateError(error: DuplicateUserError): ValidationError {
   return new ValidationError({ [error.field]: [DUPLICATE_MESSAGES[error.field]] }, 'unique');
 }
 
@@ -26,6 +26,10 @@ export interface AccountServiceDeps {
   db: Knex;
   users: UserRepository;
   auth: AuthService;
+}
+
+export function oldPasswordIncorrect(): ValidationError {
+  return ValidationError.field('old_password', 'Old password is incorrect.', 'password_incorrect');
 }
 
 /** Accounts: registration, profile, password change and the staff flag. */
@@ -89,7 +93,7 @@ export class AccountService {
   async changePassword(auth: AuthContext, input: PasswordChangeInput, meta: ClientMeta): Promise<TokenPair> {
     const user = await this.profile(auth.user.id);
     if (!(await verifyPassword(user.password_hash, input.old_password))) {
-      throw ValidationError.field('old_password', 'Old password is incorrect.', 'password_incorrect');
+      throw oldPasswordIncorrect();
     }
     const weak = passwordProblems(input.new_password, user);
     if (weak.length > 0) throw new ValidationError({ new_password: weak });

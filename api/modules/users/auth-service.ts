@@ -31,6 +31,11 @@ export interface AuthServiceDeps {
 
 const INVALID_CREDENTIALS = 'Invalid email or password.';
 
+/** The one 401 for a wrong password, an unknown email and an inactive account (the old `non_field_errors` kept). */
+export function invalidCredentials(): AuthenticationError {
+  return new AuthenticationError(INVALID_CREDENTIALS, 'authentication_failed', { non_field_errors: [INVALID_CREDENTIALS] });
+}
+
 /** Deny-list key of a revoked session: its access tokens are refused until they would have expired anyway. */
 export function revokedSessionKey(sessionId: string): string {
   return `auth:revoked-session:${sessionId}`;
@@ -71,7 +76,7 @@ export class AuthService {
     const valid = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstNothing(password);
     if (!user || !valid || !user.is_active) {
       await this.deps.throttle.recordFailure(target);
-      throw new AuthenticationError(INVALID_CREDENTIALS, 'authentication_failed', { non_field_errors: [INVALID_CREDENTIALS] });
+      throw invalidCredentials();
     }
     await this.deps.throttle.recordSuccess(email);
     const upgradedHash = needsRehash(user.password_hash) ? await hashPassword(password) : undefined;

@@ -44,7 +44,8 @@ function assertAcceptablePassword(password: string, context?: PasswordContext): 
   if (problems.length > 0) throw new ValidationError({ new_password: problems });
 }
 
-function invalidToken(): BadRequestError {
+/** One answer for every bad link (unknown, used, expired or superseded token, bad uid), with the old `error` key. */
+export function invalidToken(): BadRequestError {
   return new BadRequestError(INVALID_TOKEN, 'invalid_token', { error: INVALID_TOKEN });
 }
 

@@ -1,10 +1,13 @@
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
+import { InvalidTokenError, ThrottledError } from '../../errors';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { messageSchema } from '../../http/fields';
-import type { AccountService } from './account-service';
-import type { AuthService, ClientMeta } from './auth-service';
-import type { PasswordResetService } from './password-reset-service';
+import { duplicateError, oldPasswordIncorrect, type AccountService } from './account-service';
+import { invalidCredentials, type AuthService, type ClientMeta } from './auth-service';
+import { lockedOut } from './login-throttle';
+import { invalidToken, type PasswordResetService } from './password-reset-service';
+import { DuplicateUserError } from './repository';
 import {
   loginBody,
   loginResponse,
@@ -44,7 +47,13 @@ export function usersEndpoints({ accounts, auth, passwordReset, limits }: UsersR
       summary: 'API root of the users router',
       tags: TAGS,
       access: 'public',
-      responses: { 200: { description: 'Links to the collections under this prefix', schema: z.object({ addresses: z.string() }) } },
+      responses: {
+        200: {
+          description: 'Links to the collections under this prefix',
+          schema: z.object({ addresses: z.string() }),
+          example: { addresses: 'http://127.0.0.1:8000/api/v1/users/addresses/' },
+        },
+      },
       handle: async ({ req }) => ({ status: 200, body: { addresses: `${req.protocol}://${req.host}/api/v1/users/addresses/` } }),
     }),
     defineEndpoint({
@@ -56,7 +65,8 @@ export function usersEndpoints({ accounts, auth, passwordReset, limits }: UsersR
       access: 'public',
       body: registerBody,
       middleware: [limits.register],
-      errors: [429],
+      invalidInput: { body: { email: 'ada@', username: 'ada lovelace', password: 'Analytical-Engine-1843', password_confirm: 'Analytical-Engine-1843' } },
+      errors: [duplicateError(new DuplicateUserError('email')), new ThrottledError(3412)],
       responses: { 201: { description: 'The account and its first token pair', schema: registerResponse } },
       handle: async ({ req, body }) => {
         const { user, ...pair } = await accounts.register(body, clientMeta(req));
@@ -72,7 +82,7 @@ export function usersEndpoints({ accounts, auth, passwordReset, limits }: UsersR
       access: 'public',
       body: loginBody,
       middleware: [limits.login],
-      errors: [401, 429],
+      errors: [invalidCredentials(), lockedOut(840), new ThrottledError(212)],
       responses: { 200: { description: 'A token pair and the user', schema: loginResponse } },
       handle: async ({ req, body }) => {
         const { user, refresh, access } = await auth.login(body.email, body.password, clientMeta(req));
@@ -91,7 +101,7 @@ export function usersEndpoints({ accounts, auth, passwordReset, limits }: UsersR
       body: refreshBody,
       ignoresCredentials: true,
       middleware: [limits.tokenRefresh],
-      errors: [401, 429],
+      errors: [new InvalidTokenError('Token is blacklisted', 'refresh'), new InvalidTokenError('Token is expired', 'refresh'), new ThrottledError(31)],
       responses: { 200: { description: 'A new token pair', schema: tokenPairSchema } },
       handle: async ({ body }) => {
         const { access, refresh } = await auth.refresh(body.refresh);
@@ -106,7 +116,8 @@ export function usersEndpoints({ accounts, auth, passwordReset, limits }: UsersR
       tags: TAGS,
       access: 'user',
       body: logoutBody,
-      responses: { 205: { description: 'Logged out; the session\'s tokens no longer work', schema: messageSchema } },
+      invalidInput: { body: { refresh_token: '' } },
+      responses: { 205: { description: 'Logged out; the session\'s tokens no longer work', schema: messageSchema, example: { message: 'Successfully logged out' } } },
       handle: async ({ auth: caller, body }) => {
         await auth.logout(caller, body.refresh_token);
         return { status: 205, body: { message: 'Successfully logged out' } };
@@ -120,6 +131,7 @@ export function usersEndpoints({ accounts, auth, passwordReset, limits }: UsersR
       tags: TAGS,
       access: 'user',
       body: passwordChangeBody,
+      errors: [oldPasswordIncorrect()],
       responses: { 200: { description: 'Password changed', schema: passwordChangeResponse } },
       handle: async ({ req, auth: caller, body }) => {
         const pair = await accounts.changePassword(caller, body, clientMeta(req));
@@ -136,8 +148,9 @@ export function usersEndpoints({ accounts, auth, passwordReset, limits }: UsersR
       access: 'public',
       body: passwordResetBody,
       middleware: [limits.passwordReset],
-      errors: [429],
-      responses: { 200: { description: 'Accepted', schema: messageSchema } },
+      invalidInput: { body: { email: 'ada@' } },
+      errors: [new ThrottledError(1620)],
+      responses: { 200: { description: 'Accepted', schema: messageSchema, example: { message: PASSWORD_RESET_SENT } } },
       handle: async ({ body }) => {
         await passwordReset.request(body.email);
         return { status: 200, body: { message: PASSWORD_RESET_SENT } };
@@ -152,8 +165,8 @@ export function usersEndpoints({ accounts, auth, passwordReset, limits }: UsersR
       access: 'public',
       body: passwordResetConfirmBody,
       middleware: [limits.passwordResetConfirm],
-      errors: [429],
-      responses: { 200: { description: 'Password reset; every session was revoked', schema: messageSchema } },
+      errors: [invalidToken(), new ThrottledError(2710)],
+      responses: { 200: { description: 'Password reset; every session was revoked', schema: messageSchema, example: { message: 'Password reset successful.' } } },
       handle: async ({ body }) => {
         await passwordReset.confirm(body);
         return { status: 200, body: { message: 'Password reset successful.' } };
@@ -177,6 +190,8 @@ export function usersEndpoints({ accounts, auth, passwordReset, limits }: UsersR
       tags: ['Profile'],
       access: 'user',
       body: profileUpdateBody,
+      invalidInput: { body: { username: 'ada lovelace' } },
+      errors: [duplicateError(new DuplicateUserError('username'))],
       responses: { 200: { description: 'Updated profile', schema: userSchema } },
       handle: async ({ auth: caller, body }) => ({ status: 200, body: serializeUser(await accounts.updateProfile(caller.user.id, body)) }),
     }),

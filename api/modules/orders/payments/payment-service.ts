@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../../../errors';
+import { AppError, ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../../../errors';
 import { formatCents, toCents } from '../../cart';
 import type { OrderRepository } from '../repository';
-import type { PaymentInput } from '../schemas';
+import type { PaymentInput, PaymentView } from '../schemas';
 import { paymentView } from '../serializers';
 import { invalidTransition } from '../state-machine';
 import type { OrderExpiry } from '../expiry';
@@ -33,8 +33,28 @@ export interface PaymentServiceDeps {
 
 const EXPIRED = 'This order was not paid before its deadline and has been cancelled; its items are no longer reserved. Nothing was charged: place a new order.';
 
+/** 409 for a payment after the deadline: the order was cancelled and nothing is charged. Answered, not thrown, so the expiry commits. */
+export function orderExpired(paymentDueAt: string | null): AppError {
+  return new AppError({ status: 409, code: 'order_expired', detail: EXPIRED, extra: { error: EXPIRED, payment_due_at: paymentDueAt } });
+}
+
 function expiredReply(order: OrderRow): { status: number; body: unknown } {
-  return { status: 409, body: { detail: EXPIRED, code: 'order_expired', error: EXPIRED, payment_due_at: order.payment_due_at } };
+  const expired = orderExpired(order.payment_due_at);
+  return { status: expired.status, body: expired.toBody() };
+}
+
+/** 402 for a declined card, with the recorded attempt; the order stays payable. Answered, so the attempt is kept. */
+export function paymentDeclined(message: string, declineCode: string, payment: PaymentView): AppError {
+  return new AppError({ status: 402, code: 'payment_declined', detail: message, extra: { error: message, decline_code: declineCode, payment } });
+}
+
+export function alreadyPaid(): ConflictError {
+  return new ConflictError(ALREADY_PAID, 'already_paid', { error: ALREADY_PAID });
+}
+
+export function paymentRequired(refunded: boolean): ConflictError {
+  const detail = refunded ? 'This order\'s payment was refunded.' : 'This order has no successful payment: pay it first.';
+  return new ConflictError(detail, 'payment_required', { error: detail });
 }
 
 /**
@@ -54,7 +74,7 @@ export class PaymentService {
     const order = await this.deps.orders.lock(trx, orderId, customerId);
     if (!order) throw new NotFoundError(NO_ORDER);
     // Only a paid order is "already paid": a refunded one is cancelled, and says so below.
-    if (order.payment_status === 'paid') throw new ConflictError(ALREADY_PAID, 'already_paid', { error: ALREADY_PAID });
+    if (order.payment_status === 'paid') throw alreadyPaid();
     // Too late: the order is expired here and now (answered, not thrown, so the expiry commits) and nothing is charged.
     if (order.payment_overdue) return expiredReply(await this.deps.expiry.expireLocked(trx, order));
     if (order.status === 'cancelled' && order.cancel_reason === 'payment_timeout') return expiredReply(order);
@@ -88,10 +108,8 @@ export class PaymentService {
       failure_code: charge.status === 'declined' ? charge.declineCode : null,
     });
     if (charge.status === 'declined') {
-      return {
-        status: 402,
-        body: { detail: charge.message, code: 'payment_declined', error: charge.message, decline_code: charge.declineCode, payment: paymentView(payment) },
-      };
+      const declined = paymentDeclined(charge.message, charge.declineCode, paymentView(payment));
+      return { status: declined.status, body: declined.toBody() };
     }
 
     const paid = await this.deps.orders.update(trx, order.id, { status: 'paid', payment_status: 'paid' });
@@ -121,7 +139,6 @@ export class PaymentService {
     const order = await this.deps.orders.find(orderId, customerId, db);
     if (!order) throw new NotFoundError(NO_ORDER);
     if (order.payment_status === 'paid') return { message: 'Payment confirmed.', order: await this.deps.views.one(db, order, mediaBase) };
-    const detail = order.payment_status === 'refunded' ? 'This order\'s payment was refunded.' : 'This order has no successful payment: pay it first.';
-    throw new ConflictError(detail, 'payment_required', { error: detail });
+    throw paymentRequired(order.payment_status === 'refunded');
   }
 }
