@@ -172,16 +172,16 @@ function invalidInputExample(endpoint: Endpoint): Record<string, unknown> | unde
   return undefined;
 }
 
-/** One example, or several named by their codes (Swagger UI offers a choice). */
-function examplesOf(bodies: Record<string, unknown>[]): { example?: unknown; examples?: Record<string, { value: unknown }> } {
+/** One example, or several named by their codes and summed up by their messages (Swagger UI offers a choice). */
+function examplesOf(bodies: Record<string, unknown>[]): { example?: unknown; examples?: Record<string, { summary: string; value: unknown }> } {
   if (bodies.length === 0) return {};
   if (bodies.length === 1) return { example: bodies[0] };
-  const examples: Record<string, { value: unknown }> = {};
+  const examples: Record<string, { summary: string; value: unknown }> = {};
   for (const body of bodies) {
     const code = String(body.code);
     let name = code;
     for (let next = 2; examples[name]; next += 1) name = `${code}_${next}`;
-    examples[name] = { value: body };
+    examples[name] = { summary: typeof body.detail === 'string' ? body.detail : `${code}: ${Object.keys(body).filter((key) => key !== 'code').join(', ')}`, value: body };
   }
   return { examples };
 }
@@ -222,7 +222,7 @@ function errorResponses(endpoint: Endpoint): RouteConfig['responses'] {
       description: ERROR_DESCRIPTIONS[400],
       content: {
         'application/json': {
-          schema: detailed.length > 0 ? z.union([fieldErrorsSchema, detailErrorSchema]) : fieldErrorsSchema,
+          schema: detailed.some((body) => 'detail' in body) ? z.union([fieldErrorsSchema, detailErrorSchema]) : fieldErrorsSchema,
           ...examplesOf([...(invalid ? [invalid] : []), ...detailed]),
         },
       },
