@@ -12,6 +12,6 @@ export const fieldErrorsSchema = z
   .catchall(z.union([z.array(z.string()), z.record(z.string(), z.unknown())]))
   .meta({
     id: 'ValidationErrors',
-    // No example here: each operation's 400 carries its own (api/http/endpoint.ts), made by its own validator.
+    // No example here: each operation's 400 carries its own (api/http/endpoint-openapi.ts), made by its own validator.
     description: 'Validation errors (DRF shape): each invalid field maps to its messages; `non_field_errors` holds object-level ones.',
   });
