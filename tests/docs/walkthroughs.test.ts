@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { describeWith, findBinary, freePort, stopProcess } from '../support/components';
 import { startNexus } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -57,6 +57,7 @@ describeWith(TOOLS.join(', '), missingTools.length === 0, 'the documented walk-t
   let workdir: string;
   let database: TestDatabase;
   let dev: ChildProcess | undefined;
+  let serverLog: () => string = () => '';
   let origin: string;
 
   beforeAll(async () => {
@@ -70,6 +71,7 @@ describeWith(TOOLS.join(', '), missingTools.length === 0, 'the documented walk-t
       { cwd: workdir, env: { DATABASE_URL: database.url } },
     );
     dev = stack.child;
+    serverLog = stack.stderr;
     origin = `http://127.0.0.1:${port}`;
   }, 120_000);
 
@@ -84,7 +86,7 @@ describeWith(TOOLS.join(', '), missingTools.length === 0, 'the documented walk-t
       const blocks = runnable(file).map((block) => ({ ...block, code: block.code.replaceAll(DOCUMENTED_ORIGIN, origin) }));
       const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: workdir, LANG: 'C.UTF-8' };
       const result = await runShellSession(blocks, { cwd: workdir, env, timeoutMs: 60_000 });
-      if (!result.ok) throw new Error(`${relative(ROOT, join(ROOT, file))}: ${result.report}`);
+      if (!result.ok) throw new Error(`${file}: ${result.report}\n--- nexus dev log (last lines)\n${serverLog().trimEnd().split('\n').slice(-15).join('\n')}`);
     });
   }
 });
