@@ -1,7 +1,7 @@
-import { Flags } from '@oclif/core';
 import { stringify } from 'yaml';
 import { NexusCommand } from '../../base-command';
 import { loadDeployTarget, type DeployTarget } from '../../deploy-config/load';
+import { checked } from '../../flags';
 
 export interface ConfigShowResult {
   target: string;
@@ -20,8 +20,8 @@ export default class ConfigShow extends NexusCommand<ConfigShowResult> {
   static override examples = ['<%= config.bin %> config show --target production', '<%= config.bin %> config show --target staging --json'];
 
   static override flags = {
-    target: Flags.string({ char: 't', description: 'Target name from nexus.yml.', required: true }),
-    dir: Flags.string({ description: 'Directory holding nexus.yml.', default: '.' }),
+    target: checked('target')({ char: 't', description: 'Target name from nexus.yml.', required: true }),
+    dir: checked('existingDirectory')({ description: 'Directory holding nexus.yml.', default: '.' }),
   };
 
   async run(): Promise<ConfigShowResult> {
