@@ -1,8 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
 import { NEXUS_BIN } from './cli';
 
 /** Terminal control sequences (colours, cursor moves) removed, so tests match the text an operator reads. */
-const strip = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[=>]/g, '');
+const strip = (text: string) => stripVTControlCharacters(text);
 
 /** Shell-quotes one argument for `script -c`. */
 const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
