@@ -4,7 +4,8 @@ import { Flags } from '@oclif/core';
 import { parse } from 'yaml';
 import { NexusCommand } from '../base-command';
 import { CONFIG_FILE, DeployConfigError, keyPath } from '../deploy-config/load';
-import { nexusFileSchema } from '../deploy-config/schema';
+import { nexusFileSchema, type TargetConfig } from '../deploy-config/schema';
+import { appendSecretCommand, loadSecrets, requiredSecrets, SECRETS_FILE, type RequiredSecret } from '../deploy-config/secrets';
 import { renderNexusYml, type InitAnswers } from '../deploy-config/template';
 import { ExitCode } from '../exit-codes';
 import { NexusError, UsageError } from '../errors';
@@ -16,6 +17,8 @@ export interface InitResult {
   target: string;
   hosts: string[];
   domains: string[];
+  /** The secrets the target needs, and whether each is already set (environment or .nexus/secrets). */
+  secrets: { name: string; reason: string; set: boolean }[];
 }
 
 export default class Init extends NexusCommand<InitResult> {
@@ -77,9 +80,27 @@ export default class Init extends NexusCommand<InitResult> {
       throw new DeployConfigError(`The answers do not make a valid ${CONFIG_FILE}; nothing was written:\n  ${problems.join('\n  ')}`);
     }
     writeFileSync(file, text, { mode: 0o644 });
+    const target = parsed.data.targets[flags.target] as TargetConfig;
+    const needed = requiredSecrets(parsed.data.app, target);
+    const { missing } = loadSecrets(needed.map((secret) => secret.name), flags.dir);
+    const secrets = needed.map((secret) => ({ ...secret, set: !missing.includes(secret.name) }));
     this.log(`Wrote ${file} (target ${flags.target}: ${hosts.join(', ')}).`);
-    this.log('Next: put the secrets it names in the environment or .nexus/secrets, then `nexus server provision --target ' + flags.target + '`.');
-    return { file, target: flags.target, hosts, domains };
+    this.printSecrets(secrets, flags.dir, flags.target);
+    return { file, target: flags.target, hosts, domains, secrets: secrets.map(({ name, reason, set }) => ({ name, reason, set })) };
+  }
+
+  /** Which secrets the target needs, which are still to set, and a line that sets each. */
+  private printSecrets(secrets: (RequiredSecret & { set: boolean })[], dir: string, target: string): void {
+    const width = Math.max(...secrets.map((secret) => secret.name.length));
+    this.log('\nSecrets it needs (nexus.yml only names them; their values never go into it):');
+    for (const secret of secrets) this.log(`  ${secret.name.padEnd(width)}  ${secret.reason}${secret.set ? ': already set' : ''}`);
+    const unset = secrets.filter((secret) => !secret.set);
+    if (unset.length > 0) {
+      this.log(`\nSet ${unset.length === 1 ? 'it' : 'them'} in the environment (CI), or in ${join(dir, SECRETS_FILE)} (KEY=value lines, git-ignored, mode 600), e.g.:`);
+      for (const secret of unset) this.log(`  ${appendSecretCommand(secret, dir)}`);
+      if (unset.some((secret) => secret.value === 'url')) this.log('  (then put the real URL in place of the example)');
+    }
+    this.log(`\nCheck with \`nexus config show --target ${target}\`; next, \`nexus server provision --target ${target}\`.`);
   }
 
   private async askList(message: string, flagExample: string, kind: ValueKind, count?: number): Promise<string[]> {
