@@ -15,7 +15,7 @@ export default class Health extends NexusCommand<HealthReport> {
   static override summary = 'Check a running site: health, readiness, TLS certificate, HTTP redirect, security headers';
 
   static override description =
-    'Exit code 0 when every check passes, 11 when any fails (each failure is listed); --json gives the whole report for CI. With --watch it checks every --interval seconds until interrupted (or --count times) and exits with the last result.';
+    'Exit code 0 when every check passes, 11 when any fails (each failure is listed); --json gives the whole report for CI. With --watch it checks every --interval seconds, --count times and exits with the last result, or until Ctrl-C (exit 130).';
 
   static override examples = [
     '<%= config.bin %> health --url https://shop.example.com',
@@ -66,11 +66,14 @@ export default class Health extends NexusCommand<HealthReport> {
     const interrupted = new AbortController();
     const interrupt = () => interrupted.abort();
     process.once('SIGINT', interrupt);
+    // One listener for the whole watch; its rejection is handled even when Ctrl-C comes during a sleep.
+    const stopped = aborted(interrupted.signal);
+    stopped.catch(() => undefined);
     let report: HealthReport | undefined;
     let done = 0;
     try {
       for (;;) {
-        report = await Promise.race([probe(url, options), aborted(interrupted.signal)]);
+        report = await Promise.race([probe(url, options), stopped]);
         done += 1;
         this.print(report);
         if (count !== undefined && done >= count) return report;
