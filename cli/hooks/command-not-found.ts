@@ -31,7 +31,8 @@ export function unknownCommand(id: string, argv: readonly string[], config: Inte
     exitCode: ExitCode.USAGE,
     suggestions: [...(guess ? [`did you mean \`${config.bin} ${toConfiguredId(guess, config)}\`?`] : []), `run \`${config.bin} help\` for a list of commands`],
   };
-  const json = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined).includes('--json');
+  // `nexus --json` alone arrives with --json as the id.
+  const json = [id, ...argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined)].includes('--json');
   if (json) process.stdout.write(`${errorJson(report)}\n`);
   else process.stderr.write(`${errorLines(report).join('\n')}\n`);
   throw new Errors.ExitError(report.exitCode);
