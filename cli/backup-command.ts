@@ -6,7 +6,7 @@ import { DeployConfigError, type DeployTarget } from './deploy-config/load';
 import { loadSecrets } from './deploy-config/secrets';
 import { UsageError } from './errors';
 import { LocalExecutor } from './exec/local-executor';
-import { sharedFlags } from './flags';
+import { checked, sharedFlags } from './flags';
 import { packageRoot } from './package-root';
 import { BackupManager } from './services/backup-manager';
 import { assertBackupId } from './services/backup-manifest';
@@ -22,8 +22,8 @@ import { TargetCommand } from './target-command';
 
 /** Where a backup command works: this machine's database and directory, or a target's (over SSH). */
 export const backupFlags = {
-  target: Flags.string({ char: 't', description: "Target from nexus.yml: back up its database, keeping the backups in <root>/backups on its first host." }),
-  dir: Flags.string({ description: 'Directory holding nexus.yml and .nexus/secrets.', default: '.' }),
+  target: checked('target')({ char: 't', description: "Target from nexus.yml: back up its database, keeping the backups in <root>/backups on its first host." }),
+  dir: checked('existingDirectory')({ description: 'Directory holding nexus.yml and .nexus/secrets.', default: '.' }),
   'database-url': { ...sharedFlags.databaseUrl, exclusive: ['target'] },
   'backup-dir': Flags.string({ description: 'Where local backups are kept. Default: <dir>/.nexus/backups.', exclusive: ['target'] }),
 };

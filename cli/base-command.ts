@@ -1,29 +1,6 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
-import { ConfigError } from '../api/config';
+import { errorLines, errorReport } from './error-report';
 import { NexusError, UsageError } from './errors';
-import { ExitCode } from './exit-codes';
-
-export interface ErrorReport {
-  code: string;
-  message: string;
-  exitCode: number;
-  suggestions: string[];
-  details?: unknown;
-}
-
-function report(error: unknown): ErrorReport {
-  if (error instanceof NexusError) {
-    const report: ErrorReport = { code: error.code, message: error.message, exitCode: error.exitCode, suggestions: error.suggestions };
-    return error.details === undefined ? report : { ...report, details: error.details };
-  }
-  if (error instanceof ConfigError) {
-    return { code: 'CONFIG', message: error.message, exitCode: ExitCode.CONFIG, suggestions: ['see docs/configuration.md'] };
-  }
-  const oclifExit = (error as { oclif?: { exit?: number } }).oclif?.exit;
-  const message = error instanceof Error ? error.message : String(error);
-  if (oclifExit === ExitCode.USAGE) return { code: 'USAGE', message, exitCode: ExitCode.USAGE, suggestions: ['run the command with --help'] };
-  return { code: 'UNEXPECTED', message, exitCode: ExitCode.FAILURE, suggestions: [] };
-}
 
 /**
  * Base of every nexus command: `--json` (exactly one JSON document on stdout, progress on stderr),
@@ -65,12 +42,11 @@ export abstract class NexusCommand<T> extends Command {
   }
 
   protected override async catch(error: Interfaces.CommandError): Promise<void> {
-    const details = report(error);
+    const details = errorReport(error);
     if (this.jsonEnabled()) {
       this.logJson({ error: details });
     } else {
-      this.logToStderr(`Error (${details.code}): ${details.message}`);
-      for (const suggestion of details.suggestions) this.logToStderr(`  → ${suggestion}`);
+      for (const line of errorLines(details)) this.logToStderr(line);
       if (this.argv.includes('--verbose') && error instanceof Error && error.stack) this.logToStderr(error.stack);
     }
     throw new Errors.ExitError(details.exitCode);

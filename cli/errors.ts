@@ -40,3 +40,10 @@ export class RefusedError extends NexusError {
     super(message, { code: 'REFUSED', exitCode: ExitCode.REFUSED, suggestions });
   }
 }
+
+/** Ctrl-C (SIGINT) ended the command: exit 130, as shells report a process ended by SIGINT. */
+export class InterruptedError extends NexusError {
+  constructor(message: string, details?: unknown) {
+    super(message, { code: 'INTERRUPTED', exitCode: ExitCode.INTERRUPTED, details });
+  }
+}

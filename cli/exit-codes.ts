@@ -29,6 +29,8 @@ export const ExitCode = {
   DNS_NOT_PROPAGATED: 12,
   /** DNS records point somewhere else. */
   DNS_WRONG: 13,
+  /** Interrupted (Ctrl-C) at a prompt or while watching: 128 + SIGINT, as shells report it. */
+  INTERRUPTED: 130,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
-import { Flags } from '@oclif/core';
 import { TargetCommand, targetFlags } from '../target-command';
 import { collectDiagnostics, type HostDiagnostics } from '../services/diagnostics';
+import { checked } from '../flags';
 
 export default class Debug extends TargetCommand<{ hosts: HostDiagnostics[] }> {
   static override summary = 'One diagnostic report of every host of a target';
@@ -17,7 +17,7 @@ export default class Debug extends TargetCommand<{ hosts: HostDiagnostics[] }> {
 
   static override flags = {
     ...targetFlags,
-    output: Flags.string({ char: 'o', description: 'Also write the report (JSON) to this file.' }),
+    output: checked('newFile')({ char: 'o', description: 'Also write the report (JSON) to this file.' }),
   };
 
   async run(): Promise<{ hosts: HostDiagnostics[] }> {

@@ -3,6 +3,7 @@ import { NexusCommand } from '../base-command';
 import { runSteps } from '../services/progress';
 import { devDir } from '../services/dev-state';
 import { LocalStack, type LocalStackInfo } from '../services/local-stack';
+import { checked } from '../flags';
 
 export default class Dev extends NexusCommand<void> {
   static override description = [
@@ -16,7 +17,7 @@ export default class Dev extends NexusCommand<void> {
 
   static override flags = {
     'data-dir': Flags.string({ description: 'Where the embedded database and generated secrets live.', default: '.nexus/dev' }),
-    host: Flags.string({ description: 'Interface the API listens on.', default: '127.0.0.1' }),
+    host: checked('host')({ description: 'Interface the API listens on.', default: '127.0.0.1' }),
     'log-level': Flags.string({ description: 'API log level (logs go to stderr).', default: 'info', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
     port: Flags.integer({ description: 'API port.', env: 'PORT', default: 8000, min: 0, max: 65535 }),
     products: Flags.integer({ description: 'Demo products (in a tree of eight departments) created on first run.', default: 500, min: 0, max: 1_000_000 }),

@@ -3,9 +3,7 @@ import { NexusError, UsageError } from '../errors';
 import { withDockerHost } from '../remote/docker';
 import { LOG_SERVICES, logsCommand, type LogService } from '../remote/logs';
 import { TargetCommand, targetFlags } from '../target-command';
-
-/** What Docker's --since takes: a duration (10m, 1h30m), a date or time (RFC 3339), or a Unix timestamp. */
-const SINCE = /^[0-9][0-9A-Za-z:.+-]*$/;
+import { checked } from '../flags';
 
 export default class Logs extends TargetCommand<{ lines: string[] }> {
   static override summary = "Print or follow a service's logs on a target's hosts";
@@ -27,17 +25,16 @@ export default class Logs extends TargetCommand<{ lines: string[] }> {
     ...targetFlags,
     follow: Flags.boolean({ char: 'f', description: 'Keep printing new lines until interrupted.' }),
     lines: Flags.integer({ char: 'n', description: 'Lines of history to start with.', default: 100, min: 0, max: 100_000 }),
-    since: Flags.string({ description: 'Only lines since this time or duration (Docker services only), e.g. 10m or 2026-11-25T10:00:00.' }),
+    since: checked('since')({ description: 'Only lines since this time or duration (Docker services only), e.g. 10m or 2026-11-25T10:00:00.' }),
     grep: Flags.string({ description: 'Only lines containing this text.' }),
     'nginx-log-dir': Flags.string({ description: "Directory of nginx's access.log and error.log on the host.", default: '/var/log/nginx' }),
-    host: Flags.string({ description: 'Only this host of the target (default: every host, one after the other; --follow needs one).' }),
+    host: checked('host')({ description: 'Only this host of the target (default: every host, one after the other; --follow needs one).' }),
   };
 
   async run(): Promise<{ lines: string[] }> {
     const { args, flags } = await this.parse(Logs);
     const service = args.service as LogService;
     if (service === 'nginx' && flags.since) throw new UsageError('--since works for Docker services, not for nginx\'s log files.', ['use --lines and --grep for nginx']);
-    if (flags.since !== undefined && !SINCE.test(flags.since)) throw new UsageError(`--since expects a duration such as 10m or 1h30m, or a time such as 2026-11-25T10:00:00; not "${flags.since}".`);
     const target = this.loadTarget(flags);
     const hosts = flags.host ? target.target.hosts.filter((host) => host.address === flags.host) : target.target.hosts;
     if (hosts.length === 0) throw new UsageError(`${flags.host} is not a host of ${target.name}.`, [`hosts: ${target.target.hosts.map((host) => host.address).join(', ')}`]);

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { ExitCode } from '../exit-codes';
 import { NexusError } from '../errors';
 import { nexusFileSchema, type NexusFile, type TargetConfig } from './schema';
-import { loadSecrets, type Secret } from './secrets';
+import { loadSecrets, requiredSecrets, type RequiredSecret, type Secret } from './secrets';
 
 export const CONFIG_FILE = 'nexus.yml';
 
@@ -20,6 +20,8 @@ export interface DeployTarget {
   secrets: Map<string, Secret>;
   /** The files read, base first. */
   files: string[];
+  /** Secrets the target needs that were found nowhere (only with `allowMissingSecrets`; else an error). */
+  missingSecrets: RequiredSecret[];
 }
 
 export class DeployConfigError extends NexusError {
@@ -69,7 +71,12 @@ function describeIssues(file: string, issues: readonly z.core.$ZodIssue[]): stri
  * Reads nexus.yml, overlays nexus.<target>.yml when present (Kamal's per-destination file), validates the
  * result and picks the target; then loads the secrets the app names. Every problem names its key path.
  */
-export function loadDeployTarget(directory: string, targetName: string, env: NodeJS.ProcessEnv = process.env, options: { secrets?: boolean } = {}): DeployTarget {
+export function loadDeployTarget(
+  directory: string,
+  targetName: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { secrets?: boolean; allowMissingSecrets?: boolean } = {},
+): DeployTarget {
   const baseFile = join(directory, CONFIG_FILE);
   if (!existsSync(baseFile)) throw new DeployConfigError(`No ${CONFIG_FILE} in ${directory}.`, ['run `nexus init` to write one']);
   const overlayFile = join(directory, `nexus.${targetName}.yml`);
@@ -81,13 +88,14 @@ export function loadDeployTarget(directory: string, targetName: string, env: Nod
   if (!target) {
     throw new DeployConfigError(`Unknown target "${targetName}": ${CONFIG_FILE} defines ${Object.keys(parsed.data.targets).join(', ')}.`, ['pass one of them to --target']);
   }
-  const needed = [...parsed.data.app.secrets, ...(target.database === 'external' ? ['DATABASE_URL'] : ['POSTGRES_PASSWORD']), ...(target.redis === 'external' ? ['REDIS_URL'] : [])];
-  const { secrets, missing } = options.secrets === false ? { secrets: new Map<string, Secret>(), missing: [] } : loadSecrets([...new Set(needed)], directory, env);
-  if (missing.length > 0) {
+  const needed = requiredSecrets(parsed.data.app, target);
+  const { secrets, missing } = options.secrets === false ? { secrets: new Map<string, Secret>(), missing: [] } : loadSecrets(needed.map((secret) => secret.name), directory, env);
+  if (missing.length > 0 && !options.allowMissingSecrets) {
     throw new DeployConfigError(`Missing secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}.`, [
       'export them in the environment (CI) or add KEY=value lines to .nexus/secrets (never to nexus.yml)',
     ]);
   }
   const keyPathExpanded = target.ssh.key.startsWith('~/') ? join(env.HOME ?? homedir(), target.ssh.key.slice(2)) : target.ssh.key;
-  return { name: targetName, app: parsed.data.app, target, keyPath: keyPathExpanded, secrets, files };
+  const missingSecrets = needed.filter((secret) => missing.includes(secret.name));
+  return { name: targetName, app: parsed.data.app, target, keyPath: keyPathExpanded, secrets, files, missingSecrets };
 }

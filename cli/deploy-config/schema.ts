@@ -1,11 +1,15 @@
 import { z } from 'zod';
 
 /** An SSH host key pin as `ssh-keygen -lf` prints it: SHA256:<43 base64 characters>. */
-const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'expected a SHA256 fingerprint as `ssh-keygen -lf` prints it, e.g. SHA256:7RCj…');
-const hostname = z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expected a host name or an IP address');
-const domain = z
+export const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'expected a SHA256 fingerprint as `ssh-keygen -lf` prints it, e.g. SHA256:7RCj…');
+export const hostname = z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expected a host name or an IP address');
+export const domain = z
   .string()
   .regex(/^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'expected a lower-case domain name such as shop.example.com');
+export const nginxSize = z.string().regex(/^\d+[km]?$/, 'expected an nginx size such as 6m');
+export const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a Unix user name');
+export const appName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected lower-case letters, digits and dashes, starting with a letter');
+export const targetName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a lower-case target name');
 const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected an environment variable name in capitals, e.g. JWT_SECRET');
 
 export const hostSchema = z.object({
@@ -30,13 +34,13 @@ const nginxSchema = z
     https_port: z.number().int().min(1).max(65535).default(443),
     ipv6: z.boolean().default(true),
     /** client_max_body_size: the API's largest body (image uploads). */
-    body_limit: z.string().regex(/^\d+[km]?$/, 'expected an nginx size such as 6m').default('6m'),
+    body_limit: nginxSize.default('6m'),
   })
   .strict()
   .prefault({});
 
 /** A DNS server to ask, as `address` or `address:port` (IPv4, or [IPv6]:port). */
-const resolver = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, 'expected a resolver address such as 1.1.1.1 or 127.0.0.1:5353');
+export const resolver = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, 'expected a resolver address such as 1.1.1.1 or 127.0.0.1:5353');
 
 /** How dns-01 TXT records are published. */
 const dnsProviderSchema = z.discriminatedUnion('type', [
@@ -143,7 +147,7 @@ export const targetSchema = z
     hosts: z.array(hostSchema).min(1, 'list at least one host'),
     ssh: z
       .object({
-        user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a Unix user name').default('deploy'),
+        user: unixUser.default('deploy'),
         port: z.number().int().min(1).max(65535).default(22),
         /** Private key file; `~` is the operator's home. */
         key: z.string().min(1).default('~/.ssh/id_ed25519'),
@@ -197,7 +201,7 @@ export const nexusFileSchema = z
   .object({
     app: z
       .object({
-        name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected lower-case letters, digits and dashes, starting with a letter').default('nexus'),
+        name: appName.default('nexus'),
         port: z.number().int().min(1024).max(65535).default(8000),
         /** Names of secrets the API needs, read from the environment or .nexus/secrets (never from this file). */
         secrets: z.array(envName).default(['JWT_SECRET']),
@@ -205,7 +209,7 @@ export const nexusFileSchema = z
       })
       .strict()
       .prefault({}),
-    targets: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a lower-case target name'), targetSchema).refine((targets) => Object.keys(targets).length > 0, 'define at least one target'),
+    targets: z.record(targetName, targetSchema).refine((targets) => Object.keys(targets).length > 0, 'define at least one target'),
   })
   .strict();
 

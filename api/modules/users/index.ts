@@ -68,5 +68,5 @@ export { UserRepository } from './repository';
 export { hashPassword, passwordProblems } from './passwords';
 export { normalizeEmail } from './account-service';
 export type { UserRow } from './model';
-export { createStaffAccount, AccountExistsError, AccountNotFoundError } from './staff';
+export { createStaffAccount, staffAccountProblems, AccountExistsError, AccountNotFoundError } from './staff';
 export type { StaffAccount, StaffAccountInput } from './staff';

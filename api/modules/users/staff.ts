@@ -38,6 +38,21 @@ export class AccountNotFoundError extends Error {
 const fields = registerBody.pick({ email: true, username: true });
 
 /**
+ * What is wrong with a staff account's email and username (by default the email's local part) under
+ * registration's rules, field by field; empty when nothing. The same check createStaffAccount makes, for a
+ * prompt or a flag to run on each answer before anything is written.
+ */
+export function staffAccountProblems(input: { email: string; username?: string }): Record<string, string[]> {
+  try {
+    parseInput(fields, { email: input.email, username: input.username ?? input.email.split('@')[0] });
+    return {};
+  } catch (error) {
+    if (error instanceof ValidationError) return Object.fromEntries(Object.entries(error.fields ?? {}).filter((entry): entry is [string, string[]] => Array.isArray(entry[1])));
+    throw error;
+  }
+}
+
+/**
  * Creates a staff account (or promotes an existing one) under the same rules as registration: valid
  * email and username, and a password that passes the password policy. Used by `nexus users create-admin`.
  * @throws {ValidationError} invalid email, username or weak password

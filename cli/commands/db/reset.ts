@@ -1,7 +1,6 @@
-import { Flags } from '@oclif/core';
 import { migrateLatest } from '../../../db/migrator';
 import { DatabaseCommand } from '../../database-command';
-import { sharedFlags } from '../../flags';
+import { checked, sharedFlags } from '../../flags';
 
 export interface ResetResult {
   database: string;
@@ -17,7 +16,7 @@ export default class DbReset extends DatabaseCommand<ResetResult> {
   static override flags = {
     'database-url': sharedFlags.databaseUrl,
     yes: sharedFlags.yes,
-    schema: Flags.string({ description: 'Schema to reset.', default: 'public' }),
+    schema: checked('sqlIdentifier')({ description: 'Schema to reset.', default: 'public' }),
   };
 
   static override summary = 'Erase the database and re-create the schema';

@@ -3,6 +3,7 @@ import { UsageError } from '../../errors';
 import { HostDeployer } from '../../services/host-deployer';
 import { checkDns, dnsError, resolverSpecs, targetDnsPlan, type DnsCheckPlan, type DnsCheckReport } from '../../services/dns-check';
 import { TargetCommand } from '../../target-command';
+import { checked } from '../../flags';
 
 export default class DnsVerify extends TargetCommand<DnsCheckReport> {
   static override summary = "Check that a target's domains point at its hosts, everywhere";
@@ -16,13 +17,13 @@ Exit 0: consistent everywhere. Exit 12: not propagated yet (some resolvers lack 
   ];
 
   static override flags = {
-    target: Flags.string({ char: 't', description: 'Target name from nexus.yml: its domains, hosts and resolvers.' }),
-    dir: Flags.string({ description: 'Directory holding nexus.yml.', default: '.' }),
-    domain: Flags.string({ description: 'A domain to check (repeatable); without --target.', multiple: true }),
-    expect: Flags.string({ description: 'An address the domains should resolve to (repeatable); without --target.', multiple: true }),
-    resolver: Flags.string({ description: 'A resolver to ask, e.g. 1.1.1.1 or 127.0.0.1:5353 (repeatable; replaces dns.resolvers).', multiple: true }),
+    target: checked('target')({ char: 't', description: 'Target name from nexus.yml: its domains, hosts and resolvers.' }),
+    dir: checked('existingDirectory')({ description: 'Directory holding nexus.yml.', default: '.' }),
+    domain: checked('domain')({ description: 'A domain to check (repeatable); without --target.', multiple: true }),
+    expect: checked('ipAddress')({ description: 'An address the domains should resolve to (repeatable); without --target.', multiple: true }),
+    resolver: checked('resolver')({ description: 'A resolver to ask, e.g. 1.1.1.1 or 127.0.0.1:5353 (repeatable; replaces dns.resolvers).', multiple: true }),
     'no-system': Flags.boolean({ description: "Do not ask the machine's own resolver." }),
-    'caa-identity': Flags.string({ description: 'The CA that CAA must allow. Default: tls.caa_identity, or letsencrypt.org.' }),
+    'caa-identity': checked('domain')({ description: 'The CA that CAA must allow. Default: tls.caa_identity, or letsencrypt.org.' }),
     wait: Flags.boolean({ description: 'Poll until consistent (or wrong), up to --timeout.' }),
     timeout: Flags.integer({ description: 'Seconds --wait polls for.', default: 600, min: 1 }),
     interval: Flags.integer({ description: 'Seconds between polls.', default: 15, min: 1 }),

@@ -11,6 +11,7 @@ import { targetSite } from '../../remote/nginx-site';
 import { provisionSteps, throughSudo, type ProvisionPlan } from '../../remote/provision';
 import { describeSteps, provisionHost, type ProvisionReport } from '../../services/provisioner';
 import { TargetCommand, targetFlags } from '../../target-command';
+import { checked } from '../../flags';
 
 /** The operator's public key: the .pub beside the private key, else derived from it. */
 function publicKeyOf(privateKey: string): string {
@@ -51,7 +52,7 @@ Re-running changes nothing (the report says "unchanged"). --dry-run prints every
   static override flags = {
     ...targetFlags,
     'dry-run': Flags.boolean({ description: 'Print every remote command (and the files it would write) without connecting.' }),
-    'ssh-user': Flags.string({ description: 'User to connect as: root, or one with passwordless sudo.', default: 'root' }),
+    'ssh-user': checked('unixUser')({ description: 'User to connect as: root, or one with passwordless sudo.', default: 'root' }),
   };
 
   async run(): Promise<{ hosts: ProvisionReport[] } | { dryRun: string }> {

@@ -4,6 +4,7 @@ import { NexusError } from '../../errors';
 import { defaultJobTime, parseTimeOfDay, ScheduledJob, type JobReport, type TimeOfDay } from '../../services/scheduled-job';
 import { renewalJob, SslCommand } from '../../ssl-command';
 import { targetFlags } from '../../target-command';
+import { checked } from '../../flags';
 
 export function parseAt(value: string): TimeOfDay {
   const time = parseTimeOfDay(value);
@@ -38,7 +39,7 @@ The deploy user's crontab gets one entry, at a time of day derived from the targ
   static override flags = {
     ...targetFlags,
     scheduler: Flags.option({ options: ['cron', 'none'] as const, default: 'cron', description: "cron: the deploy user's crontab; none: only install the job and print it." })(),
-    at: Flags.string({ description: 'Time of day (host time, HH:MM) to run; default: one derived from the target.' }),
+    at: checked('timeOfDay')({ description: 'Time of day (host time, HH:MM) to run; default: one derived from the target.' }),
     check: Flags.boolean({ default: true, allowNo: true, description: 'Run the job once after installing it.' }),
     remove: Flags.boolean({ description: 'Remove the job, its schedule, its key and its gate from every host.', exclusive: ['at', 'scheduler'] }),
   };

@@ -1,9 +1,11 @@
 import { Flags } from '@oclif/core';
-import { createStaffAccount } from '../../services/staff-accounts';
+import { createStaffAccount, staffEmailProblem, staffPasswordProblems } from '../../services/staff-accounts';
+import { askNewPassword, askText } from '../../prompts';
 import { DatabaseCommand } from '../../database-command';
 import { UsageError } from '../../errors';
 import { sharedFlags } from '../../flags';
 import { readPasswordFromStdin } from '../../services/stdin';
+import { checked } from '../../flags';
 
 export interface CreateAdminResult {
   id: number;
@@ -24,8 +26,8 @@ export default class UsersCreateAdmin extends DatabaseCommand<CreateAdminResult>
 
   static override flags = {
     'database-url': sharedFlags.databaseUrl,
-    email: Flags.string({ description: 'Email of the account (the login).' }),
-    username: Flags.string({ description: 'Username. Default: the part of the email before "@".' }),
+    email: checked('email')({ description: 'Email of the account (the login).' }),
+    username: checked('username')({ description: 'Username. Default: the part of the email before "@".' }),
     'password-stdin': Flags.boolean({ description: 'Read the password from standard input (for CI; nothing is echoed).' }),
     promote: Flags.boolean({ description: 'Make an existing account staff instead of creating one.', exclusive: ['password-stdin'] }),
   };
@@ -35,13 +37,13 @@ export default class UsersCreateAdmin extends DatabaseCommand<CreateAdminResult>
   async run(): Promise<CreateAdminResult> {
     const { flags } = await this.parse(UsersCreateAdmin);
     const interactive = this.isInteractive();
-    const email = flags.email ?? (interactive ? await this.ask('Email') : undefined);
+    const email = flags.email ?? (interactive ? await askText('Email', (value) => staffEmailProblem(value, { username: flags.username, promote: flags.promote })) : undefined);
     if (!email) throw new UsageError('An email is required.', ['pass --email ops@example.com']);
 
     let password: string | undefined;
     if (!flags.promote) {
       if (flags['password-stdin']) password = await readPasswordFromStdin();
-      else if (interactive) password = await this.askPassword();
+      else if (interactive) password = await askNewPassword((value) => staffPasswordProblems(value, email, flags.username));
       else throw new UsageError('A password is required and there is no terminal to ask for it.', ['pipe it in with --password-stdin']);
     }
 
@@ -50,18 +52,5 @@ export default class UsersCreateAdmin extends DatabaseCommand<CreateAdminResult>
     );
     this.log(`${result.promoted ? 'Promoted' : 'Created'} staff account ${result.email} (id ${result.id}).`);
     return result;
-  }
-
-  private async ask(message: string): Promise<string> {
-    const { input } = await import('@inquirer/prompts');
-    return input({ message, required: true }, { output: process.stderr });
-  }
-
-  private async askPassword(): Promise<string> {
-    const { password } = await import('@inquirer/prompts');
-    const first = await password({ message: 'Password', mask: '*' }, { output: process.stderr });
-    const second = await password({ message: 'Password (again)', mask: '*' }, { output: process.stderr });
-    if (first !== second) throw new UsageError('The two passwords differ; nothing was changed.');
-    return first;
   }
 }

@@ -44,7 +44,7 @@ describe('nexus users create-admin', () => {
     expect(weak.stderr).toContain('too common');
     const invalid = await runNexus(['users', 'create-admin', '--email', 'not-an-email', '--password-stdin'], { env: env(), input: PASSWORD });
     expect(invalid.code).toBe(2);
-    expect(invalid.stderr).toContain('Enter a valid email address.');
+    expect(invalid.stderr).toContain('Error (USAGE): --email: Enter a valid email address; not "not-an-email".');
     const empty = await runNexus(['users', 'create-admin', '--email', 'empty@example.com', '--password-stdin'], { env: env(), input: '' });
     expect(empty.code).toBe(2);
   });

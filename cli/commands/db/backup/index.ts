@@ -9,6 +9,7 @@ import { withScratchDirectory } from '../../../services/scratch';
 import type { VerifyReport } from '../../../services/backup-manager';
 import { defaultJobTime, ScheduledJob, type JobReport } from '../../../services/scheduled-job';
 import { parseAt } from '../../ssl/install-timer';
+import { checked } from '../../../flags';
 
 interface BackupResult {
   backup: BackupManifest;
@@ -48,7 +49,7 @@ export default class DbBackup extends BackupCommand<Result> {
     kind: Flags.option({ options: ['manual', 'scheduled'] as const, default: 'manual', hidden: true, description: 'Recorded in the manifest.' })(),
     schedule: Flags.boolean({ description: "Install the target's daily backup job instead of backing up now.", dependsOn: ['target'] }),
     unschedule: Flags.boolean({ description: "Remove the target's daily backup job.", dependsOn: ['target'], exclusive: ['schedule'] }),
-    at: Flags.string({ description: 'With --schedule: time of day (host time, HH:MM); default: one derived from the target.', dependsOn: ['schedule'] }),
+    at: checked('timeOfDay')({ description: 'With --schedule: time of day (host time, HH:MM); default: one derived from the target.', dependsOn: ['schedule'] }),
     scheduler: Flags.option({ options: ['cron', 'none'] as const, default: 'cron', description: "With --schedule: cron (the deploy user's crontab), or none (install the job and print it, for another scheduler)." })(),
   };
 
