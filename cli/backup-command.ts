@@ -16,6 +16,7 @@ import { withScratchDirectory } from './services/scratch';
 import { HostDeployer } from './services/host-deployer';
 import { backupJobCalls } from './services/job-allow-lists';
 import { resolveDatabaseTarget } from './services/database';
+import { localPgTools } from './services/pg-client-tools';
 import { pgConnection } from './services/pg-connection';
 import type { JobSpec } from './services/scheduled-job';
 import { TargetCommand } from './target-command';
@@ -49,13 +50,18 @@ function offsiteSecretNames(deploy: DeployTarget): string[] {
   return deploy.target.backups.offsite?.type === 's3' ? S3_SECRETS : [];
 }
 
+/** An external database is reached with the DATABASE_URL secret; the on-host service needs none (its own container's socket). */
+function databaseSecretNames(deploy: DeployTarget): string[] {
+  return deploy.target.database === 'external' ? ['DATABASE_URL'] : [];
+}
+
 /**
  * The host's daily backup: `nexus db backup --kind scheduled --verify`, with the secrets it needs; it signs
  * its backups, so BACKUP_SIGNING_KEY goes into the job's secrets file (mode 600, beside neither the backups
  * nor the offsite copies). The previous keys stay with the operator: the job only checks what it just made.
  */
 export function backupJob(deploy: DeployTarget): JobSpec {
-  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: ['DATABASE_URL', ...offsiteSecretNames(deploy), 'BACKUP_SIGNING_KEY'], calls: backupJobCalls(deploy) };
+  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: [...databaseSecretNames(deploy), ...offsiteSecretNames(deploy), 'BACKUP_SIGNING_KEY'], calls: backupJobCalls(deploy) };
 }
 
 async function offsiteStore(deploy: DeployTarget): Promise<OffsiteStore | undefined> {
@@ -111,15 +117,10 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
     if (!flags.target) {
       const database = resolveDatabaseTarget(flags['database-url']);
       const dir = resolve(flags['backup-dir'] ?? join(flags.dir, '.nexus', 'backups'));
-      return { manager: new BackupManager({ exec: new LocalExecutor(), dir }, pgConnection(database.url), trust), trust, hosts: [], release: () => Promise.resolve(localRelease()), where: dir };
+      return { manager: new BackupManager({ exec: new LocalExecutor(), dir, tools: localPgTools() }, pgConnection(database.url), trust), trust, hosts: [], release: () => Promise.resolve(localRelease()), where: dir };
     }
     const deploy = this.loadTarget({ target: flags.target, dir: flags.dir });
-    if (deploy.target.database === 'host') {
-      throw new UsageError(`${deploy.name} runs PostgreSQL as a compose service on the host; nexus db backup works with an external database (database: external and the DATABASE_URL secret).`, [
-        'deploys still take their pre-migration dump of the on-host database',
-      ]);
-    }
-    const { secrets, missing } = loadSecrets(['DATABASE_URL', ...offsiteSecretNames(deploy)], flags.dir, process.env);
+    const { secrets, missing } = loadSecrets([...databaseSecretNames(deploy), ...offsiteSecretNames(deploy)], flags.dir, process.env);
     if (missing.length > 0) throw new DeployConfigError(`Missing secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (the database to back up, and the offsite storage's credentials).`, ['export it, or add it to .nexus/secrets']);
     for (const [name, secret] of secrets) deploy.secrets.set(name, secret);
     const hosts: HostDeployer[] = [];

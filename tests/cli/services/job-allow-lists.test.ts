@@ -13,6 +13,7 @@ import { backupId } from '../../../cli/services/backup-manifest';
 import { DeployLock } from '../../../cli/services/deploy-lock';
 import { backupJobCalls, renewalCalls } from '../../../cli/services/job-allow-lists';
 
+const CLIENT = { kind: 'client' } as const;
 const HOST_KEY = 'SHA256:7RCjUkY4Qs5UWvVyePJoG0cqXQ1RtG3T0V3QhJcfXXo';
 
 function target(extra: object = {}) {
@@ -46,13 +47,13 @@ describe("scheduled jobs' allow-lists", () => {
   it('When the backup job makes its calls, then they fit for its own scheduled backups and scratch databases only', () => {
     const calls = backupJobCalls(target());
     const id = backupId(new Date('2026-12-02T03:15:00Z'), 'scheduled');
-    expect(allowed(calls, takeBackup(`/srv/shop/backups/${id}.dump`))).toBe(true);
+    expect(allowed(calls, takeBackup(CLIENT, `/srv/shop/backups/${id}.dump`))).toBe(true);
     expect(allowed(calls, readFile(`/srv/shop/backups/${id}.dump`))).toBe(true);
-    expect(allowed(calls, dropDatabase('shop_verify_20261202031500_ab12', 'postgres'))).toBe(true);
+    expect(allowed(calls, dropDatabase(CLIENT, 'shop_verify_20261202031500_ab12', 'postgres'))).toBe(true);
     expect(allowed(calls, removeBackups('/srv/shop/backups', [backupId(new Date(), 'manual'), `${backupId(new Date(), 'pre-migration')}-r1`]))).toBe(true);
-    expect(allowed(calls, takeBackup('/srv/shop/jobs/db-backup/allowed-calls'))).toBe(false);
+    expect(allowed(calls, takeBackup(CLIENT, '/srv/shop/jobs/db-backup/allowed-calls'))).toBe(false);
     expect(allowed(calls, readFile('/srv/shop/backups/../jobs/db-backup/secrets'))).toBe(false);
-    expect(allowed(calls, dropDatabase('shop', 'postgres'))).toBe(false);
+    expect(allowed(calls, dropDatabase(CLIENT, 'shop', 'postgres'))).toBe(false);
     expect(allowed(calls, removeBackups('/srv/shop/backups', ['../releases']))).toBe(false);
   });
 });
