@@ -9,9 +9,10 @@ import { LocalExecutor } from './exec/local-executor';
 import { sharedFlags } from './flags';
 import { packageRoot } from './package-root';
 import { BackupManager } from './services/backup-manager';
-import { assertBackupId } from './services/backup-manifest';
+import { assertBackupId, type BackupManifest } from './services/backup-manifest';
 import type { BackupTrust } from './services/backup-trust';
-import { checkFetchedBackup, FilesystemStore, type OffsiteStore } from './services/offsite-store';
+import { backupFiles, checkBackupFiles, isBackupPath } from './services/backup-file';
+import { FilesystemStore, type OffsiteStore } from './services/offsite-store';
 import { withScratchDirectory } from './services/scratch';
 import { HostDeployer } from './services/host-deployer';
 import { backupJobCalls } from './services/job-allow-lists';
@@ -78,6 +79,15 @@ function localRelease(): string {
   return `local ${version}`;
 }
 
+/** The backup a verify or restore works on. */
+export interface ChosenBackup {
+  id: string;
+  /** Its manifest, already checked here (a backup given by path). */
+  manifest?: BackupManifest;
+  /** Puts it where the backups are, if it is not there yet (a path, with --target). */
+  place(): Promise<void>;
+}
+
 /** For the commands that restore a backup (verify, restore, deploy rollback --with-data). */
 export const allowUnsignedFlag = {
   'allow-unsigned': Flags.boolean({
@@ -100,10 +110,36 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
     await withScratchDirectory(async (scratch) => {
       await store.fetch(id, scratch);
       // Checked before it reaches the host, where it would replace the host's own copy of that backup.
-      await checkFetchedBackup(scratch, id, context.trust);
+      await checkBackupFiles({ dir: scratch, id }, context.trust, `the offsite dump of ${id}`, 'nothing was copied to the host');
       await context.manager.importFrom(scratch, id);
     });
     this.note(`Copied ${id} from ${store.where} to ${context.where}.`);
+  }
+
+  /**
+   * The backup a command's argument names: an id among the backups, or the path of a backup's dump with its
+   * manifest beside it (one downloaded earlier or copied from another machine). A path is checked here
+   * first (signature, then the dump's sha256), as an offsite copy is, and then used where it is (locally) or,
+   * with --target, copied among the host's backups by `place` (restore calls it once confirmed).
+   */
+  protected async backupArgument(context: BackupContext, argument: string, fromOffsite = false): Promise<ChosenBackup> {
+    const nothing = () => Promise.resolve();
+    if (!isBackupPath(argument)) {
+      if (fromOffsite) await this.fetchFromOffsite(context, argument);
+      return { id: argument, place: nothing };
+    }
+    if (fromOffsite) throw new UsageError('--from-offsite takes a backup id, not a path.', ['pass the id, or the path without --from-offsite']);
+    const files = backupFiles(argument);
+    const manifest = await checkBackupFiles(files, context.trust, `the dump ${join(files.dir, `${files.id}.dump`)}`, 'nothing was restored');
+    if (!context.deploy) {
+      context.manager = context.manager.at(files.dir);
+      return { id: files.id, manifest, place: nothing };
+    }
+    const place = async () => {
+      await context.manager.importFrom(files.dir, files.id);
+      this.note(`Copied ${files.id} from ${files.dir} to ${context.where}.`);
+    };
+    return { id: files.id, manifest, place };
   }
 
   protected async backups(flags: { target?: string; dir: string; 'database-url'?: string; 'backup-dir'?: string; 'allow-unsigned'?: boolean }): Promise<BackupContext> {

@@ -27,32 +27,45 @@ const READ_CONNECTION = `set -u
 while IFS= read -r line && [ -n "$line" ]; do case $line in PG*=*) export "$line";; esac; done
 TAB=$(printf '\\t')`;
 
-/** Puts the client tools of the server's major version first in PATH (see PgTools). */
-const CLIENT_TOOLS = `newline='
+/**
+ * `pick_client_tools WANT`: of the directories in $candidates (one a line), the one whose psql, pg_dump and
+ * pg_restore are of major version WANT, else the one of the oldest newer version, into $chosen (empty when
+ * none); the newest version found into $newest and $newest_major, for the message when none fits.
+ */
+export const PICK_CLIENT_TOOLS = `newline='
 '
+pick_client_tools() {
+  chosen= chosen_major= newest= newest_major=
+  set -f; saved_ifs=$IFS; IFS=$newline
+  for tools_dir in $candidates; do
+    [ -x "$tools_dir/psql" ] && [ -x "$tools_dir/pg_dump" ] && [ -x "$tools_dir/pg_restore" ] || continue
+    have=$("$tools_dir/pg_dump" --version 2>/dev/null | sed -n 's/^[^0-9]*\\([0-9][0-9]*\\).*/\\1/p' | head -n 1)
+    [ -n "$have" ] || continue
+    if [ -z "$newest" ] || [ "$have" -gt "$newest_major" ]; then newest=$tools_dir newest_major=$have; fi
+    if [ "$have" -eq "$1" ]; then chosen=$tools_dir chosen_major=$have; break; fi
+    if [ "$have" -gt "$1" ] && { [ -z "$chosen" ] || [ "$have" -lt "$chosen_major" ]; }; then chosen=$tools_dir chosen_major=$have; fi
+  done
+  IFS=$saved_ifs; set +f
+}`;
+
+/**
+ * Puts the client tools of the server's major version first in PATH (see PgTools): any psql asks the server
+ * its version, then pick_client_tools chooses.
+ */
+const CLIENT_TOOLS = `${PICK_CLIENT_TOOLS}
 candidates=$(
   [ -n "\${NEXUS_PG_SEARCH:-}" ] && printf '%s\\n' "$NEXUS_PG_SEARCH" | tr ':' '\\n'
-  for dir in /usr/lib/postgresql/*/bin; do [ -d "$dir" ] && printf '%s\\n' "$dir"; done
+  for tools_dir in /usr/lib/postgresql/*/bin; do [ -d "$tools_dir" ] && printf '%s\\n' "$tools_dir"; done
   found=$(command -v pg_dump 2>/dev/null) && dirname "$found"
 )
 asker=
 set -f; saved_ifs=$IFS; IFS=$newline
-for dir in $candidates; do [ -x "$dir/psql" ] && { asker=$dir/psql; break; }; done
+for tools_dir in $candidates; do [ -x "$tools_dir/psql" ] && { asker=$tools_dir/psql; break; }; done
 IFS=$saved_ifs; set +f
 [ -n "$asker" ] || { echo "psql is not installed here (apt-get install postgresql-client)" >&2; exit 127; }
 server=$("$asker" -X -At -c 'SHOW server_version_num') || exit 1
 want=$((server / 10000))
-chosen= chosen_major= newest= newest_major=
-set -f; IFS=$newline
-for dir in $candidates; do
-  [ -x "$dir/psql" ] && [ -x "$dir/pg_dump" ] && [ -x "$dir/pg_restore" ] || continue
-  have=$("$dir/pg_dump" --version 2>/dev/null | sed -n 's/^[^0-9]*\\([0-9][0-9]*\\).*/\\1/p' | head -n 1)
-  [ -n "$have" ] || continue
-  if [ -z "$newest" ] || [ "$have" -gt "$newest_major" ]; then newest=$dir newest_major=$have; fi
-  if [ "$have" -eq "$want" ]; then chosen=$dir chosen_major=$have; break; fi
-  if [ "$have" -gt "$want" ] && { [ -z "$chosen" ] || [ "$have" -lt "$chosen_major" ]; }; then chosen=$dir chosen_major=$have; fi
-done
-IFS=$saved_ifs; set +f
+pick_client_tools "$want"
 if [ -z "$chosen" ]; then
   echo "The database server runs PostgreSQL $want; the newest client tools here are \${newest_major:-none} (\${newest:-no pg_dump found}), and pg_dump cannot dump a newer server." >&2
   echo "Install the PostgreSQL $want client tools (postgresql-client-$want; on Debian and Ubuntu from the PostgreSQL project's apt repository, apt.postgresql.org), or put a directory holding its psql, pg_dump and pg_restore first in PATH." >&2

@@ -68,6 +68,11 @@ export class BackupManager {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  /** The same database and tools, with the backups of another directory (a backup given by path, here). */
+  at(dir: string): BackupManager {
+    return new BackupManager({ ...this.location, dir }, this.connection, this.trust, this.clock);
+  }
+
   /** The database backed up and restored to. */
   get database(): string {
     return this.connection.database;
