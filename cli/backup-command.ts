@@ -9,13 +9,15 @@ import { LocalExecutor } from './exec/local-executor';
 import { checked, sharedFlags } from './flags';
 import { packageRoot } from './package-root';
 import { BackupManager } from './services/backup-manager';
-import { assertBackupId } from './services/backup-manifest';
+import { assertBackupId, type BackupManifest } from './services/backup-manifest';
 import type { BackupTrust } from './services/backup-trust';
-import { checkFetchedBackup, FilesystemStore, type OffsiteStore } from './services/offsite-store';
+import { backupFiles, checkBackupFiles, isBackupPath } from './services/backup-file';
+import { FilesystemStore, type OffsiteStore } from './services/offsite-store';
 import { withScratchDirectory } from './services/scratch';
 import { HostDeployer } from './services/host-deployer';
 import { backupJobCalls } from './services/job-allow-lists';
 import { resolveDatabaseTarget } from './services/database';
+import { localPgTools } from './services/pg-client-tools';
 import { pgConnection } from './services/pg-connection';
 import type { JobSpec } from './services/scheduled-job';
 import { TargetCommand } from './target-command';
@@ -49,13 +51,18 @@ function offsiteSecretNames(deploy: DeployTarget): string[] {
   return deploy.target.backups.offsite?.type === 's3' ? S3_SECRETS : [];
 }
 
+/** An external database is reached with the DATABASE_URL secret; the on-host service needs none (its own container's socket). */
+function databaseSecretNames(deploy: DeployTarget): string[] {
+  return deploy.target.database === 'external' ? ['DATABASE_URL'] : [];
+}
+
 /**
  * The host's daily backup: `nexus db backup --kind scheduled --verify`, with the secrets it needs; it signs
  * its backups, so BACKUP_SIGNING_KEY goes into the job's secrets file (mode 600, beside neither the backups
  * nor the offsite copies). The previous keys stay with the operator: the job only checks what it just made.
  */
 export function backupJob(deploy: DeployTarget): JobSpec {
-  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: ['DATABASE_URL', ...offsiteSecretNames(deploy), 'BACKUP_SIGNING_KEY'], calls: backupJobCalls(deploy) };
+  return { name: 'db-backup', args: ['db', 'backup', '--kind', 'scheduled', '--verify'], secrets: [...databaseSecretNames(deploy), ...offsiteSecretNames(deploy), 'BACKUP_SIGNING_KEY'], calls: backupJobCalls(deploy) };
 }
 
 async function offsiteStore(deploy: DeployTarget): Promise<OffsiteStore | undefined> {
@@ -70,6 +77,15 @@ async function offsiteStore(deploy: DeployTarget): Promise<OffsiteStore | undefi
 function localRelease(): string {
   const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return `local ${version}`;
+}
+
+/** The backup a verify or restore works on. */
+export interface ChosenBackup {
+  id: string;
+  /** Its manifest, already checked here (a backup given by path). */
+  manifest?: BackupManifest;
+  /** Puts it where the backups are, if it is not there yet (a path, with --target). */
+  place(): Promise<void>;
 }
 
 /** For the commands that restore a backup (verify, restore, deploy rollback --with-data). */
@@ -94,10 +110,36 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
     await withScratchDirectory(async (scratch) => {
       await store.fetch(id, scratch);
       // Checked before it reaches the host, where it would replace the host's own copy of that backup.
-      await checkFetchedBackup(scratch, id, context.trust);
+      await checkBackupFiles({ dir: scratch, id }, context.trust, `the offsite dump of ${id}`, 'nothing was copied to the host');
       await context.manager.importFrom(scratch, id);
     });
     this.note(`Copied ${id} from ${store.where} to ${context.where}.`);
+  }
+
+  /**
+   * The backup a command's argument names: an id among the backups, or the path of a backup's dump with its
+   * manifest beside it (one downloaded earlier or copied from another machine). A path is checked here
+   * first (signature, then the dump's sha256), as an offsite copy is, and then used where it is (locally) or,
+   * with --target, copied among the host's backups by `place` (restore calls it once confirmed).
+   */
+  protected async backupArgument(context: BackupContext, argument: string, fromOffsite = false): Promise<ChosenBackup> {
+    const nothing = () => Promise.resolve();
+    if (!isBackupPath(argument)) {
+      if (fromOffsite) await this.fetchFromOffsite(context, argument);
+      return { id: argument, place: nothing };
+    }
+    if (fromOffsite) throw new UsageError('--from-offsite takes a backup id, not a path.', ['pass the id, or the path without --from-offsite']);
+    const files = backupFiles(argument);
+    const manifest = await checkBackupFiles(files, context.trust, `the dump ${join(files.dir, `${files.id}.dump`)}`, 'nothing was restored');
+    if (!context.deploy) {
+      context.manager = context.manager.at(files.dir);
+      return { id: files.id, manifest, place: nothing };
+    }
+    const place = async () => {
+      await context.manager.importFrom(files.dir, files.id);
+      this.note(`Copied ${files.id} from ${files.dir} to ${context.where}.`);
+    };
+    return { id: files.id, manifest, place };
   }
 
   protected async backups(flags: { target?: string; dir: string; 'database-url'?: string; 'backup-dir'?: string; 'allow-unsigned'?: boolean }): Promise<BackupContext> {
@@ -111,15 +153,10 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
     if (!flags.target) {
       const database = resolveDatabaseTarget(flags['database-url']);
       const dir = resolve(flags['backup-dir'] ?? join(flags.dir, '.nexus', 'backups'));
-      return { manager: new BackupManager({ exec: new LocalExecutor(), dir }, pgConnection(database.url), trust), trust, hosts: [], release: () => Promise.resolve(localRelease()), where: dir };
+      return { manager: new BackupManager({ exec: new LocalExecutor(), dir, tools: localPgTools() }, pgConnection(database.url), trust), trust, hosts: [], release: () => Promise.resolve(localRelease()), where: dir };
     }
     const deploy = this.loadTarget({ target: flags.target, dir: flags.dir });
-    if (deploy.target.database === 'host') {
-      throw new UsageError(`${deploy.name} runs PostgreSQL as a compose service on the host; nexus db backup works with an external database (database: external and the DATABASE_URL secret).`, [
-        'deploys still take their pre-migration dump of the on-host database',
-      ]);
-    }
-    const { secrets, missing } = loadSecrets(['DATABASE_URL', ...offsiteSecretNames(deploy)], flags.dir, process.env);
+    const { secrets, missing } = loadSecrets([...databaseSecretNames(deploy), ...offsiteSecretNames(deploy)], flags.dir, process.env);
     if (missing.length > 0) throw new DeployConfigError(`Missing secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (the database to back up, and the offsite storage's credentials).`, ['export it, or add it to .nexus/secrets']);
     for (const [name, secret] of secrets) deploy.secrets.set(name, secret);
     const hosts: HostDeployer[] = [];

@@ -127,6 +127,18 @@ const backupsSchema = z
   .strict()
   .prefault({});
 
+/** A Docker image reference such as postgres:16-bookworm or registry.example.com/pg@sha256:…. */
+const imageReference = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/, 'expected an image reference such as postgres:16-bookworm');
+
+/** The images of the on-host services (`database: host`, `redis: host`); unset, docker-compose.services.yml's defaults. */
+const servicesSchema = z
+  .object({
+    postgres_image: imageReference.optional(),
+    redis_image: imageReference.optional(),
+  })
+  .strict()
+  .prefault({});
+
 /** Where and how the image is built. */
 const buildSchema = z
   .object({
@@ -175,6 +187,7 @@ export const targetSchema = z
     /** PostgreSQL and Redis as compose services on the host, or external services reached through secrets. */
     database: serviceMode.default('host'),
     redis: serviceMode.default('host'),
+    services: servicesSchema,
     /** Where releases, shared data and certificates live on the host. */
     root: absolutePath.default('/srv/nexus'),
     env: z.record(envName, z.string()).default({}),

@@ -1,23 +1,18 @@
+import { pgScript, type PgTools } from './pg-tools';
 import { script, type RemoteCommand } from './shell';
 
 /**
  * Builders for backups made and checked where the dump lives (this machine, or the target's first host):
- * pg_dump, pg_restore and psql, with the connection in PG* variables read from stdin (`connectionInput`),
- * so that no password ever appears in a command line.
+ * pg_dump, pg_restore and psql, run as `tools` says (pg-tools.ts: the client tools matching the server, or
+ * inside the on-host PostgreSQL service's container), with the connection in PG* variables read from stdin
+ * (`connectionInput`), so that no password ever appears in a command line. Dumps go through stdout and
+ * stdin, never a path the tools open themselves, so the same scripts work whichever way the tools run.
  *
  * Every script that reads the database prints its contents as tab-separated lines: `table <name> <rows>
  * <md5>` for each table and `migration <latest> <count>`, the facts a manifest records and a restore is
  * checked against. Rows are hashed as text under fixed settings (UTC, ISO dates, full float precision), so
  * the same data gives the same digest on any server.
  */
-
-/** Reads `PGHOST=…` lines from stdin into the environment until an empty line; picks the PostgreSQL tools. */
-const PRELUDE = `set -u
-while IFS= read -r line && [ -n "$line" ]; do case $line in PG*=*) export "$line";; esac; done
-for tool in psql pg_dump pg_restore; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "$tool is not installed here (apt-get install postgresql-client)" >&2; exit 127; }
-done
-TAB=$(printf '\\t')`;
 
 const CONTENT_SETTINGS = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex';";
 
@@ -52,28 +47,41 @@ export function connectionInput(environment: Record<string, string>): string {
 /**
  * A consistent dump with its facts: one transaction exports its snapshot, pg_dump (custom format) dumps
  * exactly that snapshot, and the same transaction then counts and hashes every table, so the manifest
- * describes the dump even while the application keeps writing. Writes `$file` (mode 600, in a directory
- * made mode 700, however it was before: provisioning creates backups/ group-readable) only when whole;
- * prints the content lines, then `dump <bytes> <sha256>` and `server <version>`.
+ * describes the dump even while the application keeps writing. The transaction's psql session is fed
+ * through a FIFO, so that pg_dump runs beside it the same way whether the tools run here or in the service's
+ * container. Writes `$file` (mode 600, in a directory made mode 700, however it was before: provisioning
+ * creates backups/ group-readable) only when whole; prints the content lines, then `server <version>` and
+ * `dump <bytes> <sha256>`.
  */
-export function takeBackup(file: string): RemoteCommand {
-  return script(
+export function takeBackup(tools: PgTools, file: string): RemoteCommand {
+  return pgScript(
+    tools,
     'nexus-backup',
-    `${PRELUDE}
-file=$1; umask 077; dir=$(dirname "$file")
+    `file=$1; umask 077; dir=$(dirname "$file")
 ${PRIVATE_DIRECTORY}
-rm -f "$file.partial" "$file.failed"
-export NEXUS_DUMP_FILE="$file"
-${PSQL} <<'SQL' || { rm -f "$file.partial" "$file.failed"; exit 1; }
-BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-SELECT pg_export_snapshot() AS snapshot \\gset
-\\setenv NEXUS_SNAPSHOT :snapshot
-\\! pg_dump -Fc --snapshot="$NEXUS_SNAPSHOT" -f "$NEXUS_DUMP_FILE.partial" || touch "$NEXUS_DUMP_FILE.failed"
+rm -f "$file.partial"
+work=$(mktemp -d) || exit 1
+trap 'rm -rf "$work" "$file.partial"' EXIT
+mkfifo "$work/sql" "$work/out" || exit 1
+${PSQL} < "$work/sql" > "$work/out" &
+session=$!
+exec 3> "$work/sql" 4< "$work/out"
+printf '%s\\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;' 'SELECT pg_export_snapshot();' >&3
+IFS= read -r snapshot <&4 || snapshot=
+case $snapshot in
+  ''|*[!0-9A-Fa-f-]*) exec 3>&-; cat <&4 >/dev/null; wait "$session"; echo "could not open a snapshot of the database" >&2; exit 1;;
+esac
+if ! pg_dump -Fc --snapshot="$snapshot" > "$file.partial" || [ ! -s "$file.partial" ]; then
+  exec 3>&-; cat <&4 >/dev/null; wait "$session"; echo "pg_dump failed" >&2; exit 1
+fi
+cat >&3 <<'SQL'
 ${CONTENT_SQL}
 SELECT 'server', current_setting('server_version');
 COMMIT;
 SQL
-if [ -e "$file.failed" ] || [ ! -s "$file.partial" ]; then rm -f "$file.partial" "$file.failed"; echo "pg_dump failed" >&2; exit 1; fi
+exec 3>&-
+cat <&4
+wait "$session" || exit 1
 mv -f "$file.partial" "$file" || exit 1
 printf 'dump\\t%s\\t%s\\n' "$(wc -c < "$file" | tr -d ' ')" "$(sha256sum "$file" | cut -d' ' -f1)"`,
     file,
@@ -90,20 +98,21 @@ printf 'dump\\t%s\\t%s\\n' "$(wc -c < "$1" | tr -d ' ')" "$(sha256sum "$1" | cut
  * Creates database `$2` (connected to the maintenance database `$3`), restores the dump into it and prints
  * its content lines. A failed restore drops the half-made database again.
  */
-export function restoreIntoNewDatabase(file: string, database: string, maintenance: string): RemoteCommand {
-  return script(
+export function restoreIntoNewDatabase(tools: PgTools, file: string, database: string, maintenance: string): RemoteCommand {
+  return pgScript(
+    tools,
     'nexus-restore',
-    `${PRELUDE}
-file=$1; database=$2
-PGDATABASE=$3 ${PSQL} -v name="$database" <<'SQL' || exit 1
+    `file=$1; database=$2; maintenance=$3
+[ -f "$file" ] || { echo "no such backup file: $file" >&2; exit 66; }
+${PSQL} -d "$maintenance" -v name="$database" <<'SQL' || exit 1
 CREATE DATABASE :"name";
 SQL
-drop() { PGDATABASE=$3 ${PSQL} -v name="$database" >/dev/null <<'SQL'
+drop() { ${PSQL} -d "$maintenance" -v name="$database" >/dev/null <<'SQL'
 DROP DATABASE IF EXISTS :"name" WITH (FORCE);
 SQL
 }
-pg_restore --no-owner --no-privileges --exit-on-error -d "$database" "$file" || { drop; exit 1; }
-PGDATABASE=$database ${PSQL} <<'SQL' || { drop; exit 1; }
+pg_restore --no-owner --no-privileges --exit-on-error -d "$database" < "$file" || { drop; exit 1; }
+${PSQL} -d "$database" <<'SQL' || { drop; exit 1; }
 ${CONTENT_SQL}
 SQL`,
     file,
@@ -113,11 +122,11 @@ SQL`,
 }
 
 /** Drops a database (connected to the maintenance database), ending its sessions first. */
-export function dropDatabase(database: string, maintenance: string): RemoteCommand {
-  return script(
+export function dropDatabase(tools: PgTools, database: string, maintenance: string): RemoteCommand {
+  return pgScript(
+    tools,
     'nexus-drop-database',
-    `${PRELUDE}
-PGDATABASE=$2 ${PSQL} -v name="$1" <<'SQL'
+    `${PSQL} -d "$2" -v name="$1" <<'SQL'
 DROP DATABASE IF EXISTS :"name" WITH (FORCE);
 SQL`,
     database,
@@ -130,11 +139,11 @@ SQL`,
  * its sessions ended, then it is renamed to `$3` (kept for the operator) and the restored one takes its name.
  * The application's pools reconnect by name, to the restored data.
  */
-export function switchDatabase(current: string, restored: string, previous: string, maintenance: string): RemoteCommand {
-  return script(
+export function switchDatabase(tools: PgTools, current: string, restored: string, previous: string, maintenance: string): RemoteCommand {
+  return pgScript(
+    tools,
     'nexus-switch-database',
-    `${PRELUDE}
-PGDATABASE=$4 ${PSQL} -v current="$1" -v restored="$2" -v previous="$3" <<'SQL'
+    `${PSQL} -d "$4" -v current="$1" -v restored="$2" -v previous="$3" <<'SQL'
 ALTER DATABASE :"current" WITH ALLOW_CONNECTIONS false;
 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :'current' AND pid <> pg_backend_pid();
 SELECT pg_sleep(0.2);
@@ -150,11 +159,11 @@ SQL`,
 }
 
 /** Prints what the database records about itself: `environment <name>` (empty before any migration). */
-export function readEnvironment(): RemoteCommand {
-  return script(
+export function readEnvironment(tools: PgTools): RemoteCommand {
+  return pgScript(
+    tools,
     'nexus-db-environment',
-    `${PRELUDE}
-${PSQL} <<'SQL'
+    `${PSQL} <<'SQL'
 SELECT CASE WHEN to_regclass('public.nexus_meta') IS NULL THEN 'SELECT ''environment'', '''''
             ELSE 'SELECT ''environment'', coalesce((SELECT value FROM public.nexus_meta WHERE key = ''environment''), '''')' END \\gexec
 SQL`,

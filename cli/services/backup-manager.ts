@@ -4,16 +4,18 @@ import { NexusError } from '../errors';
 import type { Executor } from '../exec/executor';
 import { readFile, writeFile, FILE_MISSING_STATUS } from '../remote/files';
 import { checksumFile, connectionInput, dropDatabase, ensureBackupDirectory, protectBackup, listManifests, readEnvironment, removeBackups, restoreIntoNewDatabase, switchDatabase, takeBackup } from '../remote/pg-backup';
+import { PG_CLIENT_TOO_OLD_STATUS, type PgTools } from '../remote/pg-tools';
 import type { RemoteCommand } from '../remote/shell';
 import { assertBackupId, backupId, backupsOfReleases, differences, expiredBackups, parseContent, parseManifest, type BackupKind, type BackupManifest, type DatabaseContent, type Retention } from './backup-manifest';
 import { signingKeyMissing, type SignatureStatus } from './backup-signing';
 import { assertTrusted, NO_TRUST, type BackupTrust } from './backup-trust';
 import type { PgConnection } from './pg-connection';
 
-/** Where backups live: a directory on this machine or on the target's first host, and who runs commands there. */
+/** Where backups live: a directory on this machine or on the target's first host, who runs commands there, and how the PostgreSQL tools run there. */
 export interface BackupLocation {
   exec: Executor;
   dir: string;
+  tools: PgTools;
 }
 
 export interface VerifyReport {
@@ -66,6 +68,11 @@ export class BackupManager {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  /** The same database and tools, with the backups of another directory (a backup given by path, here). */
+  at(dir: string): BackupManager {
+    return new BackupManager({ ...this.location, dir }, this.connection, this.trust, this.clock);
+  }
+
   /** The database backed up and restored to. */
   get database(): string {
     return this.connection.database;
@@ -77,6 +84,12 @@ export class BackupManager {
 
   private async run(what: string, command: RemoteCommand, code = 'BACKUP_FAILED'): Promise<string> {
     const result = await this.location.exec.run(command, { stdin: connectionInput(this.connection.environment) });
+    if (result.code === PG_CLIENT_TOO_OLD_STATUS) {
+      throw new NexusError(`Could not ${what} on ${this.location.exec.host}: ${result.stderr.trim()}`, {
+        code: 'PG_CLIENT_TOO_OLD',
+        suggestions: ['`nexus db backup` and `db restore` need psql, pg_dump and pg_restore of the server\'s major version (or newer); nothing was written'],
+      });
+    }
     if (result.code !== 0) {
       const reason = result.stderr.trim().split('\n').slice(-3).join(' ') || `exit ${result.code ?? result.signal}`;
       throw failure(code, `Could not ${what} on ${this.location.exec.host}: ${reason}`);
@@ -90,7 +103,7 @@ export class BackupManager {
     if (!this.trust.keys.current) throw signingKeyMissing();
     const at = this.clock();
     const id = before ? `${backupId(at, kind)}-${before}` : backupId(at, kind);
-    const content = parseContent(await this.run('dump the database', takeBackup(this.file(id, 'dump'))));
+    const content = parseContent(await this.run('dump the database', takeBackup(this.location.tools, this.file(id, 'dump'))));
     if (!content.dump) throw failure('BACKUP_FAILED', `The dump of ${this.connection.database} reported no size or checksum.`);
     const manifest = this.trust.keys.sign({
       format: 'nexus-backup/1',
@@ -145,10 +158,10 @@ export class BackupManager {
   /** Restores into a new database and compares it with the manifest; on any difference it is dropped again. */
   private async restoreChecked(manifest: BackupManifest, database: string): Promise<DatabaseContent> {
     await this.checkDump(manifest);
-    const restored = parseContent(await this.run(`restore ${manifest.id}`, restoreIntoNewDatabase(this.file(manifest.id, 'dump'), database, MAINTENANCE_DATABASE), 'RESTORE_FAILED'));
+    const restored = parseContent(await this.run(`restore ${manifest.id}`, restoreIntoNewDatabase(this.location.tools, this.file(manifest.id, 'dump'), database, MAINTENANCE_DATABASE), 'RESTORE_FAILED'));
     const found = differences(manifest, restored);
     if (found.length > 0) {
-      await this.run('drop the scratch database', dropDatabase(database, MAINTENANCE_DATABASE));
+      await this.run('drop the scratch database', dropDatabase(this.location.tools, database, MAINTENANCE_DATABASE));
       throw new NexusError(`The restore of ${manifest.id} does not match its manifest: ${found.slice(0, 5).join('; ')}${found.length > 5 ? ` (and ${found.length - 5} more)` : ''}. Nothing was switched.`, {
         code: 'BACKUP_MISMATCH',
         details: { differences: found },
@@ -167,7 +180,7 @@ export class BackupManager {
     const { manifest, signature } = await this.trustedManifest(id);
     const scratch = siblingName(this.connection.database, 'verify', this.clock());
     const restored = await this.restoreChecked(manifest, scratch);
-    await this.run('drop the scratch database', dropDatabase(scratch, MAINTENANCE_DATABASE));
+    await this.run('drop the scratch database', dropDatabase(this.location.tools, scratch, MAINTENANCE_DATABASE));
     return this.report(manifest, scratch, restored, signature);
   }
 
@@ -191,7 +204,7 @@ export class BackupManager {
   async switchTo(prepared: PreparedRestore): Promise<RestoreReport> {
     const previous = siblingName(this.connection.database, 'before_restore', this.clock());
     try {
-      await this.run('switch to the restored database', switchDatabase(this.connection.database, prepared.fresh, previous, MAINTENANCE_DATABASE), 'SWITCH_FAILED');
+      await this.run('switch to the restored database', switchDatabase(this.location.tools, this.connection.database, prepared.fresh, previous, MAINTENANCE_DATABASE), 'SWITCH_FAILED');
     } catch (error) {
       await this.discard(prepared);
       throw error;
@@ -201,12 +214,12 @@ export class BackupManager {
 
   /** Drops a prepared copy that will not be switched in. */
   async discard(prepared: PreparedRestore): Promise<void> {
-    await this.run('drop the restored copy', dropDatabase(prepared.fresh, MAINTENANCE_DATABASE)).catch(() => undefined);
+    await this.run('drop the restored copy', dropDatabase(this.location.tools, prepared.fresh, MAINTENANCE_DATABASE)).catch(() => undefined);
   }
 
   /** The environment the database records (`production` refuses restores without --confirm). */
   async environment(): Promise<string | undefined> {
-    const line = (await this.run('read the database environment', readEnvironment())).split('\n').find((entry) => entry.startsWith('environment\t'));
+    const line = (await this.run('read the database environment', readEnvironment(this.location.tools))).split('\n').find((entry) => entry.startsWith('environment\t'));
     return line?.split('\t')[1] || undefined;
   }
 

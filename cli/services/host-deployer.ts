@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appEnvironment, ON_HOST_DATABASE, renderEnvFile, servicesEnvironment } from '../deploy-config/app-env';
+import { appEnvironment, renderEnvFile, servicesEnvironment } from '../deploy-config/app-env';
 import type { DeployTarget } from '../deploy-config/load';
 import { NexusError } from '../errors';
 import type { ExecResult, Executor } from '../exec/executor';
 import { ExitCode } from '../exit-codes';
 import { packageRoot } from '../package-root';
-import { dumpServicesDatabase } from '../remote/backup';
 import { removeBackups } from '../remote/pg-backup';
 import { BackupManager } from './backup-manager';
 import type { BackupTrust } from './backup-trust';
-import { pgConnection } from './pg-connection';
+import { targetPgConnection } from './pg-connection';
+import { targetPgTools } from '../remote/pg-tools';
 import { buildImage, compose, ensureSharedResources, hostCheck, imageExists, loadImage, removeImages, stopProject, waitForHealthyProject, withDockerHost } from '../remote/docker';
 import { FILE_MISSING_STATUS, filesExist, readFile, writeFile } from '../remote/files';
 import { targetSite } from '../remote/nginx-site';
@@ -162,7 +162,8 @@ export class HostDeployer {
     const file = readFileSync(join(packageRoot(), 'docker-compose.services.yml'), 'utf8');
     await this.run('write the services compose file', writeFile(`${dir}/docker-compose.services.yml`, '644'), { stdin: file });
     await this.run('write services.env', writeFile(`${dir}/services.env`, '600'), { stdin: renderEnvFile(servicesEnvironment(this.deploy), this.flavour) });
-    await this.run('write compose.env', writeFile(`${dir}/compose.env`, '644'), { stdin: renderEnvFile(new Map([['NEXUS_NETWORK', sharedResources(app.name).network]]), this.flavour) });
+    const images = [...(target.services.postgres_image ? [['POSTGRES_IMAGE', target.services.postgres_image]] : []), ...(target.services.redis_image ? [['REDIS_IMAGE', target.services.redis_image]] : [])] as [string, string][];
+    await this.run('write compose.env', writeFile(`${dir}/compose.env`, '644'), { stdin: renderEnvFile(new Map([['NEXUS_NETWORK', sharedResources(app.name).network], ...images]), this.flavour) });
     const project = projectName(app.name, 'services');
     await this.run('start the services', compose(dir, project, 'docker-compose.services.yml', 'compose.env', ['up', '-d', ...services]));
     await this.run('wait for the services to be healthy', waitForHealthyProject(project, 120));
@@ -181,23 +182,18 @@ export class HostDeployer {
   }
 
   /**
-   * A backup before migrating: for an external database, a full backup with its signed manifest (restorable
-   * by `nexus db restore` and `nexus deploy rollback --with-data`); for the on-host service, a plain pg_dump.
-   * @returns its path and size
+   * A backup before migrating, with its signed manifest (restorable by `nexus db restore` and `nexus deploy
+   * rollback --with-data`), of the external database or the on-host service alike.
+   * @returns its id, path and size
    */
   async backupDatabase(record: ReleaseRecord, trust: BackupTrust): Promise<{ id?: string; file: string; bytes: number }> {
-    if (this.deploy.target.database === 'host') {
-      const file = `${this.layout.backups}/${hostDumpName(record.id)}.dump`;
-      const result = await this.run('back up the database', dumpServicesDatabase(this.layout.services, projectName(this.deploy.app.name, 'services'), file, ON_HOST_DATABASE.user, ON_HOST_DATABASE.database));
-      return { file, bytes: Number(result.stdout.trim()) };
-    }
     const manifest = await this.backups(trust).backup('pre-migration', (await this.serving())?.release ?? null, record.id);
     return { id: manifest.id, file: `${this.layout.backups}/${manifest.dump.file}`, bytes: manifest.dump.bytes };
   }
 
-  /** The backups of the target's external database kept on this host; `trust` signs and checks them (none: list and remove only). */
+  /** The backups of the target's database kept on this host; `trust` signs and checks them (none: list and remove only). */
   backups(trust?: BackupTrust): BackupManager {
-    return new BackupManager({ exec: this.exec, dir: this.layout.backups }, pgConnection(this.deploy.secrets.get('DATABASE_URL')?.reveal() ?? ''), trust);
+    return new BackupManager({ exec: this.exec, dir: this.layout.backups, tools: targetPgTools(this.deploy) }, targetPgConnection(this.deploy), trust);
   }
 
   async migrate(record: ReleaseRecord, colour: Colour, reporter: StepReporter): Promise<void> {
@@ -268,21 +264,20 @@ export class HostDeployer {
     return { releases: deleted, backups };
   }
 
-  /** The pre-migration backups of deleted releases: manifested ones for an external database, plain dumps for the on-host one. */
+  /**
+   * The pre-migration backups of deleted releases; for an on-host database also the plain dumps
+   * (`pre-migration-<release>.dump`, without a manifest) that nexus made before it backed that up too.
+   */
   private async removeReleaseBackups(releases: readonly string[]): Promise<string[]> {
-    if (this.deploy.target.database !== 'host') return this.backups().removeReleaseBackups(releases);
-    const dumps: string[] = [];
+    const removed = await this.backups().removeReleaseBackups(releases);
+    if (this.deploy.target.database !== 'host') return removed;
+    const legacy: string[] = [];
     for (const release of releases) {
-      if ((await this.exec.run(filesExist([`${this.layout.backups}/${hostDumpName(release)}.dump`]))).code === 0) dumps.push(hostDumpName(release));
+      if ((await this.exec.run(filesExist([`${this.layout.backups}/pre-migration-${release}.dump`]))).code === 0) legacy.push(`pre-migration-${release}`);
     }
-    if (dumps.length > 0) await this.run('remove the backups of deleted releases', removeBackups(this.layout.backups, dumps));
-    return dumps;
+    if (legacy.length > 0) await this.run('remove the backups of deleted releases', removeBackups(this.layout.backups, legacy));
+    return [...removed, ...legacy];
   }
-}
-
-/** The on-host database's pre-migration dump of a release (no manifest: `db restore` does not take it). */
-function hostDumpName(release: string): string {
-  return `pre-migration-${release}`;
 }
 
 /** The new release did not become ready: the old one is still serving. */

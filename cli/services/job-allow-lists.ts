@@ -9,6 +9,7 @@ import { acquireLock, lockStatus, releaseLock } from '../remote/lock';
 import { reloadNginx } from '../remote/nginx-switch';
 import { nsupdate } from '../remote/nsupdate';
 import { checksumFile, dropDatabase, listManifests, removeBackups, restoreIntoNewDatabase, takeBackup } from '../remote/pg-backup';
+import { targetPgTools } from '../remote/pg-tools';
 import type { RemoteCommand } from '../remote/shell';
 
 /**
@@ -59,22 +60,25 @@ export function renewalCalls(deploy: DeployTarget): AllowedCall[] {
 
 /**
  * `nexus db backup --kind scheduled --verify`: dump into a new scheduled backup with its manifest, read it
- * back (also to copy it offsite), restore it into a scratch database and drop that, apply retention.
+ * back (also to copy it offsite), restore it into a scratch database and drop that, apply retention. The
+ * database's scripts run its tools as the target does (targetPgTools): for an on-host database, inside the
+ * services project's `postgres` container, with that project and directory fixed in the allowed call.
  */
 export function backupJobCalls(deploy: DeployTarget): AllowedCall[] {
   const layout = HostLayout.of(deploy.target);
   const backup = `${layout.backups}/${slot('scheduled')}`;
   // The maintenance database BackupManager connects to for CREATE and DROP DATABASE.
   const maintenance = 'postgres';
+  const tools = targetPgTools(deploy);
   const commands: RemoteCommand[] = [
     readFile(layout.serving),
-    takeBackup(`${backup}.dump`),
+    takeBackup(tools, `${backup}.dump`),
     writeFile(`${backup}.json`, '600'),
     readFile(`${backup}.json`),
     readFile(`${backup}.dump`),
     checksumFile(`${backup}.dump`),
-    restoreIntoNewDatabase(`${backup}.dump`, slot('scratchDatabase'), maintenance),
-    dropDatabase(slot('scratchDatabase'), maintenance),
+    restoreIntoNewDatabase(tools, `${backup}.dump`, slot('scratchDatabase'), maintenance),
+    dropDatabase(tools, slot('scratchDatabase'), maintenance),
     listManifests(layout.backups),
   ];
   return withDockerHostToo([...commands.map((command) => allowedCall(command)), allowedCall(removeBackups(layout.backups, []), 'backup')], deploy);

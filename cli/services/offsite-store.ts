@@ -1,11 +1,8 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { NexusError } from '../errors';
 import { copyPrivately, ensurePrivateDirectory } from '../exec/private-files';
-import { parseManifest, type BackupManifest } from './backup-manifest';
-import { assertTrusted, type BackupTrust } from './backup-trust';
+import type { BackupManifest } from './backup-manifest';
 
 /**
  * Where copies of the backups go, away from the host that holds the database: object storage or a mounted
@@ -39,26 +36,6 @@ export function parseManifests(texts: readonly string[]): BackupManifest[] {
     }
   }
   return manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-}
-
-/**
- * A backup fetched from an offsite store into `dir` must be signed by us and whole before it may replace
- * anything among the host's backups: a tampered copy is refused here, and the host's own copy stays.
- */
-export async function checkFetchedBackup(dir: string, id: string, trust: BackupTrust): Promise<BackupManifest> {
-  const manifest = parseManifest(await readFile(join(dir, `${id}.json`), 'utf8'), id);
-  assertTrusted(manifest, trust);
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(join(dir, `${id}.dump`)) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  const sha256 = hash.digest('hex');
-  if (sha256 !== manifest.dump.sha256 || bytes !== manifest.dump.bytes) {
-    throw new NexusError(`The offsite dump of ${id} does not match its manifest (sha256 ${sha256}, ${bytes} bytes; expected ${manifest.dump.sha256}, ${manifest.dump.bytes} bytes). It is refused; nothing was copied to the host.`, { code: 'BACKUP_CORRUPT' });
-  }
-  return manifest;
 }
 
 /** A directory on the machine running nexus, typically a mount (NFS, a backup disk); kept mode 700, its files 600. */

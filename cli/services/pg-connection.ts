@@ -1,3 +1,5 @@
+import { ON_HOST_DATABASE } from '../deploy-config/app-env';
+import type { DeployTarget } from '../deploy-config/load';
 import { UsageError } from '../errors';
 import { redactUrl } from '../redact';
 
@@ -29,4 +31,14 @@ export function pgConnection(url: string): PgConnection {
     if (variable) environment[variable] = value;
   }
   return { database, environment };
+}
+
+/**
+ * A target's database: the DATABASE_URL secret's (external), or the on-host service's own database and user
+ * (`database: host`), which the tools reach over the container's local socket without a password.
+ */
+export function targetPgConnection(deploy: DeployTarget): PgConnection {
+  if (deploy.target.database !== 'host') return pgConnection(deploy.secrets.get('DATABASE_URL')?.reveal() ?? '');
+  const { user, database } = ON_HOST_DATABASE;
+  return { database, environment: { PGDATABASE: database, PGUSER: user, PGAPPNAME: 'nexus-backup' } };
 }

@@ -95,6 +95,39 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
     }
   }, 120_000);
 
+  it('When a backup downloaded earlier is given by its path, then it is checked here before it goes back to the host and is verified there; a changed copy never reaches the host', async () => {
+    const local = mkdtempSync(join(tmpdir(), 'nexus-downloaded-'));
+    try {
+      const taken = await nexus(['db', 'backup', '--download', local, '--no-prune']);
+      expectExit(taken, 0);
+      const { backup, downloaded } = taken.json<{ backup: BackupManifest; downloaded: string }>();
+      // The host lost it (say, rebuilt): the download is the only copy.
+      for (const extension of ['dump', 'json']) rmSync(join(root, 'backups', `${backup.id}.${extension}`));
+      const bytes = readFileSync(downloaded);
+      const changed = Buffer.from(bytes);
+      changed[changed.length - 100] = (changed[changed.length - 100] as number) ^ 0xff;
+      writeFileSync(downloaded, changed);
+      const refused = await nexus(['db', 'backup', 'verify', downloaded]);
+      expectExit(refused, 1);
+      expect(refused.json<{ error: { code: string } }>().error.code).toBe('BACKUP_CORRUPT');
+      expect(backupsOnHost().filter((file) => file.startsWith(backup.id))).toEqual([]);
+
+      writeFileSync(downloaded, bytes);
+      // A restore that is refused (production wants --confirm) leaves the host as it was too.
+      await adminQuery((client) => client.query("INSERT INTO nexus_meta (key, value, updated_at) VALUES ('environment', 'production', now()) ON CONFLICT (key) DO UPDATE SET value = 'production'"), database.url);
+      expectExit(await nexus(['db', 'restore', downloaded, '--yes']), 5);
+      expect(backupsOnHost().filter((file) => file.startsWith(backup.id))).toEqual([]);
+      const verified = await nexus(['db', 'backup', 'verify', downloaded]);
+      expectExit(verified, 0);
+      expect(verified.json<{ verified: { id: string; signature: string } }>().verified).toMatchObject({ id: backup.id, signature: 'valid' });
+      const dump = join(root, 'backups', backup.dump.file);
+      expect(readFileSync(dump)).toEqual(bytes);
+      expect(statSync(dump).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(local, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('When the DATABASE_URL secret is missing, then it exits 3 before connecting, and nothing is written on the host', async () => {
     const before = backupsOnHost();
     const result = await runNexus(['db', 'backup', '--target', 'production', '--dir', project, '--json']);

@@ -15,7 +15,8 @@ import { getWithHost, startLoad } from '../support/load';
 import { NginxPrefix, nginxAvailable } from '../support/nginx';
 import { pebbleAvailable, startPebble } from '../support/pebble';
 import { startSshd, sshdAvailable, type RunningSshd } from '../support/sshd';
-import { SYSTEM_POSTGRES, systemPostgresAvailable } from '../support/system-postgres';
+import { importPostgresImage, postgresImageAvailable } from '../support/postgres-image';
+import { SYSTEM_POSTGRES, systemPostgresAvailable, tableDigests } from '../support/system-postgres';
 import { servedSerial } from '../support/tls';
 
 const REPOSITORY = join(__dirname, '..', '..');
@@ -40,7 +41,7 @@ async function freePortPair(): Promise<number> {
   }
 }
 
-describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailable && dockerAvailable && nginxAvailable && pebbleAvailable && systemPostgresAvailable, 'nexus deploy end to end (real SSH, Docker and nginx)', () => {
+describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap (root)', sshdAvailable && dockerAvailable && nginxAvailable && pebbleAvailable && systemPostgresAvailable && postgresImageAvailable, 'nexus deploy end to end (real SSH, Docker and nginx)', () => {
   let sshd: RunningSshd;
   let dockerd: RunningDockerd;
   let nginx: NginxPrefix;
@@ -49,6 +50,7 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
   let httpsPort: number;
   let appPort: number;
   let secrets: Record<string, string>;
+  let shopSubnet: string;
   const closers: (() => Promise<unknown>)[] = [];
 
   const deploy = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
@@ -73,6 +75,7 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
 
     // The network the releases share, made here with a known gateway that forwards to PostgreSQL and Redis.
     const subnet = `10.${randomInt(200, 250)}.${randomInt(0, 255)}`;
+    shopSubnet = subnet;
     dockerd.docker(['network', 'create', '--subnet', `${subnet}.0/24`, '--gateway', `${subnet}.1`, 'shop-backend']);
     const [pgPort, redisPort] = [await freePort(), await freePort()];
     const pg = await forwardPort(`${subnet}.1`, pgPort, Number(new URL(SYSTEM_POSTGRES).port || 5432));
@@ -312,4 +315,169 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432', sshdAvailab
     expectExit(removed, 0);
     expect(existsSync(join(root, 'jobs', 'db-backup'))).toBe(false);
   }, 300_000);
+
+  /**
+   * The default deployment (`nexus init` writes `database: host`): PostgreSQL as the `postgres` service of the
+   * app's services project, from an image the harness builds from Debian's packages. Same sshd, engine and
+   * app image as above; its own app name, root, network and nginx.
+   */
+  describe('with the database on the host (the default deployment)', () => {
+    const POSTGRES_IMAGE = 'nexus-test-postgres:15';
+    const MARKET_DOMAIN = 'market.example.com';
+    const MARKER = '29991231000000_e2e-marker';
+    let marketProject: string;
+    let marketRoot: string;
+    let marketHttpPort: number;
+    let marketSecrets: Record<string, string>;
+    let releaseOne: string;
+
+    const market = (args: string[]): Promise<CliResult> =>
+      runNexus([...args, '--target', 'production', '--dir', marketProject, '--json'], { env: { ...marketSecrets, NEXUS_OPERATOR: 'e2e@test' }, timeoutMs: 600_000 });
+    const marketGet = (path: string) => getWithHost(`http://127.0.0.1:${marketHttpPort}${path}`, MARKET_DOMAIN);
+    const postgresContainer = () => dockerd.docker(['ps', '-q', '--filter', 'label=com.docker.compose.project=market-services', '--filter', 'label=com.docker.compose.service=postgres']).trim();
+    /** The service's database, reached from here on the container's address (nothing is published). */
+    const serviceUrl = (database = 'nexus') => {
+      const address = dockerd.docker(['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', postgresContainer()]).trim();
+      return `postgres://nexus:${encodeURIComponent(marketSecrets.POSTGRES_PASSWORD as string)}@${address}:5432/${database}`;
+    };
+    const databases = async () => (await adminQuery((client) => client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'nexus%' ORDER BY 1"), serviceUrl('postgres'))).rows.map((row) => row.datname);
+
+    beforeAll(async () => {
+      importPostgresImage(dockerd, POSTGRES_IMAGE);
+      let subnet: string;
+      do subnet = `10.${randomInt(200, 250)}.${randomInt(0, 255)}`;
+      while (subnet === shopSubnet);
+      dockerd.docker(['network', 'create', '--subnet', `${subnet}.0/24`, '--gateway', `${subnet}.1`, 'market-backend']);
+      const redisPort = await freePort();
+      const redis = await forwardPort(`${subnet}.1`, redisPort, Number(new URL(process.env.NEXUS_TEST_REDIS_URL as string).port || 6379));
+      closers.push(() => redis.close());
+      marketSecrets = { JWT_SECRET: randomBytes(32).toString('hex'), POSTGRES_PASSWORD: randomBytes(18).toString('hex'), REDIS_URL: `redis://${subnet}.1:${redisPort}/0`, BACKUP_SIGNING_KEY: randomBytes(32).toString('hex') };
+
+      const port = await freePortPair();
+      const marketHttpsPort = await freePort();
+      marketHttpPort = await freePort();
+      const marketNginx = new NginxPrefix();
+      closers.push(() => marketNginx.stop());
+      const site = { app: 'market', target: 'production', domains: [MARKET_DOMAIN], upstreamPort: port, webroot: marketNginx.webroot, nginxDir: marketNginx.dir, httpPort: marketHttpPort, httpsPort: marketHttpsPort, bodyLimit: '6m', ipv6: false };
+      await marketNginx.start(renderNginxSite(site), marketHttpPort);
+
+      marketProject = mkdtempSync(join(tmpdir(), 'nexus-e2e-market-'));
+      closers.push(async () => rmSync(marketProject, { recursive: true, force: true }));
+      marketRoot = join(sshd.remoteRoot, 'market');
+      writeFileSync(
+        join(marketProject, 'nexus.yml'),
+        stringify({
+          app: { name: 'market', port, secrets: ['JWT_SECRET'], env: { PAYMENT_PROVIDER: 'simulated', MAIL_TRANSPORT: 'disabled', REDIS_KEY_PREFIX: `e2e-market-${randomBytes(4).toString('hex')}:`, LOG_LEVEL: 'info' } },
+          targets: {
+            production: {
+              hosts: [{ address: '127.0.0.1', host_key: sshd.hostKey }],
+              ssh: { user: sshd.user, port: sshd.port, key: sshd.clientKey, authorized_keys: sshd.authorizedKeys },
+              domains: [MARKET_DOMAIN],
+              // What `nexus init` writes by default; Redis stays the machine's (no Redis image here).
+              database: 'host',
+              redis: 'external',
+              services: { postgres_image: POSTGRES_IMAGE },
+              root: marketRoot,
+              keep_releases: 3,
+              health: { path: '/health/readiness/', timeout: 30 },
+              drain_seconds: 1,
+              docker_host: dockerd.host,
+              nginx: marketNginx.targetSettings(marketHttpPort, marketHttpsPort),
+            },
+          },
+        }),
+      );
+    }, 600_000);
+
+    it('When deployed, then PostgreSQL runs from the services image and the pre-migration backup is a signed backup of its database', async () => {
+      const result = await market(['deploy', '--image', first.release.image]);
+      expectExit(result, 0);
+      const report = result.json<DeployJson>();
+      releaseOne = report.release.id;
+      const backup = report.hosts[0]?.backup;
+      expect(backup?.id).toMatch(new RegExp(`-pre-migration-${releaseOne}$`));
+      expect(statSync(backup?.file as string).mode & 0o777).toBe(0o600);
+      const manifest = JSON.parse(readFileSync((backup?.file as string).replace(/\.dump$/, '.json'), 'utf8')) as object;
+      expect(manifest).toMatchObject({ kind: 'pre-migration', before: releaseOne, database: 'nexus', serverVersion: expect.stringMatching(/^15\./), migration: { count: 0 }, signature: { keyId: expect.stringMatching(/^[0-9a-f]{16}$/) } });
+      expect(dockerd.docker(['inspect', '--format', '{{.Config.Image}}', postgresContainer()]).trim()).toBe(POSTGRES_IMAGE);
+      expect((await marketGet('/health/readiness/')).status).toBe(200);
+    }, 600_000);
+
+    it('When backed up, damaged and restored, then every table is as it was when backed up, the damaged database is kept, and the API serves the restored data', async () => {
+      await adminQuery(async (client) => {
+        await client.query("INSERT INTO categories (name, slug) VALUES ('Tea', 'tea'), ('Coffee', 'coffee')");
+        await client.query("INSERT INTO products (title, slug, price, stock_quantity, category_id) SELECT 'Product ' || n, 'product-' || n, n * 1.5, n, (SELECT id FROM categories WHERE slug = 'tea') FROM generate_series(1, 40) n");
+      }, serviceUrl());
+      const before = await tableDigests(serviceUrl());
+      const taken = await market(['db', 'backup', '--verify']);
+      expectExit(taken, 0);
+      const { backup, verified } = taken.json<{ backup: { id: string; dump: { file: string }; tables: Record<string, { rows: number }> }; verified: { signature: string } }>();
+      expect(verified.signature).toBe('valid');
+      expect(backup.tables['public.products']?.rows).toBe(40);
+      expect(statSync(join(marketRoot, 'backups', backup.dump.file)).mode & 0o777).toBe(0o600);
+
+      await adminQuery(async (client) => {
+        await client.query('DELETE FROM products');
+        await client.query("UPDATE categories SET name = name || ' (defaced)'");
+      }, serviceUrl());
+      expect(await tableDigests(serviceUrl())).not.toEqual(before);
+      // A deployed database records production: --confirm <target> is required.
+      expectExit(await market(['db', 'restore', backup.id, '--yes']), 5);
+      const restored = await market(['db', 'restore', backup.id, '--confirm', 'production']);
+      expectExit(restored, 0);
+      const { previous } = restored.json<{ restored: { previous: string } }>().restored;
+      expect(await tableDigests(serviceUrl())).toEqual(before);
+      expect(await databases()).toEqual(['nexus', previous]);
+      expect((await adminQuery((client) => client.query('SELECT count(*)::int AS n FROM products'), serviceUrl(previous))).rows[0]).toEqual({ n: 0 });
+      const products = await marketGet('/api/v1/products/');
+      expect(products.status).toBe(200);
+      expect((JSON.parse(products.body) as { count: number }).count).toBe(40);
+      expectExit(await market(['db', 'backup', 'verify', backup.id]), 0);
+    }, 300_000);
+
+    it('When the daily job runs, then it backs up and verifies the service database through its gate, with no database secret, and retention keeps the newest of the day', async () => {
+      const installed = await market(['db', 'backup', '--schedule', '--scheduler', 'none']);
+      expectExit(installed, 0);
+      const { job } = installed.json<{ job: string }>();
+      const jobDir = join(marketRoot, 'jobs', 'db-backup');
+      // The container's socket needs no password: the job holds the signing key only.
+      expect(readFileSync(join(jobDir, 'secrets'), 'utf8')).toMatch(/^BACKUP_SIGNING_KEY=\S+\n$/);
+      await promisify(execFile)('env', ['-i', 'PATH=/usr/bin:/bin', `HOME=${sshd.remoteRoot}`, 'sh', '-c', `${job} >> ${jobDir}/job.log 2>&1`], { timeout: 180_000 });
+      expect(readFileSync(join(jobDir, 'job.log'), 'utf8')).toMatch(/-scheduled: verified/);
+      const listed = await market(['db', 'backup', 'list']);
+      expectExit(listed, 0);
+      const backups = listed.json<{ backups: { kind: string; database: string; signatureStatus: string }[] }>().backups;
+      expect(backups.map((backup) => backup.kind)).toEqual(['pre-migration', 'scheduled']);
+      expect(backups[1]).toMatchObject({ database: 'nexus', signatureStatus: 'valid' });
+      expect((await databases()).filter((name) => name.includes('_verify_'))).toEqual([]);
+      expectExit(await market(['db', 'backup', '--unschedule']), 0);
+    }, 300_000);
+
+    it('When a release that migrated is rolled back with its data, then the previous release serves the database as it was before that migration', async () => {
+      // The next release: the same image with one more migration.
+      const context = mkdtempSync(join(tmpdir(), 'nexus-e2e-next-'));
+      writeFileSync(join(context, 'Dockerfile'), `FROM ${first.release.image}\nCOPY ${MARKER}.js /app/dist/db/migrations/\n`);
+      writeFileSync(join(context, `${MARKER}.js`), "exports.up = (knex) => knex.schema.createTable('e2e_marker', (table) => table.increments('id'));\nexports.down = (knex) => knex.schema.dropTable('e2e_marker');\n");
+      dockerd.docker(['build', '-q', '-t', 'market-next:e2e', '-'], { input: execFileSync('tar', ['-C', context, '-c', '.']) });
+      rmSync(context, { recursive: true, force: true });
+      const beforeMigration = await tableDigests(serviceUrl());
+
+      const deployed = await market(['deploy', '--image', 'market-next:e2e']);
+      expectExit(deployed, 0);
+      const next = deployed.json<DeployJson>();
+      expect(next.hosts[0]).toMatchObject({ status: 'deployed', migrations: [MARKER], backup: { id: expect.stringMatching(new RegExp(`-pre-migration-${next.release.id}$`)) } });
+      await adminQuery((client) => client.query("INSERT INTO categories (name, slug) VALUES ('Written later', 'later')"), serviceUrl());
+
+      const rolledBack = await market(['deploy', 'rollback', '--with-data', '--confirm', 'production']);
+      expectExit(rolledBack, 0);
+      const report = rolledBack.json<DeployJson & { data: { id: string; previous: string } }>();
+      expect(report.release.id).toBe(releaseOne);
+      expect(report.data.id).toBe(next.hosts[0]?.backup?.id);
+      // The schema and data of before the migration: no e2e_marker table, no migration row, no later write.
+      expect(await tableDigests(serviceUrl())).toEqual(beforeMigration);
+      expect((await marketGet('/health/readiness/')).status).toBe(200);
+      const kept = await adminQuery((client) => client.query<{ n: number }>("SELECT count(*)::int AS n FROM categories WHERE slug = 'later'"), serviceUrl(report.data.previous));
+      expect(kept.rows[0]?.n).toBe(1);
+    }, 600_000);
+  });
 });

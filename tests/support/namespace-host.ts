@@ -1,11 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request, createServer, type Server } from 'node:http';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary, stopProcess, waitFor } from './components';
+import { DEBIAN_MIRROR, DEBIAN_SUITE, debootstrapAvailable, debootstrapArchive } from './debootstrap';
 
 /**
  * A disposable Debian host for tests that change a whole system (provisioning): a debootstrap root file
@@ -26,28 +27,14 @@ export interface NamespaceHost {
   stop(): Promise<void>;
 }
 
-const MIRROR = 'deb.debian.org';
-const SUITE = 'bookworm';
+const MIRROR = DEBIAN_MIRROR;
 const BASE_PACKAGES = ['openssh-server', 'sudo', 'ca-certificates', 'iproute2', 'procps'];
-const CACHE = join('/var/tmp', 'nexus-test-cache', `debootstrap-${SUITE}-${BASE_PACKAGES.join('_')}.tar`);
 
-export const namespaceHostAvailable =
-  process.getuid?.() === 0 && Boolean(findBinary('debootstrap') && findBinary('ip') && findBinary('unshare') && findBinary('chroot') && findBinary('ssh-keygen'));
+export const namespaceHostAvailable = debootstrapAvailable && Boolean(findBinary('ip') && findBinary('unshare') && findBinary('chroot') && findBinary('ssh-keygen'));
 
 /** debootstrap once per machine (about a minute); later runs unpack the cached archive. */
 function unpackRootfs(rootfs: string): void {
-  if (!existsSync(CACHE)) {
-    mkdirSync(join(CACHE, '..'), { recursive: true });
-    const fresh = mkdtempSync(join(tmpdir(), 'nexus-debootstrap-'));
-    try {
-      execFileSync('debootstrap', ['--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, SUITE, fresh, `http://${MIRROR}/debian`], { stdio: 'ignore', timeout: 600_000 });
-      execFileSync('tar', ['-C', fresh, '-cf', `${CACHE}.partial`, '.']);
-      execFileSync('mv', [`${CACHE}.partial`, CACHE]);
-    } finally {
-      rmSync(fresh, { recursive: true, force: true });
-    }
-  }
-  execFileSync('tar', ['-C', rootfs, '-xf', CACHE]);
+  execFileSync('tar', ['-C', rootfs, '-xf', debootstrapArchive(`debootstrap-${DEBIAN_SUITE}-${BASE_PACKAGES.join('_')}`, BASE_PACKAGES)]);
   // The archive's top directory came from mkdtemp (0700): a host's / must be traversable by every user.
   chmodSync(rootfs, 0o755);
 }

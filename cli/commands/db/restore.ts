@@ -15,14 +15,17 @@ export default class DbRestore extends BackupCommand<Result> {
   static override summary = 'Restore a backup: into a fresh database, checked against its manifest, then switched in';
   static override description = `Refuses a backup whose manifest is not signed by BACKUP_SIGNING_KEY (or one of BACKUP_SIGNING_KEYS_PREVIOUS) unless --allow-unsigned (exit 5), and a dump whose sha256 differs from its manifest. Restores it into a new database beside the current one, checks every table's rows and checksum and the migration version against the manifest, and only then switches: the current database is renamed to <name>_before_restore_<time> (kept until you drop it) and the restored one takes its name. Sessions on the current database are ended; the API reconnects to the restored data.
 
+BACKUP may be the path of a backup here (downloaded earlier, copied from another machine) instead of an id: its manifest must be beside it, and both are checked here first (with --target, before they are copied to the host).
+
 Asks to type the database name (or --yes). A production database (NODE_ENV=production, or one that records production, as deployed ones do) also needs --confirm with the target's name (the database name locally): --yes alone is refused.`;
 
   static override examples = [
     '<%= config.bin %> db restore 20261202T031500Z-manual',
     '<%= config.bin %> db restore 20261202T031500Z-scheduled --target production --confirm production',
+    '<%= config.bin %> db restore ./downloads/20261202T031500Z-scheduled.dump --database-url postgres://…/shop_staging',
   ];
 
-  static override args = { backup: Args.string({ description: 'Backup id (from `nexus db backup list`).', required: true }) };
+  static override args = { backup: Args.string({ description: 'Backup id (from `nexus db backup list`), or the path of a backup (<id>.dump, with its manifest <id>.json beside it).', required: true }) };
   static override flags = {
     ...backupFlags,
     ...fromOffsiteFlag,
@@ -34,10 +37,11 @@ Asks to type the database name (or --yes). A production database (NODE_ENV=produ
   async run(): Promise<Result> {
     const { args, flags } = await this.parse(DbRestore);
     const context = await this.backups(flags);
-    const { manager, deploy } = context;
-    if (flags['from-offsite']) await this.fetchFromOffsite(context, args.backup);
+    const { deploy } = context;
+    const chosen = await this.backupArgument(context, args.backup, flags['from-offsite']);
+    const { manager } = context;
     // Refused before any question: an untrusted backup is not worth a confirmation.
-    const { manifest } = await manager.trustedManifest(args.backup);
+    const manifest = chosen.manifest ?? (await manager.trustedManifest(chosen.id)).manifest;
     const { database } = manager;
     const production = (await manager.environment()) === 'production' || (!deploy && process.env.NODE_ENV === 'production');
     const expected = deploy?.name ?? database;
@@ -45,7 +49,8 @@ Asks to type the database name (or --yes). A production database (NODE_ENV=produ
       throw new RefusedError(`Refusing to restore over the production database ${database} without --confirm ${expected}.`, [`nexus db restore ${args.backup}${deploy ? ` --target ${deploy.name}` : ''} --confirm ${expected}`]);
     }
     if (!production && flags.confirm !== expected) await this.confirmByTyping(flags, `Replace the data of "${database}" with backup ${manifest.id} (${manifest.createdAt})?`, database);
-    const restored = await manager.restore(args.backup);
+    await chosen.place();
+    const restored = await manager.restore(chosen.id);
     this.log(`Restored ${restored.id} into ${restored.database}: ${restored.tables} tables, ${restored.rows} rows, migration ${restored.migration || 'none'}.`);
     const pendingMigrations = (await new ProjectMigrationSource().getMigrations()).filter((name) => name > restored.migration);
     if (pendingMigrations.length > 0) this.log(`The restored schema is ${pendingMigrations.length} migration(s) behind this version: run \`nexus db migrate\` (or deploy) when the code needs them.`);

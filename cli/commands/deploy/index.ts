@@ -18,7 +18,7 @@ A release that does not become ready is stopped and the previous one keeps servi
   static override flags = {
     ...targetFlags,
     image: Flags.string({ description: 'Deploy this image (already on the hosts, or pullable) instead of building the source.' }),
-    'skip-backup': Flags.boolean({ description: 'Do not dump the database before running migrations (the dump of an external database is signed with BACKUP_SIGNING_KEY, which it then needs).' }),
+    'skip-backup': Flags.boolean({ description: 'Do not back up the database before running migrations (the backup is signed with BACKUP_SIGNING_KEY, which it then needs).' }),
   };
 
   async run(): Promise<DeployReport> {

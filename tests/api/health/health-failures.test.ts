@@ -29,6 +29,22 @@ describe('health endpoints when something is wrong', () => {
     });
   });
 
+  describe('with a migration of a newer release applied', () => {
+    let api: TestApi;
+
+    beforeAll(async () => {
+      api = await startTestApi();
+      await api.db('knex_migrations').insert({ name: '29991231000000_from-a-newer-release', batch: 99, migration_time: new Date() });
+    });
+    afterAll(() => api.close());
+
+    it('When the database has a migration this release does not know, then it is still ready (it serves beside a newer release, or after a rollback)', async () => {
+      const response = await request(api.app).get('/health/readiness/');
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ checks: { migrations: 'up_to_date' }, pending_migrations: [] });
+    });
+  });
+
   describe('with the database unreachable', () => {
     let api: TestApi;
 

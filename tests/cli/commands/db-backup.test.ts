@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackupManifest } from '../../../cli/services/backup-manifest';
@@ -405,6 +405,79 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
     expect(await databasesLike(database.name)).toEqual([]);
     expect(await tableDigests(database.url)).toEqual(before);
   }, 60_000);
+
+  describe('a backup given by its path (downloaded earlier, copied from another machine)', () => {
+    let elsewhere: string;
+    /** A backup taken now, then moved out of the backup directory: nexus knows it only by its path. */
+    const backupElsewhere = async (): Promise<{ manifest: BackupManifest; dump: string; json: string }> => {
+      const { backup: manifest } = await backup();
+      const files = { dump: join(elsewhere, `${manifest.id}.dump`), json: join(elsewhere, `${manifest.id}.json`) };
+      renameSync(join(dir, `${manifest.id}.dump`), files.dump);
+      renameSync(join(dir, `${manifest.id}.json`), files.json);
+      return { manifest, ...files };
+    };
+
+    beforeEach(() => {
+      elsewhere = mkdtempSync(join(tmpdir(), 'nexus-copied-'));
+    });
+    afterEach(() => rmSync(elsewhere, { recursive: true, force: true }));
+
+    it('When verified and restored by the path of its dump (or of its manifest), then it is checked and restored like a backup of the directory, and nothing is copied there', async () => {
+      const before = await tableDigests(database.url);
+      const { manifest, dump, json } = await backupElsewhere();
+      expectExit(await nexus(['db', 'backup', 'verify', manifest.id]), 1);
+      const verified = await nexus(['db', 'backup', 'verify', dump]);
+      expectExit(verified, 0);
+      expect(verified.json<{ verified: object }>().verified).toMatchObject({ id: manifest.id, signature: 'valid', rows: Object.values(manifest.tables).reduce((sum, table) => sum + table.rows, 0) });
+      await adminQuery((client) => client.query('DELETE FROM products WHERE stock_quantity < 100'), database.url);
+      const restored = await nexus(['db', 'restore', json, '--yes']);
+      expectExit(restored, 0);
+      expect(await tableDigests(database.url)).toEqual(before);
+      expect(readdirSync(dir)).toEqual([]);
+      const { previous } = restored.json<{ restored: { previous: string } }>().restored;
+      await adminQuery((client) => client.query(`DROP DATABASE ${client.escapeIdentifier(previous)}`), database.url);
+    }, 120_000);
+
+    it('When the dump or the manifest at that path was changed, then verify and restore refuse it (the checksum, the signature) before restoring anything', async () => {
+      const before = await tableDigests(database.url);
+      const { manifest, dump, json } = await backupElsewhere();
+      const bytes = readFileSync(dump);
+      const flipped = Buffer.from(bytes);
+      flipped[Math.floor(flipped.length / 2)] = (flipped[Math.floor(flipped.length / 2)] as number) ^ 0xff;
+      writeFileSync(dump, flipped);
+      for (const args of [['db', 'backup', 'verify', dump], ['db', 'restore', dump, '--yes']]) {
+        const result = await nexus(args);
+        expectExit(result, 1);
+        expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'BACKUP_CORRUPT', message: expect.stringContaining(`${dump} does not match its manifest`) });
+      }
+      writeFileSync(dump, bytes);
+      writeFileSync(json, JSON.stringify({ ...manifest, tables: { ...manifest.tables, 'public.products': { rows: 301, checksum: manifest.tables['public.products']?.checksum ?? '' } } }));
+      for (const args of [['db', 'backup', 'verify', dump], ['db', 'restore', dump, '--yes']]) {
+        const result = await nexus(args);
+        expectExit(result, 5);
+        expect(result.json<{ error: { code: string } }>().error.code).toBe('BACKUP_SIGNATURE_INVALID');
+      }
+      expect(await databasesLike(database.name)).toEqual([]);
+      expect(await tableDigests(database.url)).toEqual(before);
+    }, 120_000);
+
+    it('When the manifest is not beside the dump, then it is refused naming the file to copy; a file not named like a backup is a usage error', async () => {
+      const before = await tableDigests(database.url);
+      const { manifest, dump, json } = await backupElsewhere();
+      rmSync(json);
+      for (const args of [['db', 'backup', 'verify', dump], ['db', 'restore', dump, '--yes']]) {
+        const result = await nexus(args);
+        expectExit(result, 1);
+        expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'BACKUP_MANIFEST_MISSING', message: expect.stringContaining(`${manifest.id}.json`) });
+      }
+      const renamed = join(elsewhere, 'production.dump');
+      renameSync(dump, renamed);
+      expectExit(await nexus(['db', 'restore', renamed, '--yes']), 2);
+      expectExit(await nexus(['db', 'backup', 'verify', join(elsewhere, `${manifest.id}.dump`)]), 1);
+      expect(await databasesLike(database.name)).toEqual([]);
+      expect(await tableDigests(database.url)).toEqual(before);
+    }, 120_000);
+  });
 
   it('When the database cannot be reached, then backup fails with the reason and leaves no partial file', async () => {
     const result = await nexus(['db', 'backup'], 'postgres://postgres@127.0.0.1:1/nowhere');

@@ -7,12 +7,14 @@ import { readFile, writeFile } from '../../../cli/remote/files';
 import { fits, type AllowedCall } from '../../../cli/remote/job-allow-list';
 import { acquireLock, releaseLock } from '../../../cli/remote/lock';
 import { reloadNginx, switchNginxSite } from '../../../cli/remote/nginx-switch';
-import { dropDatabase, removeBackups, takeBackup } from '../../../cli/remote/pg-backup';
+import { checksumFile, dropDatabase, readEnvironment, removeBackups, restoreIntoNewDatabase, switchDatabase, takeBackup } from '../../../cli/remote/pg-backup';
+import { targetPgTools } from '../../../cli/remote/pg-tools';
 import type { RemoteCommand } from '../../../cli/remote/shell';
 import { backupId } from '../../../cli/services/backup-manifest';
 import { DeployLock } from '../../../cli/services/deploy-lock';
 import { backupJobCalls, renewalCalls } from '../../../cli/services/job-allow-lists';
 
+const CLIENT = { kind: 'client' } as const;
 const HOST_KEY = 'SHA256:7RCjUkY4Qs5UWvVyePJoG0cqXQ1RtG3T0V3QhJcfXXo';
 
 function target(extra: object = {}) {
@@ -46,13 +48,33 @@ describe("scheduled jobs' allow-lists", () => {
   it('When the backup job makes its calls, then they fit for its own scheduled backups and scratch databases only', () => {
     const calls = backupJobCalls(target());
     const id = backupId(new Date('2026-12-02T03:15:00Z'), 'scheduled');
-    expect(allowed(calls, takeBackup(`/srv/shop/backups/${id}.dump`))).toBe(true);
+    expect(allowed(calls, takeBackup(CLIENT, `/srv/shop/backups/${id}.dump`))).toBe(true);
     expect(allowed(calls, readFile(`/srv/shop/backups/${id}.dump`))).toBe(true);
-    expect(allowed(calls, dropDatabase('shop_verify_20261202031500_ab12', 'postgres'))).toBe(true);
+    expect(allowed(calls, dropDatabase(CLIENT, 'shop_verify_20261202031500_ab12', 'postgres'))).toBe(true);
     expect(allowed(calls, removeBackups('/srv/shop/backups', [backupId(new Date(), 'manual'), `${backupId(new Date(), 'pre-migration')}-r1`]))).toBe(true);
-    expect(allowed(calls, takeBackup('/srv/shop/jobs/db-backup/allowed-calls'))).toBe(false);
+    expect(allowed(calls, takeBackup(CLIENT, '/srv/shop/jobs/db-backup/allowed-calls'))).toBe(false);
     expect(allowed(calls, readFile('/srv/shop/backups/../jobs/db-backup/secrets'))).toBe(false);
-    expect(allowed(calls, dropDatabase('shop', 'postgres'))).toBe(false);
+    expect(allowed(calls, dropDatabase(CLIENT, 'shop', 'postgres'))).toBe(false);
     expect(allowed(calls, removeBackups('/srv/shop/backups', ['../releases']))).toBe(false);
+    // The tools run on the host for an external database; the container form is not what this job does.
+    expect(allowed(calls, takeBackup({ kind: 'service', dir: '/srv/shop/services', project: 'shop-services' }, `/srv/shop/backups/${id}.dump`))).toBe(false);
+  });
+
+  it('When the backup job of an on-host database makes its calls, then they fit with the tools in its own services container only, and never a switch or a drop of the live database', () => {
+    const deploy = target({ database: 'host', docker_host: 'unix:///run/other.sock' });
+    const calls = backupJobCalls(deploy);
+    const tools = targetPgTools(deploy);
+    expect(tools).toEqual({ kind: 'service', dir: '/srv/shop/services', project: 'shop-services', dockerHost: 'unix:///run/other.sock' });
+    const id = backupId(new Date('2026-12-02T03:15:00Z'), 'scheduled');
+    const dump = `/srv/shop/backups/${id}.dump`;
+    const scratch = 'nexus_verify_20261202031500_ab12';
+    for (const command of [takeBackup(tools, dump), restoreIntoNewDatabase(tools, dump, scratch, 'postgres'), dropDatabase(tools, scratch, 'postgres'), checksumFile(dump), readFile(dump)]) expect(allowed(calls, command)).toBe(true);
+    // Another project, directory or Docker daemon, or the host's own client tools: refused.
+    for (const other of [{ ...tools, project: 'other-services' }, { ...tools, dir: '/srv/other/services' }, { ...tools, dockerHost: 'tcp://evil:2375' }, CLIENT]) expect(allowed(calls, takeBackup(other, dump))).toBe(false);
+    expect(allowed(calls, dropDatabase(tools, 'nexus', 'postgres'))).toBe(false);
+    expect(allowed(calls, restoreIntoNewDatabase(tools, dump, 'nexus', 'postgres'))).toBe(false);
+    expect(allowed(calls, switchDatabase(tools, 'nexus', scratch, 'nexus_before_restore_20261202031500_ab12', 'postgres'))).toBe(false);
+    expect(allowed(calls, readEnvironment(tools))).toBe(false);
+    expect(allowed(calls, takeBackup(tools, '/srv/shop/backups/20261202T031500Z-manual.dump'))).toBe(false);
   });
 });
