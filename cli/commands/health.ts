@@ -5,6 +5,7 @@ import { loadDeployTarget } from '../deploy-config/load';
 import { NexusError, UsageError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { probe, type HealthReport, type ProbeOptions } from '../services/health-prober';
+import { sharedFlags } from '../flags';
 
 export default class Health extends NexusCommand<HealthReport> {
   static override summary = 'Check a running site: health, readiness, TLS certificate, HTTP redirect, security headers';
@@ -21,7 +22,7 @@ export default class Health extends NexusCommand<HealthReport> {
   static override flags = {
     url: Flags.string({ description: 'Base URL of the site.', exactlyOne: ['url', 'target'] }),
     target: Flags.string({ char: 't', description: 'Target in nexus.yml: its first domain over HTTPS.' }),
-    dir: Flags.string({ description: 'Directory holding nexus.yml.', default: '.' }),
+    dir: sharedFlags.projectDir,
     ca: Flags.string({ description: 'PEM file of an extra CA to trust (e.g. a staging CA).' }),
     'min-days': Flags.integer({ description: 'Fail when the certificate has fewer days left.', default: 14, min: 0 }),
     'http-port': Flags.integer({ description: 'Port of the plain-HTTP site for the redirect check.', default: 80, min: 1, max: 65535 }),

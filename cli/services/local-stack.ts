@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
@@ -8,15 +8,12 @@ import { createLogger } from '../../api/infra/logger';
 import { startServer, type RunningServer } from '../../api/server';
 import { createDatabase } from '../../db/connection';
 import { migrateLatest } from '../../db/migrator';
-import { seedDemoData } from '../../db/seeds';
-import { hashPassword, UserRepository } from '../../api/modules/users';
-import { readMeta, writeMeta } from '../../db/meta';
 import { NexusError, RefusedError } from '../errors';
 import { redactUrl } from '../redact';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
-import { clearDevState, writeDevState } from './dev-state';
+import { demoAccounts, demoReviews, ensureDemoAccounts, holdsDemoData, seedDemo, type DemoAccounts } from './demo-data';
+import { claimDevDir, releaseDevDir, writeDevState } from './dev-state';
 import type { Step } from './progress';
-import { createStaffAccount } from './staff-accounts';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -30,25 +27,15 @@ export interface LocalStackOptions {
   logLevel: string;
 }
 
-export interface DevAccount {
-  email: string;
-  password: string;
-}
-
 export interface LocalStackInfo {
   apiUrl: string;
   docsUrl: string;
   healthUrl: string;
   database: { url: string; embedded: boolean; dataDir?: string };
-  accounts: { staff: DevAccount; customer: DevAccount };
+  accounts: DemoAccounts;
 }
 
 const DATABASE_NAME = 'nexus';
-const DEMO_SEEDED_KEY = 'dev_demo_seeded_at';
-/** Demo reviews on first run, per demo customer on average, so that the catalogue shows ratings. */
-const DEMO_REVIEWS_PER_USER = 3;
-/** Below this many products a few inactive ones could leave fewer (customer, product) pairs than reviews: none then. */
-const MIN_PRODUCTS_FOR_REVIEWS = 10;
 
 function readOrCreate(file: string, create: () => string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
@@ -79,23 +66,6 @@ async function databasePort(dataDir: string): Promise<number> {
   throw new NexusError('No free port for the embedded PostgreSQL between 54329 and 54428.', { code: 'NO_FREE_PORT' });
 }
 
-function devAccounts(dataDir: string): { staff: DevAccount; customer: DevAccount } {
-  const file = join(dataDir, 'accounts.json');
-  const json = readOrCreate(file, () =>
-    JSON.stringify({
-      staff: { email: 'admin@demo.nexus.test', password: randomBytes(12).toString('base64url') },
-      customer: { email: 'customer@demo.nexus.test', password: randomBytes(12).toString('base64url') },
-    }),
-  );
-  return JSON.parse(json) as { staff: DevAccount; customer: DevAccount };
-}
-
-async function ensureAccount(db: Knex, account: DevAccount, staff: boolean): Promise<void> {
-  if (!(await new UserRepository(db).findByEmail(account.email))) {
-    await createStaffAccount(db, { email: account.email, password: account.password, staff });
-  }
-}
-
 /**
  * The whole local stack in one process: an embedded PostgreSQL (or DATABASE_URL's), migrated and seeded on
  * first run, two demo accounts with passwords generated for this machine, and the API. `steps()` is the
@@ -105,14 +75,23 @@ export class LocalStack {
   private cluster?: EmbeddedPostgres;
   private server?: RunningServer;
   private databaseUrl = process.env.DATABASE_URL ?? '';
-  private readonly accounts: { staff: DevAccount; customer: DevAccount };
+  private claimed = false;
+  private accounts?: DemoAccounts;
 
   constructor(private readonly options: LocalStackOptions) {
     if (process.env.NODE_ENV === 'production') {
       throw new RefusedError('`nexus dev` is for development; NODE_ENV is production.', ['unset NODE_ENV or use `npm start`']);
     }
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o755 });
-    this.accounts = devAccounts(options.dataDir);
+  }
+
+  /**
+   * Takes the data directory before anything in it is touched: a second `nexus dev` there is refused and
+   * leaves the running one's state, database port and credentials alone.
+   */
+  async claim(): Promise<void> {
+    await claimDevDir(this.options.dataDir);
+    this.claimed = true;
+    this.accounts = demoAccounts(this.options.dataDir);
   }
 
   steps(): Step[] {
@@ -145,20 +124,20 @@ export class LocalStack {
     }
   }
 
-  /** Demo data once per database: `nexus db reset` clears the mark, so the next start seeds again. */
+  /** Demo data once per database (`nexus db reset` clears the mark, so the next start seeds again); the accounts always. */
   private async seed(db: Knex): Promise<void> {
-    if (!this.options.skipSeed && !(await readMeta(db, DEMO_SEEDED_KEY))) {
-      await seedDemoData(db, {
-        users: this.options.users,
-        products: this.options.products,
-        reviews: this.options.products >= MIN_PRODUCTS_FOR_REVIEWS ? DEMO_REVIEWS_PER_USER * this.options.users : 0,
-        seed: this.options.seed,
-        passwordHash: await hashPassword(this.accounts.customer.password),
-      });
-      await writeMeta(db, DEMO_SEEDED_KEY, new Date().toISOString());
+    const accounts = this.claimedAccounts();
+    if (!this.options.skipSeed && !(await holdsDemoData(db))) {
+      const { users, products, seed } = this.options;
+      await seedDemo(db, { users, products, seed, reviews: demoReviews(users, products), customersPassword: accounts.customer.password, accounts });
+    } else {
+      await ensureDemoAccounts(db, accounts);
     }
-    await ensureAccount(db, this.accounts.staff, true);
-    await ensureAccount(db, this.accounts.customer, false);
+  }
+
+  private claimedAccounts(): DemoAccounts {
+    if (!this.accounts) throw new Error('LocalStack.claim() must run first');
+    return this.accounts;
   }
 
   private async startApi(): Promise<void> {
@@ -199,13 +178,14 @@ export class LocalStack {
       docsUrl: `${apiUrl}/api/v1/docs/`,
       healthUrl: `${apiUrl}/health/`,
       database: { url: redactUrl(this.databaseUrl), embedded: Boolean(this.cluster), dataDir: this.cluster ? join(this.options.dataDir, 'postgres') : undefined },
-      accounts: this.accounts,
+      accounts: this.claimedAccounts(),
     };
   }
 
+  /** Stops what started, in reverse; gives the directory up only when this stack held it. */
   async stop(): Promise<void> {
-    clearDevState(this.options.dataDir);
     await this.server?.stop();
     await this.cluster?.stop();
+    if (this.claimed) releaseDevDir(this.options.dataDir);
   }
 }

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { stringify } from 'yaml';
 import { NexusCommand } from '../../base-command';
 import { loadDeployTarget, type DeployTarget } from '../../deploy-config/load';
+import { sharedFlags } from '../../flags';
 
 export interface ConfigShowResult {
   target: string;
@@ -21,7 +22,7 @@ export default class ConfigShow extends NexusCommand<ConfigShowResult> {
 
   static override flags = {
     target: Flags.string({ char: 't', description: 'Target name from nexus.yml.', required: true }),
-    dir: Flags.string({ description: 'Directory holding nexus.yml.', default: '.' }),
+    dir: sharedFlags.projectDir,
   };
 
   async run(): Promise<ConfigShowResult> {
