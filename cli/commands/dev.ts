@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NexusCommand } from '../base-command';
 import { runSteps } from '../services/progress';
-import { DEMO_DATASET } from '../services/demo-data';
+import { DEMO_DATASET } from '../services/demo-dataset';
 import { devDir } from '../services/dev-state';
 import { LocalStack, type LocalStackInfo } from '../services/local-stack';
 

@@ -3,15 +3,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import { loadConfig } from '../../api/config';
-import { createLogger } from '../../api/infra/logger';
-import { startServer, type RunningServer } from '../../api/server';
-import { createDatabase } from '../../db/connection';
-import { migrateLatest } from '../../db/migrator';
+import type { RunningServer } from '../../api/server';
 import { NexusError, RefusedError } from '../errors';
 import { redactUrl } from '../redact';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
-import { demoAccounts, demoReviews, ensureDemoAccounts, holdsDemoData, seedDemo, type DemoAccounts } from './demo-data';
+import type { EmbeddedPostgres } from './embedded-postgres';
+import { demoAccounts, demoReviews, type DemoAccounts } from './demo-dataset';
 import { claimDevDir, releaseDevDir, writeDevState } from './dev-state';
 import type { Step } from './progress';
 
@@ -69,7 +65,8 @@ async function databasePort(dataDir: string): Promise<number> {
 /**
  * The whole local stack in one process: an embedded PostgreSQL (or DATABASE_URL's), migrated and seeded on
  * first run, two demo accounts with passwords generated for this machine, and the API. `steps()` is the
- * start-up work (for progress display); `stop()` undoes it in reverse.
+ * start-up work (for progress display); `stop()` undoes it in reverse. Each step loads the code it needs
+ * itself (the API alone takes a second or more to load), so progress shows from the start.
  */
 export class LocalStack {
   private cluster?: EmbeddedPostgres;
@@ -96,15 +93,22 @@ export class LocalStack {
 
   steps(): Step[] {
     return [
-      { title: this.databaseUrl ? 'Connect to DATABASE_URL' : 'Start the embedded PostgreSQL', run: () => this.startDatabase() },
-      { title: 'Apply migrations', run: () => this.withDatabase((db) => migrateLatest(db)) },
+      { title: this.databaseTitle(), run: () => this.startDatabase() },
+      { title: 'Apply migrations', run: () => this.withDatabase(async (db) => (await import('../../db/migrator.js')).migrateLatest(db)) },
       { title: 'Seed demo data (first run only)', run: () => this.withDatabase((db) => this.seed(db)) },
       { title: 'Start the API', run: () => this.startApi() },
     ];
   }
 
+  private databaseTitle(): string {
+    if (this.databaseUrl) return 'Connect to DATABASE_URL';
+    const created = existsSync(join(this.options.dataDir, 'postgres', 'PG_VERSION'));
+    return created ? 'Start the embedded PostgreSQL' : 'Create the embedded PostgreSQL (first run only) and start it';
+  }
+
   private async startDatabase(): Promise<void> {
     if (this.databaseUrl) return;
+    const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
     this.cluster = await startEmbeddedPostgres({
       dataDir: join(this.options.dataDir, 'postgres'),
       port: await databasePort(this.options.dataDir),
@@ -116,6 +120,7 @@ export class LocalStack {
   }
 
   private async withDatabase<T>(work: (db: Knex) => Promise<T>): Promise<T> {
+    const { createDatabase } = await import('../../db/connection.js');
     const db = createDatabase({ url: this.databaseUrl, poolMax: 2, applicationName: 'nexus-dev' });
     try {
       return await work(db);
@@ -127,6 +132,7 @@ export class LocalStack {
   /** Demo data once per database (`nexus db reset` clears the mark, so the next start seeds again); the accounts always. */
   private async seed(db: Knex): Promise<void> {
     const accounts = this.claimedAccounts();
+    const { ensureDemoAccounts, holdsDemoData, seedDemo } = await import('./demo-data.js');
     if (!this.options.skipSeed && !(await holdsDemoData(db))) {
       const { users, products, seed } = this.options;
       await seedDemo(db, { users, products, seed, reviews: demoReviews(users, products), customersPassword: accounts.customer.password, accounts });
@@ -142,6 +148,7 @@ export class LocalStack {
 
   private async startApi(): Promise<void> {
     const jwtSecret = process.env.JWT_SECRET ?? readOrCreate(join(this.options.dataDir, 'jwt-secret'), () => randomBytes(48).toString('base64'));
+    const [{ loadConfig }, { createLogger }, { startServer }] = await Promise.all([import('../../api/config/index.js'), import('../../api/infra/logger.js'), import('../../api/server.js')]);
     const config = loadConfig({
       ...process.env,
       NODE_ENV: process.env.NODE_ENV ?? 'development',

@@ -6,7 +6,8 @@ import { announceCatalogChange } from '../../services/catalog-cache';
 import { DatabaseCommand } from '../../database-command';
 import { UsageError } from '../../errors';
 import { sharedFlags } from '../../flags';
-import { DEMO_DATASET, demoReviews, devStackAccounts, seedDemo, type CreatedAccount, type DemoSeedOutcome } from '../../services/demo-data';
+import { seedDemo, type CreatedAccount, type DemoSeedOutcome } from '../../services/demo-data';
+import { DEMO_DATASET, demoReviews, devStackAccounts } from '../../services/demo-dataset';
 import { runSteps } from '../../services/progress';
 
 export interface SeedResult extends DemoSeedResult {
