@@ -4,7 +4,7 @@ import { projectRoot } from './project-root';
 /** Flags shared by several commands, defined once so their names and help stay consistent. */
 export const sharedFlags = {
   databaseUrl: Flags.string({
-    description: 'PostgreSQL URL. Default: $DATABASE_URL, else the database of a `nexus dev` running in this directory.',
+    description: 'PostgreSQL URL. Default: $DATABASE_URL, else the database of a `nexus dev` running in this project.',
     helpValue: 'postgres://…',
   }),
   /** The project: found from the current directory upward, as git finds .git (computed per run, never cached in the manifest). */

@@ -11,6 +11,7 @@ export default class Dev extends NexusCommand<void> {
     'migrations, demo data on first run (customers, categories, products and reviews), and the API with its docs. Without REDIS_URL an in-process store stands in.',
     'Prints the URLs and the demo accounts (their passwords are generated for this machine). Ctrl-C stops everything.',
     'With --json, one JSON document describing the running stack is printed once it is ready.',
+    'One stack per project (its root is found upward from here, as git finds .git): a second `nexus dev` for the same data directory is refused with exit 6 and where the first runs, touching nothing.',
   ].join('\n');
 
   static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev --port 3000', 'DATABASE_URL=postgres://localhost/nexus <%= config.bin %> dev'];
