@@ -111,7 +111,7 @@ export class LocalStack {
     const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
     this.cluster = await startEmbeddedPostgres({
       dataDir: join(this.options.dataDir, 'postgres'),
-      port: await databasePort(this.options.dataDir),
+      port: () => databasePort(this.options.dataDir),
       persistent: true,
       ownSignals: true,
     });

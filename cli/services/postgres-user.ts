@@ -58,26 +58,28 @@ export function untraversable(path: string, who: OsIdentity | undefined): string
 }
 
 /**
- * As root, refuses up front (instead of initdb failing with a bare EACCES) when the `postgres` user cannot
- * reach the binaries or the data directory, naming the directories and the ways out.
+ * As root, refuses up front (instead of initdb failing with a bare EACCES and a stack trace) when the
+ * `postgres` user cannot reach what it needs, naming the directories in the way and the ways out.
+ * @param needs what it must reach, by what it is: e.g. `{ binaries: …/native/bin, 'data directory': … }`
+ *   (for a directory that may not exist yet, pass its parent)
  */
-export function assertPostgresCanReach(binDir: string, dataDir: string): void {
+export function assertPostgresCanReach(needs: Record<string, string>): void {
   if (!isRoot()) return;
   const who = postgresIdentity();
-  const blocked = [...new Set([...untraversable(binDir, who), ...untraversable(dirname(dataDir), who)])];
-  if (blocked.length === 0) return;
-  const modes = blocked.map((dir) => `${dir} (mode ${(statSync(dir).mode & 0o777).toString(8)})`).join(', ');
-  throw new NexusError(
-    `As root, the embedded PostgreSQL runs as the \`${POSTGRES_OS_USER}\` user, which cannot enter ${modes} on the way to ${binDir} and ${dataDir}.`,
-    {
-      code: 'POSTGRES_CANNOT_REACH_PROJECT',
-      suggestions: [
-        `let it through: chmod o+x ${blocked.join(' ')}`,
-        'or move the project under a directory others can enter (e.g. /srv or /opt)',
-        'or run as a normal user, or use a server of your own: DATABASE_URL=postgres://… nexus dev',
-      ],
-    },
-  );
+  const blocked = new Map<string, string[]>();
+  for (const [what, path] of Object.entries(needs)) {
+    for (const dir of untraversable(path, who)) blocked.set(dir, [...(blocked.get(dir) ?? []), what]);
+  }
+  if (blocked.size === 0) return;
+  const ways = [...blocked].map(([dir, what]) => `${dir} (mode ${(statSync(dir).mode & 0o777).toString(8)}, above its ${what.join(' and ')})`).join(', ');
+  throw new NexusError(`As root, the embedded PostgreSQL runs as the \`${POSTGRES_OS_USER}\` user, which cannot enter ${ways}.`, {
+    code: 'POSTGRES_CANNOT_REACH_PROJECT',
+    suggestions: [
+      `let it through: chmod o+x ${[...blocked.keys()].join(' ')}`,
+      'or move the project under a directory others can enter (e.g. /srv or /opt)',
+      'or run as a normal user, or use a server of your own: DATABASE_URL=postgres://… nexus dev',
+    ],
+  });
 }
 
 /**

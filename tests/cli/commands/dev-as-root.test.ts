@@ -49,7 +49,7 @@ describeWith('root', process.getuid?.() === 0, 'nexus dev as root', () => {
     expectExit(result, 1);
     const { error } = result.json<{ error: { code: string; message: string; suggestions: string[] } }>();
     expect(error.code).toBe('POSTGRES_CANNOT_REACH_PROJECT');
-    expect(error.message).toContain(`cannot enter ${locked} (mode 700)`);
+    expect(error.message).toContain(`cannot enter ${locked} (mode 700, above its binaries and data directory)`);
     expect(error.suggestions).toContain(`let it through: chmod o+x ${locked}`);
     expect(result.stderr).not.toMatch(/EACCES|at .*\.js:\d+/);
     expect(readdirSync(scratch)).toEqual([]);
@@ -67,4 +67,19 @@ describeWith('root', process.getuid?.() === 0, 'nexus dev as root', () => {
     expect(await fixed.exited).toBe(0);
     expect(readdirSync(scratch)).toEqual([]);
   }, 120_000);
+
+  it('When TMPDIR is a directory the postgres user cannot enter, then the first start says so instead of initdb failing on its password file', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'nexus-root-project-'));
+    chmodSync(project, 0o755);
+    const privateTmp = mkdtempSync(join(tmpdir(), 'nexus-root-private-tmp-'));
+    try {
+      const result = await runNexus(['dev', '--json', '--port', String(await freePort())], { cwd: project, env: { TMPDIR: privateTmp } });
+      expectExit(result, 1);
+      expect(result.json<{ error: { message: string } }>().error.message).toContain(`cannot enter ${privateTmp} (mode 700, above its TMPDIR)`);
+      expect(readdirSync(privateTmp)).toEqual([]);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+      rmSync(privateTmp, { recursive: true, force: true });
+    }
+  });
 });
