@@ -45,7 +45,7 @@ const USAGE = `Usage: npm run bench -- [options]   (every option also reads BENC
   --duration S     measured seconds per endpoint (BENCH_DURATION, default 10)
   --warmup S       warm-up seconds per endpoint, not measured (BENCH_WARMUP, default 2)
   --cli-runs N     runs per CLI cold-start command (BENCH_CLI_RUNS, default 7)
-  --fresh-clone N  fresh clones to time the README's first command on (BENCH_FRESH_CLONE, default 1; 0 skips)
+  --fresh-clone N  fresh clones to time the README's first command on (BENCH_FRESH_CLONE, default 1, 0 with --only; 0 skips)
   --soak S         seconds of mixed reads and checkouts against both API processes at once, memory sampled (BENCH_SOAK, default 180; 0 skips)
   --build MODE     auto (build when dist/ is missing or older than the sources), always, never (BENCH_BUILD, default auto)
   --only TEXT      only endpoints whose name contains TEXT (BENCH_ONLY)
@@ -119,7 +119,8 @@ function parseOptions(): Options {
       timeoutSeconds: 10,
     },
     cliRuns: number('cli-runs', values['cli-runs'], 7, 1),
-    freshClones: number('fresh-clone', values['fresh-clone'], 1, 0),
+    // A focused run (--only) is about endpoints: it times a fresh clone only when asked to.
+    freshClones: number('fresh-clone', values['fresh-clone'], values.only || process.env.BENCH_ONLY ? 0 : 1, 0),
     soakSeconds: number('soak', values.soak, 180, 0),
     build,
     only: values.only ?? (process.env.BENCH_ONLY || undefined),
