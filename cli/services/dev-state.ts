@@ -34,6 +34,18 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether the process could be a `nexus dev` (its arguments include `dev`), where /proc tells; so a pid reused
+ * by another program after a crash is not taken for a running stack (and nobody is told to kill it).
+ */
+function mayBeNexusDev(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('dev');
+  } catch {
+    return !existsSync('/proc/self');
+  }
+}
+
 function readState(dir: string): DevState | undefined {
   try {
     return JSON.parse(readFileSync(stateFile(dir), 'utf8')) as DevState;
@@ -69,12 +81,12 @@ export class DevStackRunningError extends NexusError {
 }
 
 /**
- * The `nexus dev` holding the directory when it is alive: its process exists and, once it has published its
- * state, its API port answers (a pid alone could be another program's after a crash and a reboot).
+ * The `nexus dev` holding the directory when it is alive: its process exists, looks like one, and, once it has
+ * published its state, its API port answers (a pid alone could be another program's after a crash and a reboot).
  */
 async function liveOwner(dir: string): Promise<{ pid: number; apiUrl?: string } | undefined> {
   const pid = Number(readFileSync(ownerFile(dir), 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return undefined;
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid) || !mayBeNexusDev(pid)) return undefined;
   const state = readState(dir);
   if (state?.pid !== pid) return { pid };
   return (await answers(state.apiUrl)) ? { pid, apiUrl: state.apiUrl } : undefined;

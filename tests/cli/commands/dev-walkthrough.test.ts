@@ -1,5 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -138,11 +138,23 @@ describe('nexus dev, walked through as a newcomer does', () => {
     }
   });
 
-  it('When the stack stops, then it gives the directory up and a new start works', async () => {
+  it('When the stack stops, then it gives the directory up; files a crashed stack left behind are taken over by the next start', async () => {
+    const state = readFileSync(join(devDir(), 'state.json'), 'utf8');
     dev.child.kill('SIGINT');
     expect(await dev.exited).toBe(0);
     expect(readdirSync(devDir()).filter((file) => ['state.json', 'dev.pid'].includes(file))).toEqual([]);
-    const status = await runNexus(['db', 'status'], { cwd: subdirectory, env: env() });
-    expectExit(status, 2);
+    expectExit(await runNexus(['db', 'status'], { cwd: subdirectory, env: env() }), 2);
+
+    // What a SIGKILLed stack leaves: its pid (now nobody's) and its published state.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(join(devDir(), 'dev.pid'), `${gone}\n`);
+    writeFileSync(join(devDir(), 'state.json'), state.replace(/"pid": \d+/, `"pid": ${gone}`));
+    const again = await startNexus(['dev', '--json', '--port', String(port), '--log-level', 'warn'], (stdout) => stdout.includes('"status": "ready"'), { cwd: subdirectory, env: env() });
+    try {
+      expect(readFileSync(join(devDir(), 'dev.pid'), 'utf8').trim()).toBe(String(again.child.pid));
+    } finally {
+      again.child.kill('SIGTERM');
+    }
+    expect(await again.exited).toBe(0);
   });
 });
