@@ -25,7 +25,7 @@ import { TargetCommand } from './target-command';
 /** Where a backup command works: this machine's database and directory, or a target's (over SSH). */
 export const backupFlags = {
   target: checked('target')({ char: 't', description: "Target from nexus.yml: back up its database, keeping the backups in <root>/backups on its first host." }),
-  dir: checked('existingDirectory')({ description: 'Directory holding nexus.yml and .nexus/secrets.', default: '.' }),
+  dir: sharedFlags.projectDir,
   'database-url': { ...sharedFlags.databaseUrl, exclusive: ['target'] },
   'backup-dir': Flags.string({ description: 'Where local backups are kept. Default: <dir>/.nexus/backups.', exclusive: ['target'] }),
 };

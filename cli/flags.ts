@@ -5,6 +5,7 @@ import { Flags } from '@oclif/core';
 import type { z } from 'zod';
 import { appName, domain, fingerprint, hostname, nginxSize, resolver, targetName, unixUser } from './deploy-config/schema';
 import { UsageError } from './errors';
+import { projectRoot } from './project-root';
 import { redactUrl } from './redact';
 import { parseTimeOfDay } from './services/scheduled-job';
 
@@ -103,7 +104,13 @@ export const checked = (kind: ValueKind) =>
 /** Flags shared by several commands, defined once so their names and help stay consistent. */
 export const sharedFlags = {
   databaseUrl: checked('postgresUrl')({
-    description: 'PostgreSQL URL. Default: $DATABASE_URL, else the database of a `nexus dev` running in this directory.',
+    description: 'PostgreSQL URL. Default: $DATABASE_URL, else the database of a `nexus dev` running in this project.',
+  }),
+  /** The project: found from the current directory upward, as git finds .git (computed per run, never cached in the manifest). */
+  projectDir: checked('existingDirectory')({
+    description: 'Directory holding nexus.yml and .nexus/secrets. Default: the project root, the nearest directory upward from here that holds nexus.yml or .nexus/.',
+    default: async () => projectRoot(),
+    noCacheDefault: true,
   }),
   yes: Flags.boolean({
     char: 'y',

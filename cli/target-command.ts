@@ -3,12 +3,12 @@ import { loadDeployTarget, type DeployTarget } from './deploy-config/load';
 import type { HostConfig } from './deploy-config/schema';
 import type { Executor } from './exec/executor';
 import { SshExecutor } from './exec/ssh-executor';
-import { checked } from './flags';
+import { checked, sharedFlags } from './flags';
 
 /** Flags of every command that works on a target from nexus.yml. */
 export const targetFlags = {
   target: checked('target')({ char: 't', description: 'Target name from nexus.yml (e.g. production).', required: true }),
-  dir: checked('existingDirectory')({ description: 'Directory holding nexus.yml and .nexus/secrets.', default: '.' }),
+  dir: sharedFlags.projectDir,
 };
 
 /** A command that reads a target from nexus.yml and talks to its hosts over SSH. */

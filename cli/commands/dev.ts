@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NexusCommand } from '../base-command';
 import { runSteps } from '../services/progress';
+import { DEMO_DATASET } from '../services/demo-dataset';
 import { devDir } from '../services/dev-state';
 import { LocalStack, type LocalStackInfo } from '../services/local-stack';
 import { checked } from '../flags';
@@ -11,19 +12,20 @@ export default class Dev extends NexusCommand<void> {
     'migrations, demo data on first run (customers, categories, products and reviews), and the API with its docs. Without REDIS_URL an in-process store stands in.',
     'Prints the URLs and the demo accounts (their passwords are generated for this machine). Ctrl-C stops everything.',
     'With --json, one JSON document describing the running stack is printed once it is ready.',
+    'One stack per project (its root is found upward from here, as git finds .git): a second `nexus dev` for the same data directory is refused with exit 6 and where the first runs, touching nothing.',
   ].join('\n');
 
   static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev --port 3000', 'DATABASE_URL=postgres://localhost/nexus <%= config.bin %> dev'];
 
   static override flags = {
-    'data-dir': Flags.string({ description: 'Where the embedded database and generated secrets live.', default: '.nexus/dev' }),
+    'data-dir': Flags.string({ description: 'Where the embedded database and generated secrets live. Default: .nexus/dev in the project root (found upward from here, as git finds .git).' }),
     host: checked('host')({ description: 'Interface the API listens on.', default: '127.0.0.1' }),
     'log-level': Flags.string({ description: 'API log level (logs go to stderr).', default: 'info', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
     port: Flags.integer({ description: 'API port.', env: 'PORT', default: 8000, min: 0, max: 65535 }),
-    products: Flags.integer({ description: 'Demo products (in a tree of eight departments) created on first run.', default: 500, min: 0, max: 1_000_000 }),
-    seed: Flags.integer({ description: 'Faker seed of the demo data.', default: 1, min: 0 }),
+    products: Flags.integer({ description: 'Demo products (in a tree of eight departments) created on first run.', default: DEMO_DATASET.products, min: 0, max: 1_000_000 }),
+    seed: Flags.integer({ description: 'Faker seed of the demo data.', default: DEMO_DATASET.seed, min: 0 }),
     'skip-seed': Flags.boolean({ description: 'Do not create demo data on first run.' }),
-    users: Flags.integer({ description: 'Demo customers created on first run.', default: 20, min: 0 }),
+    users: Flags.integer({ description: 'Demo customers created on first run.', default: DEMO_DATASET.users, min: 0 }),
   };
 
   static override summary = 'Run the API locally with a database, in one command';
@@ -40,6 +42,7 @@ export default class Dev extends NexusCommand<void> {
       skipSeed: flags['skip-seed'],
       logLevel: flags['log-level'],
     });
+    await stack.claim();
     const stopped = new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -6,7 +6,7 @@ import { loadDeployTarget } from '../deploy-config/load';
 import { InterruptedError, NexusError, UsageError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { probe, type HealthReport, type ProbeOptions } from '../services/health-prober';
-import { checked } from '../flags';
+import { checked, sharedFlags } from '../flags';
 
 /** Rejects once the signal aborts: a check in flight is not waited for after Ctrl-C. */
 const aborted = (signal: AbortSignal) => new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('interrupted')), { once: true }));
@@ -26,7 +26,7 @@ export default class Health extends NexusCommand<HealthReport> {
   static override flags = {
     url: checked('url')({ description: 'Base URL of the site.', exactlyOne: ['url', 'target'] }),
     target: checked('target')({ char: 't', description: 'Target in nexus.yml: its first domain over HTTPS.' }),
-    dir: checked('existingDirectory')({ description: 'Directory holding nexus.yml.', default: '.' }),
+    dir: sharedFlags.projectDir,
     ca: checked('existingFile')({ description: 'PEM file of an extra CA to trust (e.g. a staging CA).' }),
     'min-days': Flags.integer({ description: 'Fail when the certificate has fewer days left.', default: 14, min: 0 }),
     'http-port': Flags.integer({ description: 'Port of the plain-HTTP site for the redirect check.', default: 80, min: 1, max: 65535 }),

@@ -1,14 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ExitCode } from '../exit-codes';
+import { CONFIG_FILE } from '../project-root';
 import { NexusError } from '../errors';
 import { nexusFileSchema, type NexusFile, type TargetConfig } from './schema';
 import { loadSecrets, requiredSecrets, type RequiredSecret, type Secret } from './secrets';
 
-export const CONFIG_FILE = 'nexus.yml';
+export { CONFIG_FILE } from '../project-root';
 
 /** Everything a command needs about one target, validated, with its secrets loaded. */
 export interface DeployTarget {
@@ -78,7 +79,12 @@ export function loadDeployTarget(
   options: { secrets?: boolean; allowMissingSecrets?: boolean } = {},
 ): DeployTarget {
   const baseFile = join(directory, CONFIG_FILE);
-  if (!existsSync(baseFile)) throw new DeployConfigError(`No ${CONFIG_FILE} in ${directory}.`, ['run `nexus init` to write one']);
+  if (!existsSync(baseFile)) {
+    // An absolute path: "No nexus.yml in .." (the default "." and a full stop) told nobody where nexus had looked.
+    throw new DeployConfigError(`No ${CONFIG_FILE} in ${resolve(directory)} or any directory above it.`, [
+      'run the command inside the project, pass --dir, or run `nexus init` to write one',
+    ]);
+  }
   const overlayFile = join(directory, `nexus.${targetName}.yml`);
   const files = existsSync(overlayFile) ? [baseFile, overlayFile] : [baseFile];
   const raw = files.map(readYaml).reduce(merge);

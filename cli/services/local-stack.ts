@@ -1,22 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import { loadConfig } from '../../api/config';
-import { createLogger } from '../../api/infra/logger';
-import { startServer, type RunningServer } from '../../api/server';
-import { createDatabase } from '../../db/connection';
-import { migrateLatest } from '../../db/migrator';
-import { seedDemoData } from '../../db/seeds';
-import { hashPassword, UserRepository } from '../../api/modules/users';
-import { readMeta, writeMeta } from '../../db/meta';
+import type { RunningServer } from '../../api/server';
 import { NexusError, RefusedError } from '../errors';
 import { redactUrl } from '../redact';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
-import { clearDevState, writeDevState } from './dev-state';
+import type { EmbeddedPostgres } from './embedded-postgres';
+import { demoAccounts, demoReviews, type DemoAccounts } from './demo-dataset';
+import { claimDevDir, releaseDevDir, writeDevState } from './dev-state';
 import type { Step } from './progress';
-import { createStaffAccount } from './staff-accounts';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -30,25 +23,15 @@ export interface LocalStackOptions {
   logLevel: string;
 }
 
-export interface DevAccount {
-  email: string;
-  password: string;
-}
-
 export interface LocalStackInfo {
   apiUrl: string;
   docsUrl: string;
   healthUrl: string;
   database: { url: string; embedded: boolean; dataDir?: string };
-  accounts: { staff: DevAccount; customer: DevAccount };
+  accounts: DemoAccounts;
 }
 
 const DATABASE_NAME = 'nexus';
-const DEMO_SEEDED_KEY = 'dev_demo_seeded_at';
-/** Demo reviews on first run, per demo customer on average, so that the catalogue shows ratings. */
-const DEMO_REVIEWS_PER_USER = 3;
-/** Below this many products a few inactive ones could leave fewer (customer, product) pairs than reviews: none then. */
-const MIN_PRODUCTS_FOR_REVIEWS = 10;
 
 function readOrCreate(file: string, create: () => string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
@@ -79,56 +62,56 @@ async function databasePort(dataDir: string): Promise<number> {
   throw new NexusError('No free port for the embedded PostgreSQL between 54329 and 54428.', { code: 'NO_FREE_PORT' });
 }
 
-function devAccounts(dataDir: string): { staff: DevAccount; customer: DevAccount } {
-  const file = join(dataDir, 'accounts.json');
-  const json = readOrCreate(file, () =>
-    JSON.stringify({
-      staff: { email: 'admin@demo.nexus.test', password: randomBytes(12).toString('base64url') },
-      customer: { email: 'customer@demo.nexus.test', password: randomBytes(12).toString('base64url') },
-    }),
-  );
-  return JSON.parse(json) as { staff: DevAccount; customer: DevAccount };
-}
-
-async function ensureAccount(db: Knex, account: DevAccount, staff: boolean): Promise<void> {
-  if (!(await new UserRepository(db).findByEmail(account.email))) {
-    await createStaffAccount(db, { email: account.email, password: account.password, staff });
-  }
-}
-
 /**
  * The whole local stack in one process: an embedded PostgreSQL (or DATABASE_URL's), migrated and seeded on
  * first run, two demo accounts with passwords generated for this machine, and the API. `steps()` is the
- * start-up work (for progress display); `stop()` undoes it in reverse.
+ * start-up work (for progress display); `stop()` undoes it in reverse. Each step loads the code it needs
+ * itself (the API alone takes a second or more to load), so progress shows from the start.
  */
 export class LocalStack {
   private cluster?: EmbeddedPostgres;
   private server?: RunningServer;
   private databaseUrl = process.env.DATABASE_URL ?? '';
-  private readonly accounts: { staff: DevAccount; customer: DevAccount };
+  private claimed = false;
+  private accounts?: DemoAccounts;
 
   constructor(private readonly options: LocalStackOptions) {
     if (process.env.NODE_ENV === 'production') {
       throw new RefusedError('`nexus dev` is for development; NODE_ENV is production.', ['unset NODE_ENV or use `npm start`']);
     }
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o755 });
-    this.accounts = devAccounts(options.dataDir);
+  }
+
+  /**
+   * Takes the data directory before anything in it is touched: a second `nexus dev` there is refused and
+   * leaves the running one's state, database port and credentials alone.
+   */
+  async claim(): Promise<void> {
+    await claimDevDir(this.options.dataDir);
+    this.claimed = true;
+    this.accounts = demoAccounts(this.options.dataDir);
   }
 
   steps(): Step[] {
     return [
-      { title: this.databaseUrl ? 'Connect to DATABASE_URL' : 'Start the embedded PostgreSQL', run: () => this.startDatabase() },
-      { title: 'Apply migrations', run: () => this.withDatabase((db) => migrateLatest(db)) },
+      { title: this.databaseTitle(), run: () => this.startDatabase() },
+      { title: 'Apply migrations', run: () => this.withDatabase(async (db) => (await import('../../db/migrator.js')).migrateLatest(db)) },
       { title: 'Seed demo data (first run only)', run: () => this.withDatabase((db) => this.seed(db)) },
       { title: 'Start the API', run: () => this.startApi() },
     ];
   }
 
+  private databaseTitle(): string {
+    if (this.databaseUrl) return 'Connect to DATABASE_URL';
+    const created = existsSync(join(this.options.dataDir, 'postgres', 'PG_VERSION'));
+    return created ? 'Start the embedded PostgreSQL' : 'Create the embedded PostgreSQL (first run only) and start it';
+  }
+
   private async startDatabase(): Promise<void> {
     if (this.databaseUrl) return;
+    const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
     this.cluster = await startEmbeddedPostgres({
       dataDir: join(this.options.dataDir, 'postgres'),
-      port: await databasePort(this.options.dataDir),
+      port: () => databasePort(this.options.dataDir),
       persistent: true,
       ownSignals: true,
     });
@@ -137,6 +120,7 @@ export class LocalStack {
   }
 
   private async withDatabase<T>(work: (db: Knex) => Promise<T>): Promise<T> {
+    const { createDatabase } = await import('../../db/connection.js');
     const db = createDatabase({ url: this.databaseUrl, poolMax: 2, applicationName: 'nexus-dev' });
     try {
       return await work(db);
@@ -145,24 +129,26 @@ export class LocalStack {
     }
   }
 
-  /** Demo data once per database: `nexus db reset` clears the mark, so the next start seeds again. */
+  /** Demo data once per database (`nexus db reset` clears the mark, so the next start seeds again); the accounts always. */
   private async seed(db: Knex): Promise<void> {
-    if (!this.options.skipSeed && !(await readMeta(db, DEMO_SEEDED_KEY))) {
-      await seedDemoData(db, {
-        users: this.options.users,
-        products: this.options.products,
-        reviews: this.options.products >= MIN_PRODUCTS_FOR_REVIEWS ? DEMO_REVIEWS_PER_USER * this.options.users : 0,
-        seed: this.options.seed,
-        passwordHash: await hashPassword(this.accounts.customer.password),
-      });
-      await writeMeta(db, DEMO_SEEDED_KEY, new Date().toISOString());
+    const accounts = this.claimedAccounts();
+    const { ensureDemoAccounts, holdsDemoData, seedDemo } = await import('./demo-data.js');
+    if (!this.options.skipSeed && !(await holdsDemoData(db))) {
+      const { users, products, seed } = this.options;
+      await seedDemo(db, { users, products, seed, reviews: demoReviews(users, products), customersPassword: accounts.customer.password, accounts });
+    } else {
+      await ensureDemoAccounts(db, accounts);
     }
-    await ensureAccount(db, this.accounts.staff, true);
-    await ensureAccount(db, this.accounts.customer, false);
+  }
+
+  private claimedAccounts(): DemoAccounts {
+    if (!this.accounts) throw new Error('LocalStack.claim() must run first');
+    return this.accounts;
   }
 
   private async startApi(): Promise<void> {
     const jwtSecret = process.env.JWT_SECRET ?? readOrCreate(join(this.options.dataDir, 'jwt-secret'), () => randomBytes(48).toString('base64'));
+    const [{ loadConfig }, { createLogger }, { startServer }] = await Promise.all([import('../../api/config/index.js'), import('../../api/infra/logger.js'), import('../../api/server.js')]);
     const config = loadConfig({
       ...process.env,
       NODE_ENV: process.env.NODE_ENV ?? 'development',
@@ -199,13 +185,14 @@ export class LocalStack {
       docsUrl: `${apiUrl}/api/v1/docs/`,
       healthUrl: `${apiUrl}/health/`,
       database: { url: redactUrl(this.databaseUrl), embedded: Boolean(this.cluster), dataDir: this.cluster ? join(this.options.dataDir, 'postgres') : undefined },
-      accounts: this.accounts,
+      accounts: this.claimedAccounts(),
     };
   }
 
+  /** Stops what started, in reverse; gives the directory up only when this stack held it. */
   async stop(): Promise<void> {
-    clearDevState(this.options.dataDir);
     await this.server?.stop();
     await this.cluster?.stop();
+    if (this.claimed) releaseDevDir(this.options.dataDir);
   }
 }

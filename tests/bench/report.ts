@@ -1,5 +1,6 @@
 import type { BenchData, BenchDatabase } from './database';
 import { MAX_P99_MS, type BenchEndpoint } from './endpoints';
+import { FRESH_READY_LIMIT_MS, HELP_COLD_LIMIT_MS, type FreshCloneResult } from './fresh-clone';
 import type { ColdStart, LoadResult, LoadSettings } from './measure';
 import { MAX_GROWTH_PERCENT, type MemoryTrend, type SoakResult } from './soak';
 import type { WriteFlowResult } from './write-flows';
@@ -62,6 +63,8 @@ export interface BenchResults {
   soak: SoakResult | null;
   memory: ApiMemory[];
   cli: ColdStart[];
+  /** The README's first command on fresh clones (empty with --fresh-clone 0). */
+  freshClones: FreshCloneResult[];
   targets: Target[];
   notes: string[];
 }
@@ -103,8 +106,30 @@ function renderSoak(soak: SoakResult | null): string[] {
   ];
 }
 
+function renderFreshClones(clones: FreshCloneResult[]): string[] {
+  if (clones.length === 0) return [];
+  return [
+    'Fresh clone (git clone of this checkout, node_modules as `npm install` leaves them, its build timed apart), then the README\'s first command until `/health/` answers 200:',
+    '',
+    table(
+      ['command', 'build', 'to /health/', 'first output', 'longest silence', 'first --help', 'later --help (median)', 'npx nexus --help, 1st / 2nd'],
+      clones.map((clone) => [
+        `\`${clone.command}\``,
+        `${clone.buildSeconds.toFixed(1)} s`,
+        `${(clone.readyMs / 1000).toFixed(1)} s`,
+        `${int(clone.firstOutputMs)} ms`,
+        `${(clone.longestSilenceMs / 1000).toFixed(1)} s`,
+        `${int(clone.helpColdMs)} ms`,
+        `${int(clone.helpWarmMedianMs)} ms`,
+        `${int(clone.npxFirstMs)} / ${int(clone.npxSecondMs)} ms${clone.npxRebuilt ? ' (REBUILT)' : ''}`,
+      ]),
+    ),
+    '',
+  ];
+}
+
 /** Every target of DESIGN.md §8 and the issue, evaluated against this run. */
-export function evaluateTargets(endpoints: EndpointResult[], memory: ApiMemory[], cli: ColdStart[]): Target[] {
+export function evaluateTargets(endpoints: EndpointResult[], memory: ApiMemory[], cli: ColdStart[], freshClones: FreshCloneResult[] = []): Target[] {
   const targets: Target[] = [];
   for (const row of endpoints) {
     if (row.minRatio === undefined) continue;
@@ -128,6 +153,15 @@ export function evaluateTargets(endpoints: EndpointResult[], memory: ApiMemory[]
   }
   for (const run of cli) {
     targets.push({ target: `CLI cold start \`${run.command}\` median < ${CLI_LIMIT_MS} ms`, measured: `${int(run.medianMs)} ms (min ${int(run.minMs)}, max ${int(run.maxMs)})`, met: run.medianMs < CLI_LIMIT_MS });
+  }
+  for (const clone of freshClones) {
+    targets.push({
+      target: `fresh clone: \`${clone.command}\` to /health/ answering < ${FRESH_READY_LIMIT_MS / 1000} s, with progress`,
+      measured: `${(clone.readyMs / 1000).toFixed(1)} s (longest silence ${(clone.longestSilenceMs / 1000).toFixed(1)} s)`,
+      met: clone.readyMs < FRESH_READY_LIMIT_MS,
+    });
+    targets.push({ target: `fresh clone: first \`nexus --help\` < ${HELP_COLD_LIMIT_MS} ms`, measured: `${int(clone.helpColdMs)} ms`, met: clone.helpColdMs < HELP_COLD_LIMIT_MS });
+    targets.push({ target: 'fresh clone: `npx nexus` does not rebuild', measured: clone.npxRebuilt ? 'rebuilt dist/' : `no rebuild (${int(clone.npxFirstMs)} ms, then ${int(clone.npxSecondMs)} ms)`, met: !clone.npxRebuilt });
   }
   return targets;
 }
@@ -202,6 +236,7 @@ export function renderMarkdown(results: BenchResults): string {
       results.cli.map((run) => [`\`${run.command}\``, `${int(run.medianMs)} ms`, `${int(run.minMs)} ms`, `${int(run.maxMs)} ms`, run.runsMs.map(int).join(', ')]),
     ),
     '',
+    ...renderFreshClones(results.freshClones),
     '## Targets',
     '',
     table(['target', 'measured', 'met'], results.targets.map((target) => [target.target, target.measured, mark(target.met)])),

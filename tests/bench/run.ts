@@ -16,6 +16,7 @@ import { discoverData, prepareDatabase, startPostgres } from './database';
 import { API_PREFIX, benchEndpoints, type BenchEndpoint, type Variant } from './endpoints';
 import type { StoredResponse } from './ceiling-server';
 import { HeapProbe, INSPECTOR_URL } from './heap-probe';
+import { measureFreshClone, type FreshCloneResult } from './fresh-clone';
 import { measureColdStart, measureLoad, memoryOf, stopLoad, type LoadSettings } from './measure';
 import { Cleanup, httpGet, killChildrenSync, startProcess, startRedis, waitUntilReady, type StartedProcess } from './processes';
 import { MAX_GROWTH_PERCENT, soak, type SoakResult } from './soak';
@@ -44,6 +45,7 @@ const USAGE = `Usage: npm run bench -- [options]   (every option also reads BENC
   --duration S     measured seconds per endpoint (BENCH_DURATION, default 10)
   --warmup S       warm-up seconds per endpoint, not measured (BENCH_WARMUP, default 2)
   --cli-runs N     runs per CLI cold-start command (BENCH_CLI_RUNS, default 7)
+  --fresh-clone N  fresh clones to time the README's first command on (BENCH_FRESH_CLONE, default 1, 0 with --only; 0 skips)
   --soak S         seconds of mixed reads and checkouts against both API processes at once, memory sampled (BENCH_SOAK, default 180; 0 skips)
   --build MODE     auto (build when dist/ is missing or older than the sources), always, never (BENCH_BUILD, default auto)
   --only TEXT      only endpoints whose name contains TEXT (BENCH_ONLY)
@@ -60,6 +62,7 @@ interface Options {
   reviews: number;
   load: LoadSettings;
   cliRuns: number;
+  freshClones: number;
   soakSeconds: number;
   build: 'auto' | 'always' | 'never';
   only?: string;
@@ -79,6 +82,7 @@ function parseOptions(): Options {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       'cli-runs': { type: 'string' },
+      'fresh-clone': { type: 'string' },
       soak: { type: 'string' },
       build: { type: 'string' },
       only: { type: 'string' },
@@ -115,6 +119,8 @@ function parseOptions(): Options {
       timeoutSeconds: 10,
     },
     cliRuns: number('cli-runs', values['cli-runs'], 7, 1),
+    // A focused run (--only) is about endpoints: it times a fresh clone only when asked to.
+    freshClones: number('fresh-clone', values['fresh-clone'], values.only || process.env.BENCH_ONLY ? 0 : 1, 0),
     soakSeconds: number('soak', values.soak, 180, 0),
     build,
     only: values.only ?? (process.env.BENCH_ONLY || undefined),
@@ -267,6 +273,15 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
   const notes: string[] = [];
   const build = ensureBuilt(options.build);
   log(build);
+
+  // A newcomer's first minute, before anything else of the bench runs (it builds its own clone).
+  const freshClones: FreshCloneResult[] = [];
+  for (let clone = 0; clone < options.freshClones; clone += 1) {
+    checkInterrupted();
+    const result = await measureFreshClone(log);
+    log(`fresh clone: \`${result.command}\` answered /health/ after ${(result.readyMs / 1000).toFixed(1)} s (longest silence ${(result.longestSilenceMs / 1000).toFixed(1)} s); first --help ${result.helpColdMs.toFixed(0)} ms`);
+    freshClones.push(result);
+  }
 
   const runDir = mkdtempSync(join(tmpdir(), 'nexus-bench-run-'));
   cleanup.add('run directory', async () => rmSync(runDir, { recursive: true, force: true }));
@@ -429,7 +444,8 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
     soak: soakResult,
     memory,
     cli,
-    targets: evaluateTargets(rows, memory, cli),
+    freshClones,
+    targets: evaluateTargets(rows, memory, cli, freshClones),
     notes,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });

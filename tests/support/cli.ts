@@ -16,6 +16,8 @@ export interface CliOptions {
   input?: string;
   cwd?: string;
   timeoutMs?: number;
+  /** Another copy's bin/run.js (default: this checkout's). */
+  binary?: string;
 }
 
 /** The environment a CLI test starts from: no database, no CI flag leaking in from the developer's shell. */
@@ -33,7 +35,7 @@ export function expectExit(result: CliResult, code: number): void {
 /** Runs the built `nexus` exactly as a user or CI job would: a separate process, stdin piped (never a TTY). */
 export function runNexus(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [NEXUS_BIN, ...args], { cwd: options.cwd, env: baseEnv(options.env) });
+    const child = spawn(process.execPath, [options.binary ?? NEXUS_BIN, ...args], { cwd: options.cwd, env: baseEnv(options.env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -57,7 +59,7 @@ export async function startNexus(
   ready: (stdout: string, stderr: string) => boolean,
   options: CliOptions = {},
 ): Promise<{ child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [NEXUS_BIN, ...args], { cwd: options.cwd, env: baseEnv(options.env) });
+  const child = spawn(process.execPath, [options.binary ?? NEXUS_BIN, ...args], { cwd: options.cwd, env: baseEnv(options.env) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

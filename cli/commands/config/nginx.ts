@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { NexusCommand } from '../../base-command';
 import { loadDeployTarget } from '../../deploy-config/load';
 import { targetSite } from '../../remote/nginx-site';
-import { checked } from '../../flags';
+import { checked, sharedFlags } from '../../flags';
 
 export default class ConfigNginx extends NexusCommand<{ site: string }> {
   static override summary = "Print a target's nginx site, rendered from templates/nginx-site.conf";
@@ -17,7 +17,7 @@ export default class ConfigNginx extends NexusCommand<{ site: string }> {
 
   static override flags = {
     target: checked('target')({ char: 't', description: 'Target name from nexus.yml.', required: true }),
-    dir: checked('existingDirectory')({ description: 'Directory holding nexus.yml.', default: '.' }),
+    dir: sharedFlags.projectDir,
     'upstream-port': Flags.integer({ description: 'Loopback port of the release that should serve.', required: true, min: 1, max: 65535 }),
     tls: Flags.boolean({ description: 'Serve HTTPS with the certificate under <root>/certs/<first domain>/.' }),
     'body-limit': checked('nginxSize')({ description: 'Largest request body nginx lets through (match MEDIA_MAX_BYTES). Default: nginx.body_limit from nexus.yml.' }),

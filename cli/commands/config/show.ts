@@ -2,7 +2,7 @@ import { Document } from 'yaml';
 import { NexusCommand } from '../../base-command';
 import { loadDeployTarget, type DeployTarget } from '../../deploy-config/load';
 import { requiredSecrets } from '../../deploy-config/secrets';
-import { checked } from '../../flags';
+import { checked, sharedFlags } from '../../flags';
 
 export interface ConfigShowResult {
   target: string;
@@ -24,7 +24,7 @@ export default class ConfigShow extends NexusCommand<ConfigShowResult> {
 
   static override flags = {
     target: checked('target')({ char: 't', description: 'Target name from nexus.yml.', required: true }),
-    dir: checked('existingDirectory')({ description: 'Directory holding nexus.yml.', default: '.' }),
+    dir: sharedFlags.projectDir,
   };
 
   async run(): Promise<ConfigShowResult> {

@@ -3,7 +3,7 @@ import { UsageError } from '../../errors';
 import { HostDeployer } from '../../services/host-deployer';
 import { checkDns, dnsError, resolverSpecs, targetDnsPlan, type DnsCheckPlan, type DnsCheckReport } from '../../services/dns-check';
 import { TargetCommand } from '../../target-command';
-import { checked } from '../../flags';
+import { checked, sharedFlags } from '../../flags';
 
 export default class DnsVerify extends TargetCommand<DnsCheckReport> {
   static override summary = "Check that a target's domains point at its hosts, everywhere";
@@ -18,7 +18,7 @@ Exit 0: consistent everywhere. Exit 12: not propagated yet (some resolvers lack 
 
   static override flags = {
     target: checked('target')({ char: 't', description: 'Target name from nexus.yml: its domains, hosts and resolvers.' }),
-    dir: checked('existingDirectory')({ description: 'Directory holding nexus.yml.', default: '.' }),
+    dir: sharedFlags.projectDir,
     domain: checked('domain')({ description: 'A domain to check (repeatable); without --target.', multiple: true }),
     expect: checked('ipAddress')({ description: 'An address the domains should resolve to (repeatable); without --target.', multiple: true }),
     resolver: checked('resolver')({ description: 'A resolver to ask, e.g. 1.1.1.1 or 127.0.0.1:5353 (repeatable; replaces dns.resolvers).', multiple: true }),

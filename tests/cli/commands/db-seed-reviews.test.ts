@@ -53,6 +53,7 @@ describe('nexus db seed: reviews', () => {
       products: 2000,
       reviews: 20_000,
       elapsedSeconds: expect.any(Number) as number,
+      accounts: [],
       demoPassword: expect.any(String) as string,
     });
   });
