@@ -28,6 +28,9 @@ const BASE = renderNexusYml({
   redis: 'host',
 });
 
+/** The YAML with one key's line changed (comments that mention `key: value` are left alone). */
+const setKey = (yaml: string, key: string, value: string) => yaml.replace(new RegExp(`^(\\s+)${key}: .*$`, 'm'), `$1${key}: ${value}`);
+
 function problemOf(run: () => unknown): string {
   try {
     run();
@@ -78,7 +81,7 @@ describe('nexus.yml loading', () => {
   });
 
   it('When values are wrong, then every problem names its key path', () => {
-    const broken = BASE.replace(PIN, 'abc').replace('port: 22', 'port: 70000').replace('database: host', 'database: cloud');
+    const broken = setKey(BASE, 'database', 'cloud').replace(PIN, 'abc').replace('port: 22', 'port: 70000');
     const message = problemOf(() => loadDeployTarget(make({ 'nexus.yml': broken }), 'production', { JWT_SECRET: 'x' }));
     expect(message).toContain('targets.production.hosts[0].host_key: expected a SHA256 fingerprint');
     expect(message).toContain('targets.production.ssh.port:');
@@ -123,7 +126,7 @@ describe('nexus.yml loading', () => {
     });
 
     it('When services are external, then DATABASE_URL and REDIS_URL become required secrets', () => {
-      const external = BASE.replace('database: host', 'database: external').replace('redis: host', 'redis: external');
+      const external = setKey(setKey(BASE, 'database', 'external'), 'redis', 'external');
       expect(problemOf(() => loadDeployTarget(make({ 'nexus.yml': external }), 'production', { JWT_SECRET: 'x' }))).toBe('Missing secrets: DATABASE_URL, REDIS_URL.');
     });
 
