@@ -122,7 +122,7 @@ export async function resolveFirst(name: string, resolvers: readonly ResolverSpe
   const failures: string[] = [];
   for (const spec of resolvers) {
     if (!spec.servers) {
-      const found = await dns.lookup(name).catch((error: { code?: string }) => ({ error: error.code ?? String(error) }));
+      const found = await dns.lookup(name).catch((error: NodeJS.ErrnoException) => ({ error: error.code ?? error.message }));
       if ('address' in found) return { address: found.address, resolver: spec.name };
       failures.push(`${spec.name}: ${found.error}`);
       continue;

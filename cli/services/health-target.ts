@@ -46,7 +46,9 @@ export async function planTargetCheck(deploy: DeployTarget, options: { address?:
   const { target } = deploy;
   const domain = target.domains[0] as string;
   // The host asked about its certificate: the one --address names when it is one of the target's, else the first.
-  const host = target.hosts.find((entry) => entry.address === options.address)?.address ?? (target.hosts[0]?.address as string);
+  const chosen = target.hosts.find((entry) => entry.address === options.address) ?? target.hosts[0];
+  if (!chosen) throw new Error('a target lists at least one host (nexus.yml schema)');
+  const host = chosen.address;
   const { scheme, schemeReason } = await chooseScheme(deploy, host, () => options.connect(host));
   const port = scheme === 'https' ? target.nginx.https_port : target.nginx.http_port;
   const url = `${scheme}://${domain}${port === (scheme === 'https' ? 443 : 80) ? '' : `:${port}`}/`;
