@@ -523,9 +523,9 @@ describe('nexus db backup list and db restore on a target whose configuration ca
     expect(result.json<ErrorJson>().error.message).toContain('--target');
   });
 
-  it('When the DATABASE_URL secret of an external database is not a PostgreSQL URL, then restore and list exit 3 naming the secret (its password never shown), before connecting', async () => {
+  it('When the DATABASE_URL secret of an external database is not a PostgreSQL URL (a libpq keyword string), then restore and list exit 3 naming the secret (its password never shown), before connecting', async () => {
     for (const args of [['db', 'backup', 'list', '--target', 'external'], ['db', 'restore', '20261202T031500Z-manual', '--target', 'external', '--yes']]) {
-      const result = await nexus(args, { DATABASE_URL: 'mysql://shop:hunter2-secret@db.internal/shop' });
+      const result = await nexus(args, { DATABASE_URL: 'host=db.internal dbname=shop password=hunter2-secret' });
       expectExit(result, 3);
       const { error } = result.json<ErrorJson>();
       expect(error).toMatchObject({ code: 'DEPLOY_CONFIG', message: expect.stringContaining('The DATABASE_URL secret of target external (database: external) is not usable: Not a PostgreSQL URL') });
