@@ -4,7 +4,8 @@ import { Flags } from '@oclif/core';
 import { loadBackupKeys } from './deploy-config/backup-keys';
 import { DeployConfigError, type DeployTarget } from './deploy-config/load';
 import { loadSecrets } from './deploy-config/secrets';
-import { UsageError } from './errors';
+import { NexusError, UsageError } from './errors';
+import { ExitCode } from './exit-codes';
 import { LocalExecutor } from './exec/local-executor';
 import { checked, sharedFlags } from './flags';
 import { packageRoot } from './package-root';
@@ -18,7 +19,7 @@ import { HostDeployer } from './services/host-deployer';
 import { backupJobCalls } from './services/job-allow-lists';
 import { resolveDatabaseTarget } from './services/database';
 import { localPgTools } from './services/pg-client-tools';
-import { pgConnection } from './services/pg-connection';
+import { pgConnection, targetPgConnection } from './services/pg-connection';
 import type { JobSpec } from './services/scheduled-job';
 import { TargetCommand } from './target-command';
 
@@ -100,12 +101,24 @@ export const fromOffsiteFlag = {
   'from-offsite': Flags.boolean({ description: 'Take the backup from backups.offsite (copied back to the host first), e.g. when the host lost its own.', dependsOn: ['target'] }),
 };
 
+/**
+ * A flag that works on the offsite copies, on a target that has none: the command line is fine, the
+ * configuration lacks what it needs (exit 3), and the message names the key to add.
+ */
+export function offsiteMissing(deploy: DeployTarget, flag: '--offsite' | '--from-offsite'): NexusError {
+  return new NexusError(`${flag} works on the offsite copies, and target ${deploy.name} has none: backups.offsite is not set in ${deploy.files.join(' + ')}.`, {
+    code: 'OFFSITE_NOT_CONFIGURED',
+    exitCode: ExitCode.CONFIG,
+    suggestions: [`add a backups.offsite block (s3 or filesystem) to target ${deploy.name} (docs/backups.md, "Off the host"), or run the command without ${flag} to use the host's backups`],
+  });
+}
+
 /** Base of `nexus db backup …` and `nexus db restore`: resolves where the database and its backups are. */
 export abstract class BackupCommand<T> extends TargetCommand<T> {
   /** With --from-offsite: copies the backup from the offsite store to where the backups are, then it is used as usual. */
   protected async fetchFromOffsite(context: BackupContext, id: string): Promise<void> {
     const store = context.offsite;
-    if (!store) throw new UsageError('--from-offsite needs backups.offsite in nexus.yml.');
+    if (!store) throw context.deploy ? offsiteMissing(context.deploy, '--from-offsite') : new UsageError('--from-offsite needs --target.');
     assertBackupId(id);
     await withScratchDirectory(async (scratch) => {
       await store.fetch(id, scratch);
@@ -142,7 +155,7 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
     return { id: files.id, manifest, place };
   }
 
-  protected async backups(flags: { target?: string; dir: string; 'database-url'?: string; 'backup-dir'?: string; 'allow-unsigned'?: boolean }): Promise<BackupContext> {
+  protected async backups(flags: { target?: string; dir: string; 'database-url'?: string; 'backup-dir'?: string; 'allow-unsigned'?: boolean; offsite?: boolean; 'from-offsite'?: boolean }): Promise<BackupContext> {
     // A backup may be checked more than once (fetched from offsite, before the confirmation, before restoring): one warning is enough.
     const warned = new Set<string>();
     const warn = (message: string) => {
@@ -159,6 +172,9 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
     const { secrets, missing } = loadSecrets([...databaseSecretNames(deploy), ...offsiteSecretNames(deploy)], flags.dir, process.env);
     if (missing.length > 0) throw new DeployConfigError(`Missing secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (the database to back up, and the offsite storage's credentials).`, ['export it, or add it to .nexus/secrets']);
     for (const [name, secret] of secrets) deploy.secrets.set(name, secret);
+    // What the configuration cannot serve is refused before connecting to any host.
+    if (!deploy.target.backups.offsite && (flags.offsite || flags['from-offsite'])) throw offsiteMissing(deploy, flags.offsite ? '--offsite' : '--from-offsite');
+    targetPgConnection(deploy);
     const hosts: HostDeployer[] = [];
     for (const host of deploy.target.hosts) hosts.push(new HostDeployer(await this.connect(deploy, host), deploy));
     const first = hosts[0] as HostDeployer;

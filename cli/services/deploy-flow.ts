@@ -222,7 +222,7 @@ export class DeployFlow {
           if (failure === undefined) return;
           const logs = await host.appLogs(record, colour);
           await host.stopColour(colour);
-          throw new HealthCheckFailedError(host.exec.host, failure, logs);
+          throw new HealthCheckFailedError(host.exec.host, failure, logs, { target: deploy.name, previous: serving?.release });
         },
       },
       {

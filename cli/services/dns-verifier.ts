@@ -110,3 +110,27 @@ export async function expectedAddresses(hosts: readonly string[]): Promise<strin
   }
   return addresses;
 }
+
+/** Where a name was found: the address and the resolver that gave it, or why no resolver did. */
+export type ResolvedName = { address: string; resolver: string } | { address?: undefined; failures: string[] };
+
+/**
+ * The first address any resolver gives for a name, asking them in order (as `dns verify` lists them): `system`
+ * through getaddrinfo (resolv.conf and /etc/hosts, as browsers resolve), the others directly.
+ */
+export async function resolveFirst(name: string, resolvers: readonly ResolverSpec[]): Promise<ResolvedName> {
+  const failures: string[] = [];
+  for (const spec of resolvers) {
+    if (!spec.servers) {
+      const found = await dns.lookup(name).catch((error: NodeJS.ErrnoException) => ({ error: error.code ?? error.message }));
+      if ('address' in found) return { address: found.address, resolver: spec.name };
+      failures.push(`${spec.name}: ${found.error}`);
+      continue;
+    }
+    const { addresses, error } = await addressesOf(resolverFor(spec), name);
+    const address = addresses.find((entry) => isIPv4(entry)) ?? addresses[0];
+    if (address) return { address, resolver: spec.name };
+    failures.push(`${spec.name}: ${error ?? 'no A/AAAA record'}`);
+  }
+  return { failures };
+}

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIPv6, type LookupFunction } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 
 export interface Check {
@@ -18,10 +19,21 @@ export interface CertificateInfo {
   trusted: boolean;
 }
 
+/** How a site was reached: the scheme and the address, each with the reason it was chosen. */
+export interface Connection {
+  scheme: 'http' | 'https';
+  schemeReason: string;
+  /** The address connected to, when not the system's answer for the URL's name. */
+  address?: string;
+  addressReason?: string;
+}
+
 export interface HealthReport {
   url: string;
   healthy: boolean;
   checkedAt: string;
+  /** Present when nexus chose how to reach the site (a target, or --address). */
+  connection?: Connection;
   checks: Check[];
   certificate?: CertificateInfo;
 }
@@ -34,6 +46,21 @@ export interface ProbeOptions {
   minDaysLeft: number;
   /** Port of the plain-HTTP site whose redirect is checked (80 unless the site runs elsewhere). */
   httpPort?: number;
+  /**
+   * Connect to this address instead of resolving the URL's name; the name still goes in the Host header and
+   * TLS SNI, and the certificate is checked against it, so the host answers as it will once DNS points there.
+   */
+  address?: string;
+  connection?: Connection;
+}
+
+/** A lookup that answers every name with one address (Node asks for all addresses when it races families). */
+function pinnedLookup(address: string): LookupFunction {
+  const family = isIPv6(address) ? 6 : 4;
+  return (_name, options, callback) => {
+    if (options.all) callback(null, [{ address, family }]);
+    else callback(null, address, family);
+  };
 }
 
 /** Headers every API response must carry (issue 9 checks the full set; these are the ones browsers act on). */
@@ -48,7 +75,8 @@ interface Answer {
 function fetchOnce(url: URL, options: ProbeOptions): Promise<Answer> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: 'GET', headers: { Accept: 'application/json' }, ca: options.ca, timeout: options.timeoutMs, agent: false }, (res) => {
+    const lookup = options.address ? pinnedLookup(options.address) : undefined;
+    const req = send(url, { method: 'GET', headers: { Accept: 'application/json' }, ca: options.ca, timeout: options.timeoutMs, agent: false, lookup }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk.length + body.length > 65_536 ? '' : chunk));
@@ -64,7 +92,8 @@ const first = (value: string | string[] | undefined): string => (Array.isArray(v
 
 function certificateOf(url: URL, options: ProbeOptions): Promise<CertificateInfo> {
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: url.hostname, port: Number(url.port || 443), servername: url.hostname, ca: options.ca, rejectUnauthorized: false, timeout: options.timeoutMs }, () => {
+    const connectTo = { host: options.address ?? url.hostname, port: Number(url.port || 443), servername: url.hostname };
+    const socket = tlsConnect({ ...connectTo, ca: options.ca, rejectUnauthorized: false, timeout: options.timeoutMs }, () => {
       const peer: PeerCertificate = socket.getPeerCertificate();
       const validTo = new Date(peer.valid_to);
       resolve({
@@ -159,5 +188,5 @@ export async function probe(base: string, options: ProbeOptions): Promise<Health
       }),
     );
   }
-  return { url: url.toString(), healthy: checks.every((check) => check.ok), checkedAt: new Date().toISOString(), checks, certificate };
+  return { url: url.toString(), healthy: checks.every((check) => check.ok), checkedAt: new Date().toISOString(), connection: options.connection, checks, certificate };
 }

@@ -280,14 +280,23 @@ export class HostDeployer {
   }
 }
 
-/** The new release did not become ready: the old one is still serving. */
+/**
+ * The new release did not become ready, and was stopped (its containers removed): what serves now is the
+ * previous release, or nothing at all when this was the host's first one; the message says which.
+ */
 export class HealthCheckFailedError extends NexusError {
-  constructor(host: string, answer: string, logs: string) {
-    super(`${host}: the new release did not become ready; the previous release is still serving.\nLast answer: ${answer || '(none)'}\nLast log lines:\n${logs || '(no output)'}`, {
+  constructor(host: string, answer: string, logs: string, situation: { target: string; previous?: string }) {
+    const { target, previous } = situation;
+    const serving = previous ? `the previous release is still serving (${previous})` : 'nothing is serving on this host: it was its first release';
+    const removed = "the failed release's containers were removed: its last log lines are above";
+    super(`${host}: the new release did not become ready; ${serving}.\nLast answer: ${answer || '(none)'}\nLast log lines:\n${logs || '(no output)'}`, {
       code: 'HEALTH_CHECK_FAILED',
       exitCode: ExitCode.HEALTH_CHECK_FAILED,
-      details: { host, answer, logs: logs.split('\n') },
-      suggestions: ['`nexus logs app --target <target>` shows the serving release; fix the cause and deploy again'],
+      details: { host, answer, logs: logs.split('\n'), previous: previous ?? null },
+      suggestions: [
+        previous ? `${removed}; \`nexus logs app --target ${target}\` shows ${previous}, which still serves` : `${removed} (\`nexus logs app\` has none to show); the site has no app until a deploy succeeds`,
+        `fix the cause, then \`nexus deploy --target ${target}\``,
+      ],
     });
   }
 }

@@ -1,6 +1,7 @@
 import { ON_HOST_DATABASE } from '../deploy-config/app-env';
 import type { DeployTarget } from '../deploy-config/load';
-import { UsageError } from '../errors';
+import { NexusError, UsageError } from '../errors';
+import { ExitCode } from '../exit-codes';
 import { redactUrl } from '../redact';
 
 /** A database as the PostgreSQL tools take it: libpq's PG* variables (no password on a command line). */
@@ -38,7 +39,19 @@ export function pgConnection(url: string): PgConnection {
  * (`database: host`), which the tools reach over the container's local socket without a password.
  */
 export function targetPgConnection(deploy: DeployTarget): PgConnection {
-  if (deploy.target.database !== 'host') return pgConnection(deploy.secrets.get('DATABASE_URL')?.reveal() ?? '');
+  if (deploy.target.database !== 'host') {
+    try {
+      return pgConnection(deploy.secrets.get('DATABASE_URL')?.reveal() ?? '');
+    } catch (error) {
+      // A secret, not a flag: a configuration error (exit 3) that names where the value comes from.
+      if (!(error instanceof UsageError)) throw error;
+      throw new NexusError(`The DATABASE_URL secret of target ${deploy.name} (database: external) is not usable: ${error.message}`, {
+        code: 'DEPLOY_CONFIG',
+        exitCode: ExitCode.CONFIG,
+        suggestions: ['set DATABASE_URL in the environment or .nexus/secrets to postgres://user:pass@host:5432/db'],
+      });
+    }
+  }
   const { user, database } = ON_HOST_DATABASE;
   return { database, environment: { PGDATABASE: database, PGUSER: user, PGAPPNAME: 'nexus-backup' } };
 }

@@ -258,7 +258,8 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
         expect(offsite.pruned).toContain(first.json<{ backup: BackupManifest }>().backup.id);
         expect(readdirSync(offsiteDir).sort()).toEqual([`${backup.id}.dump`, `${backup.id}.json`]);
         const scheduled = await nexus(['db', 'backup', '--schedule', '--scheduler', 'none']);
-        expectExit(scheduled, 2);
+        expectExit(scheduled, 3);
+        expect(scheduled.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'OFFSITE_UNSUPPORTED', message: expect.stringContaining('backups.offsite of type filesystem') });
         expect(existsSync(join(root, 'jobs', 'db-backup'))).toBe(false);
       } finally {
         rmSync(offsiteDir, { recursive: true, force: true });

@@ -61,6 +61,12 @@ export class NginxPrefix {
     await waitFor('nginx', async () => (await fetch(`http://127.0.0.1:${port}/.well-known/acme-challenge/none`).catch(() => undefined)) !== undefined);
   }
 
+  /** Tests and loads a new site into the running nginx (as a deploy's switch does). */
+  reload(site: string): void {
+    this.test(site);
+    execFileSync(findBinary('nginx') as string, ['-s', 'reload', ...this.args()], { stdio: 'ignore' });
+  }
+
   async stop(): Promise<void> {
     // SIGQUIT: nginx's graceful stop.
     if (this.child) await stopProcess(this.child, 'SIGQUIT');

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import type { BackupManifest } from '../../../cli/services/backup-manifest';
 import { createDatabase } from '../../../db/connection';
 import { migrateLatest, migrationStatus } from '../../../db/migrator';
 import { migratorConfig } from '../../../db/migration-source';
 import { expectExit, runNexus, type CliResult } from '../../support/cli';
-import { describeWith, waitFor } from '../../support/components';
+import { describeWith, freePort, waitFor } from '../../support/components';
 import { adminQuery } from '../../support/database';
 import { ATTACKER_KEY, forgeManifest, SIGNING_KEY, type Forgery } from '../../support/forged-backup';
 import { withUmask } from '../../support/umask';
@@ -485,4 +486,50 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
     expect(result.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'BACKUP_FAILED', message: expect.stringMatching(/connection|refused/i) });
     expect(readdirSync(dir).filter((file) => file !== '.')).toEqual([]);
   }, 60_000);
+});
+
+describe('nexus db backup list and db restore on a target whose configuration cannot serve the request', () => {
+  const PIN = 'SHA256:7RCjtu5hW5Fu2xqZWCxOb+qRkCZQ5r9n0kA6oZ0Qm8c';
+  let project: string;
+
+  beforeAll(async () => {
+    project = mkdtempSync(join(tmpdir(), 'nexus-backup-config-'));
+    // Nothing listens on the SSH port: a command that connected before refusing would exit 7, not 3.
+    const host = { hosts: [{ address: '127.0.0.1', host_key: PIN }], ssh: { port: await freePort(), connect_timeout: 2, key: join(project, 'no-key') }, domains: ['shop.example.com'] };
+    writeFileSync(join(project, 'nexus.yml'), stringify({ app: { name: 'shop' }, targets: { production: host, external: { ...host, database: 'external' } } }));
+  });
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  const nexus = (args: string[], env: Record<string, string> = {}) => runNexus([...args, '--dir', project, '--json'], { env: { BACKUP_SIGNING_KEY: SIGNING_KEY, ...env } });
+  type ErrorJson = { error: { code: string; message: string; suggestions: string[] } };
+
+  it.each([
+    ['db backup list --offsite', ['db', 'backup', 'list', '--offsite', '--target', 'production'], '--offsite'],
+    ['db restore --from-offsite', ['db', 'restore', '20261202T031500Z-manual', '--from-offsite', '--target', 'production', '--yes'], '--from-offsite'],
+    ['db backup verify --from-offsite', ['db', 'backup', 'verify', '20261202T031500Z-manual', '--from-offsite', '--target', 'production'], '--from-offsite'],
+  ])('When %s meets a target without backups.offsite, then it is a configuration error (exit 3) naming the key to add, before connecting', async (_label, args, flag) => {
+    const result = await nexus(args);
+    expectExit(result, 3);
+    const { error } = result.json<ErrorJson>();
+    expect(error.code).toBe('OFFSITE_NOT_CONFIGURED');
+    expect(error.message).toBe(`${flag} works on the offsite copies, and target production has none: backups.offsite is not set in ${join(project, 'nexus.yml')}.`);
+    expect(error.suggestions.join(' ')).toContain(`add a backups.offsite block (s3 or filesystem) to target production`);
+    expect(error.suggestions.join(' ')).toContain(`without ${flag}`);
+  });
+
+  it('When --offsite is given without --target, then it is a usage error (exit 2) naming --target', async () => {
+    const result = await nexus(['db', 'backup', 'list', '--offsite'], { DATABASE_URL: 'postgres://u@127.0.0.1:1/shop' });
+    expectExit(result, 2);
+    expect(result.json<ErrorJson>().error.message).toContain('--target');
+  });
+
+  it('When the DATABASE_URL secret of an external database is not a PostgreSQL URL (a libpq keyword string), then restore and list exit 3 naming the secret (its password never shown), before connecting', async () => {
+    for (const args of [['db', 'backup', 'list', '--target', 'external'], ['db', 'restore', '20261202T031500Z-manual', '--target', 'external', '--yes']]) {
+      const result = await nexus(args, { DATABASE_URL: 'host=db.internal dbname=shop password=hunter2-secret' });
+      expectExit(result, 3);
+      const { error } = result.json<ErrorJson>();
+      expect(error).toMatchObject({ code: 'DEPLOY_CONFIG', message: expect.stringContaining('The DATABASE_URL secret of target external (database: external) is not usable: Not a PostgreSQL URL') });
+      expect(result.stdout + result.stderr).not.toContain('hunter2-secret');
+    }
+  });
 });

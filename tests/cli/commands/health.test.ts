@@ -1,13 +1,21 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { renderNginxSite } from '../../../cli/remote/nginx-site';
 import { startTestApi, type TestApi } from '../../support/api';
-import { runNexus } from '../../support/cli';
+import { expectExit, runNexus } from '../../support/cli';
 import { describeWith, freePort } from '../../support/components';
+import { dnsmasqAvailable, startDnsmasq, type RunningDnsmasq } from '../../support/dnsmasq';
 import { NginxPrefix, nginxAvailable, selfSignedCertificate } from '../../support/nginx';
+import { sshdAvailable, sshdTarget, startSshd, type RunningSshd } from '../../support/sshd';
 
 interface Report {
+  url: string;
   healthy: boolean;
+  connection?: { scheme: string; schemeReason: string; address?: string; addressReason?: string };
   checks: { name: string; ok: boolean; detail: string }[];
   certificate?: { names: string[]; daysLeft: number; trusted: boolean };
 }
@@ -96,5 +104,156 @@ describeWith('nginx', nginxAvailable, 'nexus health against the API behind a rea
   it('When both or neither of --url and --target are given, then it is a usage error', async () => {
     expect((await runNexus(['health'])).code).toBe(2);
     expect((await runNexus(['health', '--url', 'https://x.test', '--target', 'production'])).code).toBe(2);
+  });
+});
+
+describeWith('nginx, sshd and dnsmasq', nginxAvailable && sshdAvailable && dnsmasqAvailable, 'nexus health --target: the scheme its host serves, its resolvers, --address', () => {
+  const DOMAIN = 'shop.nexus.test';
+  const prefix = new NginxPrefix();
+  let api: TestApi;
+  let server: Server;
+  let sshd: RunningSshd;
+  let dnsWithRecord: RunningDnsmasq;
+  let dnsWithout: RunningDnsmasq;
+  let project: string;
+  let root: string;
+  let httpPort: number;
+  let httpsPort: number;
+  let upstreamPort: number;
+  let ca: string;
+
+  /** The host's site as a deploy renders it, behind a default server that answers 421 to any other name (and SNI). */
+  const site = (certificate?: { fullchain: string; key: string }) => {
+    const rendered = renderNginxSite({ app: 'shop', target: 'production', domains: [DOMAIN], upstreamPort, httpPort, httpsPort, webroot: prefix.webroot, nginxDir: prefix.dir, certificate, bodyLimit: '6m', ipv6: false });
+    const other = selfSignedCertificate(join(prefix.dir, 'other'), ['other.invalid']);
+    return `${rendered}
+server {
+  listen ${httpPort} default_server;
+  listen ${httpsPort} ssl default_server;
+  server_name _;
+  ssl_certificate ${other.fullchain};
+  ssl_certificate_key ${other.key};
+  return 421;
+}
+`;
+  };
+  const health = (target: string, ...extra: string[]) => runNexus(['health', '--target', target, '--dir', project, ...extra]);
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    server = createServer(api.app).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    upstreamPort = (server.address() as AddressInfo).port;
+    [httpPort, httpsPort] = [await freePort(), await freePort()];
+    mkdirSync(join(prefix.dir, 'other'));
+    sshd = await startSshd();
+    root = join(sshd.remoteRoot, 'srv');
+    dnsWithRecord = await startDnsmasq('nexus.test', [`host-record=${DOMAIN},127.0.0.1`]);
+    dnsWithout = await startDnsmasq('nexus.test', []);
+    const target = (resolver: RunningDnsmasq, ssh: Record<string, unknown> = {}) => {
+      const settings = sshdTarget(sshd, { root, domains: [DOMAIN], nginx: { http_port: httpPort, https_port: httpsPort, ipv6: false }, dns: { resolvers: [resolver.address], system: false } });
+      return { ...settings, ssh: { ...(settings.ssh as object), ...ssh } };
+    };
+    project = mkdtempSync(join(tmpdir(), 'nexus-health-project-'));
+    writeFileSync(
+      join(project, 'nexus.yml'),
+      stringify({
+        app: { name: 'shop' },
+        targets: {
+          // DNS points at the host (as the target's own resolvers see it; the system resolver knows nothing of it).
+          production: target(dnsWithRecord),
+          // A new site: no record anywhere yet.
+          fresh: target(dnsWithout),
+          // Its SSH port is closed: nexus cannot ask the host about its certificate.
+          cut: target(dnsWithRecord, { port: await freePort(), connect_timeout: 3 }),
+        },
+      }),
+    );
+    await prefix.start(site(), httpPort);
+  });
+  afterAll(async () => {
+    await prefix.stop();
+    await Promise.all([sshd?.stop(), dnsWithRecord?.stop(), dnsWithout?.stop()]);
+    if (server?.listening) await new Promise((resolve) => server.close(resolve));
+    await api?.close();
+    if (project) rmSync(project, { recursive: true, force: true });
+  });
+
+  it('When the host has no certificate yet, then it checks over plain HTTP at the address the target resolvers give, and says why', async () => {
+    const result = await health('production', '--json');
+    expectExit(result, 0);
+    const report = result.json<Report>();
+    expect(report.url).toBe(`http://${DOMAIN}:${httpPort}/`);
+    expect(report.connection).toEqual({
+      scheme: 'http',
+      schemeReason: `no certificate on 127.0.0.1 yet (${root}/certs/${DOMAIN}): the site serves plain HTTP until \`nexus ssl issue\``,
+      address: '127.0.0.1',
+      addressReason: `resolver ${dnsWithRecord.address}`,
+    });
+    expect(report.checks.map((check) => [check.name, check.ok])).toEqual([
+      ['health', true],
+      ['readiness', true],
+      ['security headers', true],
+    ]);
+
+    const human = await health('production');
+    expectExit(human, 0);
+    expect(human.stdout).toContain(`over HTTP: no certificate on 127.0.0.1 yet`);
+    expect(human.stdout).toContain(`at 127.0.0.1 (from resolver ${dnsWithRecord.address})`);
+  });
+
+  it('When the name resolves nowhere yet, then every resolver asked is named with exit 11, and --address checks the host directly with the right Host header', async () => {
+    // The system resolver does not know the name: what `health --target` used to rely on alone.
+    expectExit(await runNexus(['health', '--url', `http://${DOMAIN}:${httpPort}/`, '--json']), 11);
+    const unresolved = await health('fresh', '--json');
+    expectExit(unresolved, 11);
+    const error = unresolved.json<{ error: { message: string; suggestions: string[]; details: Report } }>().error;
+    expect(error.details.checks).toEqual([{ name: 'dns', ok: false, detail: `${DOMAIN} does not resolve: ${dnsWithout.address}: no A/AAAA record` }]);
+    expect(error.suggestions.join(' ')).toContain('nexus health --target fresh --address <host IP>');
+
+    const direct = await health('fresh', '--address', '127.0.0.1', '--json');
+    expectExit(direct, 0);
+    expect(direct.json<Report>().connection).toMatchObject({ scheme: 'http', address: '127.0.0.1', addressReason: '--address' });
+    // The same address without the site's name reaches nginx's default server, which answers 421.
+    const nameless = await runNexus(['health', '--url', `http://127.0.0.1:${httpPort}/`, '--json']);
+    expectExit(nameless, 11);
+    expect(nameless.json<{ error: { details: Report } }>().error.details.checks.find((check) => check.name === 'health')?.detail).toMatch(/^421 /);
+  });
+
+  it('When the certificate is on the host, then it checks over HTTPS with SNI for the site name, at the given address too', async () => {
+    const certificate = selfSignedCertificate((mkdirSync(join(root, 'certs', DOMAIN), { recursive: true }), join(root, 'certs', DOMAIN)), [DOMAIN]);
+    ca = certificate.fullchain;
+    prefix.reload(site(certificate));
+    const expectHttps = (report: Report, address: string, addressReason: string) => {
+      expect(report.url).toBe(`https://${DOMAIN}:${httpsPort}/`);
+      expect(report.connection).toEqual({ scheme: 'https', schemeReason: `the certificate is on 127.0.0.1 (${root}/certs/${DOMAIN})`, address, addressReason });
+      expect(report.checks.map((check) => [check.name, check.ok])).toEqual([
+        ['health', true],
+        ['readiness', true],
+        ['security headers', true],
+        ['certificate', true],
+        ['http redirect', true],
+      ]);
+    };
+    const resolved = await health('production', '--ca', ca, '--min-days', '0', '--json');
+    expectExit(resolved, 0);
+    expectHttps(resolved.json<Report>(), '127.0.0.1', `resolver ${dnsWithRecord.address}`);
+    const direct = await health('fresh', '--address', '127.0.0.1', '--ca', ca, '--min-days', '0', '--json');
+    expectExit(direct, 0);
+    expectHttps(direct.json<Report>(), '127.0.0.1', '--address');
+  });
+
+  it('When the host cannot be asked over SSH, then HTTPS is assumed and the report says so', async () => {
+    const result = await health('cut', '--ca', ca, '--min-days', '0', '--json');
+    expectExit(result, 0);
+    const report = result.json<Report>();
+    expect(report.url).toBe(`https://${DOMAIN}:${httpsPort}/`);
+    expect(report.connection?.schemeReason).toMatch(/^could not ask 127\.0\.0\.1 whether it has a certificate \(.+\); assuming HTTPS$/);
+  });
+
+  it('When --address is not an IP address, then it is a usage error', async () => {
+    const result = await health('production', '--address', 'shop.nexus.test', '--json');
+    expectExit(result, 2);
+    expect(result.json<{ error: { message: string } }>().error.message).toContain('expected an IPv4 or IPv6 address');
   });
 });

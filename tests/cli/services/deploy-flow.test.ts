@@ -190,6 +190,30 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     expect(names).not.toContain('stop shop-blue');
   });
 
+  it('When a release fails its readiness, then the message says what serves now: the previous release, or nothing on a first deploy', async () => {
+    type Failure = { message: string; suggestions: string[]; details: { cause: { previous: string | null } } };
+    const fail = async (serving?: ServingState): Promise<Failure> => {
+      const { deployFlow } = flow(target(['web-1']), { 'web-1': host('web-1', { serving, ready: false }) });
+      return (await deployFlow.deploy({ image: IMAGE, skipBackup: false }).catch((caught: unknown) => caught)) as Failure;
+    };
+    const later = await fail({ release: '20261101T000000Z-old', colour: 'blue', port: 8000, since: '' });
+    expect(later.message).toContain('web-1: the new release did not become ready; the previous release is still serving (20261101T000000Z-old).');
+    expect(later.suggestions).toEqual([
+      "the failed release's containers were removed: its last log lines are above; `nexus logs app --target production` shows 20261101T000000Z-old, which still serves",
+      'fix the cause, then `nexus deploy --target production`',
+    ]);
+    expect(later.details.cause.previous).toBe('20261101T000000Z-old');
+
+    const first = await fail();
+    expect(first.message).toContain('web-1: the new release did not become ready; nothing is serving on this host: it was its first release.');
+    expect(first.message).not.toContain('previous release');
+    expect(first.suggestions).toEqual([
+      "the failed release's containers were removed: its last log lines are above (`nexus logs app` has none to show); the site has no app until a deploy succeeds",
+      'fix the cause, then `nexus deploy --target production`',
+    ]);
+    expect(first.details.cause.previous).toBeNull();
+  });
+
   it('When the first of two hosts fails, then the roll stops there and the second host is never contacted', async () => {
     const executors = { 'web-1': host('web-1', { ready: false }), 'web-2': host('web-2') };
     const { deployFlow, connected } = flow(target(['web-1', 'web-2']), executors);

@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BackupCommand, backupFlags, backupJob } from '../../../backup-command';
-import { UsageError } from '../../../errors';
+import { NexusError } from '../../../errors';
+import { ExitCode } from '../../../exit-codes';
 import { ensurePrivateDirectory } from '../../../exec/private-files';
 import { signingKeyMissing } from '../../../services/backup-signing';
 import { expiredBackups, type BackupManifest } from '../../../services/backup-manifest';
@@ -68,9 +69,11 @@ export default class DbBackup extends BackupCommand<Result> {
         return { job: job.command, schedule: null, changed, removed: true };
       }
       if (deploy.target.backups.offsite?.type === 'filesystem') {
-        throw new UsageError("backups.offsite of type filesystem is a directory where nexus runs; the host's job runs nexus in the app image, which does not have it.", [
-          'use an s3 offsite store, or run `nexus db backup --target … --verify` daily from CI instead',
-        ]);
+        throw new NexusError(`The daily job cannot copy to backups.offsite of type filesystem (target ${deploy.name}): that directory is where nexus runs, and the job runs nexus in the app image on the host, which does not have it.`, {
+          code: 'OFFSITE_UNSUPPORTED',
+          exitCode: ExitCode.CONFIG,
+          suggestions: ['use an s3 offsite store, or run `nexus db backup --target … --verify` daily from CI instead'],
+        });
       }
       const at = flags.at === undefined ? defaultJobTime(deploy, 'db-backup') : parseAt(flags.at);
       const report = await job.install({ scheduler: flags.scheduler, at });

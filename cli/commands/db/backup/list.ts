@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
 import { BackupCommand, backupFlags } from '../../../backup-command';
-import { UsageError } from '../../../errors';
 import type { BackupManifest } from '../../../services/backup-manifest';
 import type { SignatureStatus } from '../../../services/backup-signing';
 
@@ -25,8 +24,8 @@ export default class DbBackupList extends BackupCommand<{ backups: ListedBackup[
 
   async run(): Promise<{ backups: ListedBackup[] }> {
     const { flags } = await this.parse(DbBackupList);
+    // --offsite on a target without backups.offsite is refused by backups(), before connecting.
     const { manager, where: host, offsite, trust } = await this.backups(flags);
-    if (flags.offsite && !offsite) throw new UsageError('--offsite needs backups.offsite in nexus.yml.');
     const manifests = flags.offsite && offsite ? await offsite.list() : await manager.list();
     const where = flags.offsite && offsite ? offsite.where : host;
     const backups = manifests.map((manifest) => ({ ...manifest, signatureStatus: trust.keys.check(manifest) }));
