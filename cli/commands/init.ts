@@ -110,8 +110,9 @@ export default class Init extends NexusCommand<InitResult> {
   /** Each secret the target needs and what became of it; the ones still to fill in, and the next commands. */
   private printSecrets(report: SecretsFileReport, target: string, gitignore: string | undefined): void {
     const width = Math.max(...report.secrets.map((secret) => secret.name.length));
+    const statusWidth = Math.max(...report.secrets.map((secret) => STATUS_TEXT[secret.status].length));
     this.log(`\nSecrets, in ${report.file} (mode 600, git-ignored; nexus.yml only names them, the environment wins over the file):`);
-    for (const secret of report.secrets) this.log(`  ${secret.name.padEnd(width)}  ${STATUS_TEXT[secret.status].padEnd(11)}  ${secret.reason}`);
+    for (const secret of report.secrets) this.log(`  ${secret.name.padEnd(width)}  ${STATUS_TEXT[secret.status].padEnd(statusWidth)}  ${secret.reason}`);
     const unset = report.secrets.filter((secret) => secret.status === 'placeholder').map((secret) => secret.name);
     if (unset.length > 0) this.log(`\nTo fill in: uncomment the ${unset.join(', ')} line${unset.length > 1 ? 's' : ''} in ${report.file} and put the real URL${unset.length > 1 ? 's' : ''} in.`);
     if (gitignore) this.log(`\nAdded .nexus/ to ${gitignore}.`);
