@@ -29,9 +29,9 @@ export function initProject(args: string[], prefix = 'nexus-project-'): string {
 }
 
 /** The init flags that point the `production` target at the test sshd, with its files under `root`. */
-export function sshdInitFlags(sshd: RunningSshd, root: string, domain = 'shop.example.com'): string[] {
+export function sshdInitFlags(sshd: RunningSshd, root: string, { name = 'shop', domain = 'shop.example.com' } = {}): string[] {
   return [
-    ...['--name', 'shop', '--host', '127.0.0.1', '--host-key', sshd.hostKey, '--user', sshd.user, '--port', String(sshd.port), '--key', sshd.clientKey],
+    ...['--name', name, '--host', '127.0.0.1', '--host-key', sshd.hostKey, '--user', sshd.user, '--port', String(sshd.port), '--key', sshd.clientKey],
     ...['--domain', domain, '--root', root, '--mail', 'disabled', '--payment', 'simulated', '--tls-email', 'ops@example.com'],
   ];
 }
