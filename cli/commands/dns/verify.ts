@@ -8,7 +8,7 @@ import { checked, sharedFlags } from '../../flags';
 
 export default class DnsVerify extends TargetCommand<DnsCheckReport> {
   static override summary = "Check that a target's domains point at its hosts, everywhere";
-  static override description = `Asks the system resolver and each configured resolver (dns.resolvers in nexus.yml, by default ${DEFAULT_RESOLVERS.join(', ')}; or --resolver), and names the ones it asked (resolvers in --json), for every domain's A and AAAA records and compares them with the target's host addresses (or --expect). It also reads CAA (the closest records must allow the CA), flags CNAMEs and Cloudflare-proxied answers, and with --target places a one-time token in the host's ACME webroot and fetches it over HTTP from each address, so "points at the host" is proven, not assumed.
+  static override description = `Asks the system resolver and each configured resolver (dns.resolvers in nexus.yml, by default ${DEFAULT_RESOLVERS.join(', ')}; or --resolver) for every domain's A and AAAA records and compares them with the target's host addresses (or --expect). It also reads CAA (the closest records must allow the CA), flags CNAMEs and Cloudflare-proxied answers, and with --target places a one-time token in the host's ACME webroot and fetches it over HTTP from each address, so "points at the host" is proven, not assumed. The report names the resolvers it asked (its first line; resolvers in --json).
 
 Exit 0: consistent everywhere. Exit 12: not propagated yet (some resolvers lack the records or still give old ones). Exit 13: wrong (the records point elsewhere, or CAA forbids the CA, or port 80 does not reach the host). --wait polls until consistent or --timeout.`;
 
