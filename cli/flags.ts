@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import type { z } from 'zod';
-import { appName, contactEmail, domain, fingerprint, hostname, nginxSize, resolver, targetName, unixUser } from './deploy-config/schema';
+import { absolutePath, appName, contactEmail, domain, fingerprint, hostname, nginxSize, resolver, targetName, unixUser } from './deploy-config/schema';
 import { UsageError } from './errors';
 import { projectRoot } from './project-root';
 import { redactUrl } from './redact';
@@ -48,6 +48,8 @@ export const checks = {
   // The users module is loaded only when an email or username is checked: it costs every other command 0.25 s.
   email: async (value: string) => (await import('../api/modules/users/index.js')).staffAccountProblems({ email: value, username: 'placeholder' }).email?.join(' '),
   contactEmail: fromSchema(contactEmail),
+  /** A path on the hosts (nexus.yml's root and the like). */
+  hostPath: fromSchema(absolutePath),
   username: async (value: string) => (await import('../api/modules/users/index.js')).staffAccountProblems({ email: 'placeholder@example.com', username: value }).username?.join(' '),
   existingDirectory: (value: string) => (existsSync(value) && statSync(value).isDirectory() ? undefined : 'no such directory'),
   existingFile: (value: string) => (existsSync(value) && statSync(value).isFile() ? undefined : 'no such file'),
@@ -76,6 +78,7 @@ const HELP_VALUES: Record<ValueKind, string> = {
   email: '<email>',
   username: '<username>',
   contactEmail: '<email>',
+  hostPath: '<path>',
   existingDirectory: '<dir>',
   existingFile: '<file>',
   newFile: '<file>',

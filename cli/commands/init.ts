@@ -53,7 +53,7 @@ export default class Init extends NexusCommand<InitResult> {
     user: checked('unixUser')({ description: 'SSH user for deploys.', default: 'deploy' }),
     port: Flags.integer({ description: 'SSH port.', default: 22, min: 1, max: 65535 }),
     key: Flags.string({ description: 'SSH private key file.', default: '~/.ssh/id_ed25519' }),
-    root: Flags.string({ description: 'Directory of the releases, shared data and certificates on the hosts. Default: /srv/<name>.' }),
+    root: checked('hostPath')({ description: 'Directory of the releases, shared data and certificates on the hosts. Default: /srv/<name>.' }),
     database: Flags.string({ description: 'PostgreSQL on the host (a compose service) or external (DATABASE_URL secret).', options: ['host', 'external'], default: 'host' }),
     redis: Flags.string({ description: 'Redis on the host (a compose service) or external (REDIS_URL secret).', options: ['host', 'external'], default: 'host' }),
     name: checked('appName')({ description: 'Application name (compose project, directories).', default: 'nexus' }),

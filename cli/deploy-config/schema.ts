@@ -19,7 +19,7 @@ export const hostSchema = z.object({
 });
 
 const serviceMode = z.enum(['host', 'external']);
-const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'expected an absolute path');
+export const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'expected an absolute path');
 
 /** How nginx is driven on the host. The defaults match a host set up by `nexus server provision`. */
 const nginxSchema = z
