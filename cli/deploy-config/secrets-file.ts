@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { assertPrivate, EXAMPLE_URLS, SECRETS_FILE, type RequiredSecret } from './secrets';
@@ -18,14 +18,15 @@ const HEADER = [
 ];
 
 /**
- * Creates `.nexus/secrets` (mode 600, in a 700 directory) or completes it: a random value for each secret
+ * Creates `.nexus/secrets` (mode 600, in a directory created 700) or completes it: a random value for each secret
  * that can be generated, a commented example line for each URL to fill in. What the file already holds
  * (values and commented lines) is never changed, and a secret the environment sets is left to it.
  */
 export function writeSecretsFile(directory: string, needed: readonly RequiredSecret[], env: NodeJS.ProcessEnv = process.env): SecretsFileReport {
   const file = join(directory, SECRETS_FILE);
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  chmodSync(dirname(file), 0o700);
+  // A new .nexus/ is private. An existing one keeps its mode: `nexus dev` may have opened it (o+x) for the
+  // embedded PostgreSQL's own user, and the file's mode 600 is what keeps the secrets private.
+  if (!existsSync(dirname(file))) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const existing = existsSync(file) ? readFileSync(assertPrivate(file), 'utf8') : undefined;
   const values = parseEnv(existing ?? '');
   const commented = new Set([...(existing ?? '').matchAll(/^#\s*([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]));

@@ -117,7 +117,8 @@ describe('nexus init and nexus config show', () => {
   });
 
   it('When .nexus/secrets and .gitignore exist, then existing values are kept, only the missing ones are added, a secret the environment sets is left to it, and .gitignore gets one entry', async () => {
-    mkdirSync(join(dir, '.nexus'));
+    mkdirSync(join(dir, '.nexus'), { mode: 0o755 });
+    chmodSync(join(dir, '.nexus'), 0o755);
     writeFileSync(secretsFile(), '# mine\nJWT_SECRET=my-own-jwt-secret-kept-as-it-is', { mode: 0o600 });
     writeFileSync(join(dir, '.gitignore'), 'node_modules/');
     const init = await runNexus(['init', '--dir', dir, ...ANSWERS], { env: { BACKUP_SIGNING_KEY: 'exported-by-ci' } });
@@ -133,7 +134,8 @@ describe('nexus init and nexus config show', () => {
     expect(text.startsWith('# mine\nJWT_SECRET=my-own-jwt-secret-kept-as-it-is\n# database: host')).toBe(true);
     expect(Object.keys(secretValues()).sort()).toEqual(['JWT_SECRET', 'POSTGRES_PASSWORD']);
     expect(statSync(secretsFile()).mode & 0o777).toBe(0o600);
-    expect(statSync(join(dir, '.nexus')).mode & 0o777).toBe(0o700);
+    // An existing .nexus/ keeps its mode (nexus dev may have opened it for the embedded PostgreSQL's user).
+    expect(statSync(join(dir, '.nexus')).mode & 0o777).toBe(0o755);
     expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('node_modules/\n# nexus: secrets, local backups and dev state\n.nexus/\n');
   });
 
