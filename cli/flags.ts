@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import type { z } from 'zod';
-import { appName, domain, fingerprint, hostname, nginxSize, resolver, targetName, unixUser } from './deploy-config/schema';
+import { absolutePath, appName, contactEmail, domain, fingerprint, hostname, nginxSize, resolver, targetName, unixUser } from './deploy-config/schema';
 import { UsageError } from './errors';
 import { projectRoot } from './project-root';
 import { redactUrl } from './redact';
@@ -47,6 +47,9 @@ export const checks = {
   sqlIdentifier: (value: string) => (/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(value) ? undefined : 'expected a schema name (letters, digits, _ and $)'),
   // The users module is loaded only when an email or username is checked: it costs every other command 0.25 s.
   email: async (value: string) => (await import('../api/modules/users/index.js')).staffAccountProblems({ email: value, username: 'placeholder' }).email?.join(' '),
+  contactEmail: fromSchema(contactEmail),
+  /** A path on the hosts (nexus.yml's root and the like). */
+  hostPath: fromSchema(absolutePath),
   username: async (value: string) => (await import('../api/modules/users/index.js')).staffAccountProblems({ email: 'placeholder@example.com', username: value }).username?.join(' '),
   existingDirectory: (value: string) => (existsSync(value) && statSync(value).isDirectory() ? undefined : 'no such directory'),
   existingFile: (value: string) => (existsSync(value) && statSync(value).isFile() ? undefined : 'no such file'),
@@ -74,6 +77,8 @@ const HELP_VALUES: Record<ValueKind, string> = {
   sqlIdentifier: '<schema>',
   email: '<email>',
   username: '<username>',
+  contactEmail: '<email>',
+  hostPath: '<path>',
   existingDirectory: '<dir>',
   existingFile: '<file>',
   newFile: '<file>',

@@ -17,6 +17,11 @@ export async function askText(message: string, check?: ValueCheck): Promise<stri
   return answer.trim();
 }
 
+/** One of a few words (e.g. `smtp` or `disabled`), typed: the same answer a flag with these options takes. */
+export async function askChoice(message: string, options: readonly string[]): Promise<string> {
+  return askText(`${message} (${options.join(', ')})`, (value) => (options.includes(value) ? undefined : `expected one of: ${options.join(', ')}`));
+}
+
 /** A comma-separated list, each item checked; `count` (when given) is how many items must be listed. */
 export async function askList(message: string, check: ValueCheck, count?: number): Promise<string[]> {
   const split = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);

@@ -1,5 +1,5 @@
 import { BackupKeyRing } from '../services/backup-signing';
-import { loadSecrets, Secret } from './secrets';
+import { loadSecrets, Secret, type RequiredSecret } from './secrets';
 
 /** The secrets that sign and check backups. Never needed by the API, so never part of a release's env. */
 export const BACKUP_KEY_SECRETS = ['BACKUP_SIGNING_KEY', 'BACKUP_SIGNING_KEYS_PREVIOUS'] as const;
@@ -17,3 +17,10 @@ export function loadBackupKeys(directory: string, env: NodeJS.ProcessEnv = proce
     .map((value) => new Secret(value));
   return new BackupKeyRing(secrets.get('BACKUP_SIGNING_KEY'), previous);
 }
+
+/** The backup signing key as `nexus init` generates it into .nexus/secrets (a deploy that migrates backs up first). */
+export const BACKUP_SIGNING_SECRET: RequiredSecret = {
+  name: BACKUP_KEY_SECRETS[0],
+  reason: 'signs database backups (nexus keeps it from the API; keep a copy away from the backups)',
+  value: 'random',
+};

@@ -98,7 +98,7 @@ export function loadDeployTarget(
   const { secrets, missing } = options.secrets === false ? { secrets: new Map<string, Secret>(), missing: [] } : loadSecrets(needed.map((secret) => secret.name), directory, env);
   if (missing.length > 0 && !options.allowMissingSecrets) {
     throw new DeployConfigError(`Missing secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}.`, [
-      'export them in the environment (CI) or add KEY=value lines to .nexus/secrets (never to nexus.yml)',
+      'export them in the environment (CI) or set KEY=value lines in .nexus/secrets (never in nexus.yml); `nexus init` writes a commented line for each URL to fill in',
     ]);
   }
   const keyPathExpanded = target.ssh.key.startsWith('~/') ? join(env.HOME ?? homedir(), target.ssh.key.slice(2)) : target.ssh.key;

@@ -19,7 +19,7 @@ export const hostSchema = z.object({
 });
 
 const serviceMode = z.enum(['host', 'external']);
-const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'expected an absolute path');
+export const absolutePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'expected an absolute path');
 
 /** How nginx is driven on the host. The defaults match a host set up by `nexus server provision`. */
 const nginxSchema = z
@@ -41,6 +41,12 @@ const nginxSchema = z
 
 /** A DNS server to ask, as `address` or `address:port` (IPv4, or [IPv6]:port). */
 export const resolver = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, 'expected a resolver address such as 1.1.1.1 or 127.0.0.1:5353');
+
+/** The resolvers `nexus dns verify` asks when dns.resolvers is not set: public ones, right for a site on the internet. */
+export const DEFAULT_RESOLVERS = ['1.1.1.1', '8.8.8.8', '9.9.9.9'];
+
+/** The ACME account's contact address (tls.email). */
+export const contactEmail = z.email('expected an email address such as ops@example.com');
 
 /** How dns-01 TXT records are published. */
 const dnsProviderSchema = z.discriminatedUnion('type', [
@@ -78,7 +84,7 @@ const dnsProviderSchema = z.discriminatedUnion('type', [
 const tlsSchema = z
   .object({
     /** ACME account contact. */
-    email: z.email().optional(),
+    email: contactEmail.optional(),
     /** letsencrypt, zerossl, buypass, google, or a directory URL. */
     ca: z.union([z.enum(['letsencrypt', 'zerossl', 'buypass', 'google']), z.url()]).default('letsencrypt'),
     /** What CAA records must allow (the CA's issuer domain). */
@@ -204,7 +210,7 @@ export const targetSchema = z
     tls: tlsSchema,
     backups: backupsSchema,
     /** Resolvers `nexus dns verify` asks besides the system's. */
-    dns: z.object({ resolvers: z.array(resolver).default(['1.1.1.1', '8.8.8.8', '9.9.9.9']), system: z.boolean().default(true) }).strict().prefault({}),
+    dns: z.object({ resolvers: z.array(resolver).default(DEFAULT_RESOLVERS), system: z.boolean().default(true) }).strict().prefault({}),
     /** The Docker daemon the deploy user talks to, when not the default socket. */
     docker_host: z.string().regex(/^(unix|tcp|ssh):\/\/\S+$/, 'expected a Docker host URL such as unix:///run/docker.sock').optional(),
   })

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { NexusError } from '../errors';
+import { ExitCode } from '../exit-codes';
 import type { NexusFile, TargetConfig } from './schema';
 
 const REDACTED = '[REDACTED]';
@@ -31,6 +33,9 @@ export class Secret {
   }
 }
 
+/** A path as one shell word. */
+const shellWord = (path: string) => (/^[\w./~-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`);
+
 export const SECRETS_FILE = join('.nexus', 'secrets');
 
 /**
@@ -40,7 +45,7 @@ export const SECRETS_FILE = join('.nexus', 'secrets');
  */
 export function loadSecrets(names: readonly string[], directory: string, env: NodeJS.ProcessEnv = process.env): { secrets: Map<string, Secret>; missing: string[] } {
   const file = join(directory, SECRETS_FILE);
-  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(assertPrivate(file), 'utf8')) : {};
   const secrets = new Map<string, Secret>();
   const missing: string[] = [];
   for (const name of names) {
@@ -49,6 +54,22 @@ export function loadSecrets(names: readonly string[], directory: string, env: No
     else secrets.set(name, new Secret(value));
   }
   return { secrets, missing };
+}
+
+/**
+ * The secrets file, refused when group or others may read it (as ssh refuses a private key): a secret that
+ * other users can read is no longer one, and saying so beats using it quietly.
+ * @returns the file, when only its owner can read it
+ */
+export function assertPrivate(file: string): string {
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) === 0) return file;
+  const path = shellWord(resolve(file));
+  throw new NexusError(`${path} is readable by others (mode ${mode.toString(8).padStart(3, '0')}); nexus reads secrets only from a file only its owner can read.`, {
+    code: 'SECRETS_FILE_MODE',
+    exitCode: ExitCode.CONFIG,
+    suggestions: [`chmod 600 ${path}`],
+  });
 }
 
 /** A secret a target needs, and why: nexus.yml names some, others follow from its settings. */
@@ -60,33 +81,25 @@ export interface RequiredSecret {
   value: 'random' | 'url';
 }
 
+/** The value kind of a secret the file names: a URL for `…_URL` names, else random bytes. */
+const valueKind = (name: string): RequiredSecret['value'] => (name.endsWith('_URL') ? 'url' : 'random');
+
 /**
  * Every secret a deploy of the target needs: those app.secrets lists, plus POSTGRES_PASSWORD for a database
- * on the host (or DATABASE_URL for an external one) and REDIS_URL for an external Redis.
+ * on the host (or DATABASE_URL for an external one), REDIS_URL for an external Redis and SMTP_URL when the
+ * API sends mail over SMTP (MAIL_TRANSPORT=smtp in app.env or the target's env).
  */
 export function requiredSecrets(app: NexusFile['app'], target: TargetConfig): RequiredSecret[] {
-  const secrets: RequiredSecret[] = app.secrets.map((name) => ({ name, reason: 'listed in app.secrets', value: 'random' }));
+  const secrets: RequiredSecret[] = app.secrets.map((name) => ({ name, reason: 'listed in app.secrets', value: valueKind(name) }));
   if (target.database === 'external') secrets.push({ name: 'DATABASE_URL', reason: 'database: external (the PostgreSQL URL the API uses)', value: 'url' });
   else secrets.push({ name: 'POSTGRES_PASSWORD', reason: 'database: host (the password of PostgreSQL on the host)', value: 'random' });
   if (target.redis === 'external') secrets.push({ name: 'REDIS_URL', reason: 'redis: external (the Redis URL the API uses)', value: 'url' });
+  if ((target.env.MAIL_TRANSPORT ?? app.env.MAIL_TRANSPORT) === 'smtp') secrets.push({ name: 'SMTP_URL', reason: 'MAIL_TRANSPORT: smtp (the SMTP server, with its login)', value: 'url' });
   return secrets.filter((secret, index) => secrets.findIndex((other) => other.name === secret.name) === index);
 }
 
-/** A path as one shell word. */
-const shellWord = (path: string) => (/^[\w./~-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`);
-
-const EXAMPLE_URLS: Record<string, string> = {
+export const EXAMPLE_URLS: Record<string, string> = {
   DATABASE_URL: 'postgres://USER:PASSWORD@HOST:5432/DATABASE',
   REDIS_URL: 'redis://:PASSWORD@HOST:6379/0',
+  SMTP_URL: 'smtps://USER:PASSWORD@mail.example.com:465',
 };
-
-/**
- * A shell line that appends the secret to the secrets file of `directory`, created private (mode 600): a
- * random value, or a URL to edit.
- */
-export function appendSecretCommand(secret: RequiredSecret, directory: string): string {
-  const file = join(directory, SECRETS_FILE);
-  const value = secret.value === 'random' ? '$(openssl rand -hex 32)' : (EXAMPLE_URLS[secret.name] ?? 'URL');
-  return `(umask 077 && mkdir -p ${shellWord(dirname(file))} && echo "${secret.name}=${value}" >> ${shellWord(file)})`;
-}
-

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root';
+import { DEFAULT_RESOLVERS } from './schema';
 
 export interface InitAnswers {
   appName: string;
@@ -12,6 +13,11 @@ export interface InitAnswers {
   domains: string[];
   database: 'host' | 'external';
   redis: 'host' | 'external';
+  /** Where releases live on the hosts; default /srv/<appName>. */
+  root?: string;
+  mailTransport: string;
+  paymentProvider: string;
+  tlsEmail: string;
 }
 
 const templatePath = () => join(packageRoot(), 'templates', 'nexus.yml');
@@ -32,6 +38,12 @@ export function renderNexusYml(answers: InitAnswers, template = readFileSync(tem
     database: answers.database,
     redis: answers.redis,
     allowedHosts: quote(answers.domains.join(',')),
+    root: answers.root ?? `/srv/${answers.appName}`,
+    mailTransport: answers.mailTransport,
+    paymentProvider: answers.paymentProvider,
+    tlsEmail: quote(answers.tlsEmail),
+    // The schema's default, written out so that what dns verify asks is visible and editable.
+    dnsResolvers: `[${DEFAULT_RESOLVERS.join(', ')}]`,
   };
   return template.replace(/\{\{(\w+)\}\}/g, (_match, name: string) => {
     const value = values[name];

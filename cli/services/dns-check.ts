@@ -1,3 +1,4 @@
+import { getServers } from 'node:dns';
 import { NexusError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import type { DeployTarget } from '../deploy-config/load';
@@ -7,6 +8,8 @@ import { checkReachability, type Reachability } from './reachability';
 
 export interface DnsCheckReport {
   verdict: DomainReport['verdict'];
+  /** The resolvers asked, in order: `system` with the servers of this machine's resolv.conf, then each given one. */
+  resolvers: { name: string; servers: string[] }[];
   domains: (DomainReport & { reachability?: Reachability[] })[];
 }
 
@@ -53,7 +56,18 @@ export async function checkDns(plan: DnsCheckPlan): Promise<DnsCheckReport> {
   }
   const verdicts = domains.map((domain) => domain.verdict);
   const verdict = verdicts.includes('wrong') ? 'wrong' : verdicts.includes('not propagated') ? 'not propagated' : 'ok';
-  return { verdict, domains };
+  return { verdict, resolvers: askedResolvers(plan.resolvers), domains };
+}
+
+/** Which servers each resolver stands for: with no dns.resolvers, the public defaults are asked, so they are named. */
+function askedResolvers(resolvers: readonly ResolverSpec[]): DnsCheckReport['resolvers'] {
+  return resolvers.map((spec) => ({ name: spec.name, servers: spec.servers ?? getServers() }));
+}
+
+/** One line naming the resolvers asked, e.g. `Asked: system (127.0.0.53), 1.1.1.1, 8.8.8.8`. */
+export function askedLine(report: DnsCheckReport): string {
+  const names = report.resolvers.map((resolver) => (resolver.name === 'system' ? `system (${resolver.servers.join(', ') || 'none configured'})` : resolver.name));
+  return `Asked: ${names.join(', ') || 'no resolver'}`;
 }
 
 function describe(report: DnsCheckReport): string {
@@ -70,7 +84,7 @@ function describe(report: DnsCheckReport): string {
 export function dnsError(report: DnsCheckReport): NexusError | undefined {
   if (report.verdict === 'ok') return undefined;
   const wrong = report.verdict === 'wrong';
-  return new NexusError(`DNS is ${wrong ? 'wrong' : 'not propagated yet'}:\n${describe(report)}`, {
+  return new NexusError(`DNS is ${wrong ? 'wrong' : 'not propagated yet'}:\n${describe(report)}\n${askedLine(report)}`, {
     code: wrong ? 'DNS_WRONG' : 'DNS_NOT_PROPAGATED',
     exitCode: wrong ? ExitCode.DNS_WRONG : ExitCode.DNS_NOT_PROPAGATED,
     details: report,

@@ -223,7 +223,7 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
         const copy = mkdtempSync(join(tmpdir(), 'nexus-backup-job-'));
         mkdirSync(join(copy, '.nexus'));
         writeFileSync(join(copy, 'nexus.yml'), readFileSync(join(jobDir, 'nexus.yml'), 'utf8').replace('/nexus/id_ed25519', join(jobDir, 'id_ed25519')));
-        writeFileSync(join(copy, '.nexus', 'secrets'), readFileSync(join(jobDir, 'secrets'), 'utf8'));
+        writeFileSync(join(copy, '.nexus', 'secrets'), readFileSync(join(jobDir, 'secrets'), 'utf8'), { mode: 0o600 });
         const job = await runNexus(['db', 'backup', '--kind', 'scheduled', '--verify', '--keep-daily', '1', '--keep-weekly', '0', '--target', 'production', '--dir', copy, '--json'], {
           env: { NEXUS_OPERATOR: 'scheduled-job@test' },
           timeoutMs: 120_000,

@@ -5,10 +5,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse } from 'yaml';
 import { renderNginxSite } from '../../cli/remote/nginx-site';
 import { expectExit, runNexus, type CliResult } from '../support/cli';
 import { describeWith, freePort } from '../support/components';
+import { fillSecret, initProject, projectSecrets, sshdInitFlags, writeOverlay } from '../support/deploy-project';
 import { adminQuery, withDatabase } from '../support/database';
 import { dockerAvailable, forwardPort, importNodeBaseImage, startDockerd, type RunningDockerd } from '../support/docker';
 import { getWithHost, startLoad } from '../support/load';
@@ -54,7 +55,7 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
   const closers: (() => Promise<unknown>)[] = [];
 
   const deploy = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
-    runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { ...secrets, ...env, NEXUS_OPERATOR: 'e2e@test' }, timeoutMs: 600_000 });
+    runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { ...env, NEXUS_OPERATOR: 'e2e@test' }, timeoutMs: 600_000 });
   const throughNginx = (path: string) => getWithHost(`http://127.0.0.1:${httpPort}${path}`, DOMAIN);
   const colourContainers = (colour: string) => dockerd.docker(['ps', '-q', '--filter', `label=com.docker.compose.project=shop-${colour}`]).trim();
   const expectHealthyLoad = async <T>(run: () => Promise<T>): Promise<T> => {
@@ -87,7 +88,6 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     const databaseUrl = new URL(withDatabase(SYSTEM_POSTGRES, database));
     databaseUrl.hostname = `${subnet}.1`;
     databaseUrl.port = String(pgPort);
-    secrets = { JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: databaseUrl.toString(), REDIS_URL: `redis://${subnet}.1:${redisPort}/0`, BACKUP_SIGNING_KEY: randomBytes(32).toString('hex') };
 
     appPort = await freePortPair();
     [httpPort, httpsPort] = [await freePort(), await freePort()];
@@ -96,36 +96,31 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     const site = { app: 'shop', target: 'production', domains: [DOMAIN], upstreamPort: appPort, webroot: nginx.webroot, nginxDir: nginx.dir, httpPort, httpsPort, bodyLimit: '6m', ipv6: false };
     await nginx.start(renderNginxSite(site), httpPort);
 
-    project = mkdtempSync(join(tmpdir(), 'nexus-e2e-project-'));
+    // docs/deploy.md's quick start: init (flags, no terminal), then the URLs init left to fill in.
+    project = initProject([...sshdInitFlags(sshd, join(sshd.remoteRoot, 'srv'), { domain: DOMAIN }), '--database', 'external', '--redis', 'external'], 'nexus-e2e-project-');
     closers.push(async () => rmSync(project, { recursive: true, force: true }));
-    writeFileSync(
-      join(project, 'nexus.yml'),
-      stringify({
-        app: {
-          name: 'shop',
-          port: appPort,
-          secrets: ['JWT_SECRET'],
-          // The load generator is one client behind nginx: the per-IP route-class limits would throttle it.
-          env: { PAYMENT_PROVIDER: 'simulated', MAIL_TRANSPORT: 'disabled', REDIS_KEY_PREFIX: `e2e-${randomBytes(4).toString('hex')}:`, LOG_LEVEL: 'info', RATE_LIMIT_READS: '1000000/60', RATE_LIMIT_WRITES: '1000000/60' },
+    fillSecret(project, 'DATABASE_URL', databaseUrl.toString());
+    fillSecret(project, 'REDIS_URL', `redis://${subnet}.1:${redisPort}/0`);
+    secrets = projectSecrets(project);
+    // What this machine needs besides (the documented per-target overlay): its ports, Docker daemon, nginx
+    // prefix and base images, and shorter waits.
+    writeOverlay(project, {
+      app: {
+        port: appPort,
+        // The load generator is one client behind nginx: the per-IP route-class limits would throttle it.
+        env: { REDIS_KEY_PREFIX: `e2e-${randomBytes(4).toString('hex')}:`, LOG_LEVEL: 'info', RATE_LIMIT_READS: '1000000/60', RATE_LIMIT_WRITES: '1000000/60' },
+      },
+      targets: {
+        production: {
+          keep_releases: 3,
+          health: { timeout: 30 },
+          drain_seconds: 2,
+          docker_host: dockerd.host,
+          nginx: nginx.targetSettings(httpPort, httpsPort),
+          build: { on: 'host', context: REPOSITORY, network: 'host', args: { BUILD_IMAGE: BASE_IMAGE, RUNTIME_IMAGE: BASE_IMAGE } },
         },
-        targets: {
-          production: {
-            hosts: [{ address: '127.0.0.1', host_key: sshd.hostKey }],
-            ssh: { user: sshd.user, port: sshd.port, key: sshd.clientKey },
-            domains: [DOMAIN],
-            database: 'external',
-            redis: 'external',
-            root: join(sshd.remoteRoot, 'srv'),
-            keep_releases: 3,
-            health: { path: '/health/readiness/', timeout: 30 },
-            drain_seconds: 2,
-            docker_host: dockerd.host,
-            nginx: nginx.targetSettings(httpPort, httpsPort),
-            build: { on: 'host', context: REPOSITORY, network: 'host', args: { BUILD_IMAGE: BASE_IMAGE, RUNTIME_IMAGE: BASE_IMAGE } },
-          },
-        },
-      }),
-    );
+      },
+    });
   }, 300_000);
 
   afterAll(async () => {
@@ -134,6 +129,26 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
 
   let first: DeployJson;
   let second: DeployJson;
+
+  it('When a production setting the API requires is missing, then deploy exits 3 before any build, naming it and where to set it, and touches nothing on the host', async () => {
+    const yml = readFileSync(join(project, 'nexus.yml'), 'utf8');
+    const images = dockerd.docker(['images', '-q', '--no-trunc']);
+    writeFileSync(join(project, 'nexus.yml'), yml.replace(/^ {4}PAYMENT_PROVIDER: .*\n/m, ''));
+    try {
+      const result = await deploy(['deploy']);
+      expectExit(result, 3);
+      const error = result.json<{ error: { code: string; message: string } }>().error;
+      expect(error.code).toBe('DEPLOY_CONFIG');
+      expect(error.message).toContain('PAYMENT_PROVIDER: production must name its payment provider');
+      expect(error.message).toContain('→ set PAYMENT_PROVIDER under env: in nexus.yml');
+      expect(error.message).not.toContain(secrets.JWT_SECRET as string);
+    } finally {
+      writeFileSync(join(project, 'nexus.yml'), yml);
+    }
+    // No release directory, lock or image: the host is as it was.
+    expect(existsSync(join(sshd.remoteRoot, 'srv'))).toBe(false);
+    expect(dockerd.docker(['images', '-q', '--no-trunc'])).toBe(images);
+  }, 120_000);
 
   it('When the first deploy runs, then it builds the repository Dockerfile on the host, backs up and migrates the database, and nginx serves the API', async () => {
     const result = await deploy(['deploy']);
@@ -252,10 +267,10 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     // nginx's workers (nobody) read the ACME webroot on the "host".
     for (const dir of [dirname(sshd.remoteRoot), sshd.remoteRoot, root]) chmodSync(dir, 0o755);
     mkdirSync(join(root, 'acme', '.well-known', 'acme-challenge'), { recursive: true, mode: 0o755 });
-    writeFileSync(
-      join(project, 'nexus.production.yml'),
-      stringify({ targets: { production: { ssh: { authorized_keys: sshd.authorizedKeys }, tls: { ca: pebble.directoryUrl, caa_identity: 'pebble.letsencrypt.org', renew_fraction: 0.5 } } } }),
-    );
+    // Added to the overlay the setup wrote (its ports and daemon stay).
+    const overlay = parse(readFileSync(join(project, 'nexus.production.yml'), 'utf8')) as { targets: { production: Record<string, unknown> } };
+    Object.assign(overlay.targets.production, { ssh: { authorized_keys: sshd.authorizedKeys }, tls: { ca: pebble.directoryUrl, caa_identity: 'pebble.letsencrypt.org', renew_fraction: 0.5 } });
+    writeOverlay(project, overlay);
     const ssl = (args: string[]) => deploy(['ssl', ...args], { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '200' });
     const issued = await ssl(['issue', '--skip-dns-check']);
     expectExit(issued, 0);
@@ -332,7 +347,7 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     let releaseOne: string;
 
     const market = (args: string[]): Promise<CliResult> =>
-      runNexus([...args, '--target', 'production', '--dir', marketProject, '--json'], { env: { ...marketSecrets, NEXUS_OPERATOR: 'e2e@test' }, timeoutMs: 600_000 });
+      runNexus([...args, '--target', 'production', '--dir', marketProject, '--json'], { env: { NEXUS_OPERATOR: 'e2e@test' }, timeoutMs: 600_000 });
     const marketGet = (path: string) => getWithHost(`http://127.0.0.1:${marketHttpPort}${path}`, MARKET_DOMAIN);
     const postgresContainer = () => dockerd.docker(['ps', '-q', '--filter', 'label=com.docker.compose.project=market-services', '--filter', 'label=com.docker.compose.service=postgres']).trim();
     /** The service's database, reached from here on the container's address (nothing is published). */
@@ -351,7 +366,6 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
       const redisPort = await freePort();
       const redis = await forwardPort(`${subnet}.1`, redisPort, Number(new URL(process.env.NEXUS_TEST_REDIS_URL as string).port || 6379));
       closers.push(() => redis.close());
-      marketSecrets = { JWT_SECRET: randomBytes(32).toString('hex'), POSTGRES_PASSWORD: randomBytes(18).toString('hex'), REDIS_URL: `redis://${subnet}.1:${redisPort}/0`, BACKUP_SIGNING_KEY: randomBytes(32).toString('hex') };
 
       const port = await freePortPair();
       const marketHttpsPort = await freePort();
@@ -361,32 +375,26 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
       const site = { app: 'market', target: 'production', domains: [MARKET_DOMAIN], upstreamPort: port, webroot: marketNginx.webroot, nginxDir: marketNginx.dir, httpPort: marketHttpPort, httpsPort: marketHttpsPort, bodyLimit: '6m', ipv6: false };
       await marketNginx.start(renderNginxSite(site), marketHttpPort);
 
-      marketProject = mkdtempSync(join(tmpdir(), 'nexus-e2e-market-'));
-      closers.push(async () => rmSync(marketProject, { recursive: true, force: true }));
       marketRoot = join(sshd.remoteRoot, 'market');
-      writeFileSync(
-        join(marketProject, 'nexus.yml'),
-        stringify({
-          app: { name: 'market', port, secrets: ['JWT_SECRET'], env: { PAYMENT_PROVIDER: 'simulated', MAIL_TRANSPORT: 'disabled', REDIS_KEY_PREFIX: `e2e-market-${randomBytes(4).toString('hex')}:`, LOG_LEVEL: 'info' } },
-          targets: {
-            production: {
-              hosts: [{ address: '127.0.0.1', host_key: sshd.hostKey }],
-              ssh: { user: sshd.user, port: sshd.port, key: sshd.clientKey, authorized_keys: sshd.authorizedKeys },
-              domains: [MARKET_DOMAIN],
-              // What `nexus init` writes by default; Redis stays the machine's (no Redis image here).
-              database: 'host',
-              redis: 'external',
-              services: { postgres_image: POSTGRES_IMAGE },
-              root: marketRoot,
-              keep_releases: 3,
-              health: { path: '/health/readiness/', timeout: 30 },
-              drain_seconds: 1,
-              docker_host: dockerd.host,
-              nginx: marketNginx.targetSettings(marketHttpPort, marketHttpsPort),
-            },
+      // The quick start with init's defaults (database: host); Redis stays the machine's (no Redis image here).
+      marketProject = initProject([...sshdInitFlags(sshd, marketRoot, { name: 'market', domain: MARKET_DOMAIN }), '--redis', 'external'], 'nexus-e2e-market-');
+      closers.push(async () => rmSync(marketProject, { recursive: true, force: true }));
+      fillSecret(marketProject, 'REDIS_URL', `redis://${subnet}.1:${redisPort}/0`);
+      marketSecrets = projectSecrets(marketProject);
+      writeOverlay(marketProject, {
+        app: { port, env: { REDIS_KEY_PREFIX: `e2e-market-${randomBytes(4).toString('hex')}:`, LOG_LEVEL: 'info' } },
+        targets: {
+          production: {
+            ssh: { authorized_keys: sshd.authorizedKeys },
+            services: { postgres_image: POSTGRES_IMAGE },
+            keep_releases: 3,
+            health: { timeout: 30 },
+            drain_seconds: 1,
+            docker_host: dockerd.host,
+            nginx: marketNginx.targetSettings(marketHttpPort, marketHttpsPort),
           },
-        }),
-      );
+        },
+      });
     }, 600_000);
 
     it('When deployed, then PostgreSQL runs from the services image and the pre-migration backup is a signed backup of its database', async () => {

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { expectExit, runNexus, type CliResult } from '../support/cli';
 import { describeWith, waitFor } from '../support/components';
+import { initProject } from '../support/deploy-project';
 import { namespaceHostAvailable, startNamespaceHost, type NamespaceHost } from '../support/namespace-host';
 
 interface ProvisionJson {
@@ -18,20 +18,10 @@ describeWith('debootstrap + network namespaces (root)', namespaceHostAvailable, 
 
   beforeAll(async () => {
     host = await startNamespaceHost();
-    project = mkdtempSync(join(tmpdir(), 'nexus-provision-project-'));
-    writeFileSync(
-      join(project, 'nexus.yml'),
-      stringify({
-        app: { name: 'shop' },
-        targets: {
-          production: {
-            hosts: [{ address: host.address, host_key: host.hostKey }],
-            ssh: { user: 'deploy', port: 22, key: host.clientKey },
-            domains: ['shop.example.com'],
-            root: '/srv/shop',
-          },
-        },
-      }),
+    // docs/deploy.md's quick start: `nexus init` with flags (no terminal); the defaults need nothing else here.
+    project = initProject(
+      ['--name', 'shop', '--host', host.address, '--host-key', host.hostKey, '--key', host.clientKey, '--domain', 'shop.example.com', '--mail', 'disabled', '--payment', 'simulated', '--tls-email', 'ops@example.com'],
+      'nexus-provision-project-',
     );
   }, 600_000);
 

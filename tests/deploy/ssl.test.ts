@@ -166,7 +166,7 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
       const copy = mkdtempSync(join(tmpdir(), 'nexus-renewal-job-'));
       mkdirSync(join(copy, '.nexus'));
       writeFileSync(join(copy, 'nexus.yml'), readFileSync(join(jobDir, 'nexus.yml'), 'utf8').replace('/nexus/id_ed25519', join(jobDir, 'id_ed25519')));
-      writeFileSync(join(copy, '.nexus', 'secrets'), readFileSync(join(jobDir, 'secrets'), 'utf8'));
+      writeFileSync(join(copy, '.nexus', 'secrets'), readFileSync(join(jobDir, 'secrets'), 'utf8'), { mode: 0o600 });
       const before = (await nexus(['ssl', 'status'])).json<{ certificate: CertificateJson }>().certificate.serial;
       const siteBefore = site();
       const job = await runNexus(['ssl', 'renew', '--force', '--target', 'production', '--dir', copy, '--json'], {

@@ -1,13 +1,14 @@
 import { Flags } from '@oclif/core';
+import { DEFAULT_RESOLVERS } from '../../deploy-config/schema';
 import { UsageError } from '../../errors';
 import { HostDeployer } from '../../services/host-deployer';
-import { checkDns, dnsError, resolverSpecs, targetDnsPlan, type DnsCheckPlan, type DnsCheckReport } from '../../services/dns-check';
+import { askedLine, checkDns, dnsError, resolverSpecs, targetDnsPlan, type DnsCheckPlan, type DnsCheckReport } from '../../services/dns-check';
 import { TargetCommand } from '../../target-command';
 import { checked, sharedFlags } from '../../flags';
 
 export default class DnsVerify extends TargetCommand<DnsCheckReport> {
   static override summary = "Check that a target's domains point at its hosts, everywhere";
-  static override description = `Asks the system resolver and each configured resolver (dns.resolvers in nexus.yml, or --resolver) for every domain's A and AAAA records and compares them with the target's host addresses (or --expect). It also reads CAA (the closest records must allow the CA), flags CNAMEs and Cloudflare-proxied answers, and with --target places a one-time token in the host's ACME webroot and fetches it over HTTP from each address, so "points at the host" is proven, not assumed.
+  static override description = `Asks the system resolver and each configured resolver (dns.resolvers in nexus.yml, by default ${DEFAULT_RESOLVERS.join(', ')}; or --resolver) for every domain's A and AAAA records and compares them with the target's host addresses (or --expect). It also reads CAA (the closest records must allow the CA), flags CNAMEs and Cloudflare-proxied answers, and with --target places a one-time token in the host's ACME webroot and fetches it over HTTP from each address, so "points at the host" is proven, not assumed. The report names the resolvers it asked (its first line; resolvers in --json).
 
 Exit 0: consistent everywhere. Exit 12: not propagated yet (some resolvers lack the records or still give old ones). Exit 13: wrong (the records point elsewhere, or CAA forbids the CA, or port 80 does not reach the host). --wait polls until consistent or --timeout.`;
 
@@ -39,6 +40,7 @@ Exit 0: consistent everywhere. Exit 12: not propagated yet (some resolvers lack 
       await new Promise((resolve) => setTimeout(resolve, flags.interval * 1000));
       report = await checkDns(plan);
     }
+    this.log(askedLine(report));
     for (const domain of report.domains) {
       this.log(`${domain.domain}: ${domain.verdict}`);
       for (const answer of domain.answers) this.log(`  ${answer.resolver.padEnd(22)} ${answer.verdict.padEnd(8)} ${answer.addresses.join(', ')}${answer.detail ? `  ${answer.detail}` : ''}`);

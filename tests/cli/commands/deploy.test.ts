@@ -13,7 +13,8 @@ describeWith('sshd', sshdAvailable, 'nexus deploy and rollback refusing bad inpu
   let sshd: RunningSshd;
   let project: string;
   let root: string;
-  const secrets = { JWT_SECRET: 'j'.repeat(40), POSTGRES_PASSWORD: 'pg-password', NEXUS_OPERATOR: 'ci-job-7' };
+  // The secrets are the ones `nexus init` generated into .nexus/secrets.
+  const secrets = { NEXUS_OPERATOR: 'ci-job-7' };
 
   beforeAll(async () => {
     sshd = await startSshd();
@@ -31,10 +32,34 @@ describeWith('sshd', sshdAvailable, 'nexus deploy and rollback refusing bad inpu
   const untouched = () => expect(existsSync(join(root, 'releases'))).toBe(false);
 
   it('When a secret is missing, then deploy exits 3 naming it, before connecting', async () => {
-    const result = await nexus(['deploy', '--target', 'production'], { JWT_SECRET: 'j'.repeat(40) });
-    expect(result.code).toBe(3);
-    expect(result.json<ErrorJson>().error.message).toBe('Missing secret: POSTGRES_PASSWORD.');
-    expect(existsSync(root)).toBe(false);
+    const file = join(project, '.nexus', 'secrets');
+    const generated = readFileSync(file, 'utf8');
+    writeFileSync(file, generated.replace(/^POSTGRES_PASSWORD=.*\n/m, ''));
+    try {
+      const result = await nexus(['deploy', '--target', 'production']);
+      expect(result.code).toBe(3);
+      expect(result.json<ErrorJson>().error.message).toBe('Missing secret: POSTGRES_PASSWORD.');
+      expect(existsSync(root)).toBe(false);
+    } finally {
+      writeFileSync(file, generated);
+    }
+  });
+
+  it('When a production setting the API requires is missing or weak, then deploy exits 3 naming each and where to set it, before connecting', async () => {
+    const yml = readFileSync(join(project, 'nexus.yml'), 'utf8');
+    writeFileSync(join(project, 'nexus.yml'), yml.replace(/^ {4}PAYMENT_PROVIDER: .*\n/m, ''));
+    try {
+      const result = await nexus(['deploy', '--target', 'production', '--image', 'shop:1.0.0'], { ...secrets, JWT_SECRET: 'j'.repeat(40) });
+      expect(result.code).toBe(3);
+      const { message } = result.json<ErrorJson>().error;
+      expect(message).toContain('PAYMENT_PROVIDER: production must name its payment provider');
+      expect(message).toContain('→ set PAYMENT_PROVIDER under env: in nexus.yml (app.env for every target, or targets.production.env)');
+      expect(message).toContain('JWT_SECRET: too little variety for a signing key');
+      expect(message).toContain('→ set JWT_SECRET in .nexus/secrets (or the environment)');
+      expect(existsSync(root)).toBe(false);
+    } finally {
+      writeFileSync(join(project, 'nexus.yml'), yml);
+    }
   });
 
   it('When the build context is not a git checkout, then deploy exits 1 suggesting --image, before connecting', async () => {

@@ -123,7 +123,7 @@ describe('nexus dev, walked through as a newcomer does', () => {
   });
 
   it('When nexus.yml is in a parent directory, then a command run below finds it; without one, the message names the absolute directory', async () => {
-    expectExit(await runNexus(['init', '--name', 'shop', '--host', '203.0.113.10', '--host-key', PIN, '--domain', 'shop.example.com'], { cwd: project, env: env() }), 0);
+    expectExit(await runNexus(['init', '--name', 'shop', '--host', '203.0.113.10', '--host-key', PIN, '--domain', 'shop.example.com', '--mail', 'disabled', '--payment', 'simulated', '--tls-email', 'ops@example.com'], { cwd: project, env: env() }), 0);
     const site = await runNexus(['config', 'nginx', '--target', 'production', '--upstream-port', '8001'], { cwd: subdirectory, env: env() });
     expectExit(site, 0);
     expect(site.stdout).toContain('server_name shop.example.com;');

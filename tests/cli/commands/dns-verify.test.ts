@@ -38,6 +38,22 @@ describeWith('dnsmasq', dnsmasqAvailable, 'nexus dns verify against real DNS ser
       ['ok', [HOST]],
       ['ok', [HOST]],
     ]);
+    expect(result.json<{ resolvers: unknown }>().resolvers).toEqual([
+      { name: right.address, servers: [right.address] },
+      { name: alsoRight.address, servers: [alsoRight.address] },
+    ]);
+  });
+
+  it('When run at a terminal or in a log, then it says which resolvers it asked, the system one with its servers', async () => {
+    // The machine's own resolver knows nothing of .test names: not propagated (12), and the report says whom it asked.
+    const result = await runNexus(['dns', 'verify', '--domain', 'shop.nexus.test', '--expect', HOST, '--resolver', right.address]);
+    expect(result.code).toBe(12);
+    expect(result.stdout.split('\n')[0]).toMatch(new RegExp(`^Asked: system \\(.+\\), ${right.address.replace(/[.]/g, '\\.')}$`));
+    const failing = await verify('shop.nexus.test', [right, missing]);
+    expect(failing.json<{ error: { message: string; details: { resolvers: { name: string }[] } } }>().error).toMatchObject({
+      message: expect.stringContaining(`Asked: ${right.address}, ${missing.address}`),
+      details: { resolvers: [{ name: right.address }, { name: missing.address }] },
+    });
   });
 
   it('When some resolvers have the record and others not yet, then it exits 12 (not propagated) naming each', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNexus } from '../../support/cli';
@@ -70,6 +70,31 @@ describe('prompts at a real terminal: each answer checked as it is typed; Ctrl-C
     expect(await terminal.exited).toBe(130);
     expect(linesAfter(terminal.output(), '(2 given)')).toEqual(['Error (INTERRUPTED): Interrupted at the prompt; nothing was changed.']);
     expect(existsSync(join(dir, 'nexus.yml'))).toBe(false);
+  });
+
+  it('init: mail, payment and the TLS contact are asked for, each answer checked; the file and private secrets are written', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'nexus-prompts-init-'));
+    try {
+      const terminal = Terminal.start(['init', '--dir', project, '--host', '203.0.113.10', '--host-key', PIN, '--domain', 'shop.example.com']);
+      await terminal.waitFor('? Mail transport: smtp sends password resets (SMTP_URL secret) (smtp, disabled)');
+      terminal.type(`log${KEY.enter}`);
+      await terminal.waitFor('> expected one of: smtp, disabled');
+      terminal.type(`${KEY.eraseLine}smtp${KEY.enter}`);
+      await terminal.waitFor('? Payment provider (simulated)');
+      terminal.type(`simulated${KEY.enter}`);
+      await terminal.waitFor('? Contact email for the TLS certificates (ACME account)');
+      terminal.type(`ops-at-example${KEY.enter}`);
+      await terminal.waitFor('> expected an email address such as ops@example.com');
+      terminal.type(`${KEY.eraseLine}ops@example.com${KEY.enter}`);
+      await terminal.waitFor('To fill in: uncomment the SMTP_URL line');
+      expect(await terminal.exited).toBe(0);
+      const yml = readFileSync(join(project, 'nexus.yml'), 'utf8');
+      expect(yml).toContain('MAIL_TRANSPORT: smtp');
+      expect(yml).toContain('email: "ops@example.com"');
+      expect(statSync(join(project, '.nexus', 'secrets')).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   it('health --watch: SIGINT ends it at once with exit 130 and one line on stderr', async () => {

@@ -1,8 +1,10 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { assertAppConfig } from '../../../cli/deploy-config/app-settings';
 import { DeployConfigError, loadDeployTarget } from '../../../cli/deploy-config/load';
+import { NexusError } from '../../../cli/errors';
 import { renderNexusYml } from '../../../cli/deploy-config/template';
 
 const PIN = 'SHA256:7RCjtu5hW5Fu2xqZWCxOb+qRkCZQ5r9n0kA6oZ0Qm8c';
@@ -26,6 +28,9 @@ const BASE = renderNexusYml({
   domains: ['shop.example.com', 'www.shop.example.com'],
   database: 'host',
   redis: 'host',
+  mailTransport: 'disabled',
+  paymentProvider: 'simulated',
+  tlsEmail: 'ops@example.com',
 });
 
 /** The YAML with one key's line changed (comments that mention `key: value` are left alone). */
@@ -52,7 +57,7 @@ describe('nexus.yml loading', () => {
 
   it('When the template is rendered with answers, then it loads with defaults filled in', () => {
     const loaded = loadDeployTarget(make({ 'nexus.yml': BASE }), 'production', { JWT_SECRET: 's3cret', POSTGRES_PASSWORD: 'pg', HOME: '/home/ops' });
-    expect(loaded.app).toEqual({ name: 'shop', port: 8000, secrets: ['JWT_SECRET'], env: {} });
+    expect(loaded.app).toEqual({ name: 'shop', port: 8000, secrets: ['JWT_SECRET'], env: { MAIL_TRANSPORT: 'disabled', PAYMENT_PROVIDER: 'simulated' } });
     expect(loaded.target).toMatchObject({
       hosts: [{ address: '203.0.113.10', host_key: PIN }],
       ssh: { user: 'deploy', port: 22, key: '~/.ssh/id_ed25519', connect_timeout: 15 },
@@ -64,6 +69,9 @@ describe('nexus.yml loading', () => {
       health: { path: '/health/readiness/', timeout: 60 },
       lock_ttl: 1800,
       env: { ALLOWED_HOSTS: 'shop.example.com,www.shop.example.com' },
+      // The blocks init writes with their defaults visible (the resolvers are the schema's default).
+      tls: { email: 'ops@example.com', ca: 'letsencrypt', challenge: 'http-01' },
+      dns: { resolvers: ['1.1.1.1', '8.8.8.8', '9.9.9.9'], system: true },
     });
     expect(loaded.keyPath).toBe('/home/ops/.ssh/id_ed25519');
   });
@@ -132,6 +140,7 @@ describe('nexus.yml loading', () => {
 
     it('When .nexus/secrets holds them, then they load, the environment wins, and no value ever prints', () => {
       const dir = make({ 'nexus.yml': BASE, '.nexus/secrets': '# comment\nJWT_SECRET="from-file value"\nPOSTGRES_PASSWORD=pg\n' });
+      chmodSync(join(dir, '.nexus', 'secrets'), 0o600);
       const fromFile = loadDeployTarget(dir, 'production', {});
       expect(fromFile.secrets.get('JWT_SECRET')?.reveal()).toBe('from-file value');
       const fromEnv = loadDeployTarget(dir, 'production', { JWT_SECRET: 'from-env', POSTGRES_PASSWORD: 'pg' });
@@ -140,10 +149,53 @@ describe('nexus.yml loading', () => {
       expect(`${String(secret)} ${JSON.stringify({ secret })} ${inspect(secret)}`).toBe('[REDACTED] {"secret":"[REDACTED]"} [REDACTED]');
     });
 
+    it('When the mail transport is smtp, then SMTP_URL is a required secret', () => {
+      const smtp = BASE.replace('MAIL_TRANSPORT: disabled', 'MAIL_TRANSPORT: smtp');
+      expect(problemOf(() => loadDeployTarget(make({ 'nexus.yml': smtp }), 'production', { JWT_SECRET: 'x', POSTGRES_PASSWORD: 'pg' }))).toBe('Missing secret: SMTP_URL.');
+    });
+
+    it.each(['640', '604', '644'])('When .nexus/secrets has mode %s (readable by others), then it is refused with the chmod to run, even when the environment sets everything', (mode) => {
+      const dir = make({ 'nexus.yml': BASE, '.nexus/secrets': 'JWT_SECRET=from-file\n' });
+      const file = join(dir, '.nexus', 'secrets');
+      chmodSync(file, parseInt(mode, 8));
+      let error: unknown;
+      try {
+        loadDeployTarget(dir, 'production', { JWT_SECRET: 'x', POSTGRES_PASSWORD: 'pg' });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(NexusError);
+      expect(error).toMatchObject({ code: 'SECRETS_FILE_MODE', exitCode: 3, suggestions: [`chmod 600 ${file}`] });
+      expect((error as Error).message).toBe(`${file} is readable by others (mode ${mode}); nexus reads secrets only from a file only its owner can read.`);
+      expect((error as Error).message).not.toContain('from-file');
+      chmodSync(file, 0o600);
+      expect(loadDeployTarget(dir, 'production', { POSTGRES_PASSWORD: 'pg' }).secrets.get('JWT_SECRET')?.reveal()).toBe('from-file');
+    });
+
     it('When nexus.yml tries to carry a secret value, then it is refused (only names belong there)', () => {
       const message = problemOf(() => loadDeployTarget(make({ 'nexus.yml': BASE.replace('    - JWT_SECRET', '    - JWT_SECRET: hunter2') }), 'production', {}));
       expect(message).toContain('app.secrets[0]:');
       expect(message).not.toContain('hunter2');
+    });
+  });
+
+  describe("the app's production settings (the API's own schema, applied to the env a deploy gives the container)", () => {
+    const strong = { JWT_SECRET: 'f3a9c0d1e2b4a5968778695a4b3c2d1e0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c', POSTGRES_PASSWORD: 'pg' };
+
+    it('When mail and payment are set by init and the secrets are strong, then nothing is reported', () => {
+      expect(() => assertAppConfig(loadDeployTarget(make({ 'nexus.yml': BASE }), 'production', strong))).not.toThrow();
+    });
+
+    it('When settings are missing or invalid, then each is named with where to set it, and no secret value prints', () => {
+      const yml = BASE.replace(/^ {4}MAIL_TRANSPORT: .*$/m, '    LOG_LEVEL: loud').replace(/^ {4}PAYMENT_PROVIDER: .*\n/m, '');
+      const weak = 'j'.repeat(40);
+      const message = problemOf(() => assertAppConfig(loadDeployTarget(make({ 'nexus.yml': yml }), 'production', { ...strong, JWT_SECRET: weak })));
+      expect(message).toMatch(/^The API would refuse to start with the configuration target production gives it .*; nothing was built or changed:\n/);
+      expect(message).toContain('  - JWT_SECRET: too little variety for a signing key (try `openssl rand -base64 48`)\n    → set JWT_SECRET in .nexus/secrets (or the environment); never in nexus.yml');
+      expect(message).toContain('  - MAIL_TRANSPORT: production must choose: set SMTP_URL (smtp) or MAIL_TRANSPORT=disabled to run without mail\n    → set MAIL_TRANSPORT under env: in nexus.yml (app.env for every target, or targets.production.env)');
+      expect(message).toContain('  - PAYMENT_PROVIDER: production must name its payment provider');
+      expect(message).toMatch(/ {2}- LOG_LEVEL: .*\n {4}→ set LOG_LEVEL under env: in nexus\.yml/);
+      expect(message).not.toContain(weak);
     });
   });
 });

@@ -97,7 +97,7 @@ describe('signed backup manifests', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nexus-keys-'));
     try {
       mkdirSync(join(dir, '.nexus'));
-      writeFileSync(join(dir, '.nexus', 'secrets'), `BACKUP_SIGNING_KEY=${OLD_KEY}\nBACKUP_SIGNING_KEYS_PREVIOUS=${'c'.repeat(40)}, ${'d'.repeat(40)} ${'e'.repeat(40)}\n`);
+      writeFileSync(join(dir, '.nexus', 'secrets'), `BACKUP_SIGNING_KEY=${OLD_KEY}\nBACKUP_SIGNING_KEYS_PREVIOUS=${'c'.repeat(40)}, ${'d'.repeat(40)} ${'e'.repeat(40)}\n`, { mode: 0o600 });
       expect(loadBackupKeys(dir, {}).currentId).toBe(keyId(OLD_KEY));
       const keys = loadBackupKeys(dir, { BACKUP_SIGNING_KEY: KEY });
       expect(keys.currentId).toBe(keyId(KEY));
