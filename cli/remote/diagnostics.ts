@@ -24,7 +24,8 @@ function probe(name: string, title: string, body: string, ...parameters: string[
   return { name, title, command: script(`nexus-debug-${name}`, `exec 2>&1\nPATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"\n${body}`, ...parameters) };
 }
 
-const bounded = (command: string) => `if command -v timeout >/dev/null; then timeout 10 ${command}; else ${command}; fi`;
+/** A probe never hangs the report; 30 s, because a loaded host can take seconds to start ufw (Python) or Docker's CLI. */
+const bounded = (command: string) => `if command -v timeout >/dev/null; then timeout 30 ${command}; else ${command}; fi`;
 
 /**
  * The engine's version, then Compose's, detected as deploys detect it: `docker compose version` decides

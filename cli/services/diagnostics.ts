@@ -38,7 +38,7 @@ function warningsFrom(probes: ProbeResult[]): string[] {
   for (const [name, message] of [['docker', 'Docker is not available (run `nexus server provision`)'], ['nginx', 'nginx -t fails or nginx is missing'], ['firewall', 'the firewall status could not be read']] as const) {
     const probe = byName.get(name);
     // The probe's last line is its reason (a failing directive, sudo refusing, a missing binary).
-    if (probe?.ok === false) warnings.push(`${message}: ${probe.output.trim().split('\n').pop() || `exit ${probe.exitCode ?? 'signal'}`}`);
+    if (probe?.ok === false) warnings.push(`${message} (exit ${probe.exitCode ?? 'signal'}${probe.exitCode === 124 ? ', timed out' : ''}): ${probe.output.trim().split('\n').pop() ?? ''}`);
   }
   if (/^Status: inactive/m.test(byName.get('firewall')?.output ?? '')) warnings.push('the firewall (ufw) is inactive: every port is open (run `nexus server provision`)');
   return warnings;

@@ -24,8 +24,8 @@ describe('diagnostics from probe outputs', () => {
     expect(report.warnings).toEqual([
       'disk / is 95% full',
       'only 5% of memory available',
-      'Docker is not available (run `nexus server provision`): sh: docker: not found',
-      'nginx -t fails or nginx is missing: nginx: [emerg] unknown directive "bogus"',
+      'Docker is not available (run `nexus server provision`) (exit 127): sh: docker: not found',
+      'nginx -t fails or nginx is missing (exit 1): nginx: [emerg] unknown directive "bogus"',
       'the firewall (ufw) is inactive: every port is open (run `nexus server provision`)',
     ]);
     expect(report.probes.find((probe) => probe.name === 'docker')).toMatchObject({ ok: false, exitCode: 127, output: 'sh: docker: not found' });
