@@ -1,14 +1,10 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { packageRoot } from '../../cli/package-root';
-import { quote } from '../../cli/remote/shell';
-import type { HostDiagnostics } from '../../cli/services/diagnostics';
 import { expectExit, runNexus, type CliResult } from '../support/cli';
 import { describeWith, waitFor } from '../support/components';
 import { namespaceHostAvailable, startNamespaceHost, type NamespaceHost } from '../support/namespace-host';
-import { postgresImageArchive } from '../support/postgres-image';
 
 interface ProvisionJson {
   hosts: { host: string; unchanged: boolean; steps: { title: string; changes: string[] }[] }[];
@@ -88,7 +84,6 @@ describeWith('debootstrap + network namespaces (root)', namespaceHostAvailable, 
 
   describe('the operator\'s reading commands on the provisioned host (Debian 12: Docker 20.10, docker-compose 1.29), as the deploy user', () => {
     const nexus = (args: string[]): Promise<CliResult> => runNexus([...args, '--target', 'production', '--dir', project], { timeoutMs: 120_000 });
-    const asDeploy = (command: string) => host.exec(`su - deploy -c ${quote(command)}`);
 
     it('When nginx\'s logs are read, then they come back through the adm group; without it the command fails with the reason', async () => {
       host.exec('curl -s -o /dev/null -H "Host: shop.example.com" http://127.0.0.1/nexus-logs-probe');
@@ -112,60 +107,6 @@ describeWith('debootstrap + network namespaces (root)', namespaceHostAvailable, 
       } finally {
         host.exec('usermod -aG adm deploy');
       }
-    }, 300_000);
-
-    it('When PostgreSQL\'s logs are read with --since, then Compose v1 gets them from Docker, filtered by time; nothing served gives exit 1', async () => {
-      // The services project as a deploy leaves it: the repository's compose file, an offline PostgreSQL image.
-      const { archive, changes } = postgresImageArchive();
-      copyFileSync(archive, join(host.rootfs, 'tmp/postgres.tar'));
-      host.exec(`docker import ${changes.map((change) => `-c ${quote(change)}`).join(' ')} /tmp/postgres.tar nexus-test/postgres:15 >/dev/null && rm /tmp/postgres.tar && docker network create shop-net >/dev/null`);
-      const services = join(host.rootfs, 'srv/shop/services');
-      copyFileSync(join(packageRoot(), 'docker-compose.services.yml'), join(services, 'docker-compose.services.yml'));
-      writeFileSync(join(services, 'compose.env'), 'NEXUS_NETWORK=shop-net\nPOSTGRES_IMAGE=nexus-test/postgres:15\n');
-      writeFileSync(join(services, 'services.env'), 'POSTGRES_USER=shop\nPOSTGRES_PASSWORD=not-a-secret\nPOSTGRES_DB=shop\n');
-      const compose = 'cd /srv/shop/services && docker-compose -p shop-services -f docker-compose.services.yml --env-file compose.env';
-      asDeploy(`${compose} up -d postgres 2>&1`);
-      try {
-        await waitFor('PostgreSQL in its container', () => Promise.resolve(asDeploy(`${compose} logs postgres`).includes('ready to accept connections')), 120_000);
-        const recent = await nexus(['logs', 'postgres', '--since', '10m', '--json']);
-        expectExit(recent, 0);
-        expect(recent.json<{ lines: string[] }>().lines.join('\n')).toContain('database system is ready to accept connections');
-        const plain = await nexus(['logs', 'postgres', '--since', '10m', '--grep', 'ready to accept']);
-        expectExit(plain, 0);
-        expect(plain.stdout).toContain('database system is ready to accept connections');
-        // A time after the last line: Docker's --since really filters (PostgreSQL is quiet once ready).
-        const later = String(Number(host.exec('date +%s').trim()) + 1);
-        await new Promise((resolve) => setTimeout(resolve, 2_000));
-        const none = await nexus(['logs', 'postgres', '--since', later, '--json']);
-        expectExit(none, 0);
-        expect(none.json<{ lines: string[] }>().lines).toEqual([]);
-
-        const app = await nexus(['logs', 'app', '--since', '10m', '--json']);
-        expectExit(app, 1);
-        expect(app.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'LOGS_FAILED', message: expect.stringContaining('no release is serving under /srv/shop') });
-      } finally {
-        asDeploy(`${compose} down -v 2>&1; docker network rm shop-net >/dev/null`);
-      }
-    }, 600_000);
-
-    it('When debug runs, then every probe works and nothing is reported that is not wrong', async () => {
-      const result = await nexus(['debug', '--json']);
-      expectExit(result, 0);
-      const [report] = result.json<{ hosts: HostDiagnostics[] }>().hosts;
-      expect(report?.probes.filter((probe) => !probe.ok)).toEqual([]);
-      expect(report?.warnings).toEqual([]);
-      const output = new Map(report?.probes.map((probe) => [probe.name, probe.output]));
-      expect(output.get('os')).toContain('Debian GNU/Linux 12 (bookworm)');
-      expect(output.get('docker')).toMatch(/^engine 20\.10\.\S+\ncompose v1 1\.29\.\d+$/);
-      expect(output.get('nginx')).toMatch(/^nginx version: nginx\/1\.22\.\d+\n[\s\S]*test is successful/);
-      expect(output.get('firewall')).toMatch(/^Status: active$/m);
-      expect(output.get('ports')).toMatch(/:22 /);
-      // What the host's own logs say (the errors probe) is theirs; every other probe's output is nexus's doing.
-      for (const [name, text] of output) if (name !== 'errors') expect(text).not.toMatch(/not found|password is required|unknown flag|Usage:|Permission denied/);
-
-      const plain = await nexus(['debug']);
-      expectExit(plain, 0);
-      expect(plain.stdout).not.toMatch(/^! /m);
     }, 300_000);
   });
 

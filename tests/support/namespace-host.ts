@@ -93,16 +93,12 @@ export async function startNamespaceHost(): Promise<NamespaceHost> {
   chmodSync(join(rootfs, 'root/.ssh/authorized_keys'), 0o600);
   writeFileSync(join(rootfs, 'etc/apt/apt.conf.d/01nexus-test-proxy'), `Acquire::http::Proxy "http://${subnet}.1:3142";\n`);
   writeFileSync(join(rootfs, 'etc/hostname'), `${namespace}\n`);
-  // As Debian's installer writes it: sudo resolves the host's own name, and complains on every call if it cannot.
-  writeFileSync(join(rootfs, 'etc/hosts'), `127.0.0.1\tlocalhost\n127.0.1.1\t${namespace}\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
   // This sandbox cannot raise the open-files hard limit (no CAP_SYS_RESOURCE), which Debian's sysvinit
   // script for dockerd insists on; systemd hosts never read this file. Provisioning keeps it (confold).
   writeFileSync(join(rootfs, 'etc/default/docker'), 'ulimit() { command ulimit "$@" 2>/dev/null || true; }\n');
 
   const boot = [
     'mount --make-rprivate /',
-    // The host's / must be a mount point, as a real host's is: Docker remounts it when it unpacks images.
-    `mount --bind ${rootfs} ${rootfs}`,
     `mount -t proc proc ${rootfs}/proc`,
     `mount -t sysfs sys ${rootfs}/sys`,
     `mount --rbind /dev ${rootfs}/dev`,

@@ -55,18 +55,12 @@ export const postgresImageAvailable = debootstrapAvailable;
 
 /**
  * A PostgreSQL image made offline (no registry is reachable): Debian's postgresql-15 in a debootstrap root,
- * with an entrypoint that stands in for the official image's (see ENTRYPOINT). The root file system is built
- * once per machine and cached; `docker import` with `changes` makes it an image.
+ * with an entrypoint that stands in for the official image's (see ENTRYPOINT), imported into `dockerd`.
+ * The root file system is built once per machine and cached.
  */
-export function postgresImageArchive(): { archive: string; changes: string[] } {
+export function importPostgresImage(dockerd: RunningDockerd, tag: string): void {
   const version = createHash('sha256').update(ENTRYPOINT).update(trim.toString()).digest('hex').slice(0, 12);
   const archive = debootstrapArchive(`postgres-${MAJOR}-${DEBIAN_SUITE}-${version}`, [`postgresql-${MAJOR}`], trim);
   const changes = [`ENV PATH=${BIN}:/usr/local/bin:/usr/bin:/bin PGDATA=/var/lib/postgresql/data LANG=C.UTF-8`, 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]', 'EXPOSE 5432'];
-  return { archive, changes };
-}
-
-/** The PostgreSQL image of postgresImageArchive(), imported into `dockerd`. */
-export function importPostgresImage(dockerd: RunningDockerd, tag: string): void {
-  const { archive, changes } = postgresImageArchive();
   dockerd.docker(['import', ...changes.flatMap((change) => ['-c', change]), archive, tag]);
 }
