@@ -25,7 +25,8 @@ export default class Debug extends TargetCommand<{ hosts: HostDiagnostics[] }> {
     const target = this.loadTarget(flags);
     const hosts: HostDiagnostics[] = [];
     for (const host of target.target.hosts) {
-      const report = await collectDiagnostics(await this.connect(target, host), target.target.root, undefined, target.target.docker_host);
+      const { root, nginx, docker_host: dockerHost } = target.target;
+      const report = await collectDiagnostics(await this.connect(target, host), { root, nginxCommand: nginx.command, dockerHost });
       hosts.push(report);
       this.print(report);
     }

@@ -54,14 +54,22 @@ export default class Logs extends TargetCommand<{ lines: string[] }> {
         const logs = logsCommand({ service, app: target.app.name, root: target.target.root, lines: flags.lines, follow: flags.follow, since: flags.since, grep: flags.grep, nginxLogDir: flags['nginx-log-dir'] });
         const command = withDockerHost(logs, target.target.docker_host);
         let text = '';
+        // What the host says on stderr is kept for the error message (a failure is not the last log line).
+        let errors = '';
         const print = (chunk: string, from: 'stdout' | 'stderr' = 'stdout') => {
-          if (json) text += chunk;
-          else (from === 'stdout' ? process.stdout : process.stderr).write(chunk);
+          if (from === 'stderr') errors = (errors + chunk).slice(-4_000);
+          else if (json) text += chunk;
+          else process.stdout.write(chunk);
         };
         const result = flags.follow ? await executor.follow(command, print, controller.signal) : await executor.stream(command, print, controller.signal);
         if (!controller.signal.aborted && result.code !== 0) {
-          throw new NexusError(`Could not read the ${service} logs on ${host.address} (exit ${result.code}): ${text.trim().split('\n').pop() ?? ''}`, { code: 'LOGS_FAILED' });
+          const reason = errors.trim().split('\n').slice(-3).join('\n') || 'the host gave no reason on stderr';
+          throw new NexusError(`Could not read the ${service} logs on ${host.address} (exit ${result.code ?? result.signal ?? 'unknown'}): ${reason}`, {
+            code: 'LOGS_FAILED',
+            suggestions: [`\`nexus debug --target ${target.name}\` reports what the host has (Docker, Compose, nginx, releases)`],
+          });
         }
+        if (errors && !json) process.stderr.write(errors);
         collected.push(...text.split('\n').filter(Boolean));
       }
     } finally {

@@ -97,7 +97,11 @@ function deployUser(user: string, publicKey: string): ProvisionCommand {
       'nexus-deploy-user',
       `user=$1 key=$2
 id "$user" >/dev/null 2>&1 || { useradd --create-home --shell /bin/bash "$user" && echo "changed: created user $user"; } || exit 1
-id -nG "$user" | tr ' ' '\\n' | grep -qx docker || { usermod -aG docker "$user" && echo "changed: $user joined the docker group"; } || exit 1
+# docker: deploys. adm: read-only access to the logs that nexus logs and nexus debug read (nginx's files, which
+# logrotate recreates www-data:adm 0640, and the system journal).
+for group in docker adm; do
+  id -nG "$user" | tr ' ' '\\n' | grep -qx "$group" || { usermod -aG "$group" "$user" && echo "changed: $user joined the $group group"; } || exit 1
+done
 home=$(getent passwd "$user" | cut -d: -f6)
 install -d -m 700 -o "$user" -g "$user" "$home/.ssh" || exit 1
 grep -qxF "$key" "$home/.ssh/authorized_keys" 2>/dev/null || { echo "$key" >> "$home/.ssh/authorized_keys" && echo "changed: authorised the operator's key for $user"; }
@@ -154,11 +158,16 @@ function nginxSetup(plan: ProvisionPlan): ProvisionCommand[] {
   ];
 }
 
+/** Where Debian and Ubuntu install ufw (sudo matches a rule's command by its full path). */
+const UFW = '/usr/sbin/ufw';
+
+/** Exactly these command lines, arguments included: sudo refuses the same programs with any other arguments. */
+function sudoRule(user: string, nginx: string): string {
+  return `# nexus: the deploy user may test and reload nginx and read the firewall's status (for nexus debug), nothing else.\n${user} ALL=(root) NOPASSWD: ${nginx} -t, ${nginx} -s reload, ${UFW} status verbose\n`;
+}
+
 function sudoRules(user: string, nginx: string): ProvisionCommand {
-  return {
-    command: ensureFile(`/etc/sudoers.d/nexus-${user}`, '440', 'root:root', 'visudo -cqf'),
-    stdin: `# nexus: the deploy user may test and reload nginx, nothing else.\n${user} ALL=(root) NOPASSWD: ${nginx} -t, ${nginx} -s reload\n`,
-  };
+  return { command: ensureFile(`/etc/sudoers.d/nexus-${user}`, '440', 'root:root', 'visudo -cqf'), stdin: sudoRule(user, nginx) };
 }
 
 function firewall(sshPort: number): ProvisionCommand {

@@ -1,5 +1,5 @@
 import type { Executor } from '../exec/executor';
-import { diagnosticProbes } from '../remote/diagnostics';
+import { diagnosticProbes, type DiagnosticTarget } from '../remote/diagnostics';
 import { withDockerHost } from '../remote/docker';
 
 export interface ProbeResult {
@@ -36,16 +36,19 @@ function warningsFrom(probes: ProbeResult[]): string[] {
   const [total, available] = [memory.get('MemTotal'), memory.get('MemAvailable')];
   if (total && available !== undefined && available / total < 0.1) warnings.push(`only ${Math.round((available / total) * 100)}% of memory available`);
   for (const [name, message] of [['docker', 'Docker is not available (run `nexus server provision`)'], ['nginx', 'nginx -t fails or nginx is missing'], ['firewall', 'the firewall status could not be read']] as const) {
-    if (byName.get(name)?.ok === false) warnings.push(message);
+    const probe = byName.get(name);
+    // The probe's last line is its reason (a failing directive, sudo refusing, a missing binary).
+    if (probe?.ok === false) warnings.push(`${message} (exit ${probe.exitCode ?? 'signal'}${probe.exitCode === 124 ? ', timed out' : ''}): ${probe.output.trim().split('\n').pop() ?? ''}`);
   }
+  if (/^Status: inactive/m.test(byName.get('firewall')?.output ?? '')) warnings.push('the firewall (ufw) is inactive: every port is open (run `nexus server provision`)');
   return warnings;
 }
 
 /** Runs every probe on one host, one after the other over one connection; a failing probe is reported, not fatal. */
-export async function collectDiagnostics(exec: Executor, root: string, now: () => Date = () => new Date(), dockerHost?: string): Promise<HostDiagnostics> {
+export async function collectDiagnostics(exec: Executor, target: DiagnosticTarget & { dockerHost?: string }, now: () => Date = () => new Date()): Promise<HostDiagnostics> {
   const probes: ProbeResult[] = [];
-  for (const probe of diagnosticProbes(root)) {
-    const result = await exec.run(withDockerHost(probe.command, dockerHost));
+  for (const probe of diagnosticProbes(target)) {
+    const result = await exec.run(withDockerHost(probe.command, target.dockerHost));
     probes.push({ name: probe.name, title: probe.title, ok: result.code === 0, exitCode: result.code, output: cap(result.stdout + result.stderr) });
   }
   return { host: exec.host, collectedAt: now().toISOString(), probes, warnings: warningsFrom(probes) };

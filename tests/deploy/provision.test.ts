@@ -72,6 +72,34 @@ describeWith('debootstrap + network namespaces (root)', namespaceHostAvailable, 
     expect(report?.unchanged).toBe(true);
   }, 600_000);
 
+  describe('the operator\'s reading commands on the provisioned host (Debian 12: Docker 20.10, docker-compose 1.29), as the deploy user', () => {
+    const nexus = (args: string[]): Promise<CliResult> => runNexus([...args, '--target', 'production', '--dir', project], { timeoutMs: 120_000 });
+
+    it('When nginx\'s logs are read, then they come back through the adm group; without it the command fails with the reason', async () => {
+      host.exec('curl -s -o /dev/null -H "Host: shop.example.com" http://127.0.0.1/nexus-logs-probe');
+      expect(host.exec('id -nG deploy').split(/\s+/)).toEqual(expect.arrayContaining(['docker', 'adm']));
+      const json = await nexus(['logs', 'nginx', '--lines', '5', '--json']);
+      expectExit(json, 0);
+      const lines = json.json<{ lines: string[] }>().lines;
+      expect(lines).toContain('==> /var/log/nginx/access.log <==');
+      expect(lines.some((line) => line.includes('GET /nexus-logs-probe'))).toBe(true);
+      const plain = await nexus(['logs', 'nginx', '--grep', 'nexus-logs-probe']);
+      expectExit(plain, 0);
+      expect(plain.stdout).toMatch(/GET \/nexus-logs-probe .* 503 /);
+
+      host.exec('gpasswd -d deploy adm >/dev/null');
+      try {
+        for (const args of [['--json'], []]) {
+          const refused = await nexus(['logs', 'nginx', ...args]);
+          expectExit(refused, 1);
+          expect(args.length > 0 ? refused.json<{ error: { message: string } }>().error.message : refused.stderr).toContain('deploy cannot read /var/log/nginx/access.log: -rw-r----- www-data:adm; run nexus server provision');
+        }
+      } finally {
+        host.exec('usermod -aG adm deploy');
+      }
+    }, 300_000);
+  });
+
   it('When the renewal timer is installed, then cron runs the job as the deploy user at the time given', async () => {
     const ssl = (args: string[]): Promise<CliResult> => runNexus(['ssl', ...args, '--target', 'production', '--dir', project, '--json'], { timeoutMs: 120_000 });
     // The next minute on the host's clock that is at least 20 s away.

@@ -43,14 +43,18 @@ describe('remote command builders: provisioning', () => {
     expect(readFileSync(file, 'utf8')).toBe('good\n');
   });
 
-  it('When the plan is built, then the deploy user may run exactly nginx -t and reload as root, and the firewall keeps the SSH port open', () => {
+  it('When the plan is built, then the deploy user may run exactly nginx -t, reload and ufw status as root, joins docker and adm, and the firewall keeps the SSH port open', () => {
     const steps = provisionSteps(PLAN);
     const all = steps.flatMap((step) => step.commands);
     const sudoers = all.find(({ command }) => command.includes('/etc/sudoers.d/nexus-deploy'));
-    expect(sudoers?.stdin).toBe('# nexus: the deploy user may test and reload nginx, nothing else.\ndeploy ALL=(root) NOPASSWD: /usr/sbin/nginx -t, /usr/sbin/nginx -s reload\n');
+    expect(sudoers?.stdin).toBe(
+      "# nexus: the deploy user may test and reload nginx and read the firewall's status (for nexus debug), nothing else.\ndeploy ALL=(root) NOPASSWD: /usr/sbin/nginx -t, /usr/sbin/nginx -s reload, /usr/sbin/ufw status verbose\n",
+    );
     expect(sudoers?.command.slice(3)).toEqual(['nexus-ensure-file', '/etc/sudoers.d/nexus-deploy', '440', 'root:root', 'visudo -cqf']);
     expect(all.find(({ command }) => command.includes('nexus-firewall'))?.command.slice(3)).toEqual(['nexus-firewall', '2222']);
-    expect(all.find(({ command }) => command.includes('nexus-deploy-user'))?.command.slice(3)).toEqual(['nexus-deploy-user', 'deploy', PLAN.publicKey]);
+    const deployUser = all.find(({ command }) => command.includes('nexus-deploy-user'))?.command;
+    expect(deployUser?.slice(3)).toEqual(['nexus-deploy-user', 'deploy', PLAN.publicKey]);
+    expect(deployUser?.[2]).toContain('for group in docker adm; do');
     expect(all.find(({ command }) => command.includes('/etc/nginx/conf.d/nexus-http.conf'))?.stdin).toBe('limit_req_zone …;\n');
     expect(all.find(({ command }) => command.includes('/etc/nginx/snippets/nexus-proxy.conf'))?.stdin).toBe('proxy_http_version 1.1;\n');
     expect(all.find(({ command }) => command.includes('/etc/nginx/sites-enabled/shop.conf'))?.stdin).toContain('include /srv/shop/nginx/site.conf;');
