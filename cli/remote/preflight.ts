@@ -10,12 +10,12 @@ export function httpReachable(url: string): RemoteCommand {
   return script('nexus-http-check', 'curl -sS -o /dev/null --connect-timeout 5 --max-time 15 -w "HTTP %{http_code}" "$1"', url);
 }
 
-/** A TCP connection from the host itself, through bash's /dev/tcp (no client tool needed), within 5 s. */
+/** A TCP connection from the host itself, through bash's /dev/tcp (no client tool needed), within 10 s. */
 export function tcpReachable(host: string, port: number): RemoteCommand {
   return script(
     'nexus-tcp-check',
-    `timeout 5 bash -c 'exec 3<>"/dev/tcp/$1/$2"' nexus-tcp "$1" "$2" 2>&1 && exit 0
-[ $? -eq 124 ] && echo "no answer within 5 s"
+    `timeout 10 bash -c 'exec 3<>"/dev/tcp/$1/$2"' nexus-tcp "$1" "$2" 2>&1 && exit 0
+[ $? -eq 124 ] && echo "no answer within 10 s"
 exit 1`,
     host,
     String(port),
@@ -29,7 +29,7 @@ export function firstPresentImage(images: readonly string[]): RemoteCommand {
 
 /** Node's own TCP connect, so that any image with node (the app's, its base images) can run the check. */
 const CONNECT = `const socket = require('net').connect(Number(process.argv[2]), process.argv[1]);
-socket.setTimeout(5000, () => { console.error('no answer within 5 s'); process.exit(1); });
+socket.setTimeout(10000, () => { console.error('no answer within 10 s'); process.exit(1); });
 socket.on('connect', () => process.exit(0));
 socket.on('error', (error) => { console.error(error.message); process.exit(1); });`;
 
