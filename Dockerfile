@@ -4,10 +4,12 @@ ARG BUILD_IMAGE=node:20-bookworm-slim
 ARG RUNTIME_IMAGE=node:20-bookworm-slim
 
 FROM ${BUILD_IMAGE} AS build
+# An npm registry mirror (build.args.NPM_REGISTRY in nexus.yml); empty: npm's own registry. No .npmrc is copied.
+ARG NPM_REGISTRY=
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: the package's own "prepare" would build before the sources are here.
-RUN npm ci --no-audit --no-fund --ignore-scripts
+RUN npm ci --no-audit --no-fund --ignore-scripts ${NPM_REGISTRY:+--registry "$NPM_REGISTRY"}
 COPY tsconfig.json tsconfig.build.json knexfile.ts ./
 COPY api ./api
 COPY cli ./cli

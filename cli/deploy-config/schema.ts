@@ -152,7 +152,7 @@ const buildSchema = z
     on: z.enum(['host', 'local']).default('host'),
     /** The build context (holding the Dockerfile), relative to nexus.yml. Only committed files are sent. */
     context: z.string().min(1).default('.'),
-    /** Build arguments, e.g. BUILD_IMAGE/RUNTIME_IMAGE for a registry mirror. */
+    /** Build arguments, e.g. BUILD_IMAGE/RUNTIME_IMAGE for a registry mirror, NPM_REGISTRY for an npm mirror. */
     args: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a build argument name'), z.string()).default({}),
     /** `docker build --network`, e.g. host where the default build network has no way out. */
     network: z.string().regex(/^[a-z0-9_.-]+$/).optional(),
@@ -211,7 +211,7 @@ export const targetSchema = z
     backups: backupsSchema,
     /** Resolvers `nexus dns verify` asks besides the system's. */
     dns: z.object({ resolvers: z.array(resolver).default(DEFAULT_RESOLVERS), system: z.boolean().default(true) }).strict().prefault({}),
-    /** The Docker daemon the deploy user talks to, when not the default socket. */
+    /** The Docker daemon on the host that the deploy user talks to (DOCKER_HOST for the commands run there over SSH; a local build uses this machine's own), when not the default socket. */
     docker_host: z.string().regex(/^(unix|tcp|ssh):\/\/\S+$/, 'expected a Docker host URL such as unix:///run/docker.sock').optional(),
   })
   .strict();

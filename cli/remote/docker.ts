@@ -49,15 +49,35 @@ export function ensureSharedResources(network: string, mediaVolume: string): Rem
   );
 }
 
+/**
+ * The label a deploy's build puts on its image: what was built (commit and build arguments), so that a later
+ * deploy can tell that the image under the commit's tag is the one it would build (see image-source.ts).
+ */
+export const BUILD_LABEL = 'nexus.build';
+
+/** `docker build` flags: build arguments, the network and labels. */
+export function buildFlags(args: Readonly<Record<string, string>>, network: string | undefined, labels: Readonly<Record<string, string>> = {}): string[] {
+  return [
+    ...Object.entries(args).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]),
+    ...(network ? ['--network', network] : []),
+    ...Object.entries(labels).flatMap(([name, value]) => ['--label', `${name}=${value}`]),
+  ];
+}
+
 /** Builds an image from a context archive on the host (`docker build - < archive`), then deletes the archive. */
-export function buildImage(archive: string, tag: string, args: Readonly<Record<string, string>>, network?: string): RemoteCommand {
-  const flags = [...Object.entries(args).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]), ...(network ? ['--network', network] : [])];
+export function buildImage(archive: string, tag: string, args: Readonly<Record<string, string>>, network?: string, labels: Readonly<Record<string, string>> = {}): RemoteCommand {
+  const flags = buildFlags(args, network, labels);
   return script('nexus-build', 'archive=$1 tag=$2; shift 2\ndocker build -t "$tag" "$@" - < "$archive"; status=$?\nrm -f "$archive"\nexit $status', archive, tag, ...flags);
 }
 
 /** Loads an image archive made by `docker save` (gzip or plain), then deletes it. */
 export function loadImage(archive: string): RemoteCommand {
   return script('nexus-load', 'docker load -i "$1"; status=$?; rm -f "$1"; exit $status', archive);
+}
+
+/** Prints an image's build label (empty when it has none); exits non-zero when the image is not there. */
+export function imageBuildLabel(tag: string): RemoteCommand {
+  return ['docker', 'image', 'inspect', '--format', `{{ index .Config.Labels "${BUILD_LABEL}" }}`, tag];
 }
 
 /** Exits 0 when the image is on the host. */

@@ -7,7 +7,9 @@ import { colourPort, otherColour, type Colour } from '../remote/layout';
 import { isReleaseId, releaseId, type ReleaseRecord } from '../remote/releases';
 import { operatorName, withDeployLock } from './deploy-lock';
 import { HealthCheckFailedError, HostDeployer, type ServingState } from './host-deployer';
-import { buildLocally, contextArchive, saveImage, scratchDirectory, snapshotOf } from './image-source';
+import { DeployPreflight } from './deploy-preflight';
+import { snapshotOf } from './image-source';
+import { buildPlan, existingImage, probeImages, type ImageDelivery } from './image-plan';
 import { runSteps, type Step } from './progress';
 import type { BackupManager, PreparedRestore, RestoreReport } from './backup-manager';
 import type { BackupTrust } from './backup-trust';
@@ -24,6 +26,7 @@ async function dataBackupFor(backups: BackupManager, to: string, current: string
 export interface HostOutcome {
   host: string;
   status: 'deployed' | 'failed' | 'not started' | 'already serving';
+  image?: ImageDelivery;
   colour?: Colour;
   port?: number;
   previous?: string;
@@ -58,12 +61,6 @@ interface FlowContext {
   backupTrust: BackupTrust;
 }
 
-/** How the image reaches each host, prepared once for all of them. */
-interface ImagePlan {
-  describe: string;
-  deliver(host: HostDeployer, reporter: Parameters<Step['run']>[0]): Promise<void>;
-  cleanup(): void;
-}
 
 /**
  * A deploy or rollback of a whole target: under the target's deploy lock, host by host (rolling), stopping
@@ -77,7 +74,7 @@ export class DeployFlow {
     const { deploy } = this.context;
     const context = resolve(deploy.files[0] ? join(deploy.files[0], '..') : '.', deploy.target.build.context);
     const snapshot = options.image ? { version: options.image.split(':').pop() ?? 'image', dirty: false } : await snapshotOf(context);
-    if (snapshot.dirty) this.context.note(`Note: ${context} has uncommitted changes; they are not deployed (the release is commit ${snapshot.version}).`);
+    if (snapshot.dirty) this.context.note(`Note: ${context} has uncommitted changes; they are not deployed (the release is commit ${snapshot.version}), and its image is built again rather than reused.`);
     const record: ReleaseRecord = {
       id: releaseId(new Date(), snapshot.version),
       version: snapshot.version,
@@ -86,14 +83,33 @@ export class DeployFlow {
       created_by: operatorName(),
     };
     return this.underLock(`deploy ${record.id}`, async () => {
-      const plan = options.image ? this.existingImage(record.image) : await this.buildPlan(context, record.image);
+      const plan = options.image ? existingImage(record.image) : await buildPlan(deploy.target.build, context, record.image, snapshot, this.context.note);
       try {
-        return await this.rollThrough(record, async (host, outcome) => [
-          { title: `Check ${host.exec.host}`, run: async () => void (await host.check()) },
-          { title: `Upload release ${record.id}`, run: () => host.uploadRelease(record) },
-          { title: `Image ${record.image} (${plan.describe})`, run: (reporter) => plan.deliver(host, reporter) },
-          ...this.migrationSteps(host, record, outcome, options),
-        ]);
+        return await this.rollThrough(record, async (host, outcome) => {
+          const preflight = new DeployPreflight(host.exec, deploy);
+          let databaseChecked = true;
+          return [
+            {
+              // Everything nexus can check before it builds or changes anything on the host.
+              title: `Check ${host.exec.host}`,
+              run: async () => {
+                await host.check();
+                if (await plan.buildsOn(host)) await preflight.registry();
+                databaseChecked = await preflight.database(() => probeImages(host, deploy.target.build, record.image));
+              },
+            },
+            { title: `Upload release ${record.id}`, run: () => host.uploadRelease(record) },
+            {
+              title: `Image ${record.image} (${plan.describe})`,
+              run: async (reporter) => {
+                outcome.image = await plan.deliver(host, reporter);
+                // No image was on the host to run the check from before: the release's own, before anything starts.
+                if (!databaseChecked) await preflight.databaseFromContainer(record.image);
+              },
+            },
+            ...this.migrationSteps(host, record, outcome, options),
+          ];
+        });
       } finally {
         plan.cleanup();
       }
@@ -259,40 +275,5 @@ export class DeployFlow {
         },
       },
     ];
-  }
-
-  private existingImage(tag: string): ImagePlan {
-    return {
-      describe: 'prebuilt',
-      deliver: async (host) => {
-        if (!(await host.hasImage(tag))) await host.run(`pull ${tag}`, ['docker', 'pull', tag]);
-      },
-      cleanup: () => undefined,
-    };
-  }
-
-  /** build.on host: the committed source is uploaded and built on each host; local: built once here and uploaded. */
-  private async buildPlan(context: string, tag: string): Promise<ImagePlan> {
-    const { build } = this.context.deploy.target;
-    const scratch = scratchDirectory();
-    const archive = join(scratch.dir, 'context.tar');
-    await contextArchive(context, archive);
-    if (build.on === 'host') {
-      return { describe: 'built on the host', deliver: (host, reporter) => host.buildOnHost(archive, tag, reporter), cleanup: scratch.remove };
-    }
-    const image = join(scratch.dir, 'image.tar.gz');
-    let saved = false;
-    return {
-      describe: 'built here, uploaded',
-      deliver: async (host, reporter) => {
-        if (!saved) {
-          await buildLocally(archive, tag, build.args, build.network, reporter);
-          await saveImage(tag, image, reporter);
-          saved = true;
-        }
-        await host.loadImage(image, tag);
-      },
-      cleanup: scratch.remove,
-    };
   }
 }

@@ -11,7 +11,7 @@ import { BackupManager } from './backup-manager';
 import type { BackupTrust } from './backup-trust';
 import { targetPgConnection } from './pg-connection';
 import { targetPgTools } from '../remote/pg-tools';
-import { buildImage, compose, ensureSharedResources, hostCheck, imageExists, loadImage, removeImages, stopProject, waitForHealthyProject, withDockerHost } from '../remote/docker';
+import { buildImage, compose, ensureSharedResources, hostCheck, imageBuildLabel, imageExists, loadImage, removeImages, stopProject, waitForHealthyProject, withDockerHost } from '../remote/docker';
 import { FILE_MISSING_STATUS, filesExist, readFile, writeFile } from '../remote/files';
 import { targetSite } from '../remote/nginx-site';
 import { NGINX_REFUSED_STATUS, reloadNginx, switchNginxSite } from '../remote/nginx-switch';
@@ -138,10 +138,16 @@ export class HostDeployer {
     return remote;
   }
 
-  async buildOnHost(contextArchive: string, tag: string, reporter: StepReporter): Promise<void> {
+  async buildOnHost(contextArchive: string, tag: string, labels: Readonly<Record<string, string>>, reporter: StepReporter): Promise<void> {
     const remote = await this.uploadToBuilds(contextArchive, tag, '.tar');
     const { args, network } = this.deploy.target.build;
-    await this.run(`build ${tag}`, buildImage(remote, tag, args, network), { reporter });
+    await this.run(`build ${tag}`, buildImage(remote, tag, args, network, labels), { reporter });
+  }
+
+  /** The build label of an image on the host (image-source.ts buildFingerprint); undefined when it is not there. */
+  async buildLabel(tag: string): Promise<string | undefined> {
+    const result = await this.exec.run(withDockerHost(imageBuildLabel(tag), this.deploy.target.docker_host));
+    return result.code === 0 ? result.stdout.trim() : undefined;
   }
 
   /** Uploads an image archive made by `docker save` and loads it. */

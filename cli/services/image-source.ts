@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { promisify } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { NexusError } from '../errors';
+import { buildFlags, imageBuildLabel } from '../remote/docker';
 import type { StepReporter } from './progress';
 
 const run = promisify(execFile);
@@ -16,18 +18,42 @@ export interface SourceSnapshot {
   version: string;
   /** Uncommitted changes exist: they are not part of the snapshot. */
   dirty: boolean;
+  /** The full commit id (absent for a prebuilt --image). */
+  commit?: string;
 }
 
 export async function snapshotOf(context: string): Promise<SourceSnapshot> {
   try {
-    const { stdout: version } = await run('git', ['-C', context, 'rev-parse', '--short=12', 'HEAD']);
+    const { stdout: commit } = await run('git', ['-C', context, 'rev-parse', 'HEAD']);
     const { stdout: status } = await run('git', ['-C', context, 'status', '--porcelain', '--untracked-files=no']);
-    return { version: version.trim(), dirty: status.trim() !== '' };
+    return { version: commit.trim().slice(0, 12), commit: commit.trim(), dirty: status.trim() !== '' };
   } catch (error) {
     throw new NexusError(`The build context ${context} is not a git checkout with a commit: ${(error as Error).message.split('\n')[0] ?? ''}`, {
       code: 'BUILD_FAILED',
       suggestions: ['deploy from a git checkout (set build.context in nexus.yml), or pass --image with an image the hosts already have'],
     });
+  }
+}
+
+/**
+ * What identifies a build's result: the commit (the context is `git archive` of it) and the build arguments.
+ * Stored as the image's BUILD_LABEL, it tells a later deploy that the image under the commit's tag is the one
+ * it would build, so the build and the upload can be skipped.
+ */
+export function buildFingerprint(commit: string, args: Readonly<Record<string, string>>): string {
+  const sorted = Object.keys(args)
+    .sort()
+    .map((name) => [name, args[name]]);
+  return createHash('sha256').update(JSON.stringify({ commit, args: sorted })).digest('hex').slice(0, 32);
+}
+
+/** The build label of an image in the local Docker (undefined when the image is not there). */
+export async function localBuildLabel(tag: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('docker', [...imageBuildLabel(tag)].slice(1));
+    return stdout.trim();
+  } catch {
+    return undefined;
   }
 }
 
@@ -62,8 +88,8 @@ function spawnChecked(command: string, args: string[], reporter: StepReporter, s
 }
 
 /** `docker build` here (the local daemon, or DOCKER_HOST) from a context archive. */
-export async function buildLocally(archive: string, tag: string, args: Readonly<Record<string, string>>, network: string | undefined, reporter: StepReporter): Promise<void> {
-  const flags = [...Object.entries(args).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]), ...(network ? ['--network', network] : [])];
+export async function buildLocally(archive: string, tag: string, args: Readonly<Record<string, string>>, network: string | undefined, labels: Readonly<Record<string, string>>, reporter: StepReporter): Promise<void> {
+  const flags = buildFlags(args, network, labels);
   await spawnChecked('docker', ['build', '-t', tag, ...flags, '-'], reporter, archive);
 }
 

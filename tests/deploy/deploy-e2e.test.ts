@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
@@ -17,6 +17,7 @@ import { NginxPrefix, nginxAvailable } from '../support/nginx';
 import { pebbleAvailable, startPebble } from '../support/pebble';
 import { startSshd, sshdAvailable, type RunningSshd } from '../support/sshd';
 import { importPostgresImage, postgresImageAvailable } from '../support/postgres-image';
+import { loadOverSsh } from '../support/air-gap';
 import { SYSTEM_POSTGRES, systemPostgresAvailable, tableDigests } from '../support/system-postgres';
 import { servedSerial } from '../support/tls';
 
@@ -45,6 +46,8 @@ async function freePortPair(): Promise<number> {
 describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap (root)', sshdAvailable && dockerAvailable && nginxAvailable && pebbleAvailable && systemPostgresAvailable && postgresImageAvailable, 'nexus deploy end to end (real SSH, Docker and nginx)', () => {
   let sshd: RunningSshd;
   let dockerd: RunningDockerd;
+  /** The operator's machine in the air-gapped recipe (docs/deploy.md §11): it has the images, the host gets them over SSH. */
+  let workstation: RunningDockerd;
   let nginx: NginxPrefix;
   let project: string;
   let httpPort: number;
@@ -72,7 +75,11 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     closers.push(() => sshd.stop());
     dockerd = await startDockerd();
     closers.push(() => dockerd.stop());
-    importNodeBaseImage(dockerd, BASE_IMAGE);
+    // No registry is reachable: the base image is made on the workstation and loaded as docs/deploy.md §11 says.
+    workstation = await startDockerd();
+    closers.push(() => workstation.stop());
+    importNodeBaseImage(workstation, BASE_IMAGE);
+    await loadOverSsh(workstation, BASE_IMAGE, sshd, dockerd.host);
 
     // The network the releases share, made here with a known gateway that forwards to PostgreSQL and Redis.
     const subnet = `10.${randomInt(200, 250)}.${randomInt(0, 255)}`;
@@ -331,6 +338,79 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     expect(existsSync(join(root, 'jobs', 'db-backup'))).toBe(false);
   }, 300_000);
 
+  /** What "nothing changed" means on the host: the release directories and the serving release. */
+  const hostState = () => ({ releases: readdirSync(join(sshd.remoteRoot, 'srv', 'releases')).sort(), serving: readFileSync(join(sshd.remoteRoot, 'srv', 'serving.json'), 'utf8') });
+  /** Runs `work` with nexus.production.yml (docs/deploy.md §1, overlays) holding `overlay` for the target. */
+  const withOverlay = async <T>(overlay: object, work: () => Promise<T>): Promise<T> => {
+    const file = join(project, 'nexus.production.yml');
+    writeFileSync(file, stringify({ targets: { production: overlay } }));
+    try {
+      return await work();
+    } finally {
+      rmSync(file, { force: true });
+    }
+  };
+  type ErrorJson = { error: { code: string; message: string; suggestions: string[] } };
+
+  it('When the host cannot reach the npm registry its build needs, then the deploy fails within seconds (exit 1) naming the fix, and nothing on the host changes', async () => {
+    const before = hostState();
+    const started = Date.now();
+    // Other build arguments: the host has no image for them, so this deploy would build there.
+    const result = await withOverlay({ build: { args: { NPM_REGISTRY: 'http://127.0.0.1:1/' } } }, () => deploy(['deploy']));
+    const seconds = (Date.now() - started) / 1000;
+    expectExit(result, 1);
+    const { error } = result.json<ErrorJson>();
+    expect(error).toMatchObject({ code: 'REGISTRY_UNREACHABLE', message: expect.stringContaining('cannot reach the npm registry http://127.0.0.1:1/') });
+    expect(error.suggestions.join('\n')).toContain('build.args.NPM_REGISTRY');
+    expect(hostState()).toEqual(before);
+    expect(seconds).toBeLessThan(30);
+  }, 120_000);
+
+  it('When the external database answers the host but not the containers (DATABASE_URL on 127.0.0.1), then the deploy fails before any build (exit 4) naming the address and the firewall, and nothing changes', async () => {
+    const before = hostState();
+    const local = new URL(secrets.DATABASE_URL as string);
+    local.hostname = '127.0.0.1';
+    local.port = new URL(SYSTEM_POSTGRES).port || '5432';
+    const result = await deploy(['deploy'], { DATABASE_URL: local.toString() });
+    expectExit(result, 4);
+    const { error } = result.json<ErrorJson>();
+    expect(error).toMatchObject({ code: 'DATABASE_UNREACHABLE', message: expect.stringContaining(`the database 127.0.0.1:${local.port} (DATABASE_URL) cannot be reached from a container on shop-backend`) });
+    expect(error.suggestions.join('\n')).toMatch(/127\.0\.0\.1 in DATABASE_URL is the container itself[\s\S]*ufw allow/);
+    expect(hostState()).toEqual(before);
+  }, 120_000);
+
+  it('When the same commit is deployed twice with build.on: local, then the second deploy neither builds nor uploads the image, and says so', async () => {
+    // A commit of its own (the same tree as the repository's), so that the host has no image for it yet.
+    const clone = mkdtempSync(join(tmpdir(), 'nexus-e2e-commit-'));
+    closers.push(async () => rmSync(clone, { recursive: true, force: true }));
+    execFileSync('git', ['clone', '-q', '--shared', REPOSITORY, clone]);
+    execFileSync('git', ['-C', clone, '-c', 'user.name=e2e', '-c', 'user.email=e2e@test', 'commit', '-q', '--allow-empty', '-m', 'e2e: the same tree, a commit of its own']);
+    const sha = execFileSync('git', ['-C', clone, 'rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8' }).trim();
+    /** `docker load`s the host's engine ran from `since` (seconds) until now. */
+    const loads = (since: number) => dockerd.docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=image', '--filter', 'event=load', '--format', '{{.ID}}']).split('\n').filter(Boolean).length;
+    // The local Docker is the harness's one engine (DOCKER_HOST): the build comes from its cache, the upload and the `docker load` are real.
+    const timedDeploy = async () => {
+      const since = Math.floor(Date.now() / 1000);
+      const started = Date.now();
+      const result = await withOverlay({ build: { on: 'local', context: clone } }, () => deploy(['deploy'], { DOCKER_HOST: dockerd.host }));
+      const seconds = (Date.now() - started) / 1000;
+      expectExit(result, 0);
+      return { result, report: result.json<DeployJson & { hosts: { image?: string }[] }>(), seconds, loads: loads(since) };
+    };
+    const first = await timedDeploy();
+    expect(first.report.release.image).toBe(`shop:${sha}`);
+    expect(first.report.hosts[0]).toMatchObject({ status: 'deployed', image: 'uploaded' });
+    expect(first.loads).toBe(1);
+    const again = await timedDeploy();
+    process.stderr.write(`[image reuse] the same commit (${sha}, build.on: local) deployed twice: first (built here, uploaded) ${first.seconds.toFixed(1)} s; second (image reused, not uploaded) ${again.seconds.toFixed(1)} s\n`);
+    expect(again.report.release.image).toBe(`shop:${sha}`);
+    // Deployed: the new release became ready and nginx switched to it (the deploy checks both).
+    expect(again.report.hosts[0]).toMatchObject({ status: 'deployed', image: 'reused' });
+    expect(again.result.stderr).toContain(`127.0.0.1: image for ${sha} already on the host, not uploaded.`);
+    expect(again.loads).toBe(0);
+    expect(again.seconds).toBeLessThan(first.seconds);
+  }, 900_000);
+
   /**
    * The default deployment (`nexus init` writes `database: host`): PostgreSQL as the `postgres` service of the
    * app's services project, from an image the harness builds from Debian's packages. Same sshd, engine and
@@ -358,7 +438,9 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     const databases = async () => (await adminQuery((client) => client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'nexus%' ORDER BY 1"), serviceUrl('postgres'))).rows.map((row) => row.datname);
 
     beforeAll(async () => {
-      importPostgresImage(dockerd, POSTGRES_IMAGE);
+      // Air-gapped: made on the workstation, loaded over SSH, named by services.postgres_image (docs/deploy.md §11).
+      importPostgresImage(workstation, POSTGRES_IMAGE);
+      await loadOverSsh(workstation, POSTGRES_IMAGE, sshd, dockerd.host);
       let subnet: string;
       do subnet = `10.${randomInt(200, 250)}.${randomInt(0, 255)}`;
       while (subnet === shopSubnet);
@@ -408,6 +490,7 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
       const manifest = JSON.parse(readFileSync((backup?.file as string).replace(/\.dump$/, '.json'), 'utf8')) as object;
       expect(manifest).toMatchObject({ kind: 'pre-migration', before: releaseOne, database: 'nexus', serverVersion: expect.stringMatching(/^15\./), migration: { count: 0 }, signature: { keyId: expect.stringMatching(/^[0-9a-f]{16}$/) } });
       expect(dockerd.docker(['inspect', '--format', '{{.Config.Image}}', postgresContainer()]).trim()).toBe(POSTGRES_IMAGE);
+      expect(readFileSync(join(marketRoot, 'services', 'compose.env'), 'utf8')).toMatch(new RegExp(`^POSTGRES_IMAGE='?${POSTGRES_IMAGE}'?$`, 'm'));
       expect((await marketGet('/health/readiness/')).status).toBe(200);
     }, 600_000);
 

@@ -6,7 +6,7 @@ import { TargetCommand, targetFlags } from '../../target-command';
 
 export default class Deploy extends TargetCommand<DeployReport> {
   static override summary = 'Deploy the committed source to every host of a target, with no downtime';
-  static override description = `Under the target's deploy lock, host by host: uploads a new release directory, builds the image (on the host, or here with build.on: local), backs up the database and runs migrations when any are pending, starts the release beside the serving one (blue/green), waits for its readiness endpoint, switches nginx (after nginx -t) and reloads it, then drains and stops the old release and prunes old releases.
+  static override description = `Under the target's deploy lock, host by host: checks what the build and an external database need, uploads a new release directory, builds the image (on the host, or here with build.on: local; not when the host already has the image of the commit), backs up the database and runs migrations when any are pending, starts the release beside the serving one (blue/green), waits for its readiness endpoint, switches nginx (after nginx -t) and reloads it, then drains and stops the old release and prunes old releases.
 
 First, the environment the release would get is checked with the API's own settings schema: a missing or invalid production setting (e.g. MAIL_TRANSPORT, PAYMENT_PROVIDER, a weak JWT_SECRET) exits 3 naming each one and where to set it, before anything is built or any host is touched.
 

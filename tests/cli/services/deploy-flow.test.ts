@@ -110,16 +110,22 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     const exec = host('web-1', { serving: { release: '20261101T000000Z-old', colour: 'blue', port: 8000, since: '' } });
     const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
     const report = await deployFlow.deploy({ image: IMAGE, skipBackup: false });
-    expect(report.hosts).toEqual([{ host: 'web-1', status: 'deployed', colour: 'green', port: 8001, previous: '20261101T000000Z-old', migrations: [], pruned: [], prunedBackups: [] }]);
+    expect(report.hosts).toEqual([{ host: 'web-1', status: 'deployed', image: 'present', colour: 'green', port: 8001, previous: '20261101T000000Z-old', migrations: [], pruned: [], prunedBackups: [] }]);
     expect(steps(exec)).toEqual([
       'nexus-lock-acquire',
       'nexus-lock-status',
       'nexus-read',
       'nexus-host-check',
+      // The external database, from the host, then from a container (no image there yet: once the image is).
+      'nexus-tcp-check',
+      'nexus-read',
+      'nexus-releases',
+      'nexus-first-image',
       'nexus-write',
       'nexus-write',
       'nexus-write',
       'docker image inspect',
+      'nexus-container-tcp-check',
       'nexus-shared-resources',
       'nexus-read',
       'nexus-write',
