@@ -50,7 +50,7 @@ function readYaml(file: string): unknown {
  * Deep merge of plain objects; arrays and scalars of the overlay replace the base's, and so does an object of
  * another `type` (a dns_provider of another kind shares no keys with the base's).
  */
-function merge(base: unknown, overlay: unknown): unknown {
+export function merge(base: unknown, overlay: unknown): unknown {
   if (!isObject(base) || !isObject(overlay)) return overlay === undefined ? base : overlay;
   if ('type' in overlay && overlay.type !== base.type) return overlay;
   const result: Record<string, unknown> = { ...base };
