@@ -155,7 +155,11 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
     return { id: files.id, manifest, place };
   }
 
-  protected async backups(flags: { target?: string; dir: string; 'database-url'?: string; 'backup-dir'?: string; 'allow-unsigned'?: boolean; offsite?: boolean; 'from-offsite'?: boolean }): Promise<BackupContext> {
+  /**
+   * `listOffsite`: the command works on the offsite copies themselves (`db backup list --offsite`). Not
+   * `db backup`'s own --offsite, which copies there only when a store is configured.
+   */
+  protected async backups(flags: { target?: string; dir: string; 'database-url'?: string; 'backup-dir'?: string; 'allow-unsigned'?: boolean; 'from-offsite'?: boolean }, listOffsite = false): Promise<BackupContext> {
     // A backup may be checked more than once (fetched from offsite, before the confirmation, before restoring): one warning is enough.
     const warned = new Set<string>();
     const warn = (message: string) => {
@@ -173,7 +177,7 @@ export abstract class BackupCommand<T> extends TargetCommand<T> {
     if (missing.length > 0) throw new DeployConfigError(`Missing secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (the database to back up, and the offsite storage's credentials).`, ['export it, or add it to .nexus/secrets']);
     for (const [name, secret] of secrets) deploy.secrets.set(name, secret);
     // What the configuration cannot serve is refused before connecting to any host.
-    if (!deploy.target.backups.offsite && (flags.offsite || flags['from-offsite'])) throw offsiteMissing(deploy, flags.offsite ? '--offsite' : '--from-offsite');
+    if (!deploy.target.backups.offsite && (listOffsite || flags['from-offsite'])) throw offsiteMissing(deploy, listOffsite ? '--offsite' : '--from-offsite');
     targetPgConnection(deploy);
     const hosts: HostDeployer[] = [];
     for (const host of deploy.target.hosts) hosts.push(new HostDeployer(await this.connect(deploy, host), deploy));

@@ -25,7 +25,7 @@ export default class DbBackupList extends BackupCommand<{ backups: ListedBackup[
   async run(): Promise<{ backups: ListedBackup[] }> {
     const { flags } = await this.parse(DbBackupList);
     // --offsite on a target without backups.offsite is refused by backups(), before connecting.
-    const { manager, where: host, offsite, trust } = await this.backups(flags);
+    const { manager, where: host, offsite, trust } = await this.backups(flags, flags.offsite);
     const manifests = flags.offsite && offsite ? await offsite.list() : await manager.list();
     const where = flags.offsite && offsite ? offsite.where : host;
     const backups = manifests.map((manifest) => ({ ...manifest, signatureStatus: trust.keys.check(manifest) }));
