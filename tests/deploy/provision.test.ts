@@ -3,14 +3,24 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { expectExit, runNexus, type CliResult } from '../support/cli';
 import { describeWith, waitFor } from '../support/components';
-import { initProject } from '../support/deploy-project';
 import { namespaceHostAvailable, startNamespaceHost, type NamespaceHost } from '../support/namespace-host';
+import { initProject, writeOverlay } from '../support/deploy-project';
+import { dockerAvailable, importNodeBaseImage, startDockerd, type RunningDockerd } from '../support/docker';
+import { dnsmasqAvailable, startDnsmasq, type RunningDnsmasq } from '../support/dnsmasq';
+import { importPostgresImage } from '../support/postgres-image';
+import { importRedisImage } from '../support/redis-image';
+import { pipeImageOverSsh } from '../support/air-gap';
+
+const REPOSITORY = join(__dirname, '..', '..');
+const BASE_IMAGE = 'nexus-test-base:node20';
+const POSTGRES_IMAGE = 'nexus-test-postgres:15';
+const REDIS_IMAGE = 'nexus-test-redis:7';
 
 interface ProvisionJson {
   hosts: { host: string; unchanged: boolean; steps: { title: string; changes: string[] }[] }[];
 }
 
-describeWith('debootstrap + network namespaces (root)', namespaceHostAvailable, 'nexus server provision on a fresh Debian host (real SSH, apt, ufw, nginx, Docker)', () => {
+describeWith('debootstrap + network namespaces (root), Docker, dnsmasq', namespaceHostAvailable && dockerAvailable && dnsmasqAvailable, 'nexus server provision on a fresh Debian host (real SSH, apt, ufw, nginx, Docker)', () => {
   let host: NamespaceHost;
   let project: string;
 
@@ -128,6 +138,86 @@ describeWith('debootstrap + network namespaces (root)', namespaceHostAvailable, 
     expect(host.exec('cat /home/deploy/.ssh/authorized_keys')).not.toContain('nexus-job-ssl-renew');
     expect(host.exec('test -d /srv/shop/jobs/ssl-renew && echo yes || echo no').trim()).toBe('no');
   }, 300_000);
+
+  describe('the quick start deployed on the provisioned host, air-gapped (images loaded as docs/deploy.md §11 says), then the operator\'s checks', () => {
+    let workstation: RunningDockerd;
+    let resolver: RunningDnsmasq;
+    const nexus = (args: string[], timeoutMs = 120_000): Promise<CliResult> => runNexus([...args, '--target', 'production', '--dir', project], { timeoutMs, env: { DOCKER_HOST: workstation.host } });
+
+    beforeAll(async () => {
+      // The operator's workstation: where the image is built (build.on: local) and the services' images are.
+      workstation = await startDockerd();
+      importNodeBaseImage(workstation, BASE_IMAGE);
+      importPostgresImage(workstation, POSTGRES_IMAGE);
+      importRedisImage(workstation, REDIS_IMAGE);
+      await pipeImageOverSsh(workstation, [POSTGRES_IMAGE, REDIS_IMAGE], host.ssh('deploy'));
+      // The site's DNS record, in a resolver the target names (dns.resolvers), as a private setup does (docs/https.md).
+      resolver = await startDnsmasq('example.com', [`host-record=shop.example.com,${host.address}`]);
+      writeOverlay(project, {
+        targets: {
+          production: {
+            services: { postgres_image: POSTGRES_IMAGE, redis_image: REDIS_IMAGE },
+            build: { on: 'local', context: REPOSITORY, network: 'host', args: { BUILD_IMAGE: BASE_IMAGE, RUNTIME_IMAGE: BASE_IMAGE } },
+            dns: { resolvers: [resolver.address], system: false },
+            health: { timeout: 60 },
+            drain_seconds: 1,
+          },
+        },
+      });
+    }, 900_000);
+
+    afterAll(async () => {
+      await Promise.all([workstation?.stop(), resolver?.stop()]);
+    }, 120_000);
+
+    it('When deployed, then the database and Redis run from the loaded images and nginx serves the API', async () => {
+      const result = await nexus(['deploy', '--json'], 900_000);
+      expectExit(result, 0);
+      expect(result.json<{ hosts: { status: string }[] }>().hosts.map((entry) => entry.status)).toEqual(['deployed']);
+      const images = host.exec("docker ps --format '{{.Image}}' | sort -u").trim().split('\n');
+      expect(images).toEqual(expect.arrayContaining([POSTGRES_IMAGE, REDIS_IMAGE]));
+      expect(host.exec('curl -s -o /dev/null -w "%{http_code}" -H "Host: shop.example.com" http://127.0.0.1/health/readiness/')).toBe('200');
+    }, 900_000);
+
+    it('When the services\' logs are read with --since (docker-compose 1.29 has none), then they come back, exit 0', async () => {
+      for (const service of ['postgres', 'redis']) {
+        const json = await nexus(['logs', service, '--since', '10m', '--json']);
+        expectExit(json, 0);
+        expect(json.json<{ lines: string[] }>().lines.join('\n')).toMatch(service === 'postgres' ? /ready to accept connections/ : /Ready to accept connections/);
+      }
+      const plain = await nexus(['logs', 'postgres', '--since', '10m']);
+      expectExit(plain, 0);
+      expect(plain.stdout).toMatch(/ready to accept connections/);
+      // A time after every line: nothing, and still a success.
+      const future = await nexus(['logs', 'app', '--since', new Date(Date.now() + 3_600_000).toISOString().slice(0, 19), '--json']);
+      expectExit(future, 0);
+      expect(future.json<{ lines: string[] }>().lines).toEqual([]);
+    }, 300_000);
+
+    it('When debug runs, then every probe works on the host nexus provisioned and there is no warning', async () => {
+      const result = await nexus(['debug', '--json']);
+      expectExit(result, 0);
+      const [report] = result.json<{ hosts: { warnings: string[]; probes: { name: string; ok: boolean; output: string }[] }[] }>().hosts;
+      expect(report?.warnings).toEqual([]);
+      expect(report?.probes.filter((probe) => !probe.ok)).toEqual([]);
+      const output = new Map(report?.probes.map((probe) => [probe.name, probe.output]));
+      expect(output.get('nginx')).toContain('test is successful');
+      expect(output.get('firewall')).toContain('Status: active');
+      expect(output.get('docker')).not.toContain('unknown flag');
+    }, 180_000);
+
+    it('When health checks the new site, then it uses plain HTTP (no certificate yet) at the address the target\'s resolver gives, or the one given', async () => {
+      const result = await nexus(['health', '--json']);
+      expectExit(result, 0);
+      const report = result.json<{ url: string; connection: { scheme: string; address: string; addressReason: string }; checks: { name: string; ok: boolean }[] }>();
+      expect(report.url).toBe('http://shop.example.com/');
+      expect(report.connection).toMatchObject({ scheme: 'http', address: host.address, addressReason: `resolver ${resolver.address}` });
+      expect(report.checks.filter((check) => !check.ok)).toEqual([]);
+      const direct = await nexus(['health', '--address', host.address, '--json']);
+      expectExit(direct, 0);
+      expect(direct.json<{ connection: { address: string } }>().connection.address).toBe(host.address);
+    }, 180_000);
+  });
 
   it('When the pinned host key does not match, then it refuses before running anything', async () => {
     const wrong = host.hostKey.replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'));

@@ -24,6 +24,8 @@ export interface NamespaceHost {
   rootfs: string;
   /** Runs a command inside the host as root, for assertions. */
   exec(command: string): string;
+  /** The ssh command line an operator would type to reach the host as `user` (with the operator's key), up to the destination. */
+  ssh(user?: string): string[];
   stop(): Promise<void>;
 }
 
@@ -99,6 +101,8 @@ export async function startNamespaceHost(): Promise<NamespaceHost> {
 
   const boot = [
     'mount --make-rprivate /',
+    // A host's / is a mount point; Docker's image unpacking (docker load/import) remounts it and fails otherwise.
+    `mount --bind ${rootfs} ${rootfs}`,
     `mount -t proc proc ${rootfs}/proc`,
     `mount -t sysfs sys ${rootfs}/sys`,
     `mount --rbind /dev ${rootfs}/dev`,
@@ -120,13 +124,15 @@ export async function startNamespaceHost(): Promise<NamespaceHost> {
     }),
   );
 
+  const ssh = ['ssh', '-i', clientKey, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'];
   return {
     address,
     port: 22,
     clientKey,
     hostKey,
     rootfs,
-    exec: (command) => execFileSync('ssh', ['-i', clientKey, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `root@${address}`, command], { encoding: 'utf8' }),
+    exec: (command) => execFileSync(ssh[0] as string, [...ssh.slice(1), `root@${address}`, command], { encoding: 'utf8' }),
+    ssh: (user = 'root') => [...ssh, `${user}@${address}`],
     stop: async () => {
       await stopProcess(child, 'SIGKILL');
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
