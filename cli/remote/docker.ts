@@ -112,7 +112,18 @@ export function waitForHealthyProject(project: string, timeoutSeconds: number): 
 while :; do
   states=$(docker ps -aq --filter "label=com.docker.compose.project=$1" | xargs -r docker inspect --format '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}')
   echo "$states" | grep -qvE ' (healthy|running)$' || { [ -n "$states" ] && exit 0; }
-  if [ "$(date +%s)" -ge "$end" ]; then echo "$states" >&2; exit 1; fi
+  if [ "$(date +%s)" -ge "$end" ]; then
+    echo "$states" >&2
+    # What the operator needs next: each failing container's last health check and last log lines.
+    for id in $(docker ps -aq --filter "label=com.docker.compose.project=$1"); do
+      name=$(docker inspect --format '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id")
+      case $name in *' healthy' | *' running') continue ;; esac
+      name=\${name% *}
+      docker inspect --format '{{with .State.Health}}{{range .Log}}health check (exit {{.ExitCode}}): {{.Output}}{{"\\n"}}{{end}}{{end}}' "$id" | grep -v '^$' | tail -n 2 | sed "s|^|$name: |" >&2
+      docker logs --tail 10 "$id" 2>&1 | sed "s|^|$name: |" >&2
+    done
+    exit 1
+  fi
   sleep 2
 done`,
     project,
