@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   payment_required: 409,
   too_many_unpaid_orders: 409,
   order_expired: 409,
+  own_account: 409,
   idempotency_key_reused: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -88,6 +88,25 @@ function parseSettings(env: NodeJS.ProcessEnv, problems: string[]): RawSettings 
 }
 
 /**
+ * How password-reset links are made and mailed, from the same settings and rules as the API, without the
+ * API's other requirements: for `nexus users reset-password`, which sends the link from the CLI.
+ * @throws {ConfigError} naming each bad variable
+ */
+export function resetLinkConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'passwordReset' | 'mail'> {
+  const problems: string[] = [];
+  const names = ['NODE_ENV', 'FRONTEND_URL', 'PASSWORD_RESET_URL', 'PASSWORD_RESET_TTL', 'MAIL_TRANSPORT', 'SMTP_URL', 'MAIL_FROM'];
+  const raw = parseSettings(Object.fromEntries(names.map((name) => [name, env[name]])), problems);
+  const mailTransport = raw.MAIL_TRANSPORT ?? (raw.SMTP_URL ? 'smtp' : raw.NODE_ENV === 'production' ? 'disabled' : 'log');
+  if (mailTransport === 'smtp' && !raw.SMTP_URL) problems.push('SMTP_URL: required when MAIL_TRANSPORT=smtp');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { passwordReset: passwordResetSettings(raw), mail: { transport: mailTransport, smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM } };
+}
+
+function passwordResetSettings(raw: RawSettings): Config['passwordReset'] {
+  return { urlTemplate: raw.PASSWORD_RESET_URL ?? `${raw.FRONTEND_URL.replace(/\/+$/, '')}/reset-password/{uid}/{token}/`, ttlSeconds: raw.PASSWORD_RESET_TTL };
+}
+
+/**
  * Builds the API configuration from environment variables, validating everything once at start-up.
  * @throws {ConfigError} naming each bad or missing variable.
  */
@@ -124,7 +143,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const frontendUrl = raw.FRONTEND_URL.replace(/\/+$/, '');
   return {
     env: nodeEnv,
     isProduction,
@@ -158,10 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reads: raw.RATE_LIMIT_READS,
       writes: raw.RATE_LIMIT_WRITES,
     },
-    passwordReset: {
-      urlTemplate: raw.PASSWORD_RESET_URL ?? `${frontendUrl}/reset-password/{uid}/{token}/`,
-      ttlSeconds: raw.PASSWORD_RESET_TTL,
-    },
+    passwordReset: passwordResetSettings(raw),
     mail: { transport: mailTransport, smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
     media: { root: resolve(raw.MEDIA_ROOT), maxBytes: raw.MEDIA_MAX_BYTES },
     catalog: { cacheTtlSeconds: raw.CATALOG_CACHE_TTL },

@@ -148,9 +148,10 @@ export class AuthService {
   async verifyAccessToken(token: string): Promise<AuthContext> {
     const claims = this.deps.tokens.verify(token, 'access');
     if (await this.deps.kv.exists(revokedSessionKey(claims.sid))) throw new InvalidTokenError('Token is blacklisted', 'access');
-    const user = await this.deps.users.findById(claims.user_id);
+    const user = await this.deps.users.findForSession(claims.user_id, claims.sid);
     if (!user) throw new AuthenticationError('User not found', 'user_not_found');
     if (!user.is_active) throw new AuthenticationError('User is inactive', 'user_inactive');
+    if (!user.session_live) throw new InvalidTokenError('Token is blacklisted', 'access');
     return { user: { id: user.id, email: user.email, username: user.username, is_staff: user.is_staff }, sessionId: claims.sid };
   }
 }

@@ -14,6 +14,8 @@ import { UserRepository } from './repository';
 import { usersEndpoints } from './routes';
 import { SessionRepository } from './sessions-repository';
 import { TokenService } from './tokens';
+import { UserAdminService } from './user-admin-service';
+import { AuditLog } from '../audit';
 
 export interface UsersModuleDeps {
   db: Knex;
@@ -29,6 +31,8 @@ export interface UsersModule {
   endpoints: Endpoint[];
   auth: AuthService;
   accounts: AccountService;
+  /** Staff powers over accounts (console, CLI). */
+  admin: UserAdminService;
 }
 
 export function createUsersModule(deps: UsersModuleDeps): UsersModule {
@@ -41,7 +45,8 @@ export function createUsersModule(deps: UsersModuleDeps): UsersModule {
   });
   const lockout = deps.config.loginLockout;
   const throttle = new LoginThrottle({ kv: deps.kv, audit: new LoginAuditRepository(deps.db, lockout.auditRetentionDays), rule: lockout });
-  const auth = new AuthService({ db: deps.db, users, sessions: new SessionRepository(deps.db), tokens, kv: deps.kv, throttle });
+  const sessions = new SessionRepository(deps.db);
+  const auth = new AuthService({ db: deps.db, users, sessions, tokens, kv: deps.kv, throttle });
   const accounts = new AccountService({ db: deps.db, users, auth });
   const passwordReset = new PasswordResetService({
     db: deps.db,
@@ -61,7 +66,9 @@ export function createUsersModule(deps: UsersModuleDeps): UsersModule {
     passwordResetConfirm: deps.rateLimiter('password-reset-confirm', rules.passwordResetConfirm),
     tokenRefresh: deps.rateLimiter('token-refresh', rules.tokenRefresh),
   };
-  return { endpoints: usersEndpoints({ accounts, auth, passwordReset, limits }), auth, accounts };
+  const resetLinks = { db: deps.db, mailer: deps.mailer, urlTemplate: deps.config.passwordReset.urlTemplate, ttlSeconds: deps.config.passwordReset.ttlSeconds };
+  const admin = new UserAdminService({ db: deps.db, sessions, resetLinks, audit: new AuditLog(deps.db), denyAccessTokens: (ids) => auth.denyAccessTokens(ids) });
+  return { endpoints: usersEndpoints({ accounts, auth, passwordReset, limits }), auth, accounts, admin };
 }
 
 export { UserRepository } from './repository';
@@ -70,3 +77,6 @@ export { normalizeEmail } from './account-service';
 export type { UserRow } from './model';
 export { createStaffAccount, staffAccountProblems, AccountExistsError, AccountNotFoundError } from './staff';
 export type { StaffAccount, StaffAccountInput } from './staff';
+export { UserAdminService } from './user-admin-service';
+export type { AdminUserView, UserDetail, UserListQuery } from './user-admin-service';
+export { SessionRepository } from './sessions-repository';

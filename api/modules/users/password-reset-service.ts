@@ -49,6 +49,28 @@ export function invalidToken(): BadRequestError {
   return new BadRequestError(INVALID_TOKEN, 'invalid_token', { error: INVALID_TOKEN });
 }
 
+export type ResetLinkDeps = Pick<PasswordResetDeps, 'db' | 'mailer' | 'urlTemplate' | 'ttlSeconds'>;
+
+/**
+ * Issues a reset token for the account (retiring earlier ones) and mails the link. `alsoInTransaction` runs
+ * in the token's transaction (a staff tool's audit entry). The one place a reset link is made.
+ */
+export async function issuePasswordReset(deps: ResetLinkDeps, user: Pick<UserRow, 'id' | 'email'>, alsoInTransaction?: (trx: Knex.Transaction) => Promise<void>): Promise<void> {
+  const token = randomBytes(32).toString('base64url');
+  await deps.db.transaction(async (trx) => {
+    // Only the newest link works: requesting again retires earlier ones.
+    await PasswordResetToken.query(trx).patch({ used_at: raw('now()') }).where('user_id', user.id).whereNull('used_at');
+    await PasswordResetToken.query(trx).insert({ user_id: user.id, token_hash: digest(token), expires_at: raw(`now() + make_interval(secs => ?)`, [deps.ttlSeconds]) });
+    await alsoInTransaction?.(trx);
+  });
+  const link = deps.urlTemplate.replaceAll('{uid}', encodeUid(user.id)).replaceAll('{token}', token);
+  await deps.mailer.send({
+    to: user.email,
+    subject: 'Password Reset Request',
+    text: `Someone asked to reset the password of your account.\n\nTo choose a new password, open this link within ${Math.round(deps.ttlSeconds / 60)} minutes:\n${link}\n\nIf it was not you, ignore this message; your password stays the same.`,
+  });
+}
+
 /**
  * Password reset by mailed link. Tokens are random, single-use, expiring and stored only as a SHA-256
  * digest; the request answers the same whether or not the account exists.
@@ -70,22 +92,12 @@ export class PasswordResetService {
   }
 
   private async issueAndMail(user: UserRow): Promise<void> {
-    const token = randomBytes(32).toString('base64url');
-    await this.deps.db.transaction(async (trx) => {
-      // Only the newest link works: requesting again retires earlier ones.
-      await PasswordResetToken.query(trx).patch({ used_at: raw('now()') }).where('user_id', user.id).whereNull('used_at');
-      await PasswordResetToken.query(trx).insert({
-        user_id: user.id,
-        token_hash: digest(token),
-        expires_at: raw(`now() + make_interval(secs => ?)`, [this.deps.ttlSeconds]),
-      });
-    });
-    const link = this.deps.urlTemplate.replaceAll('{uid}', encodeUid(user.id)).replaceAll('{token}', token);
-    await this.deps.mailer.send({
-      to: user.email,
-      subject: 'Password Reset Request',
-      text: `Someone asked to reset the password of your account.\n\nTo choose a new password, open this link within ${Math.round(this.deps.ttlSeconds / 60)} minutes:\n${link}\n\nIf it was not you, ignore this message; your password stays the same.`,
-    });
+    await this.issueFor(user);
+  }
+
+  /** Issues a token and mails the link; a mail failure reaches the caller. */
+  issueFor(user: Pick<UserRow, 'id' | 'email'>, alsoInTransaction?: (trx: Knex.Transaction) => Promise<void>): Promise<void> {
+    return issuePasswordReset(this.deps, user, alsoInTransaction);
   }
 
   /**

@@ -30,6 +30,16 @@ export class UserRepository {
     return User.query(trx ?? this.db).findById(id);
   }
 
+  /**
+   * The user of an access token, with whether its session is still live: one indexed round trip, so that a
+   * sign-out made by another process (the CLI, a second API host without shared Redis) holds at once.
+   */
+  async findForSession(id: number, sessionId: string): Promise<(UserRow & { session_live: boolean }) | undefined> {
+    return User.query(this.db)
+      .findById(id)
+      .select('users.*', raw('EXISTS (SELECT 1 FROM auth_sessions s WHERE s.id = ?::uuid AND s.user_id = users.id AND s.revoked_at IS NULL) AS session_live', [sessionId])) as unknown as Promise<(UserRow & { session_live: boolean }) | undefined>;
+  }
+
   /** Case-insensitive, matching the unique index on lower(email). */
   async findByEmail(email: string): Promise<UserRow | undefined> {
     return User.query(this.db).whereRaw('lower(email) = lower(?)', [email]).first();

@@ -1,0 +1,2 @@
+export { AuditLog } from './audit-log';
+export type { Actor, AuditEntry, AuditFilter, AuditRecord } from './audit-log';
