@@ -23,6 +23,9 @@ import type { Mailer } from './infra/mailer';
 import type { MediaStorage } from './infra/media-storage';
 import { createAddressesModule } from './modules/addresses';
 import { createCartModule } from './modules/cart';
+import { consoleRouter, createViews } from './modules/console';
+import { AuditLog } from './modules/audit';
+import { ConsoleSessions } from './http/console-session';
 import { createCatalogModule } from './modules/catalog';
 import { createRegistry, docsRouter } from './modules/docs';
 import { createHealthModule } from './modules/health';
@@ -156,6 +159,24 @@ export function buildApp(deps: AppDeps): App {
   app.use(hostCheck);
   app.use(docsRouter(registry, config.version));
   app.use('/media', express.static(config.media.root, { index: false, dotfiles: 'deny', immutable: true, maxAge: '365d' }));
+  if (config.console.enabled) {
+    const sessions = new ConsoleSessions(deps.kv, { idleSeconds: config.console.idleSeconds, lifetimeSeconds: config.console.lifetimeSeconds, now });
+    app.use(
+      '/admin',
+      consoleRouter({
+        db: deps.db,
+        auth: users.auth,
+        users: users.admin,
+        audit: new AuditLog(deps.db),
+        sessions,
+        render: createViews(),
+        logger,
+        loginLimit: limiter('console-login', config.rateLimit.login),
+        lowStockThreshold: config.console.lowStockThreshold,
+        currency: config.orders.currency,
+      }),
+    );
+  }
 
   const api = caseSensitiveRouter();
   api.use(classLimits, requireJsonAcceptable(), rejectUnsupportedMediaType(), ...bodyParsers(config.server.bodyLimit));

@@ -30,6 +30,7 @@ export interface Config {
   mail: { transport: 'smtp' | 'log' | 'disabled'; smtpUrl?: string; from: string };
   media: { root: string; maxBytes: number };
   catalog: { cacheTtlSeconds: number };
+  console: { enabled: boolean; idleSeconds: number; lifetimeSeconds: number; lowStockThreshold: number };
   orders: {
     maxQuantity: number;
     currency: string;
@@ -180,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { transport: mailTransport, smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
     media: { root: resolve(raw.MEDIA_ROOT), maxBytes: raw.MEDIA_MAX_BYTES },
     catalog: { cacheTtlSeconds: raw.CATALOG_CACHE_TTL },
+    console: { enabled: raw.CONSOLE_ENABLED, idleSeconds: raw.CONSOLE_IDLE_TIMEOUT, lifetimeSeconds: raw.CONSOLE_SESSION_LIFETIME, lowStockThreshold: raw.CONSOLE_LOW_STOCK_THRESHOLD },
     orders: {
       maxQuantity: raw.CART_MAX_QUANTITY,
       currency: raw.CURRENCY,

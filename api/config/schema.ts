@@ -195,6 +195,22 @@ export const settings = {
     description:
       'Seconds a public catalogue or review response stays in the read cache (CACHE_REDIS_URL, REDIS_URL or the in-process store). Staff writes invalidate it at once, a customer\'s review or vote the pages of that product and author; ratings and stock in lists may lag by up to this long. `0` disables the cache.',
   },
+  CONSOLE_ENABLED: { schema: bool, default: 'true', description: 'Serve the staff console at `/admin/` (sign-in for staff accounts only).' },
+  CONSOLE_IDLE_TIMEOUT: {
+    schema: z.coerce.number().int().min(60).max(7 * 24 * 3600),
+    default: '1800',
+    description: 'Seconds a console session survives without a request; the next one signs in again.',
+  },
+  CONSOLE_SESSION_LIFETIME: {
+    schema: z.coerce.number().int().min(300).max(30 * 24 * 3600),
+    default: '43200',
+    description: 'Seconds a console session lasts at most from sign-in, however active (default 12 hours).',
+  },
+  CONSOLE_LOW_STOCK_THRESHOLD: {
+    schema: z.coerce.number().int().min(0).max(1_000_000),
+    default: '5',
+    description: 'Active products with this many or fewer in stock are listed as low on the console dashboard.',
+  },
   CART_MAX_QUANTITY: {
     schema: z.coerce.number().int().min(1).max(1_000_000),
     default: '100',

@@ -70,11 +70,31 @@ export class AuthService {
    * @throws {AppError} 429 while the email is locked by the failed-login throttle (unknown emails alike)
    */
   async login(email: string, password: string, meta: ClientMeta): Promise<TokenPair & { user: UserRow }> {
+    const { user, pair } = await this.signIn(email, password, meta, (user, trx) => this.startSession(user, meta, trx));
+    return { ...pair, user };
+  }
+
+  /**
+   * The staff console's sign-in: the same checks, throttle and answers as `login`, and a customer account is
+   * refused with the same message as a wrong password. Opens a session (no tokens: the console keeps its own
+   * cookie), so that signing a user out everywhere ends their console sessions too.
+   * @returns the new session's id
+   */
+  async staffSignIn(email: string, password: string, meta: ClientMeta): Promise<{ user: UserRow; sessionId: string }> {
+    const { user, pair: sessionId } = await this.signIn(email, password, meta, async (user, trx) => {
+      const id = randomUUID();
+      await this.deps.sessions.createSession({ id, user_id: user.id, user_agent: meta.userAgent, ip_address: meta.ip }, trx);
+      return id;
+    }, (user) => user.is_staff);
+    return { user, sessionId };
+  }
+
+  private async signIn<T>(email: string, password: string, meta: ClientMeta, open: (user: UserRow, trx: Knex.Transaction) => Promise<T>, allowed: (user: UserRow) => boolean = () => true): Promise<{ user: UserRow; pair: T }> {
     const user = await this.deps.users.findByEmail(email);
     const target = { email, userId: user?.id, ip: meta.ip };
     await this.deps.throttle.assertNotLocked(target);
     const valid = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstNothing(password);
-    if (!user || !valid || !user.is_active) {
+    if (!user || !valid || !user.is_active || !allowed(user)) {
       await this.deps.throttle.recordFailure(target);
       throw invalidCredentials();
     }
@@ -83,9 +103,23 @@ export class AuthService {
     const pair = await this.deps.db.transaction(async (trx) => {
       await this.deps.users.touchLastLogin(user.id, trx);
       if (upgradedHash) await this.deps.users.replaceHash(user.id, upgradedHash, trx);
-      return this.startSession(user, meta, trx);
+      return open(user, trx);
     });
-    return { ...pair, user };
+    return { user, pair };
+  }
+
+  /**
+   * The staff member behind a console session, when the session is live, the account active and still staff;
+   * one indexed query, so sign-out everywhere, deactivation and demotion hold from the next request.
+   */
+  async staffForSession(userId: number, sessionId: string): Promise<UserRow | undefined> {
+    const user = await this.deps.users.findForSession(userId, sessionId);
+    return user?.session_live && user.is_active && user.is_staff ? user : undefined;
+  }
+
+  /** Ends one session (a console sign-out). */
+  async endSession(sessionId: string): Promise<void> {
+    await this.deps.sessions.revokeSession(sessionId, 'logout');
   }
 
   /**

@@ -80,3 +80,4 @@ export type { StaffAccount, StaffAccountInput } from './staff';
 export { UserAdminService } from './user-admin-service';
 export type { AdminUserView, UserDetail, UserListQuery } from './user-admin-service';
 export { SessionRepository } from './sessions-repository';
+export type { AuthService } from './auth-service';

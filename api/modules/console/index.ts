@@ -1,0 +1,3 @@
+export { consoleRouter } from './routes';
+export type { ConsoleDeps } from './routes';
+export { createViews } from './views';
