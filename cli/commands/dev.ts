@@ -67,6 +67,7 @@ export default class Dev extends NexusCommand<void> {
     this.log('nexus dev is running');
     this.log(`  API        ${info.apiUrl}`);
     this.log(`  Docs       ${info.docsUrl}   (ReDoc: ${info.apiUrl}redoc/)`);
+    this.log(`  Console    ${info.consoleUrl}   (sign in with the staff account below)`);
     this.log(`  Health     ${info.healthUrl}`);
     this.log(`  Database   ${info.database.url}${info.database.embedded ? `   (embedded, data in ${info.database.dataDir})` : ''}`);
     this.log(`  Staff      ${info.accounts.staff.email}  /  ${info.accounts.staff.password}`);

@@ -26,6 +26,8 @@ export interface LocalStackOptions {
 export interface LocalStackInfo {
   apiUrl: string;
   docsUrl: string;
+  /** The staff console; the demo staff account signs in there. */
+  consoleUrl: string;
   healthUrl: string;
   database: { url: string; embedded: boolean; dataDir?: string };
   accounts: DemoAccounts;
@@ -183,6 +185,7 @@ export class LocalStack {
     return {
       apiUrl: `${apiUrl}/api/v1/`,
       docsUrl: `${apiUrl}/api/v1/docs/`,
+      consoleUrl: `${apiUrl}/admin/`,
       healthUrl: `${apiUrl}/health/`,
       database: { url: redactUrl(this.databaseUrl), embedded: Boolean(this.cluster), dataDir: this.cluster ? join(this.options.dataDir, 'postgres') : undefined },
       accounts: this.claimedAccounts(),

@@ -72,6 +72,16 @@ describe('nexus dev', () => {
     expect(staff.status).toBe(200);
     const docs = await fetch(info.docsUrl);
     expect(docs.status).toBe(200);
+    // The staff console: the demo staff account signs in through its form.
+    const form = await fetch(`${info.consoleUrl}login/`);
+    const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+    const signIn = await fetch(`${info.consoleUrl}login/`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, email: info.accounts.staff.email, password: info.accounts.staff.password }) });
+    expect(signIn.status).toBe(303);
+    const session = (signIn.headers.getSetCookie().find((line) => line.startsWith('nexus_console=')) ?? '').split(';')[0] as string;
+    const dashboard = await fetch(info.consoleUrl, { headers: { cookie: session } });
+    expect(dashboard.status).toBe(200);
+    expect(await dashboard.text()).toContain('<h1>Dashboard</h1>');
 
     // Other commands find the running stack's database without being told.
     const status = await runNexus(['db', 'status', '--json'], { cwd: workdir });
