@@ -167,6 +167,7 @@ export function buildApp(deps: AppDeps): App {
         db: deps.db,
         auth: users.auth,
         users: users.admin,
+        orders: orders.service,
         audit: new AuditLog(deps.db),
         sessions,
         render: createViews(),

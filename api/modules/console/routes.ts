@@ -11,12 +11,15 @@ import { requireCsrf, requireStaff, staffOf } from './session-middleware';
 import { usersPages } from './users-pages';
 import { auditPages } from './audit-pages';
 import { dashboardPage } from './dashboard-page';
+import { ordersPages } from './orders-pages';
+import type { OrderService } from '../orders';
 import type { Knex } from 'knex';
 
 export interface ConsoleDeps {
   db: Knex;
   auth: AuthService;
   users: UserAdminService;
+  orders: OrderService;
   audit: AuditLog;
   sessions: ConsoleSessions;
   render: Render;
@@ -92,6 +95,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   };
   pages.get('/', dashboardPage(deps, view));
   pages.use('/users', usersPages(deps, view));
+  pages.use('/orders', ordersPages(deps, view));
   pages.use('/audit', auditPages(deps, view));
   router.use(pages);
 

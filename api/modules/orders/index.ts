@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { AuditLog } from '../audit';
 import type { Endpoint } from '../../http/endpoint';
 import type { AddressService } from '../addresses';
 import type { CartService } from '../cart';
@@ -58,7 +59,7 @@ export function createOrdersModule(deps: OrdersModuleDeps): OrdersModule {
     maxUnpaid: deps.maxUnpaid,
   });
   const payments = new PaymentService({ orders, views, provider: deps.provider, transitions, expiry, now: deps.now });
-  const service = new OrderService({ db: deps.db, orders, views, checkout, payments, transitions, expiry, digest: requestDigest(deps.serverSecret) });
+  const service = new OrderService({ db: deps.db, audit: new AuditLog(deps.db), orders, views, checkout, payments, transitions, expiry, digest: requestDigest(deps.serverSecret) });
   return { endpoints: [...orderStaffEndpoints(service), ...orderEndpoints(service, deps.maxQuantity)], service, expiry };
 }
 
@@ -80,3 +81,4 @@ export type { OrderStatus } from './state-machine';
 export async function hasPurchased(db: Knex, userId: number, productId: number, statuses: readonly OrderStatus[]): Promise<boolean> {
   return new OrderRepository(db).hasPurchased(userId, productId, statuses);
 }
+export type { OrderService } from './service';

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { invalidTransition, isAllowed, type OrderStatus } from './state-machine';
+import { allowedTransitions, invalidTransition, isAllowed, type OrderStatus } from './state-machine';
+import type { Actor, AuditLog } from '../audit';
 import { ConflictError, NotFoundError } from '../../errors';
 import type { Checkout, Customer } from './checkout';
 import type { OrderExpiry } from './expiry';
@@ -15,6 +16,8 @@ import type { OrderViews } from './views';
 
 export interface OrderServiceDeps {
   db: Knex;
+  /** Staff changes are audited in their own transaction. */
+  audit: AuditLog;
   orders: OrderRepository;
   views: OrderViews;
   checkout: Checkout;
@@ -119,17 +122,29 @@ export class OrderService {
     });
   }
 
-  /** Staff drive the state machine; `paid` is reached only through a payment. */
-  async setStatus(staffId: number, orderId: number, to: OrderStatus, note: string, mediaBase: string): Promise<OrderView> {
+  /** Staff drive the state machine; `paid` is reached only through a payment. Each change is audited. */
+  async setStatus(staff: Actor & { id: number }, orderId: number, to: OrderStatus, note: string, mediaBase: string): Promise<OrderView> {
     return this.deps.db.transaction(async (trx) => {
       const order = await this.deps.orders.lock(trx, orderId);
       if (!order) throw new NotFoundError(NO_ORDER);
       if (to === 'paid') throw invalidTransition(order.status, to, 'An order becomes paid only through a payment.', STAFF_CANNOT);
       if (order.status === to) throw invalidTransition(order.status, to, `Order is already ${to}.`, STAFF_CANNOT);
       if (!isAllowed(order.status, to)) throw invalidTransition(order.status, to, undefined, STAFF_CANNOT);
-      const { order: updated } = await this.deps.transitions.apply(trx, order, to, { id: staffId, role: 'staff' }, note);
+      const { order: updated, refund } = await this.deps.transitions.apply(trx, order, to, { id: staff.id, role: 'staff' }, note);
+      await this.deps.audit.record(trx, staff, {
+        action: 'order.status_changed',
+        resourceType: 'order',
+        resourceId: order.id,
+        before: { status: order.status, payment_status: order.payment_status },
+        after: { status: updated.status, payment_status: updated.payment_status, ...(note ? { note } : {}), ...(refund ? { refund: refundView(refund) } : {}) },
+      });
       return this.deps.views.one(trx, updated, mediaBase);
     });
+  }
+
+  /** The moves staff may make from a status (never `paid`: that is a payment's). */
+  staffMoves(from: OrderStatus): OrderStatus[] {
+    return allowedTransitions(from).filter((status) => !STAFF_CANNOT.includes(status));
   }
 
   /** Everything staff need about one order: lines, every event with its note, every payment attempt. */

@@ -61,7 +61,7 @@ export function orderStaffEndpoints(orders: OrderService): Endpoint[] {
       responses: { 200: { description: 'The order after the change', schema: orderSchema } },
       handle: async ({ req, auth, params, body }) => ({
         status: 200,
-        body: await orders.setStatus(auth.user.id, params.id, body.status, body.note ?? '', mediaBase(req)),
+        body: await orders.setStatus({ id: auth.user.id, label: auth.user.email, source: 'api' }, params.id, body.status, body.note ?? '', mediaBase(req)),
       }),
     }),
   ];

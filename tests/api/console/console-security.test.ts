@@ -1,36 +1,24 @@
 import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
 import { bearer, makeStaff, registerUser, type RegisteredUser } from '../../support/users';
+import { consoleSignIn, csrfIn } from './console-session';
 
 /** Every console route a signed-in staff member can reach, and the forms that change something. */
 const PAGES = ['/admin/', '/admin/users/', '/admin/audit/'];
 const userPage = (id: number) => `/admin/users/${id}/`;
 const ACTIONS = ['activate', 'deactivate', 'promote', 'demote', 'sign-out', 'reset-password'];
 
-interface Browser {
-  agent: request.Agent;
-  csrf: string;
-}
-
 function cookieOf(response: request.Response, name: string): string | undefined {
   const cookies = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
   return cookies.map((cookie) => new RegExp(`^${name}=([^;]*)`).exec(cookie)?.[1]).find((value) => value !== undefined && value !== '');
 }
-
-const csrfIn = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
 describe('the staff console: sessions, CSRF and who may enter', () => {
   let api: TestApi;
   let staff: RegisteredUser;
   let customer: RegisteredUser;
 
-  /** Signs in through the form as a browser does: GET the form (its CSRF cookie), POST it. */
-  async function signIn(user: RegisteredUser, agent = request.agent(api.app)): Promise<Browser & { response: request.Response }> {
-    const form = await agent.get('/admin/login/');
-    const response = await agent.post('/admin/login/').type('form').send({ csrf: csrfIn(form.text), email: user.email, password: user.password, next: '/admin/users/' });
-    const page = await agent.get('/admin/');
-    return { agent, csrf: csrfIn(page.text), response };
-  }
+  const signIn = (user: RegisteredUser, agent?: request.Agent) => consoleSignIn(api, user, agent);
 
   beforeAll(async () => {
     api = await startTestApi({ CONSOLE_IDLE_TIMEOUT: '60', CONSOLE_SESSION_LIFETIME: '600', TRUST_PROXY: '1' });
