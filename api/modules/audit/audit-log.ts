@@ -56,6 +56,8 @@ export class AuditLog {
   }
 
   async list(filter: AuditFilter = {}): Promise<AuditRecord[]> {
+    // A NUL matches nothing (PostgreSQL text holds none) and would be refused by the driver: no rows.
+    if ([filter.action, filter.resourceType, filter.resourceId].some((value) => value?.includes('\u0000'))) return [];
     return this.db('audit_log')
       .modify((query) => {
         if (filter.actorId !== undefined) query.where('actor_id', filter.actorId);

@@ -31,7 +31,8 @@ export function ordersPages(deps: ConsoleDeps, view: View): Router {
     const query = { status: text(req.query.status), customer: text(req.query.customer), from: text(req.query.from), to: text(req.query.to) };
     const page = Math.max(1, Math.min(Number.parseInt(text(req.query.page), 10) || 1, 100_000));
     let customerId: number | undefined;
-    if (query.customer) customerId = /^\d+$/.test(query.customer) ? Number(query.customer) : (await deps.users.find(query.customer).catch(() => ({ id: 0 }))).id;
+    // A customer by id or by email; one that names nobody matches no order (id 0).
+    if (query.customer) customerId = /^[1-9]\d{0,14}$/.test(query.customer) ? Number(query.customer) : (await deps.users.find(query.customer).catch(() => ({ id: 0 }))).id;
     const filters = {
       status: (ORDER_STATUSES as readonly string[]).includes(query.status) ? (query.status as OrderStatus) : undefined,
       userId: customerId,

@@ -5,7 +5,7 @@ import { caseSensitiveRouter } from '../../http/router';
 import { AppError } from '../../errors';
 import type { Logger } from '../../infra/logger';
 import type { AuditLog } from '../audit';
-import type { AuthService, UserAdminService } from '../users';
+import { loginBody, type AuthService, type UserAdminService } from '../users';
 import type { Render } from './views';
 import { requireCsrf, requireStaff, staffOf } from './session-middleware';
 import { usersPages } from './users-pages';
@@ -62,8 +62,11 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const [email, password] = [body.email, body.password].map((value) => (typeof value === 'string' ? value : ''));
     // Login CSRF: the form's token must match the cookie set with the form (double submit, SameSite=Strict).
     if (!csrfMatches(body.csrf, readCookie(req, LOGIN_CSRF_COOKIE))) return signInPage(req, res, 403, { email, error: 'The sign-in form expired. Try again.' });
+    // The API's own login rules (a well-formed email, a password, no NUL): what they refuse cannot be an account.
+    const credentials = loginBody.safeParse({ email, password });
+    if (!credentials.success) return signInPage(req, res, 401, { email, error: 'Invalid email or password.', next: safeNext(body.next) });
     try {
-      const { user, sessionId } = await deps.auth.staffSignIn(email as string, password as string, { ip: req.ip, userAgent: req.get('user-agent') });
+      const { user, sessionId } = await deps.auth.staffSignIn(credentials.data.email, credentials.data.password, { ip: req.ip, userAgent: req.get('user-agent') });
       // A new token at every sign-in: a token planted before it (session fixation) is never promoted.
       const previous = readCookie(req, SESSION_COOKIE);
       if (previous) await deps.sessions.destroy(previous);

@@ -81,3 +81,4 @@ export { UserAdminService } from './user-admin-service';
 export type { AdminUserView, UserDetail, UserListQuery } from './user-admin-service';
 export { SessionRepository } from './sessions-repository';
 export type { AuthService } from './auth-service';
+export { loginBody } from './schemas';

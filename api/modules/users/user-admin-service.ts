@@ -56,8 +56,10 @@ export class UserAdminService {
     const pageSize = Math.min(Math.max(query.pageSize ?? 50, 1), 500);
     const page = Math.max(query.page ?? 1, 1);
     const filtered = User.query(this.deps.db).modify((builder) => {
-      if (query.search) {
-        const pattern = `%${query.search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+      // PostgreSQL text never holds a NUL: one in the search text could match nothing, so it is dropped.
+      const search = query.search?.replaceAll('\u0000', '');
+      if (search) {
+        const pattern = `%${search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
         builder.where((where) => where.whereILike('email', pattern).orWhereILike('username', pattern).orWhereILike('first_name', pattern).orWhereILike('last_name', pattern));
       }
       if (query.staff !== undefined) builder.where('is_staff', query.staff);
@@ -72,8 +74,9 @@ export class UserAdminService {
 
   /** By id, or by email (case-insensitive) when `key` holds an "@". @throws {NotFoundError} */
   async find(key: string | number): Promise<AdminUserView> {
+    if (typeof key === 'string' && key.includes('\u0000')) throw new NotFoundError(`No user ${key.replaceAll('\u0000', '')}.`);
     const query = User.query(this.deps.db).select(...VIEW_COLUMNS);
-    const row = typeof key === 'number' || /^\d+$/.test(key) ? await query.findById(Number(key)) : await query.whereRaw('lower(email) = lower(?)', [key]).first();
+    const row = typeof key === 'number' || /^\d{1,15}$/.test(key) ? await query.findById(Number(key)) : await query.whereRaw('lower(email) = lower(?)', [key]).first();
     if (!row) throw new NotFoundError(`No user ${typeof key === 'number' ? `with id ${key}` : key}.`);
     return { ...row };
   }
