@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
 import { describeWith, findBinary } from '../../support/components';
+import { insertCategory, insertProduct } from '../../support/catalog';
 import { bearer, makeStaff, registerUser, type RegisteredUser } from '../../support/users';
 
 const CHROMIUM = findBinary('chromium');
@@ -25,10 +26,21 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
   let browser: Browser;
   let staff: RegisteredUser;
   let customer: RegisteredUser;
+  let buyer: RegisteredUser;
+  let productId: number;
+
+  async function paidOrder(): Promise<number> {
+    const created = await request(api.app).post('/api/v1/orders/').set(bearer(buyer.access)).send({ items: [{ product_id: productId, quantity: 1 }] });
+    await request(api.app).post(`/api/v1/orders/${created.body.id}/payment/`).set(bearer(buyer.access)).send({ payment_method: 'paypal' });
+    return created.body.id as number;
+  }
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi({ CATALOG_CACHE_TTL: '0', ORDER_MAX_UNPAID: '100' });
     staff = await registerUser(api, { email: 'staff@example.com' });
+    buyer = await registerUser(api, { email: 'buyer@example.com' });
+    const category = await insertCategory(api, { name: 'Garden' });
+    productId = (await insertProduct(api, { title: 'Watering can', category_id: category.id, price: '19.90', stock_quantity: 40 })).id;
     await makeStaff(api, staff.id);
     customer = await registerUser(api, { email: 'customer@example.com' });
     server = createServer(api.app);
@@ -105,12 +117,42 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
     await context.close();
   }, 90_000);
 
+  it('When staff ship and deliver a paid order, and cancel another, then the customer sees each step and the refund', async () => {
+    const [shipped, cancelled] = [await paidOrder(), await paidOrder()];
+    const { context, page, problems } = await session(WIDTHS.desktop);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Orders' }).click();
+    await page.getByLabel('Status').selectOption('paid');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('link', { name: `#${shipped}`, exact: true }).click();
+    await page.getByRole('button', { name: 'Start processing' }).click();
+    await page.getByRole('status').filter({ hasText: 'The order is processing.' }).waitFor();
+    await page.getByLabel('Tracking note (carrier and tracking number)').fill('DHL 00340434161094042557');
+    await page.getByRole('button', { name: 'Mark shipped' }).click();
+    await page.getByRole('status').filter({ hasText: 'The order is shipped.' }).waitFor();
+    await page.getByRole('button', { name: 'Mark delivered' }).click();
+    await page.getByRole('status').filter({ hasText: 'The order is delivered.' }).waitFor();
+    const tracking = await request(api.app).get(`/api/v1/orders/${shipped}/track/`).set(bearer(buyer.access));
+    expect(tracking.body.tracking_events.map((event: { code: string }) => event.code)).toEqual(['pending', 'paid', 'processing', 'shipped', 'delivered']);
+
+    await page.goto(`${base}/admin/orders/${cancelled}/`);
+    await page.getByLabel('Reason (the customer is refunded when paid)').fill('Damaged in the warehouse');
+    await page.getByRole('button', { name: 'Cancel order' }).click();
+    await page.getByRole('status').filter({ hasText: 'The order is cancelled.' }).waitFor();
+    expect(await page.locator('dl.facts').textContent()).toContain('refunded');
+    const order = await request(api.app).get(`/api/v1/orders/${cancelled}/`).set(bearer(buyer.access));
+    expect(order.body).toMatchObject({ status: 'cancelled', payment_status: 'refunded' });
+    await page.screenshot({ path: join(ARTIFACTS, 'order-desktop.png'), fullPage: true });
+    expect(await problems()).toEqual([]);
+    await context.close();
+  }, 90_000);
+
   it.each(Object.entries(WIDTHS))('When each main page is shown at the %s width, then it renders without a CSP violation or error (screenshots kept)', async (name, viewport) => {
     const { context, page, problems } = await session(viewport);
     await page.goto(`${base}/admin/login/`);
     await page.screenshot({ path: join(ARTIFACTS, `login-${name}.png`), fullPage: true });
     await signIn(page);
-    for (const [shot, path] of [['dashboard', '/admin/'], ['users', '/admin/users/'], ['user', `/admin/users/${customer.id}/`], ['audit', '/admin/audit/']] as const) {
+    for (const [shot, path] of [['dashboard', '/admin/'], ['orders', '/admin/orders/'], ['users', '/admin/users/'], ['user', `/admin/users/${customer.id}/`], ['audit', '/admin/audit/']] as const) {
       await page.goto(`${base}${path}`);
       await page.getByRole('heading', { level: 1 }).waitFor();
       // Nothing wider than the screen but the tables' own scrolling boxes.
