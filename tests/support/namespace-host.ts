@@ -99,16 +99,22 @@ export async function startNamespaceHost(): Promise<NamespaceHost> {
   // script for dockerd insists on; systemd hosts never read this file. Provisioning keeps it (confold).
   writeFileSync(join(rootfs, 'etc/default/docker'), 'ulimit() { command ulimit "$@" 2>/dev/null || true; }\n');
 
+  // The root file system becomes the mount namespace's root (pivot_root, as a container runtime does), not a
+  // chroot: Docker inside starts containers with pivot_root and `docker exec` enters a container's mount
+  // namespace at that namespace's root; under a chroot that root was this machine's, so an exec'd healthcheck
+  // or psql ran this machine's binaries against this machine's sockets.
   const boot = [
     'mount --make-rprivate /',
-    // A host's / is a mount point; Docker's image unpacking (docker load/import) remounts it and fails otherwise.
     `mount --bind ${rootfs} ${rootfs}`,
     `mount -t proc proc ${rootfs}/proc`,
     `mount -t sysfs sys ${rootfs}/sys`,
     `mount --rbind /dev ${rootfs}/dev`,
     `mount -t tmpfs tmpfs ${rootfs}/run`,
     `hostname ${namespace}`,
-    `exec chroot ${rootfs} /bin/sh -c 'mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e'`,
+    `mkdir -p ${rootfs}/.old-root`,
+    `cd ${rootfs}`,
+    'pivot_root . .old-root',
+    "exec /bin/sh -c 'umount -l /.old-root && rmdir /.old-root && cd / && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e'",
   ].join('\n');
   const child: ChildProcess = spawn('ip', ['netns', 'exec', namespace, 'unshare', '--mount', '--pid', '--uts', '--fork', '--kill-child', 'sh', '-c', boot], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

@@ -6,14 +6,11 @@ import type { RunningDockerd } from './docker';
 
 /**
  * The official redis image's interface, as docker-compose.services.yml uses it: `redis-server …` as the
- * command, data in /data (the server's working directory), and protected mode off (the official build turns
- * it off: the server is reached only over the compose network). The entrypoint changes to /data rather than
- * the image setting WORKDIR: inside the nested test host, Docker 20.10 could not start the healthcheck's exec
- * in an image WORKDIR of a container without a volume there.
+ * command, data in the working directory /data, and protected mode off (the official build turns it off:
+ * the server is reached only over the compose network).
  */
 const ENTRYPOINT = `#!/bin/sh
 set -eu
-cd /data
 if [ "\${1:-}" = redis-server ]; then shift; set -- redis-server --protected-mode no "$@"; fi
 exec "$@"
 `;
@@ -29,6 +26,6 @@ function prepare(rootfs: string): void {
 export function importRedisImage(dockerd: RunningDockerd, tag: string): void {
   const version = createHash('sha256').update(ENTRYPOINT).update(prepare.toString()).digest('hex').slice(0, 12);
   const archive = debootstrapArchive(`redis-${DEBIAN_SUITE}-${version}`, ['redis-server'], prepare);
-  const changes = ['ENV PATH=/usr/local/bin:/usr/bin:/bin', 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]', 'CMD ["redis-server"]', 'EXPOSE 6379'];
+  const changes = ['ENV PATH=/usr/local/bin:/usr/bin:/bin', 'WORKDIR /data', 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]', 'CMD ["redis-server"]', 'EXPOSE 6379'];
   dockerd.docker(['import', ...changes.flatMap((change) => ['-c', change]), archive, tag]);
 }
