@@ -168,6 +168,7 @@ export function buildApp(deps: AppDeps): App {
         auth: users.auth,
         users: users.admin,
         orders: orders.service,
+        moderation: reviews.moderation,
         audit: new AuditLog(deps.db),
         sessions,
         render: createViews(),

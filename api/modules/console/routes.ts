@@ -12,6 +12,8 @@ import { usersPages } from './users-pages';
 import { auditPages } from './audit-pages';
 import { dashboardPage } from './dashboard-page';
 import { ordersPages } from './orders-pages';
+import { reviewsPages } from './reviews-pages';
+import type { ModerationService } from '../reviews';
 import type { OrderService } from '../orders';
 import type { Knex } from 'knex';
 
@@ -20,6 +22,7 @@ export interface ConsoleDeps {
   auth: AuthService;
   users: UserAdminService;
   orders: OrderService;
+  moderation: ModerationService;
   audit: AuditLog;
   sessions: ConsoleSessions;
   render: Render;
@@ -99,6 +102,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   pages.get('/', dashboardPage(deps, view));
   pages.use('/users', usersPages(deps, view));
   pages.use('/orders', ordersPages(deps, view));
+  pages.use('/reviews', reviewsPages(deps, view));
   pages.use('/audit', auditPages(deps, view));
   router.use(pages);
 

@@ -9,6 +9,9 @@ import { reportView, reviewView } from './serializers';
 
 const TAGS = ['Reviews (moderation)'];
 
+/** A staff request's caller, as the audit log records it. */
+const staffActor = (auth: { user: { id: number; email: string } }) => ({ id: auth.user.id, label: auth.user.email, source: 'api' as const });
+
 /** Staff only. Mounted before the review routes: `/reviews/moderation/…` is not a review id. */
 export function moderationEndpoints(moderation: ModerationService): Endpoint[] {
   const close = (status: 'resolved' | 'dismissed') =>
@@ -32,7 +35,7 @@ export function moderationEndpoints(moderation: ModerationService): Endpoint[] {
       },
       handle: async ({ auth, params, body }) => {
         const hide = 'hide_review' in body && body.hide_review === true;
-        const { report, review } = await moderation.close(auth.user.id, params.id, status, body.note ?? '', hide);
+        const { report, review } = await moderation.close(staffActor(auth), params.id, status, body.note ?? '', hide);
         return { status: 200, body: reportView(report, review) };
       },
     });
@@ -50,7 +53,7 @@ export function moderationEndpoints(moderation: ModerationService): Endpoint[] {
       errors: [noMatch('Review'), visibilityUnchanged(hidden)],
       responses: { 200: { description: 'The review', schema: reviewSchema, example: { ...ownReviewExample, is_hidden: hidden } } },
       handle: async ({ auth, params, body }) => {
-        const review = hidden ? await moderation.hide(auth.user.id, params.id, body.note ?? '') : await moderation.restore(auth.user.id, params.id);
+        const review = hidden ? await moderation.hide(staffActor(auth), params.id, body.note ?? '') : await moderation.restore(staffActor(auth), params.id);
         return { status: 200, body: reviewView(review, true) };
       },
     });

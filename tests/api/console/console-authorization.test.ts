@@ -46,10 +46,15 @@ describe('the staff console: the authorisation matrix and the fuzzer over its ro
     { method: 'get', path: '/admin/orders/', staff: 200 },
     { method: 'get', path: `/admin/orders/${orderId}/`, staff: 200 },
     { method: 'get', path: '/admin/audit/', staff: 200 },
+    { method: 'get', path: '/admin/reviews/', staff: 200 },
+    { method: 'get', path: '/admin/reviews/?status=all', staff: 200 },
     // Harmless form posts for a staff member: each leaves the account or order as it was.
     { method: 'post', path: `/admin/users/${customer.id}/activate/`, staff: 303 },
     { method: 'post', path: `/admin/users/${customer.id}/demote/`, staff: 303 },
     { method: 'post', path: `/admin/orders/${orderId}/status/`, staff: 409, body: { status: 'delivered' } },
+    // No such report or review: a staff member gets the 404, everyone else never reaches it.
+    { method: 'post', path: '/admin/reviews/reports/999999/dismiss/', staff: 404 },
+    { method: 'post', path: '/admin/reviews/999999/restore/', staff: 404 },
   ];
 
   const ask = (role: Role, route: ReturnType<typeof routes>[number]) => {
@@ -82,6 +87,8 @@ describe('the staff console: the authorisation matrix and the fuzzer over its ro
       (value: string) => staffSession.agent.get(`/admin/orders/?${new URLSearchParams({ status: value, customer: value, from: value, to: value, page: value }).toString()}`),
       (value: string) => staffSession.agent.get(`/admin/audit/?${new URLSearchParams({ action: value, resource_type: value, resource_id: value, actor_id: value, before: value }).toString()}`),
       (value: string) => staffSession.agent.post(`/admin/orders/${orderId}/status/`).type('form').send({ csrf: staffSession.csrf, status: value, note: value }),
+      (value: string) => staffSession.agent.get(`/admin/reviews/?${new URLSearchParams({ status: value, page: value, done: value }).toString()}`),
+      (value: string) => staffSession.agent.post(`/admin/reviews/reports/${segment(value)}/resolve/`).type('form').send({ csrf: staffSession.csrf, note: value, hide_review: value }),
       (value: string) => staffSession.agent.get(`/admin/users/${segment(value)}/`),
       (value: string) => staffSession.agent.get(`/admin/orders/${segment(value)}/`),
       (value: string) => staffSession.agent.post(`/admin/users/${customer.id}/${segment(value)}/`).type('form').send({ csrf: staffSession.csrf }),

@@ -133,7 +133,7 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
     await page.getByRole('button', { name: 'Mark delivered' }).click();
     await page.getByRole('status').filter({ hasText: 'The order is delivered.' }).waitFor();
     const tracking = await request(api.app).get(`/api/v1/orders/${shipped}/track/`).set(bearer(buyer.access));
-    expect(tracking.body.tracking_events.map((event: { code: string }) => event.code)).toEqual(['pending', 'paid', 'processing', 'shipped', 'delivered']);
+    expect((tracking.body.tracking_events as { code: string }[]).map((event) => event.code)).toEqual(['pending', 'paid', 'processing', 'shipped', 'delivered']);
 
     await page.goto(`${base}/admin/orders/${cancelled}/`);
     await page.getByLabel('Reason (the customer is refunded when paid)').fill('Damaged in the warehouse');
@@ -147,12 +147,32 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
     await context.close();
   }, 90_000);
 
+  it('When staff resolve a report and hide the reported review, then it leaves the public list of the product', async () => {
+    const author = await registerUser(api);
+    const review = await request(api.app).post('/api/v1/reviews/').set(bearer(author.access)).send({ product: productId, rating: 1, comment: 'Visit my shop at example.net' });
+    await request(api.app).post(`/api/v1/reviews/${review.body.id}/report/`).set(bearer(buyer.access)).send({ reason: 'spam' });
+    const publicComments = async () => ((await request(api.app).get(`/api/v1/reviews/product/${productId}/`)).body.results as { comment: string }[]).map((entry) => entry.comment);
+    expect(await publicComments()).toContain('Visit my shop at example.net');
+
+    const { context, page, problems } = await session(WIDTHS.desktop);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Reviews' }).click();
+    const report = page.getByRole('article').filter({ hasText: 'Visit my shop at example.net' });
+    await report.getByLabel('Note').fill('Advertising');
+    await report.getByRole('button', { name: /^Resolve report/ }).click();
+    await page.getByRole('status').filter({ hasText: 'resolved and the review hidden' }).waitFor();
+    expect(await publicComments()).not.toContain('Visit my shop at example.net');
+    await page.screenshot({ path: join(ARTIFACTS, 'reviews-desktop.png'), fullPage: true });
+    expect(await problems()).toEqual([]);
+    await context.close();
+  }, 90_000);
+
   it.each(Object.entries(WIDTHS))('When each main page is shown at the %s width, then it renders without a CSP violation or error (screenshots kept)', async (name, viewport) => {
     const { context, page, problems } = await session(viewport);
     await page.goto(`${base}/admin/login/`);
     await page.screenshot({ path: join(ARTIFACTS, `login-${name}.png`), fullPage: true });
     await signIn(page);
-    for (const [shot, path] of [['dashboard', '/admin/'], ['orders', '/admin/orders/'], ['users', '/admin/users/'], ['user', `/admin/users/${customer.id}/`], ['audit', '/admin/audit/']] as const) {
+    for (const [shot, path] of [['dashboard', '/admin/'], ['orders', '/admin/orders/'], ['reviews', '/admin/reviews/?status=all'], ['users', '/admin/users/'], ['user', `/admin/users/${customer.id}/`], ['audit', '/admin/audit/']] as const) {
       await page.goto(`${base}${path}`);
       await page.getByRole('heading', { level: 1 }).waitFor();
       // Nothing wider than the screen but the tables' own scrolling boxes.
