@@ -72,3 +72,8 @@ export class AuditLog {
       .then((rows) => rows.map((row) => ({ ...row, id: Number(row.id), actor_id: row.actor_id === null ? null : Number(row.actor_id) })));
   }
 }
+
+/** The caller of a staff API route, as the audit log records it. */
+export function apiActor(auth: { user: { id: number; email: string } }): Actor & { id: number } {
+  return { id: auth.user.id, label: auth.user.email, source: 'api' };
+}

@@ -1,2 +1,2 @@
-export { AuditLog } from './audit-log';
+export { AuditLog, apiActor } from './audit-log';
 export type { Actor, AuditEntry, AuditFilter, AuditRecord } from './audit-log';

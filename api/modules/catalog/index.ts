@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { AuditLog } from '../audit';
 import type { Endpoint } from '../../http/endpoint';
 import type { CacheStore } from '../../infra/cache-store';
 import type { MediaStorage } from '../../infra/media-storage';
@@ -36,7 +37,7 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
   const queries = new ProductQueries({ products, trees });
   const categories = new CategoryService({ db: deps.db, categories: categoryRepository, cache, trees });
   const staff = {
-    products: new ProductAdmin({ db: deps.db, products, categories: categoryRepository, cache, trees, storage: deps.storage, maxImageBytes: deps.maxImageBytes }),
+    products: new ProductAdmin({ db: deps.db, products, categories: categoryRepository, cache, trees, storage: deps.storage, maxImageBytes: deps.maxImageBytes, audit: new AuditLog(deps.db) }),
     categories,
     maxImageBytes: deps.maxImageBytes,
   };

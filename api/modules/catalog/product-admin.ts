@@ -3,6 +3,7 @@ import { ForeignKeyViolationError } from 'objection';
 import { NotFoundError, ValidationError } from '../../errors';
 import { assertImage } from '../../http/images';
 import type { MediaStorage } from '../../infra/media-storage';
+import type { Actor, AuditLog } from '../audit';
 import type { CatalogCache } from './cache';
 import type { CategoryRepository } from './categories-repository';
 import type { ProductRow } from './model';
@@ -27,6 +28,15 @@ export interface ProductAdminDeps {
   trees: CategoryTreeSource;
   storage: MediaStorage;
   maxImageBytes: number;
+  audit: AuditLog;
+}
+
+/** The fields of a product the audit log keeps, before and after a staff change. */
+const AUDITED = ['title', 'slug', 'description', 'price', 'stock_quantity', 'category_id', 'is_active', 'image'] as const;
+type Audited = Partial<Record<(typeof AUDITED)[number], unknown>>;
+
+function audited(row: Partial<ProductRow>, only?: readonly string[]): Audited {
+  return Object.fromEntries(AUDITED.filter((field) => (only ? only.includes(field) : true) && row[field] !== undefined).map((field) => [field, row[field]]));
 }
 
 const NO_PRODUCT = 'No Product matches the given query.';
@@ -72,7 +82,7 @@ export class ProductAdmin {
   }
 
   /** Creates a product; without a slug, one is generated from the title and de-duplicated. */
-  async create(input: ProductPatch & { title: string; price: string; category: number }, file?: UploadedFile): Promise<ProductRow> {
+  async create(actor: Actor, input: ProductPatch & { title: string; price: string; category: number }, file?: UploadedFile): Promise<ProductRow> {
     const uploaded = await this.storeImage(file);
     const row: ProductWrite & { title: string; price: string; category_id: number } = {
       title: input.title,
@@ -86,8 +96,12 @@ export class ProductAdmin {
     try {
       const id = await this.deps.db.transaction(async (trx) => {
         await this.assertCategory(input.category, trx);
-        if (input.slug !== undefined) return this.deps.products.insert({ ...row, slug: input.slug }, trx);
-        return insertWithFreeSlug(trx, 'products', slugify(input.title), 'product', (slug, savepoint) => this.deps.products.insert({ ...row, slug }, savepoint));
+        const created =
+          input.slug !== undefined
+            ? await this.deps.products.insert({ ...row, slug: input.slug }, trx)
+            : await insertWithFreeSlug(trx, 'products', slugify(input.title), 'product', (slug, savepoint) => this.deps.products.insert({ ...row, slug }, savepoint));
+        await this.deps.audit.record(trx, actor, { action: 'product.created', resourceType: 'product', resourceId: created, after: audited(row) });
+        return created;
       });
       await this.deps.cache.invalidate();
       return await this.get(id);
@@ -98,7 +112,7 @@ export class ProductAdmin {
   }
 
   /** PUT and PATCH. The slug stays as it is when the title changes (links keep working), unless one is given. */
-  async update(id: number, patch: ProductPatch, file?: UploadedFile): Promise<ProductRow> {
+  async update(actor: Actor, id: number, patch: ProductPatch, file?: UploadedFile): Promise<ProductRow> {
     const before = await this.get(id);
     const uploaded = await this.storeImage(file);
     // A client that sends back the URL it was given (GET, edit, PUT) keeps the stored file: same image.
@@ -117,6 +131,11 @@ export class ProductAdmin {
       await this.deps.db.transaction(async (trx) => {
         await this.assertCategory(patch.category, trx);
         if (!(await this.deps.products.update(id, changes, trx))) throw new NotFoundError(NO_PRODUCT);
+        // Only what the change touched, with its value before and after.
+        const touched = Object.entries(changes).filter(([field, value]) => value !== undefined && String(value) !== String(before[field as keyof ProductRow])).map(([field]) => field);
+        if (touched.length > 0) {
+          await this.deps.audit.record(trx, actor, { action: 'product.updated', resourceType: 'product', resourceId: id, before: audited(before, touched), after: audited(changes, touched) });
+        }
       });
     } catch (error) {
       if (uploaded) await this.deps.storage.remove(uploaded);
@@ -127,8 +146,12 @@ export class ProductAdmin {
     return this.get(id);
   }
 
-  async delete(id: number): Promise<void> {
-    const deleted = await this.deps.products.delete(id);
+  async delete(actor: Actor, id: number): Promise<void> {
+    const deleted = await this.deps.db.transaction(async (trx) => {
+      const row = await this.deps.products.delete(id, trx);
+      if (row) await this.deps.audit.record(trx, actor, { action: 'product.deleted', resourceType: 'product', resourceId: id, before: audited(row) });
+      return row;
+    });
     if (!deleted) throw new NotFoundError(NO_PRODUCT);
     await this.deps.cache.invalidate();
     if (deleted.image) await this.removeStoredImage(deleted.image);

@@ -151,8 +151,9 @@ export class ProductRepository {
   }
 
   /** @returns the deleted product's image (for removal from storage), or undefined when there was none to delete */
-  async delete(id: number): Promise<{ image: string | null } | undefined> {
-    const [row] = await this.db('products').where({ id }).delete().returning<{ image: string | null }[]>(['image']);
+  /** @returns the deleted row (for its image and the audit log), or undefined when there was none */
+  async delete(id: number, trx?: Knex.Transaction): Promise<ProductRow | undefined> {
+    const [row] = await (trx ?? this.db)('products').where({ id }).delete().returning<ProductRow[]>('*');
     return row;
   }
 }

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { noMatch } from '../../errors';
+import { apiActor } from '../audit';
 import { fileTooLarge } from '../../http/images';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
@@ -45,7 +46,7 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       upload,
       errors: [fileTooLarge()],
       responses: { 201: { description: 'The product', schema: staffProductSchema } },
-      handle: async ({ req, body }) => ({ status: 201, body: serializeStaffProduct(await products.create(body, file(req)), mediaBase(req)) }),
+      handle: async ({ req, auth, body }) => ({ status: 201, body: serializeStaffProduct(await products.create(apiActor(auth), body, file(req)), mediaBase(req)) }),
     }),
     defineEndpoint({
       method: 'put',
@@ -58,7 +59,7 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       upload,
       errors: [noMatch('Product'), fileTooLarge()],
       responses: { 200: { description: 'The product', schema: staffProductSchema } },
-      handle: async ({ req, params, body }) => ({ status: 200, body: serializeStaffProduct(await products.update(params.ref, body, file(req)), mediaBase(req)) }),
+      handle: async ({ req, auth, params, body }) => ({ status: 200, body: serializeStaffProduct(await products.update(apiActor(auth), params.ref, body, file(req)), mediaBase(req)) }),
     }),
     defineEndpoint({
       method: 'patch',
@@ -72,7 +73,7 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       invalidInput: { body: { price: '0' } },
       errors: [noMatch('Product'), fileTooLarge()],
       responses: { 200: { description: 'The product', schema: staffProductSchema } },
-      handle: async ({ req, params, body }) => ({ status: 200, body: serializeStaffProduct(await products.update(params.ref, body, file(req)), mediaBase(req)) }),
+      handle: async ({ req, auth, params, body }) => ({ status: 200, body: serializeStaffProduct(await products.update(apiActor(auth), params.ref, body, file(req)), mediaBase(req)) }),
     }),
     defineEndpoint({
       method: 'delete',
@@ -83,8 +84,8 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       params: refAsId,
       errors: [noMatch('Product')],
       responses: { 204: { description: 'Deleted' } },
-      handle: async ({ params }) => {
-        await products.delete(params.ref);
+      handle: async ({ auth, params }) => {
+        await products.delete(apiActor(auth), params.ref);
         return { status: 204 };
       },
     }),

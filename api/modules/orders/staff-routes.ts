@@ -1,4 +1,5 @@
 import { noMatch } from '../../errors';
+import { apiActor } from '../audit';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
@@ -61,7 +62,7 @@ export function orderStaffEndpoints(orders: OrderService): Endpoint[] {
       responses: { 200: { description: 'The order after the change', schema: orderSchema } },
       handle: async ({ req, auth, params, body }) => ({
         status: 200,
-        body: await orders.setStatus({ id: auth.user.id, label: auth.user.email, source: 'api' }, params.id, body.status, body.note ?? '', mediaBase(req)),
+        body: await orders.setStatus(apiActor(auth), params.id, body.status, body.note ?? '', mediaBase(req)),
       }),
     }),
   ];

@@ -1,4 +1,5 @@
 import { noMatch } from '../../errors';
+import { apiActor } from '../audit';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
@@ -8,9 +9,6 @@ import { moderationNoteBody, reportListQuery, reportSchema, resolveReportBody, r
 import { reportView, reviewView } from './serializers';
 
 const TAGS = ['Reviews (moderation)'];
-
-/** A staff request's caller, as the audit log records it. */
-const staffActor = (auth: { user: { id: number; email: string } }) => ({ id: auth.user.id, label: auth.user.email, source: 'api' as const });
 
 /** Staff only. Mounted before the review routes: `/reviews/moderation/…` is not a review id. */
 export function moderationEndpoints(moderation: ModerationService): Endpoint[] {
@@ -35,7 +33,7 @@ export function moderationEndpoints(moderation: ModerationService): Endpoint[] {
       },
       handle: async ({ auth, params, body }) => {
         const hide = 'hide_review' in body && body.hide_review === true;
-        const { report, review } = await moderation.close(staffActor(auth), params.id, status, body.note ?? '', hide);
+        const { report, review } = await moderation.close(apiActor(auth), params.id, status, body.note ?? '', hide);
         return { status: 200, body: reportView(report, review) };
       },
     });
@@ -53,7 +51,7 @@ export function moderationEndpoints(moderation: ModerationService): Endpoint[] {
       errors: [noMatch('Review'), visibilityUnchanged(hidden)],
       responses: { 200: { description: 'The review', schema: reviewSchema, example: { ...ownReviewExample, is_hidden: hidden } } },
       handle: async ({ auth, params, body }) => {
-        const review = hidden ? await moderation.hide(staffActor(auth), params.id, body.note ?? '') : await moderation.restore(staffActor(auth), params.id);
+        const review = hidden ? await moderation.hide(apiActor(auth), params.id, body.note ?? '') : await moderation.restore(apiActor(auth), params.id);
         return { status: 200, body: reviewView(review, true) };
       },
     });
