@@ -27,6 +27,8 @@ export interface CatalogModule {
   /** Mounted at /api/v1: public reads plus the staff REST aliases on the same paths. */
   endpoints: Endpoint[];
   cache: CatalogCache;
+  /** Staff work on products and categories (the staff routes and the console). */
+  staff: { products: ProductAdmin; categories: CategoryService };
 }
 
 export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
@@ -51,6 +53,7 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
       ...categoryWriteEndpoints(staff, '/admin/categories', '/admin/categories/:ref', true),
     ],
     cache,
+    staff,
   };
 }
 
@@ -80,3 +83,6 @@ export async function productRating(db: Knex, id: number): Promise<{ isActive: b
   const row = await db('products').where({ id }).first<{ is_active: boolean; rating_counts: number[]; average_rating: string } | undefined>('is_active', 'rating_counts', 'average_rating');
   return row && { isActive: row.is_active, ratingCounts: row.rating_counts, averageRating: row.average_rating };
 }
+export type { ProductAdmin } from './product-admin';
+export type { CategoryService } from './category-service';
+export { productBody, productPatchBody } from './schemas';

@@ -11,6 +11,7 @@ import { parseOrdering } from '../../http/ordering';
 import { OLDEST_FIRST, type Listing } from './product-queries';
 import type { ProductRepository, ProductWrite } from './products-repository';
 import { PRODUCT_ORDERING, type ProductPatch } from './schemas';
+import { toPrefixQuery } from './search';
 import { slugify } from './slugs';
 import type { CategoryTreeSource } from './tree-source';
 import { insertWithFreeSlug, isSlugConflict } from './unique-slug';
@@ -41,6 +42,14 @@ function audited(row: Partial<ProductRow>, only?: readonly string[]): Audited {
 
 const NO_PRODUCT = 'No Product matches the given query.';
 
+/** The console's sort orders. */
+export const BROWSE_ORDER = {
+  newest: { column: 'p.created_at', direction: 'desc' },
+  title: { column: 'p.title', direction: 'asc' },
+  price: { column: 'p.price', direction: 'asc' },
+  stock: { column: 'p.stock_quantity', direction: 'asc' },
+} as const;
+
 function unknownCategory(id: number): ValidationError {
   return ValidationError.field('category', `Invalid pk "${id}" - object does not exist.`, 'invalid');
 }
@@ -62,6 +71,27 @@ export class ProductAdmin {
     }
     const ordering = parseOrdering(query.ordering, PRODUCT_ORDERING, OLDEST_FIRST);
     return { count: () => this.deps.products.count(filters), fetch: (limit, offset) => this.deps.products.list(filters, ordering, limit, offset) };
+  }
+
+  /**
+   * The console's product list: the shop's own full-text search (title and description), a category with its
+   * subcategories, active or not, stock at or below a number; newest first or by title, price or stock.
+   */
+  async browse(query: { search?: string; category?: number; active?: boolean; maxStock?: number; sort?: keyof typeof BROWSE_ORDER; page: number; pageSize: number }): Promise<{ count: number; rows: ProductRow[] }> {
+    const tree = await this.deps.trees.current();
+    const text = query.search ? toPrefixQuery(query.search) : undefined;
+    const filters = {
+      includeInactive: query.active !== true,
+      categoryIds: query.category !== undefined ? (tree.get(query.category) ? tree.subtreeIds(query.category) : []) : undefined,
+      maxStock: query.maxStock,
+      search: text ? { query: text, categoryIds: [] } : undefined,
+      onlyInactive: query.active === false,
+    };
+    const [count, rows] = await Promise.all([
+      this.deps.products.count(filters),
+      this.deps.products.list(filters, BROWSE_ORDER[query.sort ?? 'newest'], query.pageSize, (query.page - 1) * query.pageSize),
+    ]);
+    return { count, rows };
   }
 
   async get(id: number): Promise<ProductRow> {

@@ -8,10 +8,14 @@ export interface ProductFilters {
   minPrice?: string;
   maxPrice?: string;
   inStock?: boolean;
+  /** Products with this many or fewer in stock (the console's low-stock filter). */
+  maxStock?: number;
   /** Full-text match on title and description (a tsquery, see search.ts), or membership of the categories whose names matched. */
   search?: { query: string; categoryIds: number[] };
   /** Staff listings see inactive products; public ones never do. */
   includeInactive?: boolean;
+  /** Only the deactivated ones (a staff filter). */
+  onlyInactive?: boolean;
 }
 
 export interface ProductOrder {
@@ -48,11 +52,13 @@ export class ProductRepository {
   private filtered(filters: ProductFilters, db: Knex | Knex.Transaction = this.db): Knex.QueryBuilder {
     const query = db('products as p');
     if (!filters.includeInactive) query.where('p.is_active', true);
+    if (filters.onlyInactive) query.where('p.is_active', false);
     if (filters.categoryIds) query.whereIn('p.category_id', filters.categoryIds);
     if (filters.price !== undefined) query.where('p.price', filters.price);
     if (filters.minPrice !== undefined) query.where('p.price', '>=', filters.minPrice);
     if (filters.maxPrice !== undefined) query.where('p.price', '<=', filters.maxPrice);
     if (filters.inStock !== undefined) query.where('p.stock_quantity', filters.inStock ? '>' : '=', 0);
+    if (filters.maxStock !== undefined) query.where('p.stock_quantity', '<=', filters.maxStock);
     if (filters.search !== undefined) {
       const { query: text, categoryIds } = filters.search;
       // The category condition is added only when some category matched: an OR with a subquery would keep

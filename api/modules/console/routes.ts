@@ -13,6 +13,9 @@ import { auditPages } from './audit-pages';
 import { dashboardPage } from './dashboard-page';
 import { ordersPages } from './orders-pages';
 import { reviewsPages } from './reviews-pages';
+import { productsPages } from './products-pages';
+import type { CategoryService, ProductAdmin } from '../catalog';
+import { uploadParser } from '../../http/multipart';
 import type { ModerationService } from '../reviews';
 import type { OrderService } from '../orders';
 import type { Knex } from 'knex';
@@ -23,6 +26,11 @@ export interface ConsoleDeps {
   users: UserAdminService;
   orders: OrderService;
   moderation: ModerationService;
+  products: ProductAdmin;
+  categories: CategoryService;
+  /** The API's upload limits: a product image (MEDIA_MAX_BYTES) and the form around it (BODY_LIMIT). */
+  maxImageBytes: number;
+  bodyLimitBytes: number;
   audit: AuditLog;
   sessions: ConsoleSessions;
   render: Render;
@@ -83,7 +91,8 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     }
   });
 
-  const staffOnly = [requireStaff(deps.sessions, deps.auth), requireCsrf()];
+  // A product form is multipart (its image): parsed after the session is checked and before its CSRF token is.
+  const staffOnly = [requireStaff(deps.sessions, deps.auth), uploadParser({ field: 'image', maxBytes: deps.maxImageBytes }, deps.bodyLimitBytes), requireCsrf()];
   router.post('/logout/', ...staffOnly, async (req, res) => {
     const { token, session } = staffOf(res);
     await deps.auth.endSession(session.sessionId);
@@ -103,12 +112,17 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   pages.use('/users', usersPages(deps, view));
   pages.use('/orders', ordersPages(deps, view));
   pages.use('/reviews', reviewsPages(deps, view));
+  pages.use('/products', productsPages(deps, view));
   pages.use('/audit', auditPages(deps, view));
   router.use(pages);
 
   router.use((_req: Request, res: Response) => page(res, 404, 'error', { title: 'Not found' }));
   router.use((error: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
-    if (error instanceof AppError && error.status < 500) return page(res, error.status, 'error', { title: (error.toBody() as { detail?: string }).detail ?? 'Refused' });
+    if (error instanceof AppError && error.status < 500) {
+      const body = error.toBody() as { detail?: string } & Record<string, unknown>;
+      const fields = Object.entries(body).filter(([name]) => name !== 'code').map(([name, messages]) => `${name}: ${([] as unknown[]).concat(messages).join(' ')}`);
+      return page(res, error.status, 'error', { title: body.detail ?? fields.join('; ') });
+    }
     // The form parser's own refusals (too large, too many fields, bad encoding) carry their 4xx status.
     const status = (error as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) return page(res, status, 'error', { title: status === 413 ? 'The form is too large.' : 'The form could not be read.' });

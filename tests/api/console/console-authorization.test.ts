@@ -27,6 +27,7 @@ describe('the staff console: the authorisation matrix and the fuzzer over its ro
   let customer: RegisteredUser;
   let staffSession: ConsoleBrowser;
   let orderId: number;
+  let productId: number;
 
   beforeAll(async () => {
     api = await startTestApi({ CATALOG_CACHE_TTL: '0' });
@@ -34,6 +35,7 @@ describe('the staff console: the authorisation matrix and the fuzzer over its ro
     customer = await registerUser(api);
     const category = await insertCategory(api, { name: 'Matrix' });
     const product = await insertProduct(api, { title: 'Matrix item', category_id: category.id, price: '3.00', stock_quantity: 50 });
+    productId = product.id;
     orderId = (await request(api.app).post('/api/v1/orders/').set(bearer(customer.access)).send({ items: [{ product_id: product.id, quantity: 1 }] })).body.id as number;
     staffSession = await consoleSignIn(api, staff);
   });
@@ -47,6 +49,11 @@ describe('the staff console: the authorisation matrix and the fuzzer over its ro
     { method: 'get', path: `/admin/orders/${orderId}/`, staff: 200 },
     { method: 'get', path: '/admin/audit/', staff: 200 },
     { method: 'get', path: '/admin/reviews/', staff: 200 },
+    { method: 'get', path: '/admin/products/', staff: 200 },
+    { method: 'get', path: '/admin/products/new/', staff: 200 },
+    { method: 'get', path: `/admin/products/${productId}/`, staff: 200 },
+    { method: 'post', path: '/admin/products/new/', staff: 400, body: { title: '', price: 'x' } },
+    { method: 'post', path: '/admin/products/bulk/', staff: 400, body: { action: 'none' } },
     { method: 'get', path: '/admin/reviews/?status=all', staff: 200 },
     // Harmless form posts for a staff member: each leaves the account or order as it was.
     { method: 'post', path: `/admin/users/${customer.id}/activate/`, staff: 303 },
@@ -89,6 +96,9 @@ describe('the staff console: the authorisation matrix and the fuzzer over its ro
       (value: string) => staffSession.agent.post(`/admin/orders/${orderId}/status/`).type('form').send({ csrf: staffSession.csrf, status: value, note: value }),
       (value: string) => staffSession.agent.get(`/admin/reviews/?${new URLSearchParams({ status: value, page: value, done: value }).toString()}`),
       (value: string) => staffSession.agent.post(`/admin/reviews/reports/${segment(value)}/resolve/`).type('form').send({ csrf: staffSession.csrf, note: value, hide_review: value }),
+      (value: string) => staffSession.agent.get(`/admin/products/?${new URLSearchParams({ q: value, category: value, status: value, stock: value, sort: value, page: value }).toString()}`),
+      (value: string) => staffSession.agent.post('/admin/products/new/').type('form').send({ csrf: staffSession.csrf, title: value, price: value, category: value, stock_quantity: value, slug: value, description: value }),
+      (value: string) => staffSession.agent.post('/admin/products/bulk/').type('form').send({ csrf: staffSession.csrf, ids: value, action: 'move', category: value }),
       (value: string) => staffSession.agent.get(`/admin/users/${segment(value)}/`),
       (value: string) => staffSession.agent.get(`/admin/orders/${segment(value)}/`),
       (value: string) => staffSession.agent.post(`/admin/users/${customer.id}/${segment(value)}/`).type('form').send({ csrf: staffSession.csrf }),

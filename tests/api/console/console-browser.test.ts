@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
 import { describeWith, findBinary } from '../../support/components';
-import { insertCategory, insertProduct } from '../../support/catalog';
+import { IMAGES, insertCategory, insertProduct } from '../../support/catalog';
 import { bearer, makeStaff, registerUser, type RegisteredUser } from '../../support/users';
 
 const CHROMIUM = findBinary('chromium');
@@ -36,7 +36,7 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
   }
 
   beforeAll(async () => {
-    api = await startTestApi({ CATALOG_CACHE_TTL: '0', ORDER_MAX_UNPAID: '100' });
+    api = await startTestApi({ ORDER_MAX_UNPAID: '100' });
     staff = await registerUser(api, { email: 'staff@example.com' });
     buyer = await registerUser(api, { email: 'buyer@example.com' });
     const category = await insertCategory(api, { name: 'Garden' });
@@ -147,6 +147,33 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
     await context.close();
   }, 90_000);
 
+  it('When staff create a product with an image and then change its price, then the public API serves it, the cached page changes at once', async () => {
+    const { context, page, problems } = await session(WIDTHS.desktop);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Products' }).click();
+    await page.getByRole('button', { name: 'New product' }).or(page.getByRole('link', { name: 'New product' })).click();
+    await page.getByLabel('Title', { exact: true }).fill('Rain barrel');
+    await page.getByLabel('Price', { exact: true }).fill('49.00');
+    await page.getByLabel('Category', { exact: true }).selectOption({ label: 'Garden' });
+    await page.getByLabel('In stock', { exact: true }).fill('7');
+    await page.getByLabel('Image (JPEG, PNG, GIF or WebP)').setInputFiles({ name: 'barrel.png', mimeType: 'image/png', buffer: IMAGES.png });
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page.getByRole('status').filter({ hasText: 'The product is created.' }).waitFor();
+    await page.getByRole('img', { name: 'The current image of Rain barrel' }).waitFor();
+    const id = Number(/\/admin\/products\/(\d+)\//.exec(page.url())?.[1]);
+    const before = await request(api.app).get(`/api/v1/products/${id}/`);
+    expect(before.body).toMatchObject({ title: 'Rain barrel', price: '49.00', stock_quantity: 7 });
+    expect(before.body.image).toMatch(/\.png$/);
+
+    await page.getByLabel('Price', { exact: true }).fill('44.00');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'The product is saved.' }).waitFor();
+    expect((await request(api.app).get(`/api/v1/products/${id}/`)).body.price).toBe('44.00');
+    await page.screenshot({ path: join(ARTIFACTS, 'product-desktop.png'), fullPage: true });
+    expect(await problems()).toEqual([]);
+    await context.close();
+  }, 90_000);
+
   it('When staff resolve a report and hide the reported review, then it leaves the public list of the product', async () => {
     const author = await registerUser(api);
     const review = await request(api.app).post('/api/v1/reviews/').set(bearer(author.access)).send({ product: productId, rating: 1, comment: 'Visit my shop at example.net' });
@@ -172,7 +199,7 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
     await page.goto(`${base}/admin/login/`);
     await page.screenshot({ path: join(ARTIFACTS, `login-${name}.png`), fullPage: true });
     await signIn(page);
-    for (const [shot, path] of [['dashboard', '/admin/'], ['orders', '/admin/orders/'], ['reviews', '/admin/reviews/?status=all'], ['users', '/admin/users/'], ['user', `/admin/users/${customer.id}/`], ['audit', '/admin/audit/']] as const) {
+    for (const [shot, path] of [['dashboard', '/admin/'], ['products', '/admin/products/'], ['orders', '/admin/orders/'], ['reviews', '/admin/reviews/?status=all'], ['users', '/admin/users/'], ['user', `/admin/users/${customer.id}/`], ['audit', '/admin/audit/']] as const) {
       await page.goto(`${base}${path}`);
       await page.getByRole('heading', { level: 1 }).waitFor();
       // Nothing wider than the screen but the tables' own scrolling boxes.
