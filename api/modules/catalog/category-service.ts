@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { ForeignKeyViolationError } from 'objection';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
+import type { Actor, AuditLog } from '../audit';
 import type { CatalogCache } from './cache';
 import { CategoryTree } from './category-tree';
 import { DuplicateCategoryError, type CategoryRepository } from './categories-repository';
@@ -36,8 +37,11 @@ export function categoryNotEmpty(products: number, subcategories: number): Confl
 }
 
 /** Categories for everyone (reads) and for staff (writes). Deleting never cascades into products. */
+/** What the audit log keeps of a category. */
+const audited = (row: CategoryRow) => ({ name: row.name, slug: row.slug, parent_id: row.parent_id });
+
 export class CategoryService {
-  constructor(private readonly deps: { db: Knex; categories: CategoryRepository; cache: CatalogCache; trees: CategoryTreeSource }) {}
+  constructor(private readonly deps: { db: Knex; categories: CategoryRepository; cache: CatalogCache; trees: CategoryTreeSource; audit: AuditLog }) {}
 
   tree(): Promise<CategoryTree> {
     return this.deps.trees.current();
@@ -69,15 +73,17 @@ export class CategoryService {
     if (id !== undefined && tree.wouldCycle(id, parent)) throw ValidationError.field('parent', 'A category cannot be placed under itself or one of its subcategories.');
   }
 
-  async create(input: CategoryInput): Promise<CategoryRow> {
+  async create(actor: Actor, input: CategoryInput): Promise<CategoryRow> {
     try {
       const row = await this.deps.db.transaction(async (trx) => {
         await this.assertParent(undefined, input.parent, trx);
         const values = { name: input.name, description: input.description ?? '', parent_id: input.parent ?? null };
-        if (input.slug !== undefined) return this.deps.categories.insert({ ...values, slug: input.slug }, trx);
-        return insertWithFreeSlug(trx, 'categories', slugify(input.name), 'category', (slug, savepoint) =>
-          this.deps.categories.insert({ ...values, slug }, savepoint),
-        );
+        const created =
+          input.slug !== undefined
+            ? await this.deps.categories.insert({ ...values, slug: input.slug }, trx)
+            : await insertWithFreeSlug(trx, 'categories', slugify(input.name), 'category', (slug, savepoint) => this.deps.categories.insert({ ...values, slug }, savepoint));
+        await this.deps.audit.record(trx, actor, { action: 'category.created', resourceType: 'category', resourceId: created.id, after: audited(created) });
+        return created;
       });
       await this.deps.cache.invalidate();
       return row;
@@ -87,11 +93,14 @@ export class CategoryService {
     }
   }
 
-  async update(id: number, patch: CategoryPatch): Promise<CategoryRow> {
+  async update(actor: Actor, id: number, patch: CategoryPatch): Promise<CategoryRow> {
     try {
       const row = await this.deps.db.transaction(async (trx) => {
         await this.assertParent(id, patch.parent, trx);
-        return this.deps.categories.update(id, { name: patch.name, slug: patch.slug, description: patch.description, parent_id: patch.parent }, trx);
+        const before = await this.deps.categories.find({ id }, trx);
+        const updated = await this.deps.categories.update(id, { name: patch.name, slug: patch.slug, description: patch.description, parent_id: patch.parent }, trx);
+        if (before && updated) await this.deps.audit.record(trx, actor, { action: 'category.updated', resourceType: 'category', resourceId: id, before: audited(before), after: audited(updated) });
+        return updated;
       });
       if (!row) throw new NotFoundError(NO_CATEGORY);
       await this.deps.cache.invalidate();
@@ -106,11 +115,12 @@ export class CategoryService {
    * Deletes an empty category. With products or subcategories it is refused (409) unless `moveTo` names
    * another category, which then receives them in the same transaction.
    */
-  async delete(id: number, moveTo?: number): Promise<void> {
+  async delete(actor: Actor, id: number, moveTo?: number): Promise<void> {
     try {
       await this.deps.db.transaction(async (trx) => {
         await this.deps.categories.lock(moveTo === undefined ? [id] : [id, moveTo], trx);
-        if (!(await this.deps.categories.find({ id }, trx))) throw new NotFoundError(NO_CATEGORY);
+        const before = await this.deps.categories.find({ id }, trx);
+        if (!before) throw new NotFoundError(NO_CATEGORY);
         if (moveTo !== undefined) {
           const tree = new CategoryTree(await this.deps.categories.all(trx));
           if (moveTo === id || !tree.get(moveTo)) {
@@ -125,6 +135,7 @@ export class CategoryService {
           throw categoryNotEmpty(products, children);
         }
         await this.deps.categories.delete(id, trx);
+        await this.deps.audit.record(trx, actor, { action: 'category.deleted', resourceType: 'category', resourceId: id, before: audited(before), ...(moveTo === undefined ? {} : { after: { contents_moved_to: moveTo } }) });
       });
     } catch (error) {
       // A product added to the category after the check above: the foreign key refused the delete.

@@ -46,6 +46,19 @@ export class CategoryTree {
     return this.rows.reduce((sum, row) => sum + row.products_count, 0);
   }
 
+  /** Every category depth-first (siblings by name), with its depth: the tree as an outline. */
+  outline(): { row: CategoryRow; depth: number }[] {
+    const result: { row: CategoryRow; depth: number }[] = [];
+    const visit = (parent: number | null, depth: number) => {
+      for (const row of [...(this.children.get(parent) ?? [])].sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id)) {
+        result.push({ row, depth });
+        visit(row.id, depth + 1);
+      }
+    };
+    visit(null, 0);
+    return result;
+  }
+
   /** Whether making `parentId` the parent of `id` would create a loop. */
   wouldCycle(id: number, parentId: number): boolean {
     return this.subtreeIds(id).includes(parentId);

@@ -37,9 +37,10 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
   const cache = new CatalogCache(deps.cacheStore, deps.cacheTtlSeconds, (id) => products.slugOf(id));
   const trees = new CategoryTreeSource(categoryRepository, cache);
   const queries = new ProductQueries({ products, trees });
-  const categories = new CategoryService({ db: deps.db, categories: categoryRepository, cache, trees });
+  const audit = new AuditLog(deps.db);
+  const categories = new CategoryService({ db: deps.db, categories: categoryRepository, cache, trees, audit });
   const staff = {
-    products: new ProductAdmin({ db: deps.db, products, categories: categoryRepository, cache, trees, storage: deps.storage, maxImageBytes: deps.maxImageBytes, audit: new AuditLog(deps.db) }),
+    products: new ProductAdmin({ db: deps.db, products, categories: categoryRepository, cache, trees, storage: deps.storage, maxImageBytes: deps.maxImageBytes, audit }),
     categories,
     maxImageBytes: deps.maxImageBytes,
   };
@@ -85,4 +86,4 @@ export async function productRating(db: Knex, id: number): Promise<{ isActive: b
 }
 export type { ProductAdmin } from './product-admin';
 export type { CategoryService } from './category-service';
-export { productBody, productPatchBody } from './schemas';
+export { categoryBody, categoryPatchBody, productBody, productPatchBody } from './schemas';

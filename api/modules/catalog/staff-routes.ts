@@ -128,8 +128,8 @@ export function categoryWriteEndpoints({ categories }: StaffRoutesDeps, collecti
       access: 'staff',
       body: categoryBody,
       responses: { 201: { description: 'The category', schema: categorySchema } },
-      handle: async ({ body }) => {
-        const row = await categories.create(body);
+      handle: async ({ auth, body }) => {
+        const row = await categories.create(apiActor(auth), body);
         return { status: 201, body: serializeCategory(row, await categories.tree()) };
       },
     }),
@@ -145,8 +145,8 @@ export function categoryWriteEndpoints({ categories }: StaffRoutesDeps, collecti
         invalidInput: method === 'put' ? undefined : { body: { parent: 'none' } },
         errors: [noMatch('Category')],
         responses: { 200: { description: 'The category', schema: categorySchema } },
-        handle: async ({ params, body }) => {
-          const row = await categories.update(params.ref, body);
+        handle: async ({ auth, params, body }) => {
+          const row = await categories.update(apiActor(auth), params.ref, body);
           return { status: 200, body: serializeCategory(row, await categories.tree()) };
         },
       }),
@@ -162,8 +162,8 @@ export function categoryWriteEndpoints({ categories }: StaffRoutesDeps, collecti
       invalidInput: { query: { move_to: 'books' } },
       errors: [noMatch('Category'), categoryNotEmpty(3, 0)],
       responses: { 204: { description: 'Deleted' } },
-      handle: async ({ params, query }) => {
-        await categories.delete(params.ref, query.move_to);
+      handle: async ({ auth, params, query }) => {
+        await categories.delete(apiActor(auth), params.ref, query.move_to);
         return { status: 204 };
       },
     }),

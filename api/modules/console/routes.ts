@@ -14,6 +14,7 @@ import { dashboardPage } from './dashboard-page';
 import { ordersPages } from './orders-pages';
 import { reviewsPages } from './reviews-pages';
 import { productsPages } from './products-pages';
+import { categoriesPages } from './categories-pages';
 import type { CategoryService, ProductAdmin } from '../catalog';
 import { uploadParser } from '../../http/multipart';
 import type { ModerationService } from '../reviews';
@@ -113,6 +114,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   pages.use('/orders', ordersPages(deps, view));
   pages.use('/reviews', reviewsPages(deps, view));
   pages.use('/products', productsPages(deps, view));
+  pages.use('/categories', categoriesPages(deps, view));
   pages.use('/audit', auditPages(deps, view));
   router.use(pages);
 

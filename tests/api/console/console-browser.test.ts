@@ -199,7 +199,7 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
     await page.goto(`${base}/admin/login/`);
     await page.screenshot({ path: join(ARTIFACTS, `login-${name}.png`), fullPage: true });
     await signIn(page);
-    for (const [shot, path] of [['dashboard', '/admin/'], ['products', '/admin/products/'], ['orders', '/admin/orders/'], ['reviews', '/admin/reviews/?status=all'], ['users', '/admin/users/'], ['user', `/admin/users/${customer.id}/`], ['audit', '/admin/audit/']] as const) {
+    for (const [shot, path] of [['dashboard', '/admin/'], ['products', '/admin/products/'], ['categories', '/admin/categories/'], ['orders', '/admin/orders/'], ['reviews', '/admin/reviews/?status=all'], ['users', '/admin/users/'], ['user', `/admin/users/${customer.id}/`], ['audit', '/admin/audit/']] as const) {
       await page.goto(`${base}${path}`);
       await page.getByRole('heading', { level: 1 }).waitFor();
       // Nothing wider than the screen but the tables' own scrolling boxes.
