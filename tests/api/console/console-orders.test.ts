@@ -34,6 +34,8 @@ describe('the staff console: orders (list, detail, every legal move, audited)', 
 
   it('When a paid order is moved to processing, shipped (with its tracking note) and delivered, then each move is offered only when legal, made by the service and audited', async () => {
     const id = await paidOrder();
+    const customerPage = await console_.agent.get(`/admin/users/${customer.id}/`);
+    expect(customerPage.text).toContain(`<a href="/admin/orders/${id}/">#${id}</a></td><td>paid</td><td>25.00 USD</td>`);
     const list = await console_.agent.get('/admin/orders/?status=paid&customer=BUYER@example.com');
     expect(list.status).toBe(200);
     expect(list.text).toContain(`<a href="/admin/orders/${id}/">#${id}</a>`);
