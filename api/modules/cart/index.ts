@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { AuditLog } from '../audit';
 import type { Endpoint } from '../../http/endpoint';
 import { CartRepository } from './repository';
 import { cartEndpoints } from './routes';
@@ -15,7 +16,7 @@ export interface CartModule {
 export function createCartModule(deps: { db: Knex; maxQuantity: number }): CartModule {
   const carts = new CartRepository(deps.db);
   const service = new CartService({ db: deps.db, carts, maxQuantity: deps.maxQuantity });
-  const staff = new CartStaffService(carts, service);
+  const staff = new CartStaffService(deps.db, carts, service, new AuditLog(deps.db));
   return { endpoints: [...cartStaffEndpoints(staff), ...cartEndpoints(service, deps.maxQuantity)], service };
 }
 

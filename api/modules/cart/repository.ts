@@ -46,8 +46,10 @@ export class CartRepository {
     return this.db('carts').where({ id }).first<CartRow | undefined>();
   }
 
-  async deleteCart(id: number): Promise<boolean> {
-    return (await this.db('carts').where({ id }).delete()) === 1;
+  /** @returns the deleted cart, or undefined when there was none */
+  async deleteCart(id: number, trx: Knex.Transaction): Promise<CartRow | undefined> {
+    const [row] = await trx('carts').where({ id }).delete().returning<CartRow[]>('*');
+    return row;
   }
 
   async countItems(): Promise<number> {
@@ -63,8 +65,10 @@ export class CartRepository {
     return this.db('cart_items').where({ id }).first<CartItemRow | undefined>();
   }
 
-  async deleteItem(id: number): Promise<boolean> {
-    return (await this.db('cart_items').where({ id }).delete()) === 1;
+  /** @returns the deleted line, or undefined when there was none */
+  async deleteItem(id: number, trx: Knex.Transaction): Promise<CartItemRow | undefined> {
+    const [row] = await trx('cart_items').where({ id }).delete().returning<CartItemRow[]>('*');
+    return row;
   }
 
   /** Items of several carts at once (staff listings): one query. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { noMatch } from '../../errors';
+import { apiActor } from '../audit';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
 import { idParam } from '../../http/fields';
 import { pageEnvelopeSchema, paginate } from '../../http/pagination';
@@ -73,8 +74,8 @@ export function cartStaffEndpoints(staff: CartStaffService): Endpoint[] {
       params: idParam,
       errors: [noMatch('Cart')],
       responses: { 204: { description: 'Deleted' } },
-      handle: async ({ params }) => {
-        if (!(await staff.deleteCart(params.id))) throw noMatch('Cart');
+      handle: async ({ auth, params }) => {
+        if (!(await staff.deleteCart(apiActor(auth), params.id))) throw noMatch('Cart');
         return { status: 204 };
       },
     }),
@@ -116,8 +117,8 @@ export function cartStaffEndpoints(staff: CartStaffService): Endpoint[] {
       params: idParam,
       errors: [noMatch('CartItem')],
       responses: { 204: { description: 'Deleted' } },
-      handle: async ({ params }) => {
-        if (!(await staff.deleteItem(params.id))) throw noMatch('CartItem');
+      handle: async ({ auth, params }) => {
+        if (!(await staff.deleteItem(apiActor(auth), params.id))) throw noMatch('CartItem');
         return { status: 204 };
       },
     }),

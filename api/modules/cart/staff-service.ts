@@ -1,3 +1,5 @@
+import type { Knex } from 'knex';
+import type { Actor, AuditLog } from '../audit';
 import type { CartRepository } from './repository';
 import type { CartItemView, CartView } from './schemas';
 import type { CartService } from './service';
@@ -8,8 +10,10 @@ import type { CartService } from './service';
  */
 export class CartStaffService {
   constructor(
+    private readonly db: Knex,
     private readonly carts: CartRepository,
     private readonly service: CartService,
+    private readonly audit: AuditLog,
   ) {}
 
   countCarts(): Promise<number> {
@@ -25,9 +29,13 @@ export class CartStaffService {
     return row ? (await this.service.views([row], mediaBase))[0] : undefined;
   }
 
-  /** @returns whether there was such a cart */
-  deleteCart(id: number): Promise<boolean> {
-    return this.carts.deleteCart(id);
+  /** Deletes a cart and its lines, audited. @returns whether there was such a cart */
+  deleteCart(actor: Actor, id: number): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const cart = await this.carts.deleteCart(id, trx);
+      if (cart) await this.audit.record(trx, actor, { action: 'cart.deleted', resourceType: 'cart', resourceId: id, before: { user_id: cart.user_id } });
+      return cart !== undefined;
+    });
   }
 
   countItems(): Promise<number> {
@@ -43,8 +51,12 @@ export class CartStaffService {
     return item ? this.service.itemView(item, mediaBase) : undefined;
   }
 
-  /** @returns whether there was such a line */
-  deleteItem(id: number): Promise<boolean> {
-    return this.carts.deleteItem(id);
+  /** Deletes one cart line, audited. @returns whether there was such a line */
+  deleteItem(actor: Actor, id: number): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const item = await this.carts.deleteItem(id, trx);
+      if (item) await this.audit.record(trx, actor, { action: 'cart_item.deleted', resourceType: 'cart_item', resourceId: id, before: { cart_id: item.cart_id, product_id: item.product_id, quantity: item.quantity } });
+      return item !== undefined;
+    });
   }
 }

@@ -147,6 +147,10 @@ describe('the staff cart router', () => {
       expect(own.body).toMatchObject({ total_items: 2, total_price: 8 });
       const again = await request(api.app).delete(`${ADMIN}cart-items/${doomed.id}/`).set(bearer(staff.access));
       expect([again.status, again.body]).toEqual([404, NO_ITEM]);
+      // Audited once (the second delete changed nothing), with what the line held.
+      expect(await api.db('audit_log').where({ action: 'cart_item.deleted', resource_id: String(doomed.id) })).toEqual([
+        expect.objectContaining({ source: 'api', actor_id: staff.id, before: { cart_id: expect.any(Number), product_id: mug.id, quantity: 3 } }),
+      ]);
     });
 
     it('When staff delete a cart, then 204, it and its lines are gone, and the owner gets a fresh empty cart next time', async () => {
@@ -172,6 +176,7 @@ describe('the staff cart router', () => {
 
       const again = await request(api.app).delete(`${ADMIN}carts/${cartId}/`).set(bearer(staff.access));
       expect([again.status, again.body]).toEqual([404, NO_CART]);
+      expect(await api.db('audit_log').where({ action: 'cart.deleted', resource_id: String(cartId) })).toEqual([expect.objectContaining({ source: 'api', before: { user_id: shopper.id } })]);
     });
   });
 
