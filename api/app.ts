@@ -168,6 +168,7 @@ export function buildApp(deps: AppDeps): App {
         auth: users.auth,
         users: users.admin,
         orders: orders.service,
+        addresses: addresses.service,
         moderation: reviews.moderation,
         products: catalog.staff.products,
         categories: catalog.staff.categories,

@@ -19,6 +19,7 @@ import type { CategoryService, ProductAdmin } from '../catalog';
 import { uploadParser } from '../../http/multipart';
 import type { ModerationService } from '../reviews';
 import type { OrderService } from '../orders';
+import type { AddressService } from '../addresses';
 import type { Knex } from 'knex';
 
 export interface ConsoleDeps {
@@ -26,6 +27,7 @@ export interface ConsoleDeps {
   auth: AuthService;
   users: UserAdminService;
   orders: OrderService;
+  addresses: AddressService;
   moderation: ModerationService;
   products: ProductAdmin;
   categories: CategoryService;

@@ -55,8 +55,11 @@ export function usersPages(deps: ConsoleDeps, view: View): Router {
 
   const detail = async (res: Response, userId: number, status: number, messages: { notice?: string; error?: string }) => {
     const found = await deps.users.detail(userId);
-    const orders = await deps.orders.list({ userId }, { column: 'created_at', direction: 'desc' }, 10, 0, '/media/');
-    view(res, status, 'user', 'users', { title: found.user.email, detail: found, orders, actions: actionsFor(found.user, found.user.id === staffOf(res).staff.id), ...messages });
+    const [orders, addresses] = await Promise.all([
+      deps.orders.list({ userId }, { column: 'created_at', direction: 'desc' }, 10, 0, '/media/'),
+      deps.addresses.list(userId, { column: 'created_at', direction: 'desc' }, 20, 0),
+    ]);
+    view(res, status, 'user', 'users', { title: found.user.email, detail: found, orders, addresses, actions: actionsFor(found.user, found.user.id === staffOf(res).staff.id), ...messages });
   };
   router.get('/:id/', async (req, res) => detail(res, id(req), 200, { notice: NOTICES[text(req.query.done)] }));
 

@@ -34,7 +34,9 @@ describe('the staff console: orders (list, detail, every legal move, audited)', 
 
   it('When a paid order is moved to processing, shipped (with its tracking note) and delivered, then each move is offered only when legal, made by the service and audited', async () => {
     const id = await paidOrder();
+    await request(api.app).post('/api/v1/auth/addresses/').set(bearer(customer.access)).send({ first_name: 'Ada', last_name: 'Lovelace', address_line_1: '12 Analytical Row', city: 'London', postal_code: 'N1 9GU', country: 'United Kingdom', phone_number: '+44 20 7946 0000' });
     const customerPage = await console_.agent.get(`/admin/users/${customer.id}/`);
+    expect(customerPage.text).toContain('<li>Ada Lovelace, 12 Analytical Row, N1 9GU London, United Kingdom, +44 20 7946 0000</li>');
     expect(customerPage.text).toContain(`<a href="/admin/orders/${id}/">#${id}</a></td><td>paid</td><td>25.00 USD</td>`);
     const list = await console_.agent.get('/admin/orders/?status=paid&customer=BUYER@example.com');
     expect(list.status).toBe(200);
