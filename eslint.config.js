@@ -37,4 +37,9 @@ module.exports = tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The staff console's one script runs in the browser.
+    files: ['templates/console/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

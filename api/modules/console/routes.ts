@@ -44,8 +44,11 @@ export interface ConsoleDeps {
   currency: string;
 }
 
-/** The console's own CSP: nothing inline, nothing from elsewhere, never framed. Pico draws icons with data: SVGs. */
-const CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/**
+ * The console's own CSP: nothing inline, nothing from elsewhere, never framed. Pico draws icons with data: SVGs;
+ * the upload preview shows the chosen file through a blob: URL.
+ */
+const CONSOLE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** A sign-in may send the browser back only to a console page. */
 function safeNext(value: unknown): string {
@@ -61,6 +64,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   });
   router.get('/static/pico.min.css', requirePackageFile('@picocss/pico/css/pico.min.css'));
   router.get('/static/console.css', requirePackageFile('console.css'));
+  router.get('/static/console.js', requirePackageFile('console.js'));
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
 
   const page = (res: Response, status: number, view: string, data: Record<string, unknown>) => res.status(status).type('html').send(deps.render(view, data));

@@ -157,6 +157,10 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
     await page.getByLabel('Category', { exact: true }).selectOption({ label: 'Garden' });
     await page.getByLabel('In stock', { exact: true }).fill('7');
     await page.getByLabel('Image (JPEG, PNG, GIF or WebP)').setInputFiles({ name: 'barrel.png', mimeType: 'image/png', buffer: IMAGES.png });
+    // Previewed before it is sent.
+    const preview = page.getByRole('img', { name: 'The image chosen: barrel.png' });
+    await preview.waitFor();
+    expect(await preview.getAttribute('src')).toMatch(/^blob:/);
     await page.getByRole('button', { name: 'Create product' }).click();
     await page.getByRole('status').filter({ hasText: 'The product is created.' }).waitFor();
     await page.getByRole('img', { name: 'The current image of Rain barrel' }).waitFor();
