@@ -198,6 +198,23 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
     await context.close();
   }, 90_000);
 
+  it('When staff read the audit log after those tasks, then each of them is there with who did it, and the filter narrows it', async () => {
+    const { context, page, problems } = await session(WIDTHS.desktop);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+    const table = (await page.locator('tbody').textContent()) ?? '';
+    for (const action of ['user.deactivated', 'order.status_changed', 'product.created', 'product.updated', 'report.resolved', 'review.hidden']) expect(table).toContain(action);
+    expect(table).toContain(`${staff.email} (console)`);
+    await page.getByLabel('Action').fill('product.updated');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const rows = page.getByRole('row');
+    await rows.nth(1).waitFor();
+    expect((await rows.allTextContents()).slice(1).every((text) => text.includes('product.updated'))).toBe(true);
+    expect(await page.locator('tbody').textContent()).toMatch(/price: "49\.00"[\s\S]*price: "44\.00"/);
+    expect(await problems()).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it.each(Object.entries(WIDTHS))('When each main page is shown at the %s width, then it renders without a CSP violation or error (screenshots kept)', async (name, viewport) => {
     const { context, page, problems } = await session(viewport);
     await page.goto(`${base}/admin/login/`);
