@@ -61,10 +61,16 @@ export class ConsoleSessions {
   }
 }
 
+/** A cookie's value; a malformed one (bad percent-encoding) is no cookie at all. */
 export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [rawName, ...value] = part.trim().split('=');
-    if (rawName === name) return decodeURIComponent(value.join('='));
+    if (rawName !== name) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }

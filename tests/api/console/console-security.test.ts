@@ -172,5 +172,12 @@ describe('the staff console: sessions, CSRF and who may enter', () => {
     expect(search.text).toContain('&lt;script&gt;');
     expect((await agent.post(`${userPage(customer.id)}deactivate/`).type('form').send(`csrf=${csrf}&x=${'a'.repeat(20_000)}`)).status).toBe(413);
     expect((await agent.get('/admin/audit/?actor_id=1%27%20OR%201=1&before=-1')).status).toBe(200);
+    // A cookie that is not even well-formed is no session: sign-in, not a server error.
+    for (const cookie of ['nexus_console=%E0%A4%A', 'nexus_console=', 'nexus_console', `nexus_console=${'x'.repeat(4000)}`]) {
+      expect((await request(api.app).get('/admin/').set('Cookie', cookie)).status).toBe(303);
+    }
+    const form = await request(api.app).get('/admin/login/');
+    const posted = await request(api.app).post('/admin/login/').set('Cookie', 'nexus_console_login=%E0%A4%A').type('form').send({ csrf: csrfIn(form.text), email: staff.email, password: staff.password });
+    expect(posted.status).toBe(403);
   });
 });
