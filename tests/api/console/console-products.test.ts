@@ -59,7 +59,7 @@ describe('the staff console: products (list, create with an image, edit, bulk, d
     expect(storedImages(api)).toHaveLength(1);
     const page = await console_.agent.get(created.headers.location as string);
     expect(page.text).toContain('The product is created.');
-    expect(page.text).toMatch(/<img src="\/media\/products\/[^"]+\.png" alt="The current image of Hose"/);
+    expect(page.text).toMatch(/<img id="image-preview" src="\/media\/products\/[^"]+\.png" alt="The current image of Hose"/);
     expect(await api.db('audit_log').where({ action: 'product.created', resource_id: String(id) }).first()).toMatchObject({ source: 'console', actor_id: staff.id, after: expect.objectContaining({ title: 'Hose', price: '32.50' }) });
 
     const image = await request(api.app).get(new URL(product.body.image as string).pathname);

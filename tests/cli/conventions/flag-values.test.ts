@@ -33,6 +33,7 @@ const FREE_TEXT = new Set([
   'lock:acquire:reason',
   'logs:grep',
   'logs:nginx-log-dir',
+  'users:list:search',
 ]);
 
 /** A value no typed flag accepts: short garbage for text (no spaces: runCommand splits on them), a path that cannot exist for files and directories. */
