@@ -4,10 +4,10 @@ import { caseSensitiveRouter } from '../../http/router';
 import { ORDER_STATUSES, type OrderStatus } from '../orders';
 import type { ConsoleDeps } from './routes';
 import type { View } from './page';
-import { staffOf } from './session-middleware';
+import { consoleActor } from './session-middleware';
+import { pageLinks, pageNumber, pathId, refusalMessage, text } from './form-values';
 
 const PAGE_SIZE = 50;
-const text = (value: unknown, max = 200) => (typeof value === 'string' ? value.trim().slice(0, max) : '');
 const isDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value));
 
 /** How each move is offered: its button, and what the note means for it. */
@@ -21,15 +21,11 @@ const MOVES: Partial<Record<OrderStatus, { label: string; note: string; danger?:
 
 export function ordersPages(deps: ConsoleDeps, view: View): Router {
   const router = caseSensitiveRouter();
-  const id = (req: Request) => {
-    const value = req.params.id as string;
-    if (!/^[1-9]\d{0,15}$/.test(value)) throw new AppError({ status: 404, code: 'not_found', detail: 'No such order.' });
-    return Number(value);
-  };
+  const id = (req: Request) => pathId(req.params.id, 'order');
 
   router.get('/', async (req, res) => {
     const query = { status: text(req.query.status), customer: text(req.query.customer), from: text(req.query.from), to: text(req.query.to) };
-    const page = Math.max(1, Math.min(Number.parseInt(text(req.query.page), 10) || 1, 100_000));
+    const page = pageNumber(req.query.page);
     let customerId: number | undefined;
     // A customer by id or by email; one that names nobody matches no order (id 0).
     if (query.customer) customerId = /^[1-9]\d{0,14}$/.test(query.customer) ? Number(query.customer) : (await deps.users.find(query.customer).catch(() => ({ id: 0 }))).id;
@@ -41,8 +37,7 @@ export function ordersPages(deps: ConsoleDeps, view: View): Router {
     };
     await deps.orders.settleOverdue(filters);
     const [count, orders] = await Promise.all([deps.orders.count(filters), deps.orders.list(filters, { column: 'created_at', direction: 'desc' }, PAGE_SIZE, (page - 1) * PAGE_SIZE, '/media/')]);
-    const pageLink = (target: number) => `/admin/orders/?${new URLSearchParams({ ...query, page: String(target) }).toString()}`;
-    view(res, 200, 'orders', 'orders', { title: 'Orders', query, statuses: ORDER_STATUSES, orders, count, page, pages: Math.max(1, Math.ceil(count / PAGE_SIZE)), pageLink });
+    view(res, 200, 'orders', 'orders', { title: 'Orders', query, statuses: ORDER_STATUSES, orders, count, page, pages: Math.max(1, Math.ceil(count / PAGE_SIZE)), pageLink: pageLinks('/admin/orders/', query) });
   });
 
   const detail = async (res: Response, orderId: number, status: number, messages: { notice?: string; error?: string }) => {
@@ -59,12 +54,11 @@ export function ordersPages(deps: ConsoleDeps, view: View): Router {
     const note = text(body.note, 1000);
     if (!(ORDER_STATUSES as readonly string[]).includes(to)) return detail(res, orderId, 400, { error: 'Choose one of the offered changes.' });
     if (MOVES[to]?.noteRequired && !note) return detail(res, orderId, 400, { error: `${MOVES[to]?.note ?? 'A note'} is required.` });
-    const { staff } = staffOf(res);
     try {
-      await deps.orders.setStatus({ id: staff.id, label: staff.email, source: 'console' }, orderId, to, note, '/media/');
+      await deps.orders.setStatus(consoleActor(res), orderId, to, note, '/media/');
     } catch (error) {
       // The state machine's refusal (someone else moved it first) is shown on the order, with its status.
-      if (error instanceof AppError && error.status === 409) return detail(res, orderId, 409, { error: (error.toBody() as { detail: string }).detail });
+      if (error instanceof AppError && error.status === 409) return detail(res, orderId, 409, { error: refusalMessage(error) });
       throw error;
     }
     res.redirect(303, `/admin/orders/${orderId}/?done=${to}`);

@@ -3,18 +3,14 @@ import { AppError, ValidationError } from '../../errors';
 import { parseInput } from '../../http/validate';
 import { caseSensitiveRouter } from '../../http/router';
 import { productBody, productPatchBody } from '../catalog';
-import type { Actor } from '../audit';
 import type { ConsoleDeps } from './routes';
 import type { View } from './page';
-import { staffOf } from './session-middleware';
+import { consoleActor } from './session-middleware';
+import { pageLinks, pageNumber, pathId, text } from './form-values';
 
 const PAGE_SIZE = 50;
 const SORTS = ['newest', 'title', 'price', 'stock'] as const;
-const text = (value: unknown, max = 200) => (typeof value === 'string' ? value.trim().slice(0, max) : '');
-const id = (value: string) => {
-  if (!/^[1-9]\d{0,15}$/.test(value)) throw new AppError({ status: 404, code: 'not_found', detail: 'No such product.' });
-  return Number(value);
-};
+const id = (value: unknown) => pathId(value, 'product');
 const file = (req: Request) => (req.file && req.file.size > 0 ? { buffer: req.file.buffer, size: req.file.size } : undefined);
 
 /** The form's fields as the API's product body: empty optional fields are left out, the checkbox is a boolean. */
@@ -36,12 +32,11 @@ const NOTICES: Record<string, string> = {
 
 export function productsPages(deps: ConsoleDeps, view: View): Router {
   const router = caseSensitiveRouter();
-  const actor = (res: Response): Actor => ({ id: staffOf(res).staff.id, label: staffOf(res).staff.email, source: 'console' });
   const categories = async () => deps.categories.sorted(await deps.categories.tree(), 'name');
 
   router.get('/', async (req, res) => {
     const query = { q: text(req.query.q), category: text(req.query.category), status: text(req.query.status), stock: text(req.query.stock), sort: text(req.query.sort) };
-    const page = Math.max(1, Math.min(Number.parseInt(text(req.query.page), 10) || 1, 100_000));
+    const page = pageNumber(req.query.page);
     const category = /^[1-9]\d{0,15}$/.test(query.category) ? Number(query.category) : undefined;
     const maxStock = /^\d{1,9}$/.test(query.stock) ? Number(query.stock) : undefined;
     const { count, rows } = await deps.products.browse({
@@ -53,8 +48,7 @@ export function productsPages(deps: ConsoleDeps, view: View): Router {
       page,
       pageSize: PAGE_SIZE,
     });
-    const pageLink = (target: number) => `/admin/products/?${new URLSearchParams({ ...query, page: String(target) }).toString()}`;
-    view(res, 200, 'products', 'products', { title: 'Products', query, sorts: SORTS, categories: await categories(), products: rows, count, page, pages: Math.max(1, Math.ceil(count / PAGE_SIZE)), pageLink, notice: NOTICES[text(req.query.done)] });
+    view(res, 200, 'products', 'products', { title: 'Products', query, sorts: SORTS, categories: await categories(), products: rows, count, page, pages: Math.max(1, Math.ceil(count / PAGE_SIZE)), pageLink: pageLinks('/admin/products/', query), notice: NOTICES[text(req.query.done)] });
   });
 
   const form = async (res: Response, status: number, data: { product?: Record<string, unknown>; values: Record<string, unknown>; errors?: Record<string, unknown> }) => {
@@ -66,10 +60,10 @@ export function productsPages(deps: ConsoleDeps, view: View): Router {
     const values = formInput(req.body as Record<string, unknown>);
     try {
       if (product) {
-        const saved = await deps.products.update(actor(res), product.id as number, parseInput(productPatchBody, values), file(req));
+        const saved = await deps.products.update(consoleActor(res), product.id as number, parseInput(productPatchBody, values), file(req));
         return res.redirect(303, `/admin/products/${saved.id}/?done=saved`);
       }
-      const created = await deps.products.create(actor(res), parseInput(productBody, values), file(req));
+      const created = await deps.products.create(consoleActor(res), parseInput(productBody, values), file(req));
       res.redirect(303, `/admin/products/${created.id}/?done=created`);
     } catch (error) {
       if (error instanceof ValidationError || (error instanceof AppError && error.status === 413)) {
@@ -89,7 +83,7 @@ export function productsPages(deps: ConsoleDeps, view: View): Router {
     const category = text(body.category);
     const patch = action === 'activate' ? { is_active: true } : action === 'deactivate' ? { is_active: false } : action === 'move' ? parseInput(productPatchBody, { category }) : undefined;
     if (!patch || ids.length === 0) throw new AppError({ status: 400, code: 'invalid', detail: 'Choose products and an action (and a category to move them to).' });
-    for (const productId of ids) await deps.products.update(actor(res), productId, patch);
+    for (const productId of ids) await deps.products.update(consoleActor(res), productId, patch);
     res.redirect(303, '/admin/products/?done=bulk');
   });
   router.get('/new/', (_req, res) => form(res, 200, { values: { is_active: true, stock_quantity: '0' } }));
@@ -100,7 +94,7 @@ export function productsPages(deps: ConsoleDeps, view: View): Router {
   });
   router.post('/:id/', async (req, res) => save(req, res, (await deps.products.get(id(req.params.id))) as unknown as Record<string, unknown>));
   router.post('/:id/delete/', async (req, res) => {
-    await deps.products.delete(actor(res), id(req.params.id));
+    await deps.products.delete(consoleActor(res), id(req.params.id));
     res.redirect(303, '/admin/products/?done=deleted');
   });
 

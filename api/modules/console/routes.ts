@@ -8,6 +8,7 @@ import type { AuditLog } from '../audit';
 import { loginBody, type AuthService, type UserAdminService } from '../users';
 import type { Render } from './views';
 import { requireCsrf, requireStaff, staffOf } from './session-middleware';
+import { refusalMessage } from './form-values';
 import { usersPages } from './users-pages';
 import { auditPages } from './audit-pages';
 import { dashboardPage } from './dashboard-page';
@@ -126,11 +127,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   router.use((_req: Request, res: Response) => page(res, 404, 'error', { title: 'Not found' }));
   router.use((error: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
-    if (error instanceof AppError && error.status < 500) {
-      const body = error.toBody() as { detail?: string } & Record<string, unknown>;
-      const fields = Object.entries(body).filter(([name]) => name !== 'code').map(([name, messages]) => `${name}: ${([] as unknown[]).concat(messages).join(' ')}`);
-      return page(res, error.status, 'error', { title: body.detail ?? fields.join('; ') });
-    }
+    if (error instanceof AppError && error.status < 500) return page(res, error.status, 'error', { title: refusalMessage(error) });
     // The form parser's own refusals (too large, too many fields, bad encoding) carry their 4xx status.
     const status = (error as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) return page(res, status, 'error', { title: status === 413 ? 'The form is too large.' : 'The form could not be read.' });

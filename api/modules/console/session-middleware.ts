@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type ConsoleSessions, csrfMatches, readCookie, SESSION_COOKIE, type ConsoleSession } from '../../http/console-session';
+import type { Actor } from '../audit';
 import type { AuthService, UserRow } from '../users';
 
 /** What a signed-in console request carries. */
@@ -11,6 +12,12 @@ export interface StaffContext {
 
 export function staffOf(res: Response): StaffContext {
   return res.locals.console as StaffContext;
+}
+
+/** The signed-in staff member as the audit log records a console change. */
+export function consoleActor(res: Response): Actor & { id: number } {
+  const { staff } = staffOf(res);
+  return { id: staff.id, label: staff.email, source: 'console' };
 }
 
 /**

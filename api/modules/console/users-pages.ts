@@ -5,7 +5,8 @@ import type { Actor } from '../audit';
 import type { AdminUserView } from '../users';
 import type { ConsoleDeps } from './routes';
 import type { View } from './page';
-import { staffOf } from './session-middleware';
+import { consoleActor, staffOf } from './session-middleware';
+import { pageLinks, pageNumber, pathId, refusalMessage, text } from './form-values';
 
 const PAGE_SIZE = 50;
 
@@ -28,20 +29,13 @@ const NOTICES: Record<string, string> = {
   'reset-password': 'A password-reset link was sent.',
 };
 
-const text = (value: unknown) => (typeof value === 'string' ? value.trim().slice(0, 200) : '');
-
 export function usersPages(deps: ConsoleDeps, view: View): Router {
   const router = caseSensitiveRouter();
-  const actor = (res: Response): Actor => ({ id: staffOf(res).staff.id, label: staffOf(res).staff.email, source: 'console' });
-  const id = (req: Request) => {
-    const value = req.params.id as string;
-    if (!/^[1-9]\d{0,15}$/.test(value)) throw new AppError({ status: 404, code: 'not_found', detail: 'No such user.' });
-    return Number(value);
-  };
+  const id = (req: Request) => pathId(req.params.id, 'user');
 
   router.get('/', async (req, res) => {
     const query = { q: text(req.query.q), role: text(req.query.role), status: text(req.query.status) };
-    const page = Math.max(1, Math.min(Number.parseInt(text(req.query.page), 10) || 1, 100_000));
+    const page = pageNumber(req.query.page);
     const { count, results } = await deps.users.list({
       search: query.q || undefined,
       staff: query.role === 'staff' ? true : query.role === 'customer' ? false : undefined,
@@ -49,8 +43,7 @@ export function usersPages(deps: ConsoleDeps, view: View): Router {
       page,
       pageSize: PAGE_SIZE,
     });
-    const pageLink = (target: number) => `/admin/users/?${new URLSearchParams({ ...query, page: String(target) }).toString()}`;
-    view(res, 200, 'users', 'users', { title: 'Users', query, users: results, count, page, pages: Math.max(1, Math.ceil(count / PAGE_SIZE)), pageLink });
+    view(res, 200, 'users', 'users', { title: 'Users', query, users: results, count, page, pages: Math.max(1, Math.ceil(count / PAGE_SIZE)), pageLink: pageLinks('/admin/users/', query) });
   });
 
   const detail = async (res: Response, userId: number, status: number, messages: { notice?: string; error?: string }) => {
@@ -76,10 +69,10 @@ export function usersPages(deps: ConsoleDeps, view: View): Router {
     const userId = id(req);
     if (!action || !Object.hasOwn(actions, req.params.action)) throw new AppError({ status: 404, code: 'not_found', detail: 'Not found.' });
     try {
-      await action(actor(res), userId);
+      await action(consoleActor(res), userId);
     } catch (error) {
       // A refusal (own account, deactivated account) is shown on the page it came from, with its status.
-      if (error instanceof AppError && error.status === 409) return detail(res, userId, 409, { error: (error.toBody() as { detail: string }).detail });
+      if (error instanceof AppError && error.status === 409) return detail(res, userId, 409, { error: refusalMessage(error) });
       throw error;
     }
     res.redirect(303, `/admin/users/${userId}/?done=${req.params.action}`);

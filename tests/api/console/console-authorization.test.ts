@@ -4,7 +4,7 @@ import { startTestApi, type TestApi } from '../../support/api';
 import { insertCategory, insertProduct, registerStaff } from '../../support/catalog';
 import { bearer, registerUser, type RegisteredUser } from '../../support/users';
 import { hostileId, hostileValue, INJECTIONS } from '../security/fuzz-inputs';
-import { consoleSignIn, type ConsoleBrowser } from './console-session';
+import { consoleSignIn, csrfIn, type ConsoleBrowser } from './console-session';
 
 /** A path segment; a lone surrogate (not encodable) goes as the bytes of one, which no valid UTF-8 holds. */
 const segment = (value: string) => {
@@ -109,8 +109,7 @@ describe('the staff console: the authorisation matrix and the fuzzer over its ro
       async (value: string) => {
         const agent = request.agent(api.app);
         const form = await agent.get('/admin/login/');
-        const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
-        return agent.post('/admin/login/').type('form').send({ csrf, email: value, password: value, next: value });
+        return agent.post('/admin/login/').type('form').send({ csrf: csrfIn(form.text), email: value, password: value, next: value });
       },
     ];
     const failures: { form: number; value: string; status: number }[] = [];

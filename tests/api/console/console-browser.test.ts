@@ -5,12 +5,11 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
-import { describeWith, findBinary } from '../../support/components';
+import { describeWith } from '../../support/components';
+import { CHROMIUM, launchChromium } from '../../support/chromium';
 import { IMAGES, insertCategory, insertProduct } from '../../support/catalog';
 import { bearer, makeStaff, registerUser, type RegisteredUser } from '../../support/users';
 
-const CHROMIUM = findBinary('chromium');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Screenshots of each main page at both widths, kept as the run's artefacts (docs/console.md shows some). */
 const ARTIFACTS = join(process.env.NEXUS_TEST_ARTIFACTS ?? join(__dirname, '..', '..', '..', 'test-artifacts'), 'console');
 const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
@@ -47,8 +46,7 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     mkdirSync(ARTIFACTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

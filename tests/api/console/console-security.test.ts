@@ -170,6 +170,7 @@ describe('the staff console: sessions, CSRF and who may enter', () => {
     expect(search.status).toBe(200);
     expect(search.text).not.toContain('<script>alert(1)</script>');
     expect(search.text).toContain('&lt;script&gt;');
+    expect(search.text).toContain('<span>Page 1 of 1</span>');
     expect((await agent.post(`${userPage(customer.id)}deactivate/`).type('form').send(`csrf=${csrf}&x=${'a'.repeat(20_000)}`)).status).toBe(413);
     expect((await agent.get('/admin/audit/?actor_id=1%27%20OR%201=1&before=-1')).status).toBe(200);
     // A cookie that is not even well-formed is no session: sign-in, not a server error.

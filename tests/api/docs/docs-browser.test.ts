@@ -2,13 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApi, type TestApi } from '../../support/api';
-import { describeWith, findBinary } from '../../support/components';
+import { describeWith } from '../../support/components';
+import { CHROMIUM, launchChromium } from '../../support/chromium';
 import { registerUser, type RegisteredUser } from '../../support/users';
 
-const CHROMIUM = findBinary('chromium');
 
-/** Chromium as these machines run it: headless, and no background connections (there is no network to reach). */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 interface Violation {
   directive: string;
@@ -33,8 +31,7 @@ describeWith('chromium', CHROMIUM !== undefined, 'docs pages in headless Chromiu
     server = createServer(api.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
