@@ -99,6 +99,8 @@ export function buildApp(deps: AppDeps): App {
     storage: deps.media,
     cacheTtlSeconds: config.catalog.cacheTtlSeconds,
     maxImageBytes: config.media.maxBytes,
+    eventMediaBase: config.shop.mediaBase,
+    lowStockThreshold: config.catalogEvents.lowStockThreshold,
   });
   const cart = createCartModule({ db: deps.db, maxQuantity: config.orders.maxQuantity });
   const reviews = createReviewsModule({
@@ -121,6 +123,12 @@ export function buildApp(deps: AppDeps): App {
     purchasesChanged: (trx, change) => reviews.service.refreshVerifiedPurchases(trx, change),
     now,
     serverSecret: config.jwt.secret,
+    eventMediaBase: config.shop.mediaBase,
+    stockTaken: (trx, sold, lines) =>
+      catalog.events.stockChanged(
+        trx,
+        sold.map((product) => ({ productId: product.id, after: product.stock_quantity, before: product.stock_quantity + (lines.find((line) => line.productId === product.id)?.quantity ?? 0) })),
+      ),
   });
   const health = createHealthModule({
     db: deps.db,
@@ -179,7 +187,7 @@ export function buildApp(deps: AppDeps): App {
         render: createViews(),
         logger,
         loginLimit: limiter('console-login', config.rateLimit.login),
-        lowStockThreshold: config.console.lowStockThreshold,
+        lowStockThreshold: config.catalogEvents.lowStockThreshold,
         currency: config.orders.currency,
       }),
     );

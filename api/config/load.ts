@@ -30,7 +30,13 @@ export interface Config {
   mail: { transport: 'smtp' | 'log' | 'disabled'; smtpUrl?: string; from: string };
   media: { root: string; maxBytes: number };
   catalog: { cacheTtlSeconds: number };
-  console: { enabled: boolean; idleSeconds: number; lifetimeSeconds: number; lowStockThreshold: number };
+  console: { enabled: boolean; idleSeconds: number; lifetimeSeconds: number };
+  catalogEvents: { lowStockThreshold: number };
+  /** Where the API is reached from outside, and what the shop calls itself in mail. */
+  shop: { publicUrl: string; mediaBase: string; name: string; supportEmail: string };
+  webhooks: { allowHosts: string[]; secretKey: string; timeoutMs: number; disableAfter: number; requireHttps: boolean };
+  delivery: { retryWindowSeconds: number; retryBaseSeconds: number; retryMaxSeconds: number };
+  worker: { concurrency: number; pollIntervalMs: number; eventRetentionDays: number };
   orders: {
     maxQuantity: number;
     currency: string;
@@ -103,6 +109,16 @@ export function resetLinkConfig(env: NodeJS.ProcessEnv = process.env): Pick<Conf
   return { passwordReset: passwordResetSettings(raw), mail: { transport: mailTransport, smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM } };
 }
 
+/** The address inside MAIL_FROM (`Shop <shop@example.com>` → `shop@example.com`). */
+function mailAddress(from: string): string {
+  return /<([^>]+)>/.exec(from)?.[1]?.trim() ?? from.trim();
+}
+
+function shopSettings(raw: RawSettings): Config['shop'] {
+  const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
+  return { publicUrl, mediaBase: `${publicUrl}/media/`, name: raw.SHOP_NAME, supportEmail: raw.SUPPORT_EMAIL ?? mailAddress(raw.MAIL_FROM) };
+}
+
 function passwordResetSettings(raw: RawSettings): Config['passwordReset'] {
   return { urlTemplate: raw.PASSWORD_RESET_URL ?? `${raw.FRONTEND_URL.replace(/\/+$/, '')}/reset-password/{uid}/{token}/`, ttlSeconds: raw.PASSWORD_RESET_TTL };
 }
@@ -143,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('CORS_ORIGINS: "*" cannot be combined with CORS_ALLOW_CREDENTIALS=true; list the origins');
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const jwtSecret = raw.JWT_SECRET ?? randomBytes(48).toString('base64');
 
   return {
     env: nodeEnv,
@@ -160,7 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: { url: raw.DATABASE_URL as string, poolMax: raw.DATABASE_POOL_MAX, statementTimeoutMs: raw.DATABASE_STATEMENT_TIMEOUT },
     redis: { url: raw.REDIS_URL, cacheUrl: raw.CACHE_REDIS_URL ?? raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX },
     jwt: {
-      secret: raw.JWT_SECRET ?? randomBytes(48).toString('base64'),
+      secret: jwtSecret,
       secretGenerated: !raw.JWT_SECRET,
       accessTtlSeconds: raw.JWT_ACCESS_TTL,
       refreshTtlSeconds: raw.JWT_REFRESH_TTL,
@@ -181,7 +198,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { transport: mailTransport, smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
     media: { root: resolve(raw.MEDIA_ROOT), maxBytes: raw.MEDIA_MAX_BYTES },
     catalog: { cacheTtlSeconds: raw.CATALOG_CACHE_TTL },
-    console: { enabled: raw.CONSOLE_ENABLED, idleSeconds: raw.CONSOLE_IDLE_TIMEOUT, lifetimeSeconds: raw.CONSOLE_SESSION_LIFETIME, lowStockThreshold: raw.CONSOLE_LOW_STOCK_THRESHOLD },
+    console: { enabled: raw.CONSOLE_ENABLED, idleSeconds: raw.CONSOLE_IDLE_TIMEOUT, lifetimeSeconds: raw.CONSOLE_SESSION_LIFETIME },
+    catalogEvents: { lowStockThreshold: raw.LOW_STOCK_THRESHOLD },
+    shop: shopSettings(raw),
+    webhooks: {
+      allowHosts: raw.WEBHOOK_ALLOW_HOSTS.map((host) => host.toLowerCase()),
+      secretKey: raw.WEBHOOK_SECRET_KEY ?? `jwt:${jwtSecret}`,
+      timeoutMs: raw.WEBHOOK_TIMEOUT * 1000,
+      disableAfter: raw.WEBHOOK_DISABLE_AFTER,
+      requireHttps: isProduction,
+    },
+    delivery: { retryWindowSeconds: raw.DELIVERY_RETRY_WINDOW, retryBaseSeconds: raw.DELIVERY_RETRY_BASE_DELAY, retryMaxSeconds: raw.DELIVERY_RETRY_MAX_DELAY },
+    worker: { concurrency: raw.WORKER_CONCURRENCY, pollIntervalMs: raw.WORKER_POLL_INTERVAL, eventRetentionDays: raw.EVENT_RETENTION_DAYS },
     orders: {
       maxQuantity: raw.CART_MAX_QUANTITY,
       currency: raw.CURRENCY,

@@ -179,6 +179,69 @@ export const settings = {
     secret: true,
   },
   MAIL_FROM: { schema: z.string().min(3), default: 'nexus <no-reply@localhost>', description: 'Sender of outgoing mail.' },
+  PUBLIC_URL: {
+    schema: z.url().refine((value) => /^https?:\/\//.test(value), 'must be an http:// or https:// URL'),
+    description:
+      'Public origin of the API (`https://shop.example.com`): image URLs in events and mail are made from it, where no request names the host. Default: `http://localhost:<PORT>`. `nexus deploy` sets it from the target\'s domain.',
+  },
+  SHOP_NAME: { schema: z.string().min(1).max(100), default: 'nexus shop', description: 'The shop\'s name in order mail (subject lines, greeting, signature).' },
+  SUPPORT_EMAIL: {
+    schema: z.email(),
+    description: 'Address customers are told to write to in order mail (and its Reply-To). Default: the address of MAIL_FROM.',
+  },
+  WEBHOOK_ALLOW_HOSTS: {
+    schema: commaList,
+    default: '',
+    description:
+      'Comma-separated host names webhooks may reach although they resolve to loopback or private addresses, or use http in production: for development and tests only. Cloud metadata addresses (169.254.169.254 and the like) are refused even for these.',
+  },
+  WEBHOOK_SECRET_KEY: {
+    schema: z.string().min(32, 'must be at least 32 characters (try `openssl rand -base64 48`)'),
+    description:
+      'Key that encrypts webhook signing secrets at rest, so a database dump alone does not reveal them. Default: derived from JWT_SECRET (then rotating JWT_SECRET makes stored secrets unreadable: rotate them with `nexus webhooks rotate-secret`). The API and the worker must share it.',
+    secret: true,
+  },
+  WEBHOOK_TIMEOUT: {
+    schema: z.coerce.number().int().min(1).max(60),
+    default: '10',
+    description: 'Seconds a webhook receiver has to answer (connection and body included) before the attempt counts as a timeout and is retried.',
+  },
+  WEBHOOK_DISABLE_AFTER: {
+    schema: z.coerce.number().int().min(1).max(10_000),
+    default: '25',
+    description:
+      'Consecutive failed attempts (after which the subscription has had no success at all) that disable a subscription; a `webhook.disabled` event says so. A successful attempt resets the count.',
+  },
+  DELIVERY_RETRY_WINDOW: {
+    schema: z.coerce.number().int().min(1).max(7 * 24 * 3600),
+    default: '86400',
+    description: 'Seconds after its first attempt during which a failed webhook or mail delivery is retried (default 24 h); past it the delivery is marked failed.',
+  },
+  DELIVERY_RETRY_BASE_DELAY: {
+    schema: z.coerce.number().min(0.1).max(3600),
+    default: '30',
+    description: 'Seconds before the first retry; each further retry waits twice as long (with ±20% jitter) up to DELIVERY_RETRY_MAX_DELAY.',
+  },
+  DELIVERY_RETRY_MAX_DELAY: {
+    schema: z.coerce.number().min(0.1).max(24 * 3600),
+    default: '3600',
+    description: 'Longest wait between two retries of one delivery, in seconds.',
+  },
+  WORKER_CONCURRENCY: {
+    schema: z.coerce.number().int().min(1).max(200),
+    default: '10',
+    description: 'Deliveries (webhooks and mail) one worker process runs at once.',
+  },
+  WORKER_POLL_INTERVAL: {
+    schema: z.coerce.number().int().min(50).max(60_000),
+    default: '500',
+    description: 'Milliseconds between two looks of the worker\'s relay for committed events not yet queued.',
+  },
+  EVENT_RETENTION_DAYS: {
+    schema: z.coerce.number().int().min(1).max(3650),
+    default: '30',
+    description: 'Days an event (with its delivery log) is kept after it was relayed; the worker deletes older ones.',
+  },
   MEDIA_ROOT: {
     schema: z.string().min(1),
     default: 'media',
@@ -206,10 +269,11 @@ export const settings = {
     default: '43200',
     description: 'Seconds a console session lasts at most from sign-in, however active (default 12 hours).',
   },
-  CONSOLE_LOW_STOCK_THRESHOLD: {
+  LOW_STOCK_THRESHOLD: {
     schema: z.coerce.number().int().min(0).max(1_000_000),
     default: '5',
-    description: 'Active products with this many or fewer in stock are listed as low on the console dashboard.',
+    description:
+      'Stock at or below which an active product is low: listed on the console dashboard, and announced once by a `product.low_stock` event when a sale or a staff change takes its stock from above the threshold to it or below.',
   },
   CART_MAX_QUANTITY: {
     schema: z.coerce.number().int().min(1).max(1_000_000),

@@ -10,6 +10,7 @@ import { CategoryService } from './category-service';
 import { ProductAdmin } from './product-admin';
 import { ProductQueries } from './product-queries';
 import { ProductRepository } from './products-repository';
+import { ProductEvents } from './product-events';
 import { publicCatalogEndpoints } from './public-routes';
 import { CategoryTreeSource } from './tree-source';
 import { adminRootEndpoint, categoryWriteEndpoints, productWriteEndpoints } from './staff-routes';
@@ -21,6 +22,9 @@ export interface CatalogModuleDeps {
   storage: MediaStorage;
   cacheTtlSeconds: number;
   maxImageBytes: number;
+  /** Image links in events are made on it (PUBLIC_URL/media/). */
+  eventMediaBase: string;
+  lowStockThreshold: number;
 }
 
 export interface CatalogModule {
@@ -29,6 +33,8 @@ export interface CatalogModule {
   cache: CatalogCache;
   /** Staff work on products and categories (the staff routes and the console). */
   staff: { products: ProductAdmin; categories: CategoryService };
+  /** The catalogue's outbox events; checkouts report the stock they took to it. */
+  events: ProductEvents;
 }
 
 export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
@@ -38,9 +44,10 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
   const trees = new CategoryTreeSource(categoryRepository, cache);
   const queries = new ProductQueries({ products, trees });
   const audit = new AuditLog(deps.db);
+  const events = new ProductEvents({ products, mediaBase: deps.eventMediaBase, lowStockThreshold: deps.lowStockThreshold });
   const categories = new CategoryService({ db: deps.db, categories: categoryRepository, cache, trees, audit });
   const staff = {
-    products: new ProductAdmin({ db: deps.db, products, categories: categoryRepository, cache, trees, storage: deps.storage, maxImageBytes: deps.maxImageBytes, audit }),
+    products: new ProductAdmin({ db: deps.db, products, categories: categoryRepository, cache, trees, storage: deps.storage, maxImageBytes: deps.maxImageBytes, audit, events }),
     categories,
     maxImageBytes: deps.maxImageBytes,
   };
@@ -55,6 +62,7 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
     ],
     cache,
     staff,
+    events,
   };
 }
 
@@ -85,5 +93,6 @@ export async function productRating(db: Knex, id: number): Promise<{ isActive: b
   return row && { isActive: row.is_active, ratingCounts: row.rating_counts, averageRating: row.average_rating };
 }
 export type { ProductAdmin } from './product-admin';
+export type { ProductEvents, StockChange } from './product-events';
 export type { CategoryService } from './category-service';
 export { categoryBody, categoryPatchBody, productBody, productPatchBody } from './schemas';

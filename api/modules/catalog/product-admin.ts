@@ -7,6 +7,7 @@ import type { Actor, AuditLog } from '../audit';
 import type { CatalogCache } from './cache';
 import type { CategoryRepository } from './categories-repository';
 import type { ProductRow } from './model';
+import type { ProductEvents } from './product-events';
 import { parseOrdering } from '../../http/ordering';
 import { OLDEST_FIRST, type Listing } from './product-queries';
 import type { ProductRepository, ProductWrite } from './products-repository';
@@ -30,6 +31,7 @@ export interface ProductAdminDeps {
   storage: MediaStorage;
   maxImageBytes: number;
   audit: AuditLog;
+  events: ProductEvents;
 }
 
 /** The fields of a product the audit log keeps, before and after a staff change. */
@@ -131,6 +133,7 @@ export class ProductAdmin {
             ? await this.deps.products.insert({ ...row, slug: input.slug }, trx)
             : await insertWithFreeSlug(trx, 'products', slugify(input.title), 'product', (slug, savepoint) => this.deps.products.insert({ ...row, slug }, savepoint));
         await this.deps.audit.record(trx, actor, { action: 'product.created', resourceType: 'product', resourceId: created, after: audited(row) });
+        await this.deps.events.announceChange(trx, created, 'product.created');
         return created;
       });
       await this.deps.cache.invalidate();
@@ -165,7 +168,9 @@ export class ProductAdmin {
         const touched = Object.entries(changes).filter(([field, value]) => value !== undefined && String(value) !== String(before[field as keyof ProductRow])).map(([field]) => field);
         if (touched.length > 0) {
           await this.deps.audit.record(trx, actor, { action: 'product.updated', resourceType: 'product', resourceId: id, before: audited(before, touched), after: audited(changes, touched) });
+          await this.deps.events.announceChange(trx, id, before.is_active && changes.is_active === false ? 'product.deactivated' : 'product.updated');
         }
+        if (changes.stock_quantity !== undefined) await this.deps.events.stockChanged(trx, [{ productId: id, before: before.stock_quantity, after: changes.stock_quantity }]);
       });
     } catch (error) {
       if (uploaded) await this.deps.storage.remove(uploaded);
@@ -178,8 +183,10 @@ export class ProductAdmin {
 
   async delete(actor: Actor, id: number): Promise<void> {
     const deleted = await this.deps.db.transaction(async (trx) => {
+      const last = await this.deps.events.current(trx, id);
       const row = await this.deps.products.delete(id, trx);
       if (row) await this.deps.audit.record(trx, actor, { action: 'product.deleted', resourceType: 'product', resourceId: id, before: audited(row) });
+      if (row && last) await this.deps.events.announce(trx, 'product.deleted', last);
       return row;
     });
     if (!deleted) throw new NotFoundError(NO_PRODUCT);

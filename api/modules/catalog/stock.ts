@@ -11,6 +11,8 @@ export interface ReservedProduct {
   title: string;
   slug: string;
   price: string;
+  /** Stock left after this reservation. */
+  stock_quantity: number;
 }
 
 export type UnavailableReason = 'not_found' | 'inactive' | 'insufficient_stock';
@@ -47,7 +49,7 @@ export async function reserveStock(trx: Knex.Transaction, lines: StockLine[]): P
       .where({ id: line.productId, is_active: true })
       .andWhere('stock_quantity', '>=', line.quantity)
       .update({ stock_quantity: trx.raw('stock_quantity - ?', [line.quantity]), updated_at: trx.fn.now() })
-      .returning<ReservedProduct[]>(['id', 'title', 'slug', 'price']);
+      .returning<ReservedProduct[]>(['id', 'title', 'slug', 'price', 'stock_quantity']);
     if (!row) throw await explain(trx, line);
     reserved.push(row);
   }

@@ -2,8 +2,9 @@ import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError, type AppError } from '../../errors';
 import type { AddressService } from '../addresses';
 import { formatCents, toCents, type CartService } from '../cart';
-import { reserveStock, StockUnavailableError, type StockLine } from '../catalog';
+import { reserveStock, StockUnavailableError, type ReservedProduct, type StockLine } from '../catalog';
 import type { OrderItemRow, OrderRow, ShippingAddress } from './model';
+import type { OrderEvents } from './order-events';
 import type { OrderRepository } from './repository';
 import type { CreateOrderInput } from './schemas';
 
@@ -25,7 +26,12 @@ export interface CheckoutDeps {
   paymentSeconds: number;
   /** Most orders a customer may have waiting for payment. */
   maxUnpaid: number;
+  events: OrderEvents;
+  /** Told of every product whose stock the order took (low-stock events). */
+  stockTaken: StockListener;
 }
+
+export type StockListener = (trx: Knex.Transaction, sold: ReservedProduct[], lines: StockLine[]) => Promise<void>;
 
 /** Repeated product ids become one line; the first mention fixes the line's position. */
 function mergeLines(items: { product_id: number; quantity: number }[]): StockLine[] {
@@ -52,6 +58,7 @@ export function unavailable(error: StockUnavailableError, requested: number): Ap
  * the order with a snapshot of each product as sold, records the first event and takes what was ordered out
  * of the cart. Any refusal rolls all of it back.
  */
+
 export function tooManyUnpaidOrders(waiting: number, limit: number): ConflictError {
   const detail = `You already have ${waiting} unpaid orders. Pay or cancel one of them before placing another.`;
   return new ConflictError(detail, 'too_many_unpaid_orders', { error: detail, unpaid_orders: waiting, limit });
@@ -101,14 +108,11 @@ export class Checkout {
     const shipping = await this.shippingAddress(trx, customer, input);
     const lines = await this.lines(trx, customer, input);
     await this.assertMayOrderUnpaid(trx, customer);
-    const sold = new Map(
-      (
-        await reserveStock(trx, lines).catch((error: unknown) => {
-          if (!(error instanceof StockUnavailableError)) throw error;
-          throw unavailable(error, lines.find((line) => line.productId === error.productId)?.quantity ?? 0);
-        })
-      ).map((product) => [product.id, product]),
-    );
+    const reserved = await reserveStock(trx, lines).catch((error: unknown) => {
+      if (!(error instanceof StockUnavailableError)) throw error;
+      throw unavailable(error, lines.find((line) => line.productId === error.productId)?.quantity ?? 0);
+    });
+    const sold = new Map(reserved.map((product) => [product.id, product]));
     const priced = lines.map((line) => {
       const product = sold.get(line.productId);
       if (!product) throw new Error(`reserveStock returned no row for product ${line.productId}`);
@@ -136,6 +140,8 @@ export class Checkout {
     );
     await this.deps.orders.addEvent(trx, { order_id: order.id, from_status: null, to_status: 'pending', actor_id: customer.id, actor_role: 'customer', note: '' });
     await this.deps.cart.takeOut(trx, customer.id, lines);
+    await this.deps.events.announce(trx, order, { from: null });
+    await this.deps.stockTaken(trx, reserved, lines);
     return { order, items };
   }
 }

@@ -3,7 +3,8 @@ import { AuditLog } from '../audit';
 import type { Endpoint } from '../../http/endpoint';
 import type { AddressService } from '../addresses';
 import type { CartService } from '../cart';
-import { Checkout } from './checkout';
+import { Checkout, type StockListener } from './checkout';
+import { OrderEvents } from './order-events';
 import { OrderExpiry } from './expiry';
 import { requestDigest } from './idempotency';
 import { PaymentService } from './payments/payment-service';
@@ -34,6 +35,10 @@ export interface OrdersModuleDeps {
   now: () => number;
   /** A server secret keying the digests of idempotent requests (which may hold card data). */
   serverSecret: string;
+  /** Image links in events are made on it (PUBLIC_URL/media/). */
+  eventMediaBase: string;
+  /** Told of the stock each checkout took (the catalogue's low-stock events). */
+  stockTaken: StockListener;
 }
 
 export interface OrdersModule {
@@ -47,7 +52,8 @@ export interface OrdersModule {
 export function createOrdersModule(deps: OrdersModuleDeps): OrdersModule {
   const orders = new OrderRepository(deps.db);
   const views = new OrderViews(orders);
-  const transitions = new OrderTransitions({ orders, provider: deps.provider, purchasesChanged: deps.purchasesChanged });
+  const events = new OrderEvents({ orders, views, mediaBase: deps.eventMediaBase });
+  const transitions = new OrderTransitions({ orders, provider: deps.provider, events, purchasesChanged: deps.purchasesChanged });
   const expiry = new OrderExpiry({ db: deps.db, orders, transitions });
   const checkout = new Checkout({
     orders,
@@ -57,8 +63,10 @@ export function createOrdersModule(deps: OrdersModuleDeps): OrdersModule {
     currency: deps.currency,
     paymentSeconds: deps.paymentSeconds,
     maxUnpaid: deps.maxUnpaid,
+    events,
+    stockTaken: deps.stockTaken,
   });
-  const payments = new PaymentService({ orders, views, provider: deps.provider, transitions, expiry, now: deps.now });
+  const payments = new PaymentService({ orders, views, provider: deps.provider, transitions, expiry, events, now: deps.now });
   const service = new OrderService({ db: deps.db, audit: new AuditLog(deps.db), orders, views, checkout, payments, transitions, expiry, digest: requestDigest(deps.serverSecret) });
   return { endpoints: [...orderStaffEndpoints(service), ...orderEndpoints(service, deps.maxQuantity)], service, expiry };
 }

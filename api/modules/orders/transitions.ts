@@ -3,6 +3,7 @@ import { AppError } from '../../errors';
 import { restoreStock } from '../catalog';
 import type { ActorRole, CancelReason, OrderRow, PaymentRow } from './model';
 import { PaymentProviderError, type PaymentProvider } from './payments/provider';
+import type { OrderEvents } from './order-events';
 import type { OrderRepository } from './repository';
 import { toCents } from '../cart';
 import { assertTransition, releasesStock, type OrderStatus, type PaymentStatus } from './state-machine';
@@ -40,11 +41,11 @@ function cancelReason(to: OrderStatus, actor: Actor, reason: CancelReason | unde
 /**
  * Moves a locked order to another status with everything that goes with it: stock returned when a pending,
  * paid or processing order is cancelled or fails, the charge refunded when a paid order is cancelled, the
- * reason of a cancellation, and an event recording who did it. Runs inside the caller's transaction, so a
- * failed refund changes nothing.
+ * reason of a cancellation, an event recording who did it and the outbox event announcing it. Runs inside
+ * the caller's transaction, so a failed refund changes nothing and announces nothing.
  */
 export class OrderTransitions {
-  constructor(private readonly deps: { orders: OrderRepository; provider: PaymentProvider; purchasesChanged?: PurchaseListener }) {}
+  constructor(private readonly deps: { orders: OrderRepository; provider: PaymentProvider; events: OrderEvents; purchasesChanged?: PurchaseListener }) {}
 
   private async refund(trx: Knex.Transaction, order: OrderRow): Promise<PaymentRow | undefined> {
     const payment = await this.deps.orders.chargedPayment(trx, order.id);
@@ -68,6 +69,7 @@ export class OrderTransitions {
     const updated = await this.deps.orders.update(trx, order.id, { status: to, payment_status: paymentStatus, ...(cancel_reason ? { cancel_reason } : {}) });
     await this.deps.orders.addEvent(trx, { order_id: order.id, from_status: order.status, to_status: to, actor_id: actor.id, actor_role: actor.role, note });
     await this.announce(trx, order, lines.map((line) => line.productId));
+    await this.deps.events.announce(trx, updated, { from: order.status, refund });
     return { order: updated, refund };
   }
 

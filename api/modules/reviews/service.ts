@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { recordEvent } from '../events';
+import { reportView } from './serializers';
 import { afterCommit } from '../../infra/after-commit';
 import type { Logger } from '../../infra/logger';
 import { AppError, NotFoundError, PermissionDeniedError, ValidationError } from '../../errors';
@@ -176,6 +178,9 @@ export class ReviewService {
       await this.othersReview(trx, id, userId, 'report');
       const reportId = await this.deps.reviews.insertReport(trx, { review_id: id, user_id: userId, reason, description });
       if (reportId === undefined) throw alreadyReported();
+      // The moderation queue's entry, as the staff API shows it.
+      const [report, review] = await Promise.all([this.deps.reviews.findReport(reportId, trx), this.deps.reviews.find(id, trx)]);
+      if (report && review) await recordEvent(trx, { type: 'review.reported', resource: { type: 'review_report', id: reportId }, object: reportView(report, review) });
       return reportId;
     });
   }

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { recordEvent } from '../events';
+import { serializeUser } from './serializers';
 import type { AuthContext } from '../../http/auth';
 import { NotFoundError, ValidationError, type FieldErrors } from '../../errors';
 import type { AuthService, ClientMeta, TokenPair } from './auth-service';
@@ -57,6 +59,7 @@ export class AccountService {
           { email, username: input.username, first_name: input.first_name ?? '', last_name: input.last_name ?? '', password_hash: passwordHash },
           trx,
         );
+        await recordEvent(trx, { type: 'user.registered', resource: { type: 'user', id: user.id }, object: serializeUser(user) });
         return { ...(await this.deps.auth.startSession(user, meta, trx)), user };
       });
     } catch (error) {

@@ -8,6 +8,7 @@ import { invalidTransition } from '../state-machine';
 import type { OrderExpiry } from '../expiry';
 import type { OrderRow } from '../model';
 import { providerFailure, type OrderTransitions } from '../transitions';
+import type { OrderEvents } from '../order-events';
 import type { OrderViews } from '../views';
 import { CARD_EXPIRED, cardInBody, hasExpired } from './card-details';
 import { isCardMethod, type PaymentProvider } from './provider';
@@ -27,6 +28,7 @@ export interface PaymentServiceDeps {
   provider: PaymentProvider;
   transitions: OrderTransitions;
   expiry: OrderExpiry;
+  events: OrderEvents;
   /** Clock in milliseconds: card expiry is judged against it. */
   now: () => number;
 }
@@ -123,6 +125,7 @@ export class PaymentService {
     });
     const items = await this.deps.orders.itemsOf([order.id], trx);
     await this.deps.transitions.announce(trx, paid, items.flatMap((item) => (item.product_id === null ? [] : [item.product_id])));
+    await this.deps.events.announce(trx, paid, { from: 'pending' });
     return {
       status: 200,
       body: {

@@ -1,0 +1,2 @@
+export { recordEvent, type NewEvent } from './outbox';
+export { EVENT_TYPES, EVENT_API_VERSION, MAILED_EVENTS, type EventType, type EventEnvelope, type EventRow } from './types';
