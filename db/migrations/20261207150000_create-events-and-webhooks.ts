@@ -27,7 +27,8 @@ export async function up(knex: Knex): Promise<void> {
     table.string('type', 64).notNullable();
     table.string('resource_type', 32).notNullable();
     table.string('resource_id', 64).notNullable();
-    table.jsonb('payload').notNullable();
+    // json, not jsonb: the text is kept as written, so a body is signed and delivered byte for byte as recorded.
+    table.json('payload').notNullable();
     // A test ping goes to one subscription only; every other event to each subscription that asked for its type.
     table.bigInteger('only_subscription_id').references('id').inTable('webhook_subscriptions').onDelete('CASCADE');
     table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
@@ -49,12 +50,15 @@ export async function up(knex: Knex): Promise<void> {
     table.timestamp('first_attempt_at', { useTz: true });
     table.timestamp('next_attempt_at', { useTz: true });
     table.timestamp('completed_at', { useTz: true });
+    // Set by a replay (staff API, console, CLI); the worker's relay queues the delivery again and clears it.
+    table.timestamp('replay_requested_at', { useTz: true });
     table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     table.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     table.unique(['subscription_id', 'event_id']);
     table.index(['subscription_id', 'id'], 'webhook_deliveries_subscription_index');
     table.index(['status', 'updated_at'], 'webhook_deliveries_status_index');
   });
+  await knex.raw('CREATE INDEX webhook_deliveries_replay_index ON webhook_deliveries (replay_requested_at) WHERE replay_requested_at IS NOT NULL');
   await knex.raw(
     "ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_status_check CHECK (status IN ('pending', 'retrying', 'succeeded', 'failed', 'cancelled'))",
   );

@@ -21,11 +21,11 @@ export interface NewEvent {
 export async function recordEvent(trx: Knex.Transaction, event: NewEvent): Promise<string> {
   const id = randomUUID();
   // The transaction's time, like every other timestamp the change wrote.
-  const [{ now }] = (await trx.raw('SELECT now() AS now')).rows as [{ now: Date }];
+  const [{ now }] = (await trx.raw(`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now`)).rows as [{ now: string }];
   const payload: EventEnvelope = {
     id,
     type: event.type,
-    created_at: now.toISOString(),
+    created_at: now,
     api_version: EVENT_API_VERSION,
     data: { object: event.object, ...event.context },
   };
