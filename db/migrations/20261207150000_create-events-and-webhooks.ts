@@ -86,9 +86,14 @@ export async function up(knex: Knex): Promise<void> {
     table.string('last_error', 500);
     table.string('message_id', 255);
     table.timestamp('sent_at', { useTz: true });
+    // A lease like webhook_deliveries.locked_until: the attempt that sets it owns the SMTP exchange until it
+    // records the outcome (or the lease runs out, should its worker die), so a duplicate job does not send twice.
+    table.timestamp('locked_until', { useTz: true });
+    // Written by the first attempt: the retry window starts here.
     table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     table.unique(['event_id', 'template']);
   });
+  await knex.raw("ALTER TABLE mail_deliveries ADD CONSTRAINT mail_deliveries_status_check CHECK (status IN ('pending', 'retrying', 'sent', 'failed'))");
 }
 
 export async function down(knex: Knex): Promise<void> {
