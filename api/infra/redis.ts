@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
 /**
  * A Redis client that fails fast instead of queueing forever: a request that needs Redis while it is down
@@ -12,6 +12,14 @@ export function createRedis(url: string): Redis {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
   });
+}
+
+/**
+ * A Redis client for the job queue (BullMQ): its blocking reads wait as long as they need, and commands wait
+ * for a lost connection to come back rather than fail (BullMQ requires `maxRetriesPerRequest: null`).
+ */
+export function createQueueRedis(url: string, options: RedisOptions = {}): Redis {
+  return new Redis(url, { connectTimeout: 2000, maxRetriesPerRequest: null, ...options });
 }
 
 export type { Redis };

@@ -52,6 +52,9 @@ export async function up(knex: Knex): Promise<void> {
     table.timestamp('completed_at', { useTz: true });
     // Set by a replay (staff API, console, CLI); the worker's relay queues the delivery again and clears it.
     table.timestamp('replay_requested_at', { useTz: true });
+    // A lease, not a row lock held across the HTTP call: the worker that sets it owns the attempt until it
+    // records the outcome (or the lease runs out, should that worker die), so a duplicate job is skipped.
+    table.timestamp('locked_until', { useTz: true });
     table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     table.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     table.unique(['subscription_id', 'event_id']);
@@ -76,6 +79,17 @@ export async function up(knex: Knex): Promise<void> {
     table.index(['delivery_id', 'id'], 'webhook_attempts_delivery_index');
   });
 
+  // Each running worker says it is alive here every few seconds: health and `nexus status` read it.
+  await knex.schema.createTable('worker_heartbeats', (table) => {
+    table.string('id', 64).primary();
+    table.string('hostname', 255).notNullable();
+    table.integer('pid').notNullable();
+    table.string('version', 32).notNullable();
+    table.string('queue', 16).notNullable();
+    table.timestamp('started_at', { useTz: true }).notNullable();
+    table.timestamp('seen_at', { useTz: true }).notNullable();
+  });
+
   await knex.schema.createTable('mail_deliveries', (table) => {
     table.bigIncrements('id', { primaryKey: true });
     table.uuid('event_id').notNullable().references('id').inTable('events').onDelete('CASCADE');
@@ -98,6 +112,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('mail_deliveries');
+  await knex.schema.dropTable('worker_heartbeats');
   await knex.schema.dropTable('webhook_attempts');
   await knex.schema.dropTable('webhook_deliveries');
   await knex.schema.dropTable('events');

@@ -11,6 +11,13 @@ const cacheCheckSchema = checkSchema.extend({ backend: z.enum(['redis', 'memory'
 const DATABASE_UP = { status: 'healthy', latency_ms: 1.12 };
 const DATABASE_DOWN = { status: 'unhealthy', latency_ms: 5003.4 };
 const CACHE_UP = { status: 'healthy', latency_ms: 0.31, backend: 'redis' };
+const EVENTS_UP = { status: 'healthy', workers: 2, unrelayed: 0, outbox_lag_seconds: 0 };
+const eventsCheckSchema = z
+  .object({ status: z.enum(['healthy', 'unhealthy']), workers: z.number().int(), unrelayed: z.number().int(), outbox_lag_seconds: z.number() })
+  .meta({
+    description:
+      'The delivery worker (webhooks, order mail): `unhealthy` when no worker was seen in the last 30 s or the oldest committed event has waited 120 s or more to be queued. It does not change `status`: the API serves without a worker, and events wait in the outbox until one runs.',
+  });
 const HEALTHY = {
   status: 'healthy',
   service: SERVICE_NAME,
@@ -18,7 +25,7 @@ const HEALTHY = {
   database: 'healthy',
   cache: 'healthy',
   environment: 'production',
-  checks: { database: DATABASE_UP, cache: CACHE_UP },
+  checks: { database: DATABASE_UP, cache: CACHE_UP, events: EVENTS_UP },
 };
 const READY = { status: 'ready', service: SERVICE_NAME, checks: { database: 'healthy', migrations: 'up_to_date', cache: 'healthy' }, pending_migrations: [] };
 
@@ -30,7 +37,7 @@ const healthSchema = z
     database: z.enum(['healthy', 'unhealthy']),
     cache: z.enum(['healthy', 'unhealthy']),
     environment: z.string(),
-    checks: z.object({ database: checkSchema, cache: cacheCheckSchema }),
+    checks: z.object({ database: checkSchema, cache: cacheCheckSchema, events: eventsCheckSchema.optional() }),
   })
   .meta({ id: 'Health', example: HEALTHY });
 
@@ -66,7 +73,7 @@ export function healthEndpoints(health: HealthService): Endpoint[] {
         },
       },
       handle: async () => {
-        const [database, cache] = await Promise.all([health.database(), health.cache()]);
+        const [database, cache, events] = await Promise.all([health.database(), health.cache(), health.events()]);
         const status = database.status === 'unhealthy' ? 'unhealthy' : cache.status === 'unhealthy' ? 'degraded' : 'healthy';
         return {
           status: status === 'unhealthy' ? 503 : 200,
@@ -77,7 +84,7 @@ export function healthEndpoints(health: HealthService): Endpoint[] {
             database: database.status,
             cache: cache.status,
             environment: health.environment,
-            checks: { database, cache: { ...cache, backend: health.cacheBackend } },
+            checks: { database, cache: { ...cache, backend: health.cacheBackend }, ...(events ? { events } : {}) },
           },
         };
       },

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { KeyValueStore } from '../../infra/kv-store';
+import { outboxState, type OutboxState } from '../events';
 
 export const SERVICE_NAME = 'nexus-api';
 const CHECK_TIMEOUT_MS = 2000;
@@ -64,6 +65,15 @@ export class HealthService {
       await this.deps.kv.set('health:probe', 'ok', 10);
       if ((await this.deps.kv.get('health:probe')) !== 'ok') throw new Error('cache read-back mismatch');
     });
+  }
+
+  /** The delivery worker: how many are alive and how far the outbox relay is behind (undefined: not known). */
+  async events(): Promise<OutboxState | undefined> {
+    try {
+      return await withTimeout(outboxState(this.deps.db));
+    } catch {
+      return undefined;
+    }
   }
 
   /** @returns the pending migrations, or undefined when the database could not be asked */
