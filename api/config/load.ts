@@ -36,7 +36,7 @@ export interface Config {
   shop: { publicUrl: string; mediaBase: string; name: string; supportEmail: string };
   webhooks: { allowHosts: string[]; secretKey: string; timeoutMs: number; disableAfter: number; requireHttps: boolean };
   delivery: { retryWindowSeconds: number; retryBaseSeconds: number; retryMaxSeconds: number };
-  worker: { concurrency: number; pollIntervalMs: number; eventRetentionDays: number };
+  worker: { concurrency: number; pollIntervalMs: number; eventRetentionDays: number; heartbeatFile?: string };
   orders: {
     maxQuantity: number;
     currency: string;
@@ -209,7 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requireHttps: isProduction,
     },
     delivery: { retryWindowSeconds: raw.DELIVERY_RETRY_WINDOW, retryBaseSeconds: raw.DELIVERY_RETRY_BASE_DELAY, retryMaxSeconds: raw.DELIVERY_RETRY_MAX_DELAY },
-    worker: { concurrency: raw.WORKER_CONCURRENCY, pollIntervalMs: raw.WORKER_POLL_INTERVAL, eventRetentionDays: raw.EVENT_RETENTION_DAYS },
+    worker: { concurrency: raw.WORKER_CONCURRENCY, pollIntervalMs: raw.WORKER_POLL_INTERVAL, eventRetentionDays: raw.EVENT_RETENTION_DAYS, heartbeatFile: raw.WORKER_HEARTBEAT_FILE },
     orders: {
       maxQuantity: raw.CART_MAX_QUANTITY,
       currency: raw.CURRENCY,

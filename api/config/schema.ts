@@ -237,6 +237,11 @@ export const settings = {
     default: '500',
     description: 'Milliseconds between two looks of the worker\'s relay for committed events not yet queued.',
   },
+  WORKER_HEARTBEAT_FILE: {
+    schema: z.string().min(1),
+    description:
+      'File the worker touches every 5 s while its relay works (unset: none). A container health check reads its age: the deploy\'s worker service sets it and is healthy while the file is younger than 30 s.',
+  },
   EVENT_RETENTION_DAYS: {
     schema: z.coerce.number().int().min(1).max(3650),
     default: '30',

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from '../../infra/logger';
@@ -14,6 +15,8 @@ export interface RelayLoopOptions {
   queueKind: string;
   pollIntervalMs: number;
   eventRetentionDays: number;
+  /** Touched with each heartbeat, for a container health check. */
+  heartbeatFile?: string;
 }
 
 /**
@@ -70,6 +73,7 @@ export class RelayLoop {
       .onConflict('id')
       .merge(['seen_at']);
     await db('worker_heartbeats').where('seen_at', '<', db.raw("now() - interval '1 day'")).delete();
+    if (options.heartbeatFile) await writeFile(options.heartbeatFile, `${new Date().toISOString()}\n`);
   }
 
   /** Stops the clock, waits for a round in progress, and removes this worker's heartbeat. */
