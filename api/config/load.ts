@@ -33,7 +33,7 @@ export interface Config {
   console: { enabled: boolean; idleSeconds: number; lifetimeSeconds: number };
   catalogEvents: { lowStockThreshold: number };
   /** Where the API is reached from outside, and what the shop calls itself in mail. */
-  shop: { publicUrl: string; mediaBase: string; name: string; supportEmail: string };
+  shop: { publicUrl: string; mediaBase: string; name: string; supportEmail: string; orderUrlTemplate: string };
   webhooks: { allowHosts: string[]; secretKey: string; timeoutMs: number; disableAfter: number; requireHttps: boolean };
   delivery: { retryWindowSeconds: number; retryBaseSeconds: number; retryMaxSeconds: number };
   worker: { concurrency: number; pollIntervalMs: number; eventRetentionDays: number; heartbeatFile?: string };
@@ -116,7 +116,8 @@ function mailAddress(from: string): string {
 
 function shopSettings(raw: RawSettings): Config['shop'] {
   const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
-  return { publicUrl, mediaBase: `${publicUrl}/media/`, name: raw.SHOP_NAME, supportEmail: raw.SUPPORT_EMAIL ?? mailAddress(raw.MAIL_FROM) };
+  const orderUrlTemplate = raw.ORDER_URL ?? `${raw.FRONTEND_URL.replace(/\/+$/, '')}/orders/{id}/`;
+  return { publicUrl, mediaBase: `${publicUrl}/media/`, name: raw.SHOP_NAME, supportEmail: raw.SUPPORT_EMAIL ?? mailAddress(raw.MAIL_FROM), orderUrlTemplate };
 }
 
 function passwordResetSettings(raw: RawSettings): Config['passwordReset'] {

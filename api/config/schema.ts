@@ -184,6 +184,10 @@ export const settings = {
     description:
       'Public origin of the API (`https://shop.example.com`): image URLs in events and mail are made from it, where no request names the host. Default: `http://localhost:<PORT>`. `nexus deploy` sets it from the target\'s domain.',
   },
+  ORDER_URL: {
+    schema: z.string().includes('{id}', { message: 'must contain {id}' }).refine((value) => /^https?:\/\//.test(value), 'must be an http:// or https:// URL'),
+    description: 'Link to an order on the shop front end, put in order mail; `{id}` is replaced by the order id. Default: `<FRONTEND_URL>/orders/{id}/`.',
+  },
   SHOP_NAME: { schema: z.string().min(1).max(100), default: 'nexus shop', description: 'The shop\'s name in order mail (subject lines, greeting, signature).' },
   SUPPORT_EMAIL: {
     schema: z.email(),
