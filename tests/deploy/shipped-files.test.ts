@@ -45,7 +45,7 @@ describe('files shipped for deploys', () => {
 
   it('When the app service is read, then it publishes only on loopback, carries no secret and takes its settings from .env', () => {
     const compose = parse(readFileSync(join(ROOT, 'docker-compose.prod.yml'), 'utf8')) as { services: Record<string, Record<string, unknown>> };
-    expect(Object.keys(compose.services)).toEqual(['app']);
+    expect(Object.keys(compose.services)).toEqual(['app', 'worker']);
     const app = compose.services.app as { ports: string[]; env_file: string[]; environment: Record<string, string> };
     expect(app.ports).toEqual(['127.0.0.1:${NEXUS_APP_PORT:?set by nexus deploy}:8000']);
     expect(app.env_file).toEqual(['.env']);
@@ -55,6 +55,20 @@ describe('files shipped for deploys', () => {
       expect([name, service.ports]).toEqual([name, undefined]);
       expect(service.healthcheck).toBeDefined();
     }
+  });
+
+  it('When the worker service is read, then it runs the same image and settings as the app, publishes nothing, is checked by its heartbeat file and has time to finish deliveries', () => {
+    const compose = parse(readFileSync(join(ROOT, 'docker-compose.prod.yml'), 'utf8')) as { services: Record<string, Record<string, unknown>> };
+    const { app, worker } = compose.services as Record<string, Record<string, unknown>>;
+    expect(worker).toMatchObject({ image: app?.image, env_file: app?.env_file, networks: app?.networks, restart: app?.restart, logging: app?.logging, command: ['node', 'dist/api/worker.js'] });
+    expect(worker?.ports).toBeUndefined();
+    expect(worker?.environment).toEqual({ WORKER_HEARTBEAT_FILE: '/tmp/nexus-worker.alive' });
+    expect(worker?.tmpfs).toEqual(['/tmp']);
+    const healthcheck = worker?.healthcheck as { test: string[] };
+    expect(healthcheck.test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    expect(healthcheck.test[3]).toContain('process.env.WORKER_HEARTBEAT_FILE');
+    // Longer than the longest webhook attempt (WEBHOOK_TIMEOUT ≤ 60 s).
+    expect(Number.parseInt(String(worker?.stop_grace_period), 10)).toBeGreaterThan(60);
   });
 
   it('When the on-host Redis servers are read, then both are bounded; only the read cache evicts, the deny-list and rate-limit store never does', () => {
