@@ -12,10 +12,11 @@ export interface MailDeliveryRow {
   attempts: number;
   last_error: string | null;
   message_id: string | null;
-  sent_at: Date | null;
-  locked_until: Date | null;
+  /** Timestamps are ISO 8601 strings (the connection's timestamptz parser). */
+  sent_at: string | null;
+  locked_until: string | null;
   /** Written by the first attempt: the start of the retry window. */
-  created_at: Date;
+  created_at: string;
 }
 
 export type Claim =
@@ -47,7 +48,7 @@ export class MailDeliveries {
     if (claimed) return { kind: 'claimed', delivery: claimed };
     const current = await this.db('mail_deliveries').where(where).first<MailDeliveryRow | undefined>();
     if (current?.status === 'sent') return { kind: 'sent', delivery: current };
-    return { kind: 'busy', lockedUntil: current?.locked_until ?? new Date() };
+    return { kind: 'busy', lockedUntil: current?.locked_until ? new Date(current.locked_until) : new Date() };
   }
 
   async markSent(id: string, messageId: string): Promise<void> {

@@ -71,7 +71,7 @@ export class OrderMail {
       const result: AttemptResult =
         error instanceof MailDeliveryError && error.permanent
           ? { outcome: 'failed', reason: `${reason} (refused for good: not retried)` }
-          : afterFailure(this.deps.retry, { attempt: delivery.attempts, firstAttemptAt: delivery.created_at, now: this.deps.now(), reason });
+          : afterFailure(this.deps.retry, { attempt: delivery.attempts, firstAttemptAt: new Date(delivery.created_at), now: this.deps.now(), reason });
       await this.deps.deliveries.markFailed(delivery.id, { error: reason, final: result.outcome !== 'retry' });
       this.deps.logger.warn({ eventId: job.eventId, template, orderId: order.id, attempt: delivery.attempts, outcome: result.outcome, reason }, 'order mail not sent');
       return result;
