@@ -20,8 +20,6 @@ export interface OrderMailOptions {
   mailer: Mailer;
   config: Pick<Config, 'shop' | 'mail' | 'delivery' | 'orders'>;
   logger: Logger;
-  /** The order's page on the shop front end, `{id}` replaced by the order id; without it the mail has no link. */
-  orderUrlTemplate?: string;
   /** Another template directory (default templates/mail). */
   templatesDir?: string;
   now?: () => Date;
@@ -37,7 +35,7 @@ export function createOrderMail(options: OrderMailOptions): OrderMail {
     render: createMailRenderer(options.templatesDir ?? MAIL_TEMPLATES),
     logger: options.logger,
     from: config.mail.from,
-    view: { shop: { name: config.shop.name, supportEmail: config.shop.supportEmail }, currency: config.orders.currency, orderUrlTemplate: options.orderUrlTemplate },
+    view: { shop: { name: config.shop.name, supportEmail: config.shop.supportEmail }, currency: config.orders.currency, orderUrlTemplate: config.shop.orderUrlTemplate },
     retry: { windowSeconds: config.delivery.retryWindowSeconds, baseSeconds: config.delivery.retryBaseSeconds, maxSeconds: config.delivery.retryMaxSeconds },
     leaseSeconds: LEASE_SECONDS,
     now: options.now ?? (() => new Date()),

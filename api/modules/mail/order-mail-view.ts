@@ -63,7 +63,7 @@ export interface ViewSettings {
   shop: { name: string; supportEmail: string };
   /** Currency of an order that does not name one (CURRENCY). */
   currency: string;
-  /** `https://shop.example.com/orders/{id}/`; without it the mail has no link. */
+  /** ORDER_URL: `https://shop.example.com/orders/{id}/`; without it the mail has no link. */
   orderUrlTemplate?: string;
 }
 

@@ -9,9 +9,8 @@ export const SHOP_MAIL_SETTINGS = {
   CURRENCY: 'USD',
   ORDER_MAX_UNPAID: '1000',
   CATALOG_CACHE_TTL: '0',
+  ORDER_URL: 'https://acme.test/account/orders/{id}/',
 };
-
-export const ORDER_URL = 'https://acme.test/account/orders/{id}/';
 
 export interface OrderEventRecord {
   id: string;

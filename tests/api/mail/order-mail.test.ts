@@ -7,7 +7,7 @@ import { insertCategory, insertProduct, registerStaff, type CategoryRecord, type
 import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from '../../support/smtp';
 import { bearer, registerUser, type RegisteredUser } from '../../support/users';
 import { cancel, CREATE, payOrder, placeOrder, setStatus, shippingInput, type OrderBody } from '../orders/order-helpers';
-import { deliveriesOf, header, mailWithId, ORDER_URL, orderEvent, orderEvents, SHOP_MAIL_SETTINGS } from './mail-helpers';
+import { deliveriesOf, header, mailWithId, orderEvent, orderEvents, SHOP_MAIL_SETTINGS } from './mail-helpers';
 
 /**
  * The customer's order mail, end to end: a real order lifecycle through the API writes its events into the
@@ -24,7 +24,7 @@ describe('order mail', () => {
     smtp = await startSmtpReceiver();
     api = await startTestApi({ ...SHOP_MAIL_SETTINGS, MAIL_TRANSPORT: 'smtp', SMTP_URL: smtp.url });
     const logger = createLogger({ level: 'silent' });
-    mail = createOrderMail({ db: api.db, mailer: createMailer(api.config.mail, logger), config: api.config, logger, orderUrlTemplate: ORDER_URL });
+    mail = createOrderMail({ db: api.db, mailer: createMailer(api.config.mail, logger), config: api.config, logger });
     category = await insertCategory(api, { name: 'Mail', slug: 'mail' });
     staff = await registerStaff(api);
   });
