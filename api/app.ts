@@ -32,6 +32,7 @@ import { createHealthModule } from './modules/health';
 import { createOrdersModule, paymentProvider, type OrderExpiry, type PaymentProvider } from './modules/orders';
 import { createReviewsModule } from './modules/reviews';
 import { createUsersModule, type UsersModule } from './modules/users';
+import { createWebhooksModule } from './modules/webhooks';
 
 export interface AppDeps {
   config: Config;
@@ -130,6 +131,7 @@ export function buildApp(deps: AppDeps): App {
         sold.map((product) => ({ productId: product.id, after: product.stock_quantity, before: product.stock_quantity + (lines.find((line) => line.productId === product.id)?.quantity ?? 0) })),
       ),
   });
+  const webhooks = createWebhooksModule({ db: deps.db, config, logger, now });
   const health = createHealthModule({
     db: deps.db,
     kv: deps.kv,
@@ -145,6 +147,7 @@ export function buildApp(deps: AppDeps): App {
   registerEndpoints(registry, ['/api/v1'], cart.endpoints);
   registerEndpoints(registry, ['/api/v1'], orders.endpoints);
   registerEndpoints(registry, ['/api/v1'], reviews.endpoints);
+  registerEndpoints(registry, ['/api/v1'], webhooks.endpoints);
   registerEndpoints(registry, ['/health'], health.endpoints);
   registerEndpoints(registry, ['/api/v1'], health.legacyEndpoints);
 
@@ -202,6 +205,7 @@ export function buildApp(deps: AppDeps): App {
   api.use(router(cart.endpoints, withCredentials));
   api.use(router(orders.endpoints, withCredentials));
   api.use(router(reviews.endpoints, withCredentials));
+  api.use(router(webhooks.endpoints, withCredentials));
   api.use(router(health.legacyEndpoints, { bodyLimitBytes }));
   app.use('/api/v1', api);
 
