@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import type { RunningServer } from '../../api/server';
+import type { RunningWorker } from '../../api/worker';
 import { NexusError, RefusedError } from '../errors';
 import { redactUrl } from '../redact';
 import type { EmbeddedPostgres } from './embedded-postgres';
@@ -42,6 +43,12 @@ function readOrCreate(file: string, create: () => string): string {
   return value;
 }
 
+/** The host name links use: a wildcard bind is reached as localhost. */
+function publicHost(bind: string): string {
+  if (bind === '0.0.0.0' || bind === '::') return 'localhost';
+  return bind.includes(':') ? `[${bind}]` : bind;
+}
+
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createServer();
@@ -73,6 +80,7 @@ async function databasePort(dataDir: string): Promise<number> {
 export class LocalStack {
   private cluster?: EmbeddedPostgres;
   private server?: RunningServer;
+  private worker?: RunningWorker;
   private databaseUrl = process.env.DATABASE_URL ?? '';
   private claimed = false;
   private accounts?: DemoAccounts;
@@ -98,7 +106,7 @@ export class LocalStack {
       { title: this.databaseTitle(), run: () => this.startDatabase() },
       { title: 'Apply migrations', run: () => this.withDatabase(async (db) => (await import('../../db/migrator.js')).migrateLatest(db)) },
       { title: 'Seed demo data (first run only)', run: () => this.withDatabase((db) => this.seed(db)) },
-      { title: 'Start the API', run: () => this.startApi() },
+      { title: 'Start the API and the delivery worker', run: () => this.startApi() },
     ];
   }
 
@@ -150,7 +158,12 @@ export class LocalStack {
 
   private async startApi(): Promise<void> {
     const jwtSecret = process.env.JWT_SECRET ?? readOrCreate(join(this.options.dataDir, 'jwt-secret'), () => randomBytes(48).toString('base64'));
-    const [{ loadConfig }, { createLogger }, { startServer }] = await Promise.all([import('../../api/config/index.js'), import('../../api/infra/logger.js'), import('../../api/server.js')]);
+    const [{ loadConfig }, { createLogger }, { startServer }, { startWorker }] = await Promise.all([
+      import('../../api/config/index.js'),
+      import('../../api/infra/logger.js'),
+      import('../../api/server.js'),
+      import('../../api/worker.js'),
+    ]);
     const config = loadConfig({
       ...process.env,
       NODE_ENV: process.env.NODE_ENV ?? 'development',
@@ -159,6 +172,9 @@ export class LocalStack {
       PORT: String(this.options.port),
       JWT_SECRET: jwtSecret,
       LOG_LEVEL: this.options.logLevel,
+      // Links in events and mail point at this stack; webhooks may reach receivers on this machine.
+      PUBLIC_URL: process.env.PUBLIC_URL || `http://${publicHost(this.options.host)}:${this.options.port}`,
+      WEBHOOK_ALLOW_HOSTS: process.env.WEBHOOK_ALLOW_HOSTS ?? 'localhost,127.0.0.1,::1',
     });
     const logger = createLogger({ level: config.log.level }, process.stderr);
     try {
@@ -172,6 +188,7 @@ export class LocalStack {
       }
       throw error;
     }
+    this.worker = await startWorker(config, createLogger({ level: config.log.level, name: 'nexus-worker' }, process.stderr));
     writeDevState(this.options.dataDir, {
       pid: process.pid,
       apiUrl: this.server.url,
@@ -194,6 +211,7 @@ export class LocalStack {
 
   /** Stops what started, in reverse; gives the directory up only when this stack held it. */
   async stop(): Promise<void> {
+    await this.worker?.stop();
     await this.server?.stop();
     await this.cluster?.stop();
     if (this.claimed) releaseDevDir(this.options.dataDir);

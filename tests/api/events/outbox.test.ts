@@ -52,7 +52,7 @@ describe('the event outbox', () => {
       const delivered = events[4]!.payload;
       expect(delivered).toEqual({ id: events[4]!.id, type: 'order.delivered', created_at: expect.stringMatching(/Z$/), api_version: 'v1', data: { object: finalView, previous_status: 'shipped' } });
       expect(events[0]!.payload.data).toEqual({ object: expect.objectContaining({ id: placed.id, status: 'pending', total_amount: '25.00' }), previous_status: null });
-      const shipped = events[3]!.payload.data as { tracking: { tracking_number: string; tracking_events: unknown[] } };
+      const shipped = events[3]!.payload.data as unknown as { tracking: { tracking_number: string; tracking_events: unknown[] } };
       expect(shipped.tracking.tracking_number).toBe(placed.tracking_number);
       expect(shipped.tracking.tracking_events).toHaveLength(4);
     });
