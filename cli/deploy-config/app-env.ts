@@ -9,16 +9,28 @@ export const ON_HOST_REDIS_URL = 'redis://redis:6379/0';
 export const ON_HOST_CACHE_REDIS_URL = 'redis://redis-cache:6379/0';
 
 /**
- * Everything the API container gets: production defaults, then app.env, then the target's env, then the
- * secrets (and the URLs of on-host services). Later entries win.
+ * The site's public origin as nginx serves it: the first (canonical) domain, over HTTPS once the host has its
+ * certificate (the rule deploys render the nginx site with), with nginx's port when it is not the default.
  */
-export function appEnvironment(deploy: DeployTarget): Map<string, string> {
+export function publicUrl(target: DeployTarget['target'], tls: boolean): string {
+  const [scheme, port, standard] = tls ? ['https', target.nginx.https_port, 443] : ['http', target.nginx.http_port, 80];
+  return `${scheme}://${target.domains[0] as string}${port === standard ? '' : `:${port}`}`;
+}
+
+/**
+ * Everything the API and worker containers get: production defaults, then app.env, then the target's env, then
+ * the secrets (and the URLs of on-host services). Later entries win. `tls`: whether the site serves HTTPS (the
+ * certificate is on the host), for PUBLIC_URL.
+ */
+export function appEnvironment(deploy: DeployTarget, site: { tls: boolean } = { tls: false }): Map<string, string> {
   const env = new Map<string, string>([
     ['NODE_ENV', 'production'],
     // Exactly one proxy (the host's nginx) sits in front: X-Forwarded-For is trusted for one hop only.
     ['TRUST_PROXY', '1'],
     // `*.example.com` is `.example.com` to the API: the domain and its subdomains (Django's rule).
     ['ALLOWED_HOSTS', deploy.target.domains.map((name) => (name.startsWith('*.') ? name.slice(1) : name)).join(',')],
+    // Links in events and mail, made where no request names the host (the worker's deliveries).
+    ['PUBLIC_URL', publicUrl(deploy.target, site.tls)],
   ]);
   for (const [key, value] of Object.entries(deploy.app.env)) env.set(key, value);
   for (const [key, value] of Object.entries(deploy.target.env)) env.set(key, value);

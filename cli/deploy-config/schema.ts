@@ -205,6 +205,11 @@ export const targetSchema = z
     lock_ttl: z.number().int().min(60).max(24 * 3600).default(1800),
     /** Seconds the old release keeps running after nginx has switched, for requests still in flight. */
     drain_seconds: z.number().int().min(0).max(600).default(10),
+    /**
+     * The delivery worker (webhooks, order mail) each host runs beside the API: how many copies (0: none on
+     * this target's hosts, e.g. when workers run elsewhere). Each copy runs WORKER_CONCURRENCY deliveries at once.
+     */
+    worker: z.object({ replicas: z.number().int().min(0).max(20).default(1) }).strict().prefault({}),
     nginx: nginxSchema,
     build: buildSchema,
     tls: tlsSchema,

@@ -92,30 +92,53 @@ export function removeImages(tags: readonly string[]): RemoteCommand {
 
 /**
  * Stops and removes a compose project's containers by label, so it works whichever Compose flavour started
- * them and even when the release directory is gone. `docker stop` sends SIGTERM and waits `grace` seconds,
- * during which the API finishes its in-flight requests.
+ * them and even when the release directory is gone. `docker stop` sends SIGTERM and waits, all containers at
+ * once, each for its own stop_grace_period from the compose file (Compose records it on the container), else
+ * `grace` seconds: the API finishes its in-flight requests, the worker its deliveries.
  */
 export function stopProject(project: string, graceSeconds: number): RemoteCommand {
   return script(
     'nexus-stop-project',
-    'ids=$(docker ps -aq --filter "label=com.docker.compose.project=$1") || exit 1\n[ -z "$ids" ] && exit 0\ndocker stop -t "$2" $ids >/dev/null && docker rm $ids >/dev/null',
+    `ids=$(docker ps -aq --filter "label=com.docker.compose.project=$1") || exit 1
+[ -z "$ids" ] && exit 0
+pids=''
+for id in $ids; do
+  grace=$(docker inspect --format '{{with .Config.StopTimeout}}{{.}}{{end}}' "$id") || grace=''
+  docker stop -t "\${grace:-$2}" "$id" >/dev/null & pids="$pids $!"
+done
+status=0
+for pid in $pids; do wait "$pid" || status=1; done
+[ "$status" = 0 ] && docker rm $ids >/dev/null`,
     project,
     String(graceSeconds),
   );
 }
 
-/** Waits until every container of a compose project that has a healthcheck reports healthy. */
-export function waitForHealthyProject(project: string, timeoutSeconds: number): RemoteCommand {
+/** What waitForHealthyProject prints on stdout when asked for one service the project does not run. */
+export const NO_SUCH_SERVICE = 'no such service';
+
+/**
+ * Waits until every container of a compose project (or of one of its services) that has a healthcheck
+ * reports healthy, and those without one run. A service the project has no container of (a release whose
+ * compose file predates it) is not waited for: the command prints NO_SUCH_SERVICE and exits 0. On timeout it
+ * prints, on stderr, each failing container's state, its last health checks and its last log lines.
+ */
+export function waitForHealthyProject(project: string, timeoutSeconds: number, service?: string): RemoteCommand {
   return script(
     'nexus-wait-healthy',
     `end=$(( $(date +%s) + $2 ))
+containers() {
+  if [ -n "$3" ]; then docker ps -aq --filter "label=com.docker.compose.project=$1" --filter "label=com.docker.compose.service=$3"
+  else docker ps -aq --filter "label=com.docker.compose.project=$1"; fi
+}
+if [ -n "$3" ] && [ -z "$(containers "$@")" ]; then echo "${NO_SUCH_SERVICE}"; exit 0; fi
 while :; do
-  states=$(docker ps -aq --filter "label=com.docker.compose.project=$1" | xargs -r docker inspect --format '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}')
+  states=$(containers "$@" | xargs -r docker inspect --format '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}')
   echo "$states" | grep -qvE ' (healthy|running)$' || { [ -n "$states" ] && exit 0; }
   if [ "$(date +%s)" -ge "$end" ]; then
     echo "$states" >&2
     # What the operator needs next: each failing container's last health check and last log lines.
-    for id in $(docker ps -aq --filter "label=com.docker.compose.project=$1"); do
+    for id in $(containers "$@"); do
       name=$(docker inspect --format '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id")
       case $name in *' healthy' | *' running') continue ;; esac
       name=\${name% *}
@@ -128,5 +151,6 @@ while :; do
 done`,
     project,
     String(timeoutSeconds),
+    service ?? '',
   );
 }

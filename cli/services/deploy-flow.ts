@@ -65,7 +65,8 @@ interface FlowContext {
 /**
  * A deploy or rollback of a whole target: under the target's deploy lock, host by host (rolling), stopping
  * at the first host that fails, whose previous release keeps serving. Each host goes through the same
- * activation: start the release on the idle colour, wait for readiness, switch nginx, drain and stop the old.
+ * activation: start the release (API and worker) on the idle colour, wait for the API's readiness and the
+ * worker's health, switch nginx, drain and stop the old colour (its worker finishing its deliveries).
  */
 export class DeployFlow {
   constructor(private readonly context: FlowContext) {}
@@ -239,6 +240,17 @@ export class DeployFlow {
           const logs = await host.appLogs(record, colour);
           await host.stopColour(colour);
           throw new HealthCheckFailedError(host.exec.host, failure, logs, { target: deploy.name, previous: serving?.release });
+        },
+      },
+      {
+        // Events must keep flowing once traffic moves: a worker that never becomes healthy fails the release like its API.
+        title: `Wait for the worker to be healthy (up to ${deploy.target.health.timeout}s)`,
+        run: async () => {
+          const failure = await host.waitForWorker(colour);
+          if (failure === undefined) return;
+          const logs = await host.appLogs(record, colour, 30, 'worker');
+          await host.stopColour(colour);
+          throw new HealthCheckFailedError(host.exec.host, failure, logs, { target: deploy.name, previous: serving?.release, service: 'worker' });
         },
       },
       {

@@ -95,12 +95,16 @@ export class HostDeployer {
     await this.run('record the serving release', writeFile(this.layout.serving, '644'), { stdin: `${JSON.stringify(state, null, 2)}\n` });
   }
 
-  /** The release directory: release.json, the compose file and the app's env file (mode 600). */
+  /**
+   * The release directory: release.json, the compose file and the env file of the app and the worker (mode
+   * 600). PUBLIC_URL in it is https when the site's certificate is on the host, as nginx will serve it.
+   */
   async uploadRelease(record: ReleaseRecord): Promise<void> {
     const dir = this.layout.release(record.id);
     const composeFile = readFileSync(join(packageRoot(), 'docker-compose.prod.yml'), 'utf8');
     await this.run('write the compose file', writeFile(`${dir}/docker-compose.prod.yml`, '644'), { stdin: composeFile });
-    await this.run('write the env file', writeFile(`${dir}/.env`, '600'), { stdin: renderEnvFile(appEnvironment(this.deploy), this.flavour) });
+    const env = appEnvironment(this.deploy, { tls: await this.hasCertificate() });
+    await this.run('write the env file', writeFile(`${dir}/.env`, '600'), { stdin: renderEnvFile(env, this.flavour) });
     await this.run('write release.json', writeFile(`${dir}/release.json`, '644'), { stdin: `${JSON.stringify(record, null, 2)}\n` });
   }
 
@@ -206,23 +210,44 @@ export class HostDeployer {
     await this.run('run the migrations', this.releaseCli(record, colour, ['db', 'migrate']), { reporter });
   }
 
-  /** The last lines the app of a colour logged, for a failure report. */
-  async appLogs(record: ReleaseRecord, colour: Colour, lines = 30): Promise<string> {
-    const command = compose(this.layout.release(record.id), projectName(this.deploy.app.name, colour), 'docker-compose.prod.yml', 'compose.env', ['logs', '--no-color', '--tail', String(lines), 'app']);
+  /** The last lines a service (the app, the worker) of a colour logged, for a failure report. */
+  async appLogs(record: ReleaseRecord, colour: Colour, lines = 30, service: 'app' | 'worker' = 'app'): Promise<string> {
+    const command = compose(this.layout.release(record.id), projectName(this.deploy.app.name, colour), 'docker-compose.prod.yml', 'compose.env', ['logs', '--no-color', '--tail', String(lines), service]);
     const result = await this.exec.run(withDockerHost(command, this.deploy.target.docker_host));
     return lastLines(`${result.stdout}${result.stderr}`, lines);
   }
 
-  /** Starts a release as a colour's compose project (replacing whatever that colour ran before). */
+  /**
+   * Starts a release as a colour's compose project (replacing whatever that colour ran before): every service
+   * of the release's compose file, the app and the worker (worker.replicas copies); a release whose compose
+   * file predates the worker starts the app alone.
+   */
   async startColour(record: ReleaseRecord, colour: Colour): Promise<void> {
     const project = projectName(this.deploy.app.name, colour);
     await this.stopColour(colour);
-    await this.run(`start ${colour}`, compose(this.layout.release(record.id), project, 'docker-compose.prod.yml', 'compose.env', ['up', '-d', '--no-deps', 'app']));
+    const { replicas } = this.deploy.target.worker;
+    const scale = replicas === 1 ? [] : ['--scale', `worker=${replicas}`];
+    await this.run(`start ${colour}`, compose(this.layout.release(record.id), project, 'docker-compose.prod.yml', 'compose.env', ['up', '-d', '--no-deps', ...scale]));
   }
 
-  /** Stops a colour: docker stop's SIGTERM lets the API finish its requests within its grace period. */
+  /**
+   * Stops a colour: docker stop's SIGTERM lets the API finish its requests and the worker its deliveries, each
+   * within its stop_grace_period (30 s for a container without one).
+   */
   async stopColour(colour: Colour): Promise<void> {
     await this.run(`stop ${colour}`, stopProject(projectName(this.deploy.app.name, colour), 30));
+  }
+
+  /**
+   * Waits for the colour's worker containers to report healthy (their heartbeat file is fresh), up to the
+   * target's health timeout. @returns undefined when healthy or when the release has no worker, else what
+   * Docker reports: each failing container's state, last health checks and log lines
+   */
+  async waitForWorker(colour: Colour): Promise<string | undefined> {
+    const command = withDockerHost(waitForHealthyProject(projectName(this.deploy.app.name, colour), this.deploy.target.health.timeout, 'worker'), this.deploy.target.docker_host);
+    const result = await this.exec.run(command);
+    if (result.code === 0) return undefined;
+    return lastLines(result.stderr || result.stdout, 20) || `exit ${result.code}`;
   }
 
   /** @returns undefined when ready, else the last answer */
@@ -232,13 +257,16 @@ export class HostDeployer {
     return result.code === 0 ? undefined : (result.stdout || result.stderr).trim() || `exit ${result.code}`;
   }
 
+  /** Whether the site's certificate (and key) are on the host: nginx serves HTTPS then. */
+  async hasCertificate(): Promise<boolean> {
+    const certificate = this.layout.certificates(this.deploy.target.domains[0] as string);
+    return (await this.exec.run(filesExist([certificate.fullchain, certificate.key]))).code === 0;
+  }
+
   /** Points nginx at a port: the site is rendered (with TLS when the certificate is on the host), tested, reloaded. */
   async switchNginx(port: number): Promise<void> {
-    const { target } = this.deploy;
-    const certificate = this.layout.certificates(target.domains[0] as string);
-    const hasCertificate = (await this.exec.run(filesExist([certificate.fullchain, certificate.key]))).code === 0;
-    const site = targetSite(this.deploy, port, { tls: hasCertificate });
-    const result = await this.exec.run(switchNginxSite(this.layout.site, target.nginx.command), { stdin: site });
+    const site = targetSite(this.deploy, port, { tls: await this.hasCertificate() });
+    const result = await this.exec.run(switchNginxSite(this.layout.site, this.deploy.target.nginx.command), { stdin: site });
     if (result.code === NGINX_REFUSED_STATUS) {
       throw new NexusError(`${this.exec.host}: nginx refused the new site (the previous one is still in place):\n${lastLines(result.stderr, 10)}`, { code: 'NGINX_REFUSED' });
     }
@@ -287,20 +315,22 @@ export class HostDeployer {
 }
 
 /**
- * The new release did not become ready, and was stopped (its containers removed): what serves now is the
- * previous release, or nothing at all when this was the host's first one; the message says which.
+ * The new release did not become ready (its API failed its readiness check, or its worker never became
+ * healthy), and was stopped (its containers removed): what serves now is the previous release, or nothing at
+ * all when this was the host's first one; the message says which.
  */
 export class HealthCheckFailedError extends NexusError {
-  constructor(host: string, answer: string, logs: string, situation: { target: string; previous?: string }) {
-    const { target, previous } = situation;
+  constructor(host: string, answer: string, logs: string, situation: { target: string; previous?: string; service?: 'app' | 'worker' }) {
+    const { target, previous, service = 'app' } = situation;
     const serving = previous ? `the previous release is still serving (${previous})` : 'nothing is serving on this host: it was its first release';
-    const removed = "the failed release's containers were removed: its last log lines are above";
-    super(`${host}: the new release did not become ready; ${serving}.\nLast answer: ${answer || '(none)'}\nLast log lines:\n${logs || '(no output)'}`, {
+    const removed = `the failed release's containers were removed: its ${service === 'worker' ? "worker's " : ''}last log lines are above`;
+    const [what, answered] = service === 'worker' ? ["the new release's worker did not become healthy", 'Worker containers:\n'] : ['the new release did not become ready', 'Last answer: '];
+    super(`${host}: ${what}; ${serving}.\n${answered}${answer || '(none)'}\nLast log lines:\n${logs || '(no output)'}`, {
       code: 'HEALTH_CHECK_FAILED',
       exitCode: ExitCode.HEALTH_CHECK_FAILED,
-      details: { host, answer, logs: logs.split('\n'), previous: previous ?? null },
+      details: { host, service, answer, logs: logs.split('\n'), previous: previous ?? null },
       suggestions: [
-        previous ? `${removed}; \`nexus logs app --target ${target}\` shows ${previous}, which still serves` : `${removed} (\`nexus logs app\` has none to show); the site has no app until a deploy succeeds`,
+        previous ? `${removed}; \`nexus logs ${service} --target ${target}\` shows ${previous}, which still serves` : `${removed} (\`nexus logs ${service}\` has none to show); the site has no app until a deploy succeeds`,
         `fix the cause, then \`nexus deploy --target ${target}\``,
       ],
     });

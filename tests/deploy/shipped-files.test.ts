@@ -59,7 +59,7 @@ describe('files shipped for deploys', () => {
 
   it('When the worker service is read, then it runs the same image and settings as the app, publishes nothing, is checked by its heartbeat file and has time to finish deliveries', () => {
     const compose = parse(readFileSync(join(ROOT, 'docker-compose.prod.yml'), 'utf8')) as { services: Record<string, Record<string, unknown>> };
-    const { app, worker } = compose.services as Record<string, Record<string, unknown>>;
+    const { app, worker } = compose.services;
     expect(worker).toMatchObject({ image: app?.image, env_file: app?.env_file, networks: app?.networks, restart: app?.restart, logging: app?.logging, command: ['node', 'dist/api/worker.js'] });
     expect(worker?.ports).toBeUndefined();
     expect(worker?.environment).toEqual({ WORKER_HEARTBEAT_FILE: '/tmp/nexus-worker.alive' });

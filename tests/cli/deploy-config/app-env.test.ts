@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { appEnvironment, renderEnvFile, servicesEnvironment } from '../../../cli/deploy-config/app-env';
+import { appEnvironment, publicUrl, renderEnvFile, servicesEnvironment } from '../../../cli/deploy-config/app-env';
 import { loadDeployTarget } from '../../../cli/deploy-config/load';
 import { isAllowedHost } from '../../../api/http/allowed-hosts';
 
@@ -27,6 +27,7 @@ describe("the app's environment on a host", () => {
       NODE_ENV: 'production',
       TRUST_PROXY: '1',
       ALLOWED_HOSTS: 'shop.example.com,www.shop.example.com',
+      PUBLIC_URL: 'http://shop.example.com',
       LOG_LEVEL: 'warn',
       CURRENCY: 'EUR',
       DATABASE_URL: 'postgres://nexus:p%40ss%2Fword@postgres:5432/nexus', // secretlint-disable-line -- made-up credentials, for this test
@@ -43,6 +44,15 @@ describe("the app's environment on a host", () => {
     const allowed = (env.get('ALLOWED_HOSTS') ?? '').split(',');
     expect(['shop.example.com', 'tenant.example.com', 'example.com'].map((host) => isAllowedHost(host, allowed))).toEqual([true, true, true]);
     expect(['example.org', 'evil-example.com'].map((host) => isAllowedHost(host, allowed))).toEqual([false, false]);
+  });
+
+  it('When the site serves HTTPS, then PUBLIC_URL is its first domain over https, with nginx\'s port when not the default; env: can still set it', () => {
+    const deploy = target('host', { JWT_SECRET: 'j', POSTGRES_PASSWORD: 'p' });
+    expect(appEnvironment(deploy, { tls: true }).get('PUBLIC_URL')).toBe('https://shop.example.com');
+    expect(publicUrl({ ...deploy.target, nginx: { ...deploy.target.nginx, https_port: 8443, http_port: 8080 } }, true)).toBe('https://shop.example.com:8443');
+    expect(publicUrl({ ...deploy.target, nginx: { ...deploy.target.nginx, https_port: 8443, http_port: 8080 } }, false)).toBe('http://shop.example.com:8080');
+    const explicit = { ...deploy, target: { ...deploy.target, env: { PUBLIC_URL: 'https://api.example.com' } } };
+    expect(appEnvironment(explicit, { tls: false }).get('PUBLIC_URL')).toBe('https://api.example.com');
   });
 
   it('When services are external, then their URLs are the secrets', () => {

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { buildImage, compose, ensureSharedResources, imageExists, stopProject, withDockerHost } from '../../../cli/remote/docker';
+import { buildImage, compose, ensureSharedResources, imageExists, NO_SUCH_SERVICE, stopProject, waitForHealthyProject, withDockerHost } from '../../../cli/remote/docker';
 import { FILE_MISSING_STATUS, readFile, writeFile } from '../../../cli/remote/files';
 import { colourPort, HostLayout, otherColour, projectName } from '../../../cli/remote/layout';
 import { NGINX_REFUSED_STATUS, switchNginxSite } from '../../../cli/remote/nginx-switch';
@@ -38,6 +38,55 @@ describe('remote command builders: deploys', () => {
     expect(withDockerHost(imageExists('shop:abc'), undefined)).toEqual(['docker', 'image', 'inspect', '--format', '{{.Id}}', 'shop:abc']);
     expect(stopProject('shop-green', 30).slice(3)).toEqual(['nexus-stop-project', 'shop-green', '30']);
     expect(ensureSharedResources('shop-backend', 'shop-media').slice(3)).toEqual(['nexus-shared-resources', 'shop-backend', 'shop-media']);
+  });
+
+  /**
+   * A stand-in `docker` on PATH for the scripts' control flow: containers of one project (app, worker) whose
+   * state and stop timeouts the test sets; every call is logged. The real engine runs them in tests/deploy.
+   */
+  function fakeDocker(containers: { id: string; service: string; health: string; stopTimeout?: number }[]): { env: NodeJS.ProcessEnv; calls: () => string[] } {
+    const dir = mkdtempSync(join(tmpdir(), 'nexus-fake-docker-'));
+    const table = containers.map((container) => `${container.id} ${container.service} ${container.health} ${container.stopTimeout ?? ''}`).join('\n');
+    writeFileSync(join(dir, 'containers'), `${table}\n`);
+    writeFileSync(
+      join(dir, 'docker'),
+      `#!/bin/sh
+echo "$*" >> "${dir}/calls"
+case "$1" in
+  ps) service=$(printf '%s\\n' "$@" | sed -n 's/^label=com.docker.compose.service=//p'); while read -r id svc health timeout; do [ -z "$service" ] || [ "$service" = "$svc" ] && echo "$id"; done < "${dir}/containers" ;;
+  inspect) id=$(eval echo \\$$#); while read -r cid svc health timeout; do [ "$cid" = "$id" ] || continue; case "$3" in *StopTimeout*) echo "$timeout" ;; *"range .Log"*) echo "health check (exit 1): last heartbeat 41 s ago" ;; *) echo "/shop-green-$svc-1 $health" ;; esac; done < "${dir}/containers" ;;
+  logs) echo "a log line" ;;
+esac
+`,
+    );
+    chmodSync(join(dir, 'docker'), 0o755);
+    return { env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` }, calls: () => readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n') };
+  }
+  const runWith = (command: RemoteCommand, env: NodeJS.ProcessEnv) => {
+    const result = spawnSync(command[0] as string, command.slice(1), { env, encoding: 'utf8' });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  it("When a colour is stopped, then each container gets its own stop_grace_period (the worker's is longer), else the default, and all are removed", () => {
+    const docker = fakeDocker([{ id: 'a1', service: 'app', health: 'healthy', stopTimeout: 30 }, { id: 'w1', service: 'worker', health: 'healthy', stopTimeout: 75 }, { id: 'o1', service: 'app', health: 'running' }]);
+    expect(runWith(stopProject('shop-green', 20), docker.env).code).toBe(0);
+    const calls = docker.calls();
+    expect(calls.filter((call) => call.startsWith('stop ')).sort()).toEqual(['stop -t 20 o1', 'stop -t 30 a1', 'stop -t 75 w1']);
+    expect(calls.at(-1)).toBe('rm a1 w1 o1');
+  });
+
+  it('When the worker is awaited, then only its containers count; a release without one passes at once; one that stays unhealthy fails with its health checks and logs', () => {
+    expect(waitForHealthyProject('shop-green', 60, 'worker').slice(3)).toEqual(['nexus-wait-healthy', 'shop-green', '60', 'worker']);
+    expect(waitForHealthyProject('shop-services', 120).slice(3)).toEqual(['nexus-wait-healthy', 'shop-services', '120', '']);
+    // The app is still starting: the worker's wait does not look at it.
+    const healthy = fakeDocker([{ id: 'a1', service: 'app', health: 'starting' }, { id: 'w1', service: 'worker', health: 'healthy' }]);
+    expect(runWith(waitForHealthyProject('shop-green', 5, 'worker'), healthy.env)).toMatchObject({ code: 0, stdout: '' });
+    const absent = fakeDocker([{ id: 'a1', service: 'app', health: 'healthy' }]);
+    expect(runWith(waitForHealthyProject('shop-green', 5, 'worker'), absent.env)).toMatchObject({ code: 0, stdout: `${NO_SUCH_SERVICE}\n` });
+    const failing = fakeDocker([{ id: 'a1', service: 'app', health: 'healthy' }, { id: 'w1', service: 'worker', health: 'unhealthy' }]);
+    const result = runWith(waitForHealthyProject('shop-green', 0, 'worker'), failing.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n')).toEqual(['/shop-green-worker-1 unhealthy', '/shop-green-worker-1: health check (exit 1): last heartbeat 41 s ago', '/shop-green-worker-1: a log line', '']);
   });
 
   it('When colours alternate, then each has its own port and compose project', () => {

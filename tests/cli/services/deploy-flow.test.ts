@@ -30,7 +30,7 @@ function target(hosts: string[], database: 'external' | 'host' = 'external'): De
 }
 
 /** A host as the flow sees it through a recording executor: answers for the few commands whose output matters. */
-function host(name: string, options: { serving?: ServingState; ready?: boolean; pending?: string[]; releases?: string; backups?: BackupManifest[]; files?: string[] } = {}): RecordingExecutor {
+function host(name: string, options: { serving?: ServingState; ready?: boolean; workerHealthy?: boolean; pending?: string[]; releases?: string; backups?: BackupManifest[]; files?: string[] } = {}): RecordingExecutor {
   let holder = '';
   return new RecordingExecutor(name, (command) => {
     const id = /nexus-lock-acquire \S+ '"(\w+)"'/.exec(command);
@@ -40,6 +40,9 @@ function host(name: string, options: { serving?: ServingState; ready?: boolean; 
     if (command.includes('nexus-read') && command.includes('serving.json')) return options.serving ? { stdout: JSON.stringify(options.serving) } : { code: 3 };
     if (command.includes("'db' status") || command.includes(' db status')) return { stdout: JSON.stringify({ applied: ['a'], pending: options.pending ?? [] }) };
     if (command.includes('nexus-wait-ready')) return options.ready === false ? { code: 1, stdout: 'HTTP 503: {"status":"not_ready","checks":{"cache":"unhealthy"}}' } : { stdout: '{"status":"ready"}' };
+    if (command.includes('nexus-wait-healthy') && command.endsWith(' worker') && options.workerHealthy === false) {
+      return { code: 1, stderr: '/shop-green-worker-1 unhealthy\n/shop-green-worker-1: health check (exit 1): last heartbeat 41 s ago\n' };
+    }
     if (command.includes('nexus-files-exist')) return { code: options.files?.some((file) => command.endsWith(` ${file}`)) ? 0 : 1 };
     if (command.includes('nexus-releases')) return { stdout: options.releases ?? '' };
     if (command.endsWith(' nexus-backup-list /srv/shop/backups')) return { stdout: (options.backups ?? []).map((manifest) => JSON.stringify(manifest)).join('\n') };
@@ -48,6 +51,7 @@ function host(name: string, options: { serving?: ServingState; ready?: boolean; 
     if (manifest && command.includes(' nexus-backup-checksum ')) return { stdout: `dump\t${manifest.dump.bytes}\t${manifest.dump.sha256}\n` };
     if (manifest && command.includes(' nexus-restore ')) return { stdout: `table\tpublic.users\t1\tab\nmigration\t${manifest.migration.latest}\t${manifest.migration.count}\n` };
     if (command.endsWith(' nexus-backup /srv/shop/backups/' + (/backups\/(\S+)$/.exec(command)?.[1] ?? ''))) return { stdout: 'table\tpublic.users\t1\tab\nmigration\ta\t1\nserver\t15.20\ndump\t2048\tfeed\n' };
+    if (command.includes('nexus-compose') && command.includes(' logs ') && command.endsWith(' worker')) return { stdout: 'worker-1  | {"level":50,"msg":"relaying the outbox failed"}\n' };
     if (command.includes('nexus-compose') && command.includes(' logs ')) return { stdout: 'app  | Error: connect ECONNREFUSED cache:6379\n' };
     return {};
   });
@@ -61,6 +65,7 @@ function steps(exec: RecordingExecutor): string[] {
     if (name === 'nexus-compose') return `compose ${/nexus-compose \S+ (\S+) \S+ \S+ (.*)$/.exec(command)?.slice(1).join(' ') ?? ''}`;
     if (name === 'nexus-stop-project') return `stop ${/nexus-stop-project (\S+)/.exec(command)?.[1] ?? ''}`;
     if (name === 'nexus-wait-ready') return `wait ${/http:\/\/\S+/.exec(command)?.[0] ?? ''}`;
+    if (name === 'nexus-wait-healthy') return `healthy ${/nexus-wait-healthy (\S+) \S+ ?(\S*)$/.exec(command)?.slice(1).join(' ') ?? ''}`;
     return name;
   });
 }
@@ -122,6 +127,8 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
       'nexus-releases',
       'nexus-first-image',
       'nexus-write',
+      // The certificate's files: PUBLIC_URL in the env file is https once nginx serves it.
+      'nexus-files-exist',
       'nexus-write',
       'nexus-write',
       'docker image inspect',
@@ -132,8 +139,9 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
       'compose shop-green run --rm --no-deps -T app node bin/run.js db status --json',
       'nexus-write',
       'stop shop-green',
-      'compose shop-green up -d --no-deps app',
+      'compose shop-green up -d --no-deps',
       'wait http://127.0.0.1:8001/health/readiness/',
+      'healthy shop-green worker',
       'nexus-files-exist',
       'nexus-nginx-switch',
       'nexus-write',
@@ -196,6 +204,39 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     expect(names).not.toContain('stop shop-blue');
   });
 
+  it('When the new release\'s worker never becomes healthy, then the release is stopped like an unready one, nginx is never touched and the error carries the worker\'s state and logs', async () => {
+    const exec = host('web-1', { serving: { release: '20261101T000000Z-old', colour: 'blue', port: 8000, since: '' }, workerHealthy: false });
+    const { deployFlow } = flow(target(['web-1']), { 'web-1': exec });
+    const error = (await deployFlow.deploy({ image: IMAGE, skipBackup: false }).catch((caught: unknown) => caught)) as { code: string; exitCode: number; message: string; suggestions: string[] };
+    expect(error).toMatchObject({ code: 'HEALTH_CHECK_FAILED', exitCode: 11 });
+    expect(error.message).toContain("web-1: the new release's worker did not become healthy; the previous release is still serving (20261101T000000Z-old).");
+    expect(error.message).toContain('health check (exit 1): last heartbeat 41 s ago');
+    expect(error.message).toContain('relaying the outbox failed');
+    expect(error.suggestions[0]).toContain('`nexus logs worker --target production` shows 20261101T000000Z-old');
+    const names = steps(exec);
+    expect(names.slice(names.indexOf('healthy shop-green worker'))).toEqual(['healthy shop-green worker', 'compose shop-green logs --no-color --tail 30 worker', 'stop shop-green', 'nexus-lock-status', 'nexus-lock-release']);
+    expect(names).not.toContain('nexus-nginx-switch');
+    expect(names).not.toContain('stop shop-blue');
+  });
+
+  it('When the target asks for several workers, then the colour starts that many; with the certificate on the host, PUBLIC_URL is https', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nexus-flow-'));
+    writeFileSync(
+      join(dir, 'nexus.yml'),
+      stringify({
+        app: { name: 'shop' },
+        targets: { production: { hosts: [{ address: 'web-1', host_key: PIN }], domains: ['shop.example.com'], database: 'external', redis: 'external', root: '/srv/shop', worker: { replicas: 3 } } },
+      }),
+    );
+    const deploy = loadDeployTarget(dir, 'production', { JWT_SECRET: 'j'.repeat(40), DATABASE_URL: 'postgres://u:p@db/shop', REDIS_URL: 'redis://cache:6379/0', HOME: '/home/ops' });
+    const exec = host('web-1', { files: ['/srv/shop/certs/shop.example.com/privkey.pem'] });
+    const run = jest.spyOn(exec, 'run');
+    await flow(deploy, { 'web-1': exec }).deployFlow.deploy({ image: IMAGE, skipBackup: false });
+    expect(steps(exec)).toContain('compose shop-blue up -d --no-deps --scale worker=3');
+    const env = (run.mock.calls as unknown as [readonly string[], { stdin?: string }?][]).find(([command]) => command.at(-2)?.endsWith('/.env'))?.[1]?.stdin;
+    expect(env).toMatch(/^PUBLIC_URL='https:\/\/shop\.example\.com'$/m);
+  });
+
   it('When a release fails its readiness, then the message says what serves now: the previous release, or nothing on a first deploy', async () => {
     type Failure = { message: string; suggestions: string[]; details: { cause: { previous: string | null } } };
     const fail = async (serving?: ServingState): Promise<Failure> => {
@@ -244,7 +285,8 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     expect(report.release.id).toBe('20261102T000000Z-b');
     expect(report.hosts[0]).toMatchObject({ status: 'deployed', colour: 'blue', port: 8000, previous: '20261103T000000Z-c' });
     const names = steps(exec);
-    expect(names).toContain('compose shop-blue up -d --no-deps app');
+    expect(names).toContain('compose shop-blue up -d --no-deps');
+    expect(names.indexOf('healthy shop-blue worker')).toBeLessThan(names.indexOf('nexus-nginx-switch'));
     // Already served once: release.json is not rewritten.
     expect(exec.commands.some((command) => command.includes('20261102T000000Z-b/release.json'))).toBe(false);
     expect(names.some((name) => name.includes('db migrate') || name.includes('db status'))).toBe(false);
@@ -283,7 +325,7 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     // The data as b left it: the backup taken before f (the first release after b) migrated.
     expect(report.data).toMatchObject({ id: backups[1]?.id, migration: 'm2', database: 'shop', previous: expect.stringMatching(/^shop_before_restore_/) });
     const names = steps(exec);
-    expect(names.indexOf('nexus-restore')).toBeLessThan(names.indexOf('compose shop-blue up -d --no-deps app'));
+    expect(names.indexOf('nexus-restore')).toBeLessThan(names.indexOf('compose shop-blue up -d --no-deps'));
     expect(names.indexOf('nexus-switch-database')).toBeGreaterThan(names.indexOf('stop shop-green'));
     expect(exec.commands.join('\n')).not.toContain('postgres://u:p@db/shop');
   });
