@@ -7,7 +7,7 @@ export default class Debug extends TargetCommand<{ hosts: HostDiagnostics[] }> {
   static override summary = 'One diagnostic report of every host of a target';
 
   static override description =
-    'Versions, uptime and load, disk, memory, Docker and containers, listening ports, nginx -t, firewall, nexus releases and lock, recent errors: read-only commands, each reported on its own, so a missing tool never hides the rest. Replaces the old debug and test-connection scripts. --output writes the whole report to a file (mode 600) to attach to a ticket.';
+    'Versions, uptime and load, disk, memory, Docker and containers, the serving release\'s containers (API and worker: state, health, restarts), listening ports, nginx -t, firewall, nexus releases and lock, recent errors: read-only commands, each reported on its own, so a missing tool never hides the rest. Replaces the old debug and test-connection scripts. --output writes the whole report to a file (mode 600) to attach to a ticket.';
 
   static override examples = [
     '<%= config.bin %> debug --target production',
@@ -26,7 +26,7 @@ export default class Debug extends TargetCommand<{ hosts: HostDiagnostics[] }> {
     const hosts: HostDiagnostics[] = [];
     for (const host of target.target.hosts) {
       const { root, nginx, docker_host: dockerHost } = target.target;
-      const report = await collectDiagnostics(await this.connect(target, host), { root, nginxCommand: nginx.command, dockerHost });
+      const report = await collectDiagnostics(await this.connect(target, host), { root, app: target.app.name, nginxCommand: nginx.command, dockerHost });
       hosts.push(report);
       this.print(report);
     }

@@ -9,12 +9,13 @@ export default class Logs extends TargetCommand<{ lines: string[] }> {
   static override summary = "Print or follow a service's logs on a target's hosts";
 
   static override description =
-    'app: the containers of the current release; postgres, redis: the on-host services; nginx: its access and error logs. With --follow, Ctrl-C stops it here and on the host (no remote tail is left running).';
+    'app: the API containers of the current release; worker: its delivery worker (webhooks, order mail), every copy; postgres, redis: the on-host services; nginx: its access and error logs. With --follow, Ctrl-C stops it here and on the host (no remote tail is left running).';
 
   static override examples = [
     '<%= config.bin %> logs --target production',
     '<%= config.bin %> logs nginx --target production --follow --grep " 502 "',
     '<%= config.bin %> logs app -t production --since 10m --lines 500',
+    '<%= config.bin %> logs worker -t production --grep "delivery failed"',
   ];
 
   static override args = {

@@ -10,6 +10,8 @@ export interface DiagnosticProbe {
 export interface DiagnosticTarget {
   /** The nexus root on the host. */
   root: string;
+  /** The app's name: its compose projects are <app>-blue and <app>-green. */
+  app: string;
   /** nginx as the deploy user may run it (nexus.yml's nginx.command; `sudo -n /usr/sbin/nginx` by default). */
   nginxCommand: readonly string[];
 }
@@ -49,7 +51,19 @@ if [ "$(id -u)" = 0 ]; then ${bounded('ufw status verbose')}; else ${bounded('su
 const NGINX = `if command -v nginx >/dev/null; then nginx -v; fi
 "$@" -t`;
 
-export function diagnosticProbes({ root, nginxCommand }: DiagnosticTarget): DiagnosticProbe[] {
+/**
+ * The serving release's containers (the colour serving.json names), one line each: service, state, health
+ * (`-` without a health check), restarts and name; a container not healthy adds its last health checks.
+ */
+const RELEASE = `colour=$(sed -n 's/.*"colour": *"\\([a-z]*\\)".*/\\1/p' "$1/serving.json" 2>/dev/null)
+[ -n "$colour" ] || { echo "no release is serving under $1"; exit 0; }
+ids=$(${bounded('docker ps -aq --filter "label=com.docker.compose.project=$2-$colour"')}) || { echo "$ids"; exit 1; }
+echo "project $2-$colour"
+for id in $ids; do
+  docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}-{{end}} restarts={{.RestartCount}} {{.Name}}{{with .State.Health}}{{if ne .Status "healthy"}}{{range .Log}}{{"\\n"}}  health check (exit {{.ExitCode}}): {{.Output}}{{end}}{{end}}{{end}}' "$id"
+done`;
+
+export function diagnosticProbes({ root, app, nginxCommand }: DiagnosticTarget): DiagnosticProbe[] {
   return [
     probe('os', 'Operating system and kernel', '. /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-unknown}"; uname -srm'),
     probe('uptime', 'Uptime and load', 'cat /proc/uptime /proc/loadavg'),
@@ -57,6 +71,7 @@ export function diagnosticProbes({ root, nginxCommand }: DiagnosticTarget): Diag
     probe('memory', 'Memory', "grep -E '^(MemTotal|MemAvailable|SwapTotal|SwapFree):' /proc/meminfo"),
     probe('docker', 'Docker engine and compose', DOCKER),
     probe('containers', 'Containers', bounded("docker ps --all --format '{{.Names}}\t{{.Status}}\t{{.Image}}\t{{.Ports}}'")),
+    probe('release', 'Containers of the serving release (app, worker): state, health, restarts', RELEASE, root, app),
     probe('ports', 'Listening TCP ports', 'ss -ltnH 2>/dev/null || netstat -ltn'),
     probe('nginx', 'nginx version and configuration test', NGINX, ...nginxCommand),
     probe('firewall', 'Firewall', FIREWALL),

@@ -1,7 +1,7 @@
 import { COMPOSE_FUNCTION } from './docker';
 import { script, type RemoteCommand } from './shell';
 
-export const LOG_SERVICES = ['app', 'nginx', 'postgres', 'redis'] as const;
+export const LOG_SERVICES = ['app', 'worker', 'nginx', 'postgres', 'redis'] as const;
 export type LogService = (typeof LOG_SERVICES)[number];
 
 export interface LogRequest {
@@ -59,7 +59,7 @@ ${THROUGH_FILTER}`,
  */
 function dockerLogs(request: LogRequest): RemoteCommand {
   const project =
-    request.service === 'app'
+    request.service === 'app' || request.service === 'worker'
       ? 'colour=$(sed -n \'s/.*"colour": *"\\([a-z]*\\)".*/\\1/p\' "$root/serving.json" 2>/dev/null); [ -n "$colour" ] || { echo "no release is serving under $root" >&2; exit 3; }; project="$app-$colour"; cd "$root/current" || exit 3; file=docker-compose.prod.yml'
       : 'project="$app-services"; cd "$root/services" 2>/dev/null || { echo "no on-host services under $root" >&2; exit 3; }; file=docker-compose.services.yml';
   return script(
@@ -95,8 +95,8 @@ ${THROUGH_FILTER}`,
 
 /**
  * The remote command that prints (or follows) a service's logs. nginx's come from its files; the others from
- * Docker: the app from the compose project of the current release's colour, PostgreSQL and Redis from the
- * services project. Options reach the remote shell as parameters, never spliced into the script.
+ * Docker: the app and the worker (every copy) from the compose project of the current release's colour,
+ * PostgreSQL and Redis from the services project. Options reach the remote shell as parameters, never spliced into the script.
  */
 export function logsCommand(request: LogRequest): RemoteCommand {
   return request.service === 'nginx' ? nginxLogs(request) : dockerLogs(request);

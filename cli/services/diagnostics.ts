@@ -41,6 +41,15 @@ function warningsFrom(probes: ProbeResult[]): string[] {
     if (probe?.ok === false) warnings.push(`${message} (exit ${probe.exitCode ?? 'signal'}${probe.exitCode === 124 ? ', timed out' : ''}): ${probe.output.trim().split('\n').pop() ?? ''}`);
   }
   if (/^Status: inactive/m.test(byName.get('firewall')?.output ?? '')) warnings.push('the firewall (ufw) is inactive: every port is open (run `nexus server provision`)');
+  // The serving release's containers: an API or worker that is not running and healthy.
+  for (const line of byName.get('release')?.output.split('\n') ?? []) {
+    const container = /^(\S+) (\S+) (\S+) restarts=(\d+) \/?(\S+)$/.exec(line);
+    if (!container) continue;
+    const [, service, state, health, restarts, name] = container as unknown as [string, string, string, string, string, string];
+    const problems = [...(state === 'running' ? [] : [state]), ...(health === 'unhealthy' || health === 'starting' ? [health] : []), ...(Number(restarts) > 0 ? [`restarted ${restarts} times`] : [])];
+    const logs = service === 'app' || service === 'worker' ? ` (\`nexus logs ${service}\` shows why)` : '';
+    if (problems.length > 0) warnings.push(`the serving release's ${service} container ${name} is ${problems.join(', ')}${logs}`);
+  }
   return warnings;
 }
 

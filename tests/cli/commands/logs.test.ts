@@ -36,6 +36,10 @@ describe('remote command builders: logs', () => {
     expect(argsFor('10m --until=1s')).toEqual([...prefix, '<--since=10m --until=1s>', '<app>']);
     expect(argsFor('*')).toEqual([...prefix, '<--since=*>', '<app>']);
     expect(argsFor(undefined)).toEqual([...prefix, '<app>']);
+    // The worker's containers (every copy) are in the same compose project as the app, the serving colour's.
+    const worker = logsCommand({ service: 'worker', app: 'shop', root, lines: 5, follow: false, nginxLogDir: '/var/log/nginx' });
+    const result = spawnSync(worker[0] as string, worker.slice(1), { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` } });
+    expect(result.stdout.trim().split('\n')).toEqual([...prefix, '<worker>']);
   });
 
   describe('on a host with Docker 20.10 and docker-compose 1.29 (Debian 12), whose `logs` has no --since', () => {
