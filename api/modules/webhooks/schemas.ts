@@ -49,8 +49,13 @@ export const subscriptionPatchBody = z
   }, refuseUnknown)
   .meta({ example: subscriptionPatchExample });
 
-export type SubscriptionInput = z.input<typeof subscriptionBody>;
-export type SubscriptionPatch = z.input<typeof subscriptionPatchBody>;
+/** What the service takes from any door; it validates with the schemas above (a CLI flag is any text). */
+export interface SubscriptionInput {
+  url: string;
+  events: readonly string[];
+  description?: string;
+}
+export type SubscriptionPatch = Partial<SubscriptionInput> & { is_active?: boolean };
 
 export const subscriptionSchema = z
   .object({

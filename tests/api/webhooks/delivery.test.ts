@@ -223,7 +223,7 @@ describe('webhook delivery (plan + attempt, as the worker calls them, against re
     const replay = await request(api.app).post(`/api/v1/admin/webhooks/${id}/deliveries/${row.id}/replay`).set(bearer(staff.access));
     expect(replay.status).toBe(202);
     expect(replay.body).toMatchObject({ id: row.id, event_id: eventId, status: 'pending', replay_requested_at: expect.any(String) });
-    expect((await api.db('audit_log').where({ action: 'webhook.delivery_replayed', resource_id: String(id) })).map((entry) => entry.after)).toEqual([{ delivery_id: row.id }]);
+    expect((await api.db('audit_log').where({ action: 'webhook.delivery_replayed', resource_id: String(id) }).pluck<unknown[]>('after'))).toEqual([{ delivery_id: row.id }]);
 
     clock.advance(2 * 86_400_000);
     const claimed = await module.delivery.claimReplays(10);
@@ -245,7 +245,7 @@ describe('webhook delivery (plan + attempt, as the worker calls them, against re
 
     const log = await request(api.app).get(`/api/v1/admin/webhooks/${id}/deliveries/${row.id}`).set(bearer(staff.access));
     expect(log.body).toMatchObject({ status: 'succeeded', attempts: 3, event: { id: eventId, type: 'order.paid' } });
-    expect(log.body.attempt_log.map((attempt: { status_code: number; outcome: string }) => [attempt.status_code, attempt.outcome])).toEqual([
+    expect((log.body.attempt_log as { status_code: number; outcome: string }[]).map((attempt) => [attempt.status_code, attempt.outcome])).toEqual([
       [400, 'failed'],
       [502, 'retry'],
       [200, 'succeeded'],

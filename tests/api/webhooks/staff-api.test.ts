@@ -49,7 +49,7 @@ describe('webhook subscriptions through the staff API (/api/v1/admin/webhooks)',
     // "*" means every event, alone.
     const all = await create({ url: hook('all'), events: ['order.paid', '*'] });
     expect(all.body.events).toEqual(['*']);
-    expect((await as(staff).get('/api/v1/admin/webhooks')).body.results.map((item: { id: number }) => item.id)).toEqual([all.body.id, created.body.id]);
+    expect(((await as(staff).get('/api/v1/admin/webhooks')).body.results as { id: number }[]).map((item) => item.id)).toEqual([all.body.id, created.body.id]);
   });
 
   it.each([
@@ -132,7 +132,7 @@ describe('webhook subscriptions through the staff API (/api/v1/admin/webhooks)',
     expect((await as(staff).delete(`/api/v1/admin/webhooks/${created.id}`)).status).toBe(204);
     expect((await as(staff).get(`/api/v1/admin/webhooks/${created.id}`)).status).toBe(404);
 
-    const audit = await api.db('audit_log').where({ resource_type: 'webhook_subscription', resource_id: String(created.id) }).orderBy('id');
+    const audit: { action: string; actor_id: number; source: string }[] = await api.db('audit_log').where({ resource_type: 'webhook_subscription', resource_id: String(created.id) }).orderBy('id');
     expect(audit.map((row) => row.action)).toEqual(['webhook.created', 'webhook.updated', 'webhook.updated', 'webhook.updated', 'webhook.deleted']);
     expect(audit.every((row) => row.actor_id === staff.id && row.source === 'api')).toBe(true);
     expect(audit[1]).toMatchObject({ before: { url: hook('audit') }, after: { url: hook('audit-2'), events: ['product.created'] } });
