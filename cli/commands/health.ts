@@ -15,10 +15,10 @@ const aborted = (signal: AbortSignal) => new Promise<never>((_resolve, reject) =
 type Check = () => Promise<HealthReport>;
 
 export default class Health extends TargetCommand<HealthReport> {
-  static override summary = 'Check a running site: health, readiness, TLS certificate, HTTP redirect, security headers';
+  static override summary = 'Check a running site: health, delivery worker, readiness, TLS certificate, HTTP redirect, security headers';
 
   static override description =
-    `Exit code 0 when every check passes, 11 when any fails (each failure is listed); --json gives the whole report for CI. With --watch it checks every --interval seconds, --count times and exits with the last result, or until Ctrl-C (exit 130).
+    `Exit code 0 when every check passes, 11 when any fails (each failure is listed); --json gives the whole report for CI. The worker check reads the delivery worker's state from /health/ (a worker seen in the last 30 s, events not waiting 120 s or more to be queued); it is skipped for an API that does not report it. With --watch it checks every --interval seconds, --count times and exits with the last result, or until Ctrl-C (exit 130).
 
 With --target it checks the first domain on the ports of the target's nginx settings, over HTTPS when the certificate is on the host (asked over SSH; the rule deploys render the site with), else over plain HTTP, which the site serves until \`nexus ssl issue\`. The name is resolved by the target's resolvers (dns.system, then dns.resolvers, as \`nexus dns verify\` asks them). --address connects to one host directly, before DNS points there, sending the domain as the Host header and TLS SNI. The report says which scheme and address were used, and why.`;
 
@@ -122,6 +122,6 @@ With --target it checks the first domain on the ports of the target's nginx sett
     const { connection } = report;
     if (connection) this.log(`  over ${connection.scheme.toUpperCase()}: ${connection.schemeReason}`);
     if (connection?.address) this.log(`  at ${connection.address} (from ${connection.addressReason})`);
-    for (const check of report.checks) this.log(`  ${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
+    for (const check of report.checks) this.log(`  ${check.skipped ? '-' : check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
   }
 }

@@ -7,6 +7,8 @@ export interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  /** Not checked (the site does not report it): counts as passed. */
+  skipped?: boolean;
 }
 
 export interface CertificateInfo {
@@ -129,8 +131,44 @@ function statusOf(body: string): string {
   }
 }
 
+/** `checks.events` of the API's /health/: the delivery worker as the API sees it (api/modules/health). */
+interface EventsCheck {
+  status: 'healthy' | 'unhealthy';
+  workers: number;
+  unrelayed: number;
+  outbox_lag_seconds: number;
+}
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
 /**
- * What an operator or a CI job wants to know about a running site: liveness and readiness, the TLS
+ * The delivery worker, from the /health/ answer: the API counts the workers that wrote a heartbeat in the last
+ * 30 s and how long the oldest committed event has waited to be queued (unhealthy from 120 s). An API that does
+ * not report it (a release from before the worker) is skipped, not failed; an answer that is not the API's
+ * JSON gives no worker check (the health check already fails).
+ */
+export function workerCheck(body: string): Check | undefined {
+  let checks: unknown;
+  try {
+    checks = (JSON.parse(body) as { checks?: unknown }).checks;
+  } catch {
+    return undefined;
+  }
+  if (typeof checks !== 'object' || checks === null) return undefined;
+  const events = (checks as { events?: EventsCheck }).events;
+  if (events === undefined) return { name: 'worker', ok: true, skipped: true, detail: "not checked: this API's /health/ does not report the delivery worker (a release from before it)" };
+  const waiting = `${plural(events.unrelayed, 'event')} waiting${events.unrelayed > 0 ? `, the oldest for ${events.outbox_lag_seconds} s` : ''}`;
+  if (events.status === 'healthy') return { name: 'worker', ok: true, detail: `${plural(events.workers, 'worker')} alive, ${waiting}` };
+  const problems = [
+    ...(events.workers === 0 ? ['no delivery worker seen in the last 30 s: webhooks and order mail wait in the outbox until one runs'] : [`${plural(events.workers, 'worker')} alive but the outbox relay is behind`]),
+    waiting,
+  ];
+  return { name: 'worker', ok: false, detail: `${problems.join('; ')} (\`nexus logs worker\` shows why)` };
+}
+
+/**
+ * What an operator or a CI job wants to know about a running site: liveness and readiness, the delivery
+ * worker (from the health answer), the TLS
  * certificate (trusted, covers the name, days left), that plain HTTP redirects to HTTPS, and the security
  * headers. Every check is independent: one failure never hides the others.
  */
@@ -138,13 +176,17 @@ export async function probe(base: string, options: ProbeOptions): Promise<Health
   const url = new URL(base);
   const at = (path: string) => new URL(path, url);
   const checks: Check[] = [];
+  let healthBody = '';
   checks.push(
     await attempt('health', async () => {
       const answer = await fetchOnce(at('/health/'), options);
+      healthBody = answer.body;
       const status = statusOf(answer.body);
       return { name: 'health', ok: answer.status === 200 && status === 'healthy', detail: `${answer.status} ${status || answer.body.slice(0, 80)}` };
     }),
   );
+  const worker = workerCheck(healthBody);
+  if (worker) checks.push(worker);
   checks.push(
     await attempt('readiness', async () => {
       const answer = await fetchOnce(at('/health/readiness/'), options);

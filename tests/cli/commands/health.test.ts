@@ -4,10 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { createLogger } from '../../../api/infra/logger';
+import { startWorker, type RunningWorker } from '../../../api/worker';
+import { workerCheck } from '../../../cli/services/health-prober';
 import { renderNginxSite } from '../../../cli/remote/nginx-site';
 import { startTestApi, type TestApi } from '../../support/api';
 import { expectExit, runNexus } from '../../support/cli';
-import { describeWith, freePort } from '../../support/components';
+import { describeWith, freePort, waitFor } from '../../support/components';
 import { dnsmasqAvailable, startDnsmasq, type RunningDnsmasq } from '../../support/dnsmasq';
 import { NginxPrefix, nginxAvailable, selfSignedCertificate } from '../../support/nginx';
 import { sshdAvailable, sshdTarget, startSshd, type RunningSshd } from '../../support/sshd';
@@ -22,18 +25,49 @@ interface Report {
 
 /** Each check's name and whether it passed, in the report's order. */
 const outcomes = (report: Report) => report.checks.map((check) => [check.name, check.ok]);
-/** Every check of an HTTPS site, passed; over plain HTTP only the first three are made. */
+/** Every check of an HTTPS site, passed; over plain HTTP only the first four are made. */
 const ALL_PASSED = [
   ['health', true],
+  ['worker', true],
   ['readiness', true],
   ['security headers', true],
   ['certificate', true],
   ['http redirect', true],
 ];
 
+/**
+ * The delivery worker the site runs beside its API (as a deploy does), on the API's database and Redis: the
+ * health answer counts it once its first heartbeat is written.
+ */
+async function startSiteWorker(api: TestApi): Promise<RunningWorker> {
+  const worker = await startWorker(api.config, createLogger({ level: 'silent', name: 'nexus-worker' }));
+  await waitFor('the worker\'s first heartbeat', async () => Number((await api.db('worker_heartbeats').count<{ n: string }[]>('* as n'))[0]?.n) > 0);
+  return worker;
+}
+
+describe('the worker check, from the API\'s health answer', () => {
+  const body = (events?: object) => JSON.stringify({ status: 'healthy', checks: { database: { status: 'healthy' }, ...(events ? { events } : {}) } });
+  it('When workers are alive and the outbox keeps up, then it passes saying how many', () => {
+    expect(workerCheck(body({ status: 'healthy', workers: 2, unrelayed: 1, outbox_lag_seconds: 0.4 }))).toEqual({ name: 'worker', ok: true, detail: '2 workers alive, 1 event waiting, the oldest for 0.4 s' });
+  });
+  it('When the relay is behind although a worker is alive, then it fails saying so', () => {
+    expect(workerCheck(body({ status: 'unhealthy', workers: 1, unrelayed: 40, outbox_lag_seconds: 300 }))).toEqual({
+      name: 'worker',
+      ok: false,
+      detail: '1 worker alive but the outbox relay is behind; 40 events waiting, the oldest for 300 s (`nexus logs worker` shows why)',
+    });
+  });
+  it('When the API does not report the worker (a release from before it), then the check is skipped, not failed; an answer that is not the API\'s gives none', () => {
+    expect(workerCheck(body())).toMatchObject({ name: 'worker', ok: true, skipped: true });
+    expect(workerCheck('{"detail":"Service temporarily unavailable.","code":"service_unavailable"}')).toBeUndefined();
+    expect(workerCheck('<html>502</html>')).toBeUndefined();
+  });
+});
+
 describeWith('nginx', nginxAvailable, 'nexus health against the API behind a real nginx with TLS', () => {
   const prefix = new NginxPrefix();
   let api: TestApi;
+  let worker: RunningWorker;
   let server: Server;
   let httpPort: number;
   let httpsPort: number;
@@ -42,6 +76,7 @@ describeWith('nginx', nginxAvailable, 'nexus health against the API behind a rea
 
   beforeAll(async () => {
     api = await startTestApi();
+    worker = await startSiteWorker(api);
     server = createServer(api.app).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     [httpPort, httpsPort] = [await freePort(), await freePort()];
@@ -65,6 +100,7 @@ describeWith('nginx', nginxAvailable, 'nexus health against the API behind a rea
   afterAll(async () => {
     await prefix.stop();
     if (server.listening) await new Promise((resolve) => server.close(resolve));
+    await worker.stop();
     await api.close();
   });
 
@@ -95,6 +131,18 @@ describeWith('nginx', nginxAvailable, 'nexus health against the API behind a rea
     expect(report.checks.find((check) => check.name === 'health')?.detail).toMatch(/self-signed certificate/);
   });
 
+  it('When no delivery worker is alive, then the worker check fails saying so and what waits, and the others pass', async () => {
+    // A graceful stop removes the worker's heartbeat: the API counts no worker at once.
+    await worker.stop();
+    const result = await health('--ca', ca, '--min-days', '0');
+    expect(result.code).toBe(11);
+    const error = result.json<{ error: { message: string; details: Report } }>().error;
+    expect(error.details.checks.filter((check) => !check.ok)).toEqual([
+      { name: 'worker', ok: false, detail: expect.stringMatching(/^no delivery worker seen in the last 30 s: webhooks and order mail wait in the outbox until one runs; \d+ events? waiting/) },
+    ]);
+    expect(error.message).toContain('worker (no delivery worker seen in the last 30 s');
+  });
+
   it('When the app is down, then nginx answers 503 and health exits 11', async () => {
     await new Promise((resolve) => server.close(resolve));
     const result = await health('--ca', ca, '--min-days', '0');
@@ -116,6 +164,7 @@ describeWith('nginx, sshd and dnsmasq', nginxAvailable && sshdAvailable && dnsma
   const DOMAIN = 'shop.nexus.test';
   const prefix = new NginxPrefix();
   let api: TestApi;
+  let worker: RunningWorker;
   let server: Server;
   let sshd: RunningSshd;
   let dnsWithRecord: RunningDnsmasq;
@@ -146,6 +195,7 @@ server {
 
   beforeAll(async () => {
     api = await startTestApi();
+    worker = await startSiteWorker(api);
     server = createServer(api.app).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     upstreamPort = (server.address() as AddressInfo).port;
@@ -180,6 +230,7 @@ server {
     await prefix.stop();
     await Promise.all([sshd?.stop(), dnsWithRecord?.stop(), dnsWithout?.stop()]);
     if (server?.listening) await new Promise((resolve) => server.close(resolve));
+    await worker?.stop();
     await api?.close();
     if (project) rmSync(project, { recursive: true, force: true });
   });
@@ -195,7 +246,7 @@ server {
       address: '127.0.0.1',
       addressReason: `resolver ${dnsWithRecord.address}`,
     });
-    expect(outcomes(report)).toEqual(ALL_PASSED.slice(0, 3));
+    expect(outcomes(report)).toEqual(ALL_PASSED.slice(0, 4));
 
     const human = await health('production');
     expectExit(human, 0);
