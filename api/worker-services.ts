@@ -15,6 +15,6 @@ export interface WorkerOverrides {
 /** The senders the worker runs jobs with, built from the same modules (and rules) the API uses. */
 export function createWorkerServices(config: Config, db: Knex, logger: Logger, overrides: WorkerOverrides): WorkerServices {
   const webhooks = createWebhooksModule({ db, config, logger, resolveHost: overrides.resolveHost });
-  const mail = createOrderMail({ db, mailer: overrides.mailer ?? createMailer(config.mail, logger), config, logger, orderUrlTemplate: config.shop.orderUrlTemplate });
+  const mail = createOrderMail({ db, mailer: overrides.mailer ?? createMailer(config.mail, logger), config, logger });
   return { webhooks: webhooks.delivery, mail };
 }

@@ -20,7 +20,8 @@ export const jobIds = {
 
 /**
  * Moves committed events from the outbox into the delivery queue, oldest first. The events are locked (SKIP
- * LOCKED) while their jobs are queued and marked relayed in the same transaction, so several workers share
+ * LOCKED; FOR NO KEY UPDATE, so the delivery rows written meanwhile on other connections can still reference
+ * them) while their jobs are queued and marked relayed in the same transaction, so several workers share
  * the outbox without taking the same event; a worker that dies before the mark leaves the events to be
  * relayed again, and the deterministic job ids make that second queueing a no-op.
  */
@@ -30,7 +31,7 @@ export class OutboxRelay {
   /** @returns how many events this call relayed */
   async relayBatch(): Promise<number> {
     return this.deps.db.transaction(async (trx) => {
-      const events = await trx<EventRow>('events').whereNull('relayed_at').orderBy('sequence').limit(BATCH).forUpdate().skipLocked().select('*');
+      const events = await trx<EventRow>('events').whereNull('relayed_at').orderBy('sequence').limit(BATCH).forNoKeyUpdate().skipLocked().select('*');
       for (const event of events) await this.queueEvent(event);
       if (events.length > 0) {
         await trx('events')

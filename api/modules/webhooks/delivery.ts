@@ -24,7 +24,7 @@ export interface DeliveryDeps {
 }
 
 /** How long past the timeout a lease outlives a worker that died mid-attempt. */
-const LEASE_MARGIN_MS = 30_000;
+const LEASE_MARGIN_MS = 10_000;
 
 export interface DeliveryJob {
   eventId: string;
@@ -84,7 +84,12 @@ export class WebhookDelivery {
   private async notTaken(job: DeliveryJob): Promise<AttemptResult> {
     const state = await this.store.state(job.eventId, job.subscriptionId);
     if (!state) return { outcome: 'skipped', reason: 'no such delivery (its subscription or event was deleted)' };
-    if (state.status === 'pending' || state.status === 'retrying') return { outcome: 'skipped', reason: 'another worker is attempting this delivery' };
+    if (state.status === 'pending' || state.status === 'retrying') {
+      // Held by another attempt, which may belong to a worker that died: look again when its lease ends, so the
+      // delivery is never dropped (a live holder will have finished it by then, and that look is skipped).
+      const leaseEndsIn = state.locked_until ? new Date(state.locked_until).getTime() - this.deps.now() : 0;
+      return { outcome: 'retry', reason: 'another attempt holds this delivery', delayMs: Math.max(1000, leaseEndsIn + 1000) };
+    }
     return { outcome: 'skipped', reason: `the delivery is already ${state.status}` };
   }
 
