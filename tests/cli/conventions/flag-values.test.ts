@@ -34,6 +34,8 @@ const FREE_TEXT = new Set([
   'logs:grep',
   'logs:nginx-log-dir',
   'users:list:search',
+  'webhooks:add:url',
+  'webhooks:add:description',
 ]);
 
 /** A value no typed flag accepts: short garbage for text (no spaces: runCommand splits on them), a path that cannot exist for files and directories. */
