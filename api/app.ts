@@ -183,6 +183,7 @@ export function buildApp(deps: AppDeps): App {
         moderation: reviews.moderation,
         products: catalog.staff.products,
         categories: catalog.staff.categories,
+        webhooks: webhooks.subscriptions,
         maxImageBytes: config.media.maxBytes,
         bodyLimitBytes: config.server.bodyLimitBytes,
         audit: new AuditLog(deps.db),

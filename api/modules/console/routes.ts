@@ -16,6 +16,8 @@ import { ordersPages } from './orders-pages';
 import { reviewsPages } from './reviews-pages';
 import { productsPages } from './products-pages';
 import { categoriesPages } from './categories-pages';
+import { webhooksPages } from './webhooks-pages';
+import type { WebhookSubscriptions } from '../webhooks';
 import type { CategoryService, ProductAdmin } from '../catalog';
 import { uploadParser } from '../../http/multipart';
 import type { ModerationService } from '../reviews';
@@ -32,6 +34,7 @@ export interface ConsoleDeps {
   moderation: ModerationService;
   products: ProductAdmin;
   categories: CategoryService;
+  webhooks: WebhookSubscriptions;
   /** The API's upload limits: a product image (MEDIA_MAX_BYTES) and the form around it (BODY_LIMIT). */
   maxImageBytes: number;
   bodyLimitBytes: number;
@@ -122,6 +125,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   pages.use('/reviews', reviewsPages(deps, view));
   pages.use('/products', productsPages(deps, view));
   pages.use('/categories', categoriesPages(deps, view));
+  pages.use('/webhooks', webhooksPages(deps, view));
   pages.use('/audit', auditPages(deps, view));
   router.use(pages);
 

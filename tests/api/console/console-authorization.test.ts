@@ -64,6 +64,11 @@ describe('the staff console: the authorisation matrix and the fuzzer over its ro
     // No such report or review: a staff member gets the 404, everyone else never reaches it.
     { method: 'post', path: '/admin/reviews/reports/999999/dismiss/', staff: 404 },
     { method: 'post', path: '/admin/reviews/999999/restore/', staff: 404 },
+    { method: 'get', path: '/admin/webhooks/', staff: 200 },
+    { method: 'post', path: '/admin/webhooks/', staff: 400, body: { url: 'ftp://example.com/', events: 'order.paid' } },
+    { method: 'get', path: '/admin/webhooks/999999/', staff: 404 },
+    { method: 'post', path: '/admin/webhooks/999999/test/', staff: 404 },
+    { method: 'post', path: '/admin/webhooks/999999/deliveries/1/replay/', staff: 404 },
   ];
 
   const ask = (role: Role, route: ReturnType<typeof routes>[number]) => {
