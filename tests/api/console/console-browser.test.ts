@@ -35,7 +35,7 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
   }
 
   beforeAll(async () => {
-    api = await startTestApi({ ORDER_MAX_UNPAID: '100' });
+    api = await startTestApi({ ORDER_MAX_UNPAID: '100', WEBHOOK_ALLOW_HOSTS: 'localhost' });
     staff = await registerUser(api, { email: 'staff@example.com' });
     buyer = await registerUser(api, { email: 'buyer@example.com' });
     const category = await insertCategory(api, { name: 'Garden' });
@@ -218,7 +218,7 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
     await page.goto(`${base}/admin/login/`);
     await page.screenshot({ path: join(ARTIFACTS, `login-${name}.png`), fullPage: true });
     await signIn(page);
-    for (const [shot, path] of [['dashboard', '/admin/'], ['products', '/admin/products/'], ['categories', '/admin/categories/'], ['orders', '/admin/orders/'], ['reviews', '/admin/reviews/?status=all'], ['users', '/admin/users/'], ['user', `/admin/users/${customer.id}/`], ['audit', '/admin/audit/']] as const) {
+    for (const [shot, path] of [['dashboard', '/admin/'], ['products', '/admin/products/'], ['categories', '/admin/categories/'], ['orders', '/admin/orders/'], ['reviews', '/admin/reviews/?status=all'], ['users', '/admin/users/'], ['user', `/admin/users/${customer.id}/`], ['webhooks', '/admin/webhooks/'], ['audit', '/admin/audit/']] as const) {
       await page.goto(`${base}${path}`);
       await page.getByRole('heading', { level: 1 }).waitFor();
       // Nothing wider than the screen but the tables' own scrolling boxes.
@@ -228,6 +228,26 @@ describeWith('chromium', CHROMIUM !== undefined, 'the staff console in headless 
     expect(await problems()).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('When a webhook subscription is created in the browser, then its secret is shown once and its page offers a test event', async () => {
+    const { context, page, problems } = await session(WIDTHS.desktop);
+    await signIn(page);
+    await page.goto(`${base}/admin/webhooks/`);
+    await page.getByRole('button', { name: 'New subscription' }).click();
+    await page.getByLabel('URL').fill('http://localhost:9/orders');
+    await page.getByLabel('order.paid').check();
+    await page.getByLabel('order.shipped').check();
+    await page.getByRole('button', { name: 'Create subscription' }).click();
+    const secret = await page.locator('#new-secret').textContent();
+    expect(secret).toMatch(/^whsec_/);
+    await page.getByRole('link', { name: /^Open subscription/ }).click();
+    await page.getByRole('heading', { level: 1, name: /^Webhook \d+$/ }).waitFor();
+    expect(await page.content()).not.toContain(secret as string);
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    await page.getByText('A test event is on its way').waitFor();
+    expect(await problems()).toEqual([]);
+    await context.close();
+  }, 60_000);
 
   it('When the keyboard alone is used, then sign-in works (labels, focus order, Enter submits)', async () => {
     const { context, page, problems } = await session(WIDTHS.desktop);
