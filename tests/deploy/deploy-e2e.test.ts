@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
@@ -13,7 +14,7 @@ import { describeWith, freePort } from '../support/components';
 import { fillSecret, initProject, projectSecrets, sshdInitFlags, writeOverlay } from '../support/deploy-project';
 import { adminQuery, withDatabase } from '../support/database';
 import { dockerAvailable, forwardPort, importNodeBaseImage, startDockerd, type RunningDockerd } from '../support/docker';
-import { getWithHost, startLoad } from '../support/load';
+import { getWithHost, requestWithHost, startLoad } from '../support/load';
 import { NginxPrefix, nginxAvailable } from '../support/nginx';
 import { pebbleAvailable, startPebble } from '../support/pebble';
 import { startSshd, sshdAvailable, type RunningSshd } from '../support/sshd';
@@ -25,6 +26,14 @@ import { servedSerial } from '../support/tls';
 const REPOSITORY = join(__dirname, '..', '..');
 const BASE_IMAGE = 'nexus-test-base:node20';
 const DOMAIN = 'shop.example.com';
+const PASSWORD = 'Velvet-Harbor-Lantern-92';
+
+/** A POST the webhook receiver got from a worker: its headers and its body exactly as sent (the signature covers those bytes). */
+interface Delivery {
+  path: string;
+  headers: IncomingHttpHeaders;
+  raw: string;
+}
 
 interface DeployJson {
   release: { id: string; image: string };
@@ -56,12 +65,34 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
   let appPort: number;
   let secrets: Record<string, string>;
   let shopSubnet: string;
+  /** The shop's database as this machine reaches it (for `nexus users promote --database-url`). */
+  let localDatabaseUrl: string;
+  /** The webhook receiver: on the shop network's gateway, where the workers' containers reach it. */
+  let receiverUrl: string;
+  const deliveries: Delivery[] = [];
   const closers: (() => Promise<unknown>)[] = [];
 
   const deploy = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
     runNexus([...args, '--target', 'production', '--dir', project, '--json'], { env: { ...env, NEXUS_OPERATOR: 'e2e@test' }, timeoutMs: 600_000 });
   const throughNginx = (path: string) => getWithHost(`http://127.0.0.1:${httpPort}${path}`, DOMAIN);
   const colourContainers = (colour: string) => dockerd.docker(['ps', '-q', '--filter', `label=com.docker.compose.project=shop-${colour}`]).trim();
+  /** The shop's running worker containers: `<project> <status>`, e.g. `shop-green Up 20 seconds (healthy)`. */
+  const runningWorkers = () =>
+    dockerd
+      .docker(['ps', '--filter', 'label=com.docker.compose.service=worker', '--format', '{{.Label "com.docker.compose.project"}} {{.Status}}'])
+      .split('\n')
+      .filter((line) => line.startsWith('shop-'));
+  const workerProjects = () => runningWorkers().map((line) => line.split(' ')[0]);
+  const throughNginxAs = (method: string, path: string, token?: string, json?: unknown) =>
+    requestWithHost(method, `http://127.0.0.1:${httpPort}${path}`, DOMAIN, { json, headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  /** A customer registered through nginx: their access token. */
+  const registerCustomer = async (): Promise<{ email: string; access: string }> => {
+    const suffix = randomBytes(4).toString('hex');
+    const email = `e2e-${suffix}@example.com`;
+    const response = await throughNginxAs('POST', '/api/v1/auth/register/', undefined, { email, username: `e2e_${suffix}`, password: PASSWORD, password_confirm: PASSWORD });
+    expect([response.status, response.body]).toEqual([201, expect.any(String)]);
+    return { email, access: (JSON.parse(response.body) as { access: string }).access };
+  };
   const expectHealthyLoad = async <T>(run: () => Promise<T>): Promise<T> => {
     const load = startLoad(`http://127.0.0.1:${httpPort}`, DOMAIN, ['/health/readiness/', '/api/v1/products/', '/api/v1/categories/'], 4);
     const result = await run();
@@ -93,9 +124,25 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     const database = `nexus_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
     await adminQuery((client) => client.query(`CREATE DATABASE ${database}`), SYSTEM_POSTGRES);
     closers.push(() => adminQuery((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`), SYSTEM_POSTGRES));
-    const databaseUrl = new URL(withDatabase(SYSTEM_POSTGRES, database));
+    localDatabaseUrl = withDatabase(SYSTEM_POSTGRES, database);
+    const databaseUrl = new URL(localDatabaseUrl);
     databaseUrl.hostname = `${subnet}.1`;
     databaseUrl.port = String(pgPort);
+
+    // The webhook receiver, on the network's gateway like the forwarders: reachable from the workers' containers only.
+    const receiverPort = await freePort();
+    const receiver = createHttpServer((req, res) => {
+      let raw = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (raw += chunk));
+      req.on('end', () => {
+        deliveries.push({ path: req.url ?? '', headers: req.headers, raw });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve, reject) => receiver.once('error', reject).listen(receiverPort, `${subnet}.1`, resolve));
+    closers.push(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+    receiverUrl = `http://${subnet}.1:${receiverPort}/hooks/nexus`;
 
     appPort = await freePortPair();
     [httpPort, httpsPort] = [await freePort(), await freePort()];
@@ -116,7 +163,8 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
       app: {
         port: appPort,
         // The load generator is one client behind nginx: the per-IP route-class limits would throttle it.
-        env: { REDIS_KEY_PREFIX: `e2e-${randomBytes(4).toString('hex')}:`, LOG_LEVEL: 'info', RATE_LIMIT_READS: '1000000/60', RATE_LIMIT_WRITES: '1000000/60' },
+        // The webhook receiver is on a private address: allowed for this test (the SSRF guard refuses it otherwise).
+        env: { REDIS_KEY_PREFIX: `e2e-${randomBytes(4).toString('hex')}:`, LOG_LEVEL: 'info', RATE_LIMIT_READS: '1000000/60', RATE_LIMIT_WRITES: '1000000/60', WEBHOOK_ALLOW_HOSTS: `${subnet}.1` },
       },
       targets: {
         production: {
@@ -180,10 +228,32 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     expect(statSync(env).mode & 0o777).toBe(0o600);
     // The API never needs the backup key: it is not in the release's env.
     expect(readFileSync(env, 'utf8')).not.toContain(secrets.BACKUP_SIGNING_KEY);
+    // Links in events and mail: the site as nginx serves it (no certificate yet: plain HTTP on its port).
+    expect(readFileSync(env, 'utf8')).toMatch(new RegExp(`^PUBLIC_URL='?http://${DOMAIN.replaceAll('.', '\\.')}:${httpPort}'?$`, 'm'));
     expect(readFileSync(join(nginx.dir, 'site.conf'), 'utf8')).toContain(`server 127.0.0.1:${appPort} `);
+    // The delivery worker runs beside the API, healthy (the deploy waited for it).
+    expect(runningWorkers()).toEqual([expect.stringMatching(/^shop-blue Up .*\(healthy\)$/)]);
   }, 900_000);
 
-  it('When a second deploy switches colours under steady traffic, then no request fails and the old colour is stopped', async () => {
+  let webhookSecret: string;
+  let productId: number;
+
+  it('When staff subscribe a webhook to order.placed through nginx, then it is created with its signing secret (before the next deploy)', async () => {
+    const staff = await registerCustomer();
+    expectExit(await runNexus(['users', 'promote', staff.email, '--database-url', localDatabaseUrl, '--json']), 0);
+    const created = await throughNginxAs('POST', '/api/v1/admin/webhooks', staff.access, { url: receiverUrl, events: ['order.placed'] });
+    expect([created.status, created.body]).toEqual([201, expect.stringContaining('"secret":"whsec_')]);
+    webhookSecret = (JSON.parse(created.body) as { secret: string }).secret;
+    // Something to order.
+    const category = await throughNginxAs('POST', '/api/v1/categories/', staff.access, { name: 'E2E tea' });
+    expect(category.status).toBe(201);
+    const product = await throughNginxAs('POST', '/api/v1/products/', staff.access, { title: 'E2E sencha', price: '9.50', stock_quantity: 100, category: (JSON.parse(category.body) as { id: number }).id });
+    expect(product.status).toBe(201);
+    productId = (JSON.parse(product.body) as { id: number }).id;
+  }, 120_000);
+
+  it('When a second deploy switches colours under steady traffic, then no request fails and the old colour is stopped, its worker gracefully', async () => {
+    const since = Math.floor(Date.now() / 1000);
     const result = await expectHealthyLoad(() => deploy(['deploy']));
     expectExit(result, 0);
     second = result.json<DeployJson>();
@@ -192,7 +262,41 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     expect(colourContainers('green')).not.toBe('');
     expect(colourContainers('blue')).toBe('');
     expect(readFileSync(join(nginx.dir, 'site.conf'), 'utf8')).toContain(`server 127.0.0.1:${appPort + 1} `);
+    expect(runningWorkers()).toEqual([expect.stringMatching(/^shop-green Up .*\(healthy\)$/)]);
+    // Blue's worker exited by itself on SIGTERM (exit 0, deliveries finished), not killed at the end of its grace period.
+    const died = dockerd.docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=container', '--filter', 'event=die', '--filter', 'label=com.docker.compose.project=shop-blue', '--filter', 'label=com.docker.compose.service=worker', '--format', '{{.Actor.Attributes.exitCode}}']);
+    expect(died.split('\n').filter(Boolean)).toEqual(['0']);
   }, 600_000);
+
+  it('When an order is placed through nginx after the deploy, then the serving colour\'s worker delivers order.placed, signed, to the webhook subscribed before it', async () => {
+    // The API counts one live worker: green's; blue's removed its heartbeat as it stopped.
+    const health = await throughNginx('/health/');
+    expect((JSON.parse(health.body) as { checks: { events: object } }).checks.events).toMatchObject({ status: 'healthy', workers: 1 });
+    const customer = await registerCustomer();
+    const placed = await throughNginxAs('POST', '/api/v1/orders/', customer.access, { items: [{ product_id: productId, quantity: 1 }] });
+    expect(placed.status).toBe(201);
+    const orderId = (JSON.parse(placed.body) as { id: number }).id;
+    const forOrder = () => deliveries.filter((delivery) => delivery.headers['x-nexus-event-type'] === 'order.placed' && (JSON.parse(delivery.raw) as { data: { object: { id: number } } }).data.object.id === orderId);
+    const deadline = Date.now() + 60_000;
+    while (forOrder().length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    const [delivery] = forOrder();
+    expect(delivery).toBeDefined();
+    expect(forOrder()).toHaveLength(1);
+    expect(delivery?.path).toBe('/hooks/nexus');
+    const event = JSON.parse(delivery?.raw as string) as { id: string; type: string; data: { object: { id: number; status: string } } };
+    expect(event).toMatchObject({ type: 'order.placed', data: { object: { id: orderId, status: 'pending' } } });
+    expect(delivery?.headers['x-nexus-event-id']).toBe(event.id);
+    // X-Nexus-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> with the subscription's secret.
+    const signature = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(delivery?.headers['x-nexus-signature']));
+    expect(signature).not.toBeNull();
+    const [, t, v1] = signature as unknown as [string, string, string];
+    expect(v1).toBe(createHmac('sha256', webhookSecret).update(`${t}.${delivery?.raw as string}`).digest('hex'));
+    expect(Math.abs(Date.now() / 1000 - Number(t))).toBeLessThan(300);
+    // The serving colour's worker logged the delivery: `nexus logs worker` reads it.
+    const logs = await deploy(['logs', 'worker', '--lines', '500', '--grep', event.id]);
+    expectExit(logs, 0);
+    expect(logs.json<{ lines: string[] }>().lines.join('\n')).toMatch(/webhook delivery succeeded/);
+  }, 120_000);
 
   it('When the new release never becomes ready, then the deploy exits 11 with its last log lines and the previous release keeps serving', async () => {
     const result = await expectHealthyLoad(() => deploy(['deploy'], { REDIS_URL: 'redis://127.0.0.1:1/0' }));
@@ -204,6 +308,7 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     expect(error.message).toMatch(/Last log lines:\n.+/);
     expect(colourContainers('blue')).toBe('');
     expect(colourContainers('green')).not.toBe('');
+    expect(workerProjects()).toEqual(['shop-green']);
     const serving = JSON.parse(readFileSync(join(sshd.remoteRoot, 'srv', 'serving.json'), 'utf8')) as { release: string };
     expect(serving.release).toBe(second.release.id);
     expect((await throughNginx('/health/readiness/')).status).toBe(200);
@@ -227,6 +332,8 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     expect(report.release.id).toBe(first.release.id);
     expect(report.hosts[0]).toMatchObject({ status: 'deployed', colour: 'blue' });
     expect(colourContainers('green')).toBe('');
+    // The old colour's worker came back with it; exactly one colour's worker runs.
+    expect(runningWorkers()).toEqual([expect.stringMatching(/^shop-blue Up .*\(healthy\)$/)]);
     const releases = await deploy(['deploy', 'releases']);
     expect(releases.json<{ hosts: { current: string }[] }>().hosts[0]?.current).toBe(first.release.id);
   }, 600_000);
@@ -241,6 +348,7 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     expect(releases?.releases.length).toBe(3);
     expect(existsSync(join(sshd.remoteRoot, 'srv', 'releases', first.release.id))).toBe(true);
     expect((await throughNginx('/health/readiness/')).status).toBe(200);
+    expect(workerProjects()).toEqual(['shop-green']);
   }, 600_000);
 
   it('When the app logs are read, then they come from the serving release through either Compose flavour', async () => {
@@ -264,6 +372,7 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     expect(existsSync((firstBackup?.file as string).replace(/\.dump$/, '.json'))).toBe(false);
     expect(colourContainers('blue')).not.toBe('');
     expect(colourContainers('green')).toBe('');
+    expect(workerProjects()).toEqual(['shop-blue']);
   }, 300_000);
 
   it('When the renewal timer is installed, then the job on the host renews a due certificate with nexus from the serving image, and nginx serves it', async () => {

@@ -21,6 +21,22 @@ export function getWithHost(url: string, host: string): Promise<{ status: number
   });
 }
 
+/** One request with a chosen Host header and an optional JSON body, as a client of the site would send it. */
+export function requestWithHost(method: string, url: string, host: string, options: { json?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
+  const payload = options.json === undefined ? undefined : JSON.stringify(options.json);
+  const headers: Record<string, string> = { Host: host, Accept: 'application/json', ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }), ...options.headers };
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 function once(url: URL, host: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     // A new connection per request, like many independent clients: no reuse of a socket nginx is closing.
