@@ -17,15 +17,12 @@ export function eventListProblem(value: string): string | undefined {
   return unknown.length > 0 ? `unknown event type ${unknown.map((event) => `"${event}"`).join(', ')} (one of: ${EVENT_CHOICES.join(', ')})` : undefined;
 }
 
-/** A positive integer id argument; anything else is a usage error (exit 2) naming the argument. */
+/**
+ * A positive integer id argument. Read as text and checked by `id()` once the whole command line is parsed,
+ * so that a bad flag value is reported first, by its flag.
+ */
 function idArg(name: string, description: string) {
-  const positiveId = Args.custom<number>({
-    parse: async (input) => {
-      if (!/^\d{1,15}$/.test(input) || Number(input) < 1) throw new UsageError(`${name.toUpperCase()}: expected a positive integer id; not "${input}".`);
-      return Number(input);
-    },
-  });
-  return positiveId({ name, required: true, description });
+  return Args.string({ name, required: true, description });
 }
 
 /** Base of `nexus webhooks …`: the webhooks module's staff powers on a database, audited as the CLI operator. */
@@ -57,6 +54,12 @@ export abstract class WebhooksCommand<T> extends DatabaseCommand<T> {
         return asWebhookCliError(error);
       }
     });
+  }
+
+  /** The argument as an id; anything but a positive integer is a usage error (exit 2) naming it. */
+  protected positiveId(value: string, name: string): number {
+    if (!/^\d{1,15}$/.test(value) || Number(value) < 1) throw new UsageError(`${name}: expected a positive integer id; not "${value}".`);
+    return Number(value);
   }
 
   protected describe(subscription: SubscriptionView): string {

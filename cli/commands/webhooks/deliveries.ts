@@ -33,9 +33,10 @@ export default class WebhooksDeliveries extends WebhooksCommand<WebhookDeliverie
 
   async run(): Promise<WebhookDeliveriesResult> {
     const { args, flags } = await this.parse(WebhooksDeliveries);
+    const id = this.positiveId(args.id, 'ID');
     const result = await this.withWebhooks(flags['database-url'], async (webhooks) => {
-      const results = await webhooks.deliveries(args.id, flags.status, flags.limit, 0);
-      return { count: await webhooks.countDeliveries(args.id, flags.status), results };
+      const results = await webhooks.deliveries(id, flags.status, flags.limit, 0);
+      return { count: await webhooks.countDeliveries(id, flags.status), results };
     });
     if (result.results.length === 0) this.log(flags.status ? `No ${flags.status} deliveries.` : 'No deliveries yet.');
     for (const delivery of result.results) this.log(deliveryLine(delivery));

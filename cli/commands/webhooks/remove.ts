@@ -15,7 +15,8 @@ export default class WebhooksRemove extends WebhooksCommand<SubscriptionView> {
 
   async run(): Promise<SubscriptionView> {
     const { args, flags } = await this.parse(WebhooksRemove);
-    const removed = await this.withWebhooks(flags['database-url'], (webhooks) => webhooks.remove(cliActor(), args.id));
+    const id = this.positiveId(args.id, 'ID');
+    const removed = await this.withWebhooks(flags['database-url'], (webhooks) => webhooks.remove(cliActor(), id));
     this.log(`Removed: ${this.describe(removed)}`);
     return removed;
   }

@@ -19,7 +19,9 @@ export default class WebhooksReplay extends WebhooksCommand<DeliveryView> {
 
   async run(): Promise<DeliveryView> {
     const { args, flags } = await this.parse(WebhooksReplay);
-    const delivery = await this.withWebhooks(flags['database-url'], (webhooks) => webhooks.replay(cliActor(), args.id, args.delivery));
+    const id = this.positiveId(args.id, 'ID');
+    const deliveryId = this.positiveId(args.delivery, 'DELIVERY');
+    const delivery = await this.withWebhooks(flags['database-url'], (webhooks) => webhooks.replay(cliActor(), id, deliveryId));
     this.log(`Replay requested: delivery ${delivery.id} (${delivery.event_type} ${delivery.event_id}); the worker sends it on its next poll.`);
     return delivery;
   }

@@ -16,7 +16,8 @@ export default class WebhooksRotateSecret extends WebhooksCommand<SubscriptionWi
 
   async run(): Promise<SubscriptionWithSecret> {
     const { args, flags } = await this.parse(WebhooksRotateSecret);
-    const rotated = await this.withWebhooks(flags['database-url'], (webhooks) => webhooks.rotateSecret(cliActor(), args.id), { seals: true });
+    const id = this.positiveId(args.id, 'ID');
+    const rotated = await this.withWebhooks(flags['database-url'], (webhooks) => webhooks.rotateSecret(cliActor(), id), { seals: true });
     this.log(`New secret for ${this.describe(rotated)}`);
     this.showSecret(rotated.secret);
     return rotated;

@@ -32,17 +32,18 @@ export default class WebhooksTest extends WebhooksCommand<WebhookTestResult> {
 
   async run(): Promise<WebhookTestResult> {
     const { args, flags } = await this.parse(WebhooksTest);
+    const id = this.positiveId(args.id, 'ID');
     return this.withWebhooks(flags['database-url'], async (webhooks) => {
-      const { event_id: eventId } = await webhooks.sendTest(cliActor(), args.id);
-      this.log(`Test event ${eventId} recorded for subscription ${args.id}.`);
+      const { event_id: eventId } = await webhooks.sendTest(cliActor(), id);
+      this.log(`Test event ${eventId} recorded for subscription ${id}.`);
       if (!flags.wait) return { event_id: eventId };
-      const delivery = await this.follow(webhooks, args.id, eventId, flags.wait);
+      const delivery = await this.follow(webhooks, id, eventId, flags.wait);
       this.log(deliveryLine(delivery));
       if (delivery.status !== 'succeeded') {
         throw new NexusError(`The test delivery ${delivery.status === 'failed' ? 'failed' : `was ${delivery.status}`}: ${delivery.last_error ?? 'no answer'}.`, {
           code: 'WEBHOOK_TEST_FAILED',
           details: { event_id: eventId, delivery },
-          suggestions: [`\`nexus webhooks deliveries ${args.id}\` shows every attempt`],
+          suggestions: [`\`nexus webhooks deliveries ${id}\` shows every attempt`],
         });
       }
       return { event_id: eventId, delivery };
