@@ -268,10 +268,13 @@ describe('webhook delivery (plan + attempt, as the worker calls them, against re
     receiver.respond((_req, res) => setTimeout(() => answer(200)(_req, res), 300));
     const otherWorker = webhooksModule(api);
     const results = await Promise.all([webhooks.delivery.attempt({ eventId, subscriptionId: id }), otherWorker.delivery.attempt({ eventId, subscriptionId: id })]);
-    expect(results.map((result) => result.outcome).sort()).toEqual(['skipped', 'succeeded']);
-    expect(results).toContainEqual({ outcome: 'skipped', reason: 'another worker is attempting this delivery' });
+    expect(results.map((result) => result.outcome).sort()).toEqual(['retry', 'succeeded']);
+    // The loser looks again once the lease would have ended (its holder may have died), and then finds it done.
+    expect(results).toContainEqual({ outcome: 'retry', reason: 'another attempt holds this delivery', delayMs: expect.any(Number) });
     expect(receiver.received).toHaveLength(1);
     expect(await delivery(eventId, id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(await otherWorker.delivery.attempt({ eventId, subscriptionId: id })).toEqual({ outcome: 'skipped', reason: 'the delivery is already succeeded' });
+    expect(receiver.received).toHaveLength(1);
   });
 
   it('When the secret was sealed under another WEBHOOK_SECRET_KEY, then the attempt says so, sends nothing, and does not count against the receiver', async () => {
