@@ -69,6 +69,7 @@ export default class Dev extends NexusCommand<void> {
     this.log(`  Docs       ${info.docsUrl}   (ReDoc: ${info.apiUrl}redoc/)`);
     this.log(`  Console    ${info.consoleUrl}   (sign in with the staff account below)`);
     this.log(`  Health     ${info.healthUrl}`);
+    this.log(`  Worker     ${info.worker.queue === 'redis' ? 'deliveries queued in Redis' : 'deliveries queued in this process'}; order mail ${info.worker.mail === 'log' ? 'is written to this log' : `goes out by ${info.worker.mail}`}`);
     this.log(`  Database   ${info.database.url}${info.database.embedded ? `   (embedded, data in ${info.database.dataDir})` : ''}`);
     this.log(`  Staff      ${info.accounts.staff.email}  /  ${info.accounts.staff.password}`);
     this.log(`  Customer   ${info.accounts.customer.email}  /  ${info.accounts.customer.password}`);

@@ -30,6 +30,8 @@ export interface LocalStackInfo {
   /** The staff console; the demo staff account signs in there. */
   consoleUrl: string;
   healthUrl: string;
+  /** The delivery worker running beside the API: where its jobs wait, how mail leaves. */
+  worker: { queue: 'redis' | 'memory'; mail: 'smtp' | 'log' | 'disabled' };
   database: { url: string; embedded: boolean; dataDir?: string };
   accounts: DemoAccounts;
 }
@@ -81,6 +83,7 @@ export class LocalStack {
   private cluster?: EmbeddedPostgres;
   private server?: RunningServer;
   private worker?: RunningWorker;
+  private mailTransport?: 'smtp' | 'log' | 'disabled';
   private databaseUrl = process.env.DATABASE_URL ?? '';
   private claimed = false;
   private accounts?: DemoAccounts;
@@ -188,6 +191,7 @@ export class LocalStack {
       }
       throw error;
     }
+    this.mailTransport = config.mail.transport;
     this.worker = await startWorker(config, createLogger({ level: config.log.level, name: 'nexus-worker' }, process.stderr));
     writeDevState(this.options.dataDir, {
       pid: process.pid,
@@ -204,6 +208,7 @@ export class LocalStack {
       docsUrl: `${apiUrl}/api/v1/docs/`,
       consoleUrl: `${apiUrl}/admin/`,
       healthUrl: `${apiUrl}/health/`,
+      worker: { queue: this.worker?.queue.kind ?? 'memory', mail: this.mailTransport ?? 'log' },
       database: { url: redactUrl(this.databaseUrl), embedded: Boolean(this.cluster), dataDir: this.cluster ? join(this.options.dataDir, 'postgres') : undefined },
       accounts: this.claimedAccounts(),
     };
