@@ -45,6 +45,8 @@ function bodyFor(operation: Operation, fixture: Fixture): object {
 /** Which fixture object a path parameter names, by the route it sits in. */
 function parameterValue(path: string, name: string, fixture: Fixture): number | string {
   const { ids } = fixture;
+  if (name === 'deliveryId') return ids.delivery as number;
+  if (path.includes('/admin/webhooks/')) return ids.webhook as number;
   if (name === 'item_id') return ids.cartItem as number;
   if (name === 'user_id') return ids.customer as number;
   if (name === 'product_id') return ids.product as number;
@@ -106,7 +108,13 @@ describe('Authorization matrix: every operation × every role', () => {
     const cartItem = await api.db('cart_items').where({ cart_id: cart?.id, product_id: product.id }).first<{ id: number }>('id');
     const [review] = await api.db('reviews').insert({ user_id: customer.id, product_id: product.id, rating: 4, comment: 'Fine.' }).returning<{ id: number }[]>('id');
     const [report] = await api.db('review_reports').insert({ review_id: review?.id, user_id: users.other.id, reason: 'spam' }).returning<{ id: number }[]>('id');
-    return { ids: { categoryId: category.id, product: product.id, address: address.body.id as number, order: order.id, cart: cart?.id ?? 0, cartItem: cartItem?.id ?? 0, review: review?.id ?? 0, report: report?.id ?? 0, customer: customer.id } };
+    // A subscription with one delivery of a recorded event (its secret is never opened by these routes).
+    const [webhook] = await api.db('webhook_subscriptions').insert({ url: `https://hooks.example.com/matrix/${made}`, events: ['order.placed'], secret_ciphertext: 'v1:matrix' }).returning<{ id: number }[]>('id');
+    const [event] = await api.db('events').insert({ type: 'order.placed', resource_type: 'order', resource_id: String(order.id), payload: '{}' }).returning<{ id: string }[]>('id');
+    const [delivery] = await api.db('webhook_deliveries').insert({ subscription_id: webhook?.id, event_id: event?.id, status: 'failed', attempts: 1 }).returning<{ id: number }[]>('id');
+    return {
+      ids: { categoryId: category.id, product: product.id, address: address.body.id as number, order: order.id, cart: cart?.id ?? 0, cartItem: cartItem?.id ?? 0, review: review?.id ?? 0, report: report?.id ?? 0, customer: customer.id, webhook: webhook?.id ?? 0, delivery: delivery?.id ?? 0 },
+    };
   }
 
   async function call(operation: Operation, role: Role, fixture: Fixture): Promise<number> {

@@ -67,6 +67,18 @@ export const AUTHORIZATION_TABLE: Record<string, Record<Role, number>> = {
   'DELETE /api/v1/categories/{ref}/': { anonymous: 401, customer: 403, other: 403, staff: 409 },
   'GET /api/v1/categories/{ref}/products/': { anonymous: 200, customer: 200, other: 200, staff: 200 },
   'GET /api/v1/admin/': { anonymous: 401, customer: 403, other: 403, staff: 200 },
+  'GET /api/v1/admin/webhooks': { anonymous: 401, customer: 403, other: 403, staff: 200 },
+  // {} is invalid (url and events are required)
+  'POST /api/v1/admin/webhooks': { anonymous: 401, customer: 403, other: 403, staff: 400 },
+  'GET /api/v1/admin/webhooks/{id}': { anonymous: 401, customer: 403, other: 403, staff: 200 },
+  // an empty patch changes nothing
+  'PATCH /api/v1/admin/webhooks/{id}': { anonymous: 401, customer: 403, other: 403, staff: 200 },
+  'DELETE /api/v1/admin/webhooks/{id}': { anonymous: 401, customer: 403, other: 403, staff: 204 },
+  'POST /api/v1/admin/webhooks/{id}/rotate-secret': { anonymous: 401, customer: 403, other: 403, staff: 200 },
+  'POST /api/v1/admin/webhooks/{id}/test': { anonymous: 401, customer: 403, other: 403, staff: 202 },
+  'GET /api/v1/admin/webhooks/{id}/deliveries': { anonymous: 401, customer: 403, other: 403, staff: 200 },
+  'GET /api/v1/admin/webhooks/{id}/deliveries/{deliveryId}': { anonymous: 401, customer: 403, other: 403, staff: 200 },
+  'POST /api/v1/admin/webhooks/{id}/deliveries/{deliveryId}/replay': { anonymous: 401, customer: 403, other: 403, staff: 202 },
   'GET /api/v1/admin/products': { anonymous: 401, customer: 403, other: 403, staff: 200 },
   'POST /api/v1/admin/products': { anonymous: 401, customer: 403, other: 403, staff: 201 },
   'GET /api/v1/admin/products/{ref}': { anonymous: 401, customer: 403, other: 403, staff: 200 },
