@@ -26,9 +26,10 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY templates ./templates
 # Uploaded images are the only thing the app writes; everything else stays root-owned and read-only to it.
-# The user gets a passwd entry (appended, so any base image works): the CLI in the image (migrations) asks
-# the OS who it runs as.
-RUN mkdir -p /app/media && chown 10001:10001 /app/media \
+# /tmp is the usual 1777 whatever the base image has: the worker's heartbeat file goes there (a tmpfs in
+# docker-compose.prod.yml, which takes this mode). The user gets a passwd entry (appended, so any base image
+# works): the CLI in the image (migrations) asks the OS who it runs as.
+RUN mkdir -p /app/media /tmp && chown 10001:10001 /app/media && chmod 1777 /tmp \
   && echo 'nexus:x:10001:10001:nexus:/app:/sbin/nologin' >> /etc/passwd \
   && echo 'nexus:x:10001:' >> /etc/group
 USER 10001:10001

@@ -229,7 +229,13 @@ export class DeployFlow {
         title: `Start ${record.id} as ${colour} on 127.0.0.1:${port}`,
         run: async () => {
           await host.writeComposeEnv(record, colour, port);
-          await host.startColour(record, colour);
+          try {
+            await host.startColour(record, colour);
+          } catch (error) {
+            // Nothing of a release that failed to start keeps running: not its API, and not a worker delivering beside the serving one.
+            await host.stopColour(colour).catch(() => undefined);
+            throw error;
+          }
         },
       },
       {

@@ -70,7 +70,7 @@ export function importNodeBaseImage(dockerd: RunningDockerd, tag: string): void 
     for (const dir of ['bin', 'usr/bin', 'usr/local/bin', 'usr/lib/node_modules', 'etc/ssl/certs', 'tmp', 'root']) mkdirSync(join(rootfs, dir), { recursive: true });
     copyFileSync(node, join(rootfs, 'usr/local/bin/node'));
     copyFileSync(findBinary('busybox') as string, join(rootfs, 'bin/busybox'));
-    for (const applet of ['sh', 'mkdir', 'chown', 'rm', 'cp', 'ls', 'cat', 'ln', 'mv', 'sleep', 'id', 'env']) symlinkSync('busybox', join(rootfs, 'bin', applet));
+    for (const applet of ['sh', 'mkdir', 'chown', 'chmod', 'rm', 'cp', 'ls', 'cat', 'ln', 'mv', 'sleep', 'id', 'env']) symlinkSync('busybox', join(rootfs, 'bin', applet));
     symlinkSync('/bin/busybox', join(rootfs, 'usr/bin/env'));
     const libraries = new Set(execFileSync('ldd', [node], { encoding: 'utf8' }).match(/\/\S+/g) ?? []);
     for (const name of RUNTIME_LIBRARIES) for (const dir of ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/lib']) if (existsSync(join(dir, name))) libraries.add(join(dir, name));
