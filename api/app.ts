@@ -12,7 +12,9 @@ import { mountEndpoints, type Endpoint, type MountOptions } from './http/endpoin
 import { registerEndpoints } from './http/endpoint-openapi';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { rateLimiter, routeClassLimits, type RateLimiterFactory, type RateLimitStoreFactory } from './http/rate-limit';
+import { mediaHandler } from './http/media';
 import { requestIdMiddleware } from './http/request-context';
+import { MEDIA_PUBLIC_URL_SETTING } from './http/urls';
 import { caseSensitiveRouter } from './http/router';
 import { accessLog } from './http/access-log';
 import { corsPolicy, securityHeaders } from './http/security';
@@ -42,7 +44,7 @@ export interface AppDeps {
   cacheStore: CacheStore;
   logger: Logger;
   mailer: Mailer;
-  /** Where uploaded images are stored (served at /media/). */
+  /** Where uploaded images are stored (served at /media/: from MEDIA_ROOT, or streamed from the store). */
   media: MediaStorage;
   rateLimitStores: RateLimitStoreFactory;
   /** Migrations in this release that the database has not applied (readiness fails while any remain). */
@@ -156,6 +158,7 @@ export function buildApp(deps: AppDeps): App {
   app.set('case sensitive routing', true);
   app.set('trust proxy', config.server.trustProxy);
   app.set('query parser', 'simple');
+  if (config.media.publicUrl) app.set(MEDIA_PUBLIC_URL_SETTING, config.media.publicUrl);
 
   // The access log's fields are fixed and safe; skipping redaction there saves work on every request.
   const front = [requestIdMiddleware(), accessLog(logger.child({}, { redact: [] })), ...securityHeaders(), corsPolicy(config.cors)];
@@ -169,7 +172,7 @@ export function buildApp(deps: AppDeps): App {
   app.use('/health', requireJsonAcceptable(), router(health.endpoints, { bodyLimitBytes }));
   app.use(hostCheck);
   app.use(docsRouter(registry, config.version));
-  app.use('/media', express.static(config.media.root, { index: false, dotfiles: 'deny', immutable: true, maxAge: '365d' }));
+  app.use('/media', mediaHandler(deps.media, config.media.root));
   if (config.console.enabled) {
     const sessions = new ConsoleSessions(deps.kv, { idleSeconds: config.console.idleSeconds, lifetimeSeconds: config.console.lifetimeSeconds, now });
     app.use(

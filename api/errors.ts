@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   payment_provider_error: 502,
   service_unavailable: 503,
   query_timeout: 503,
+  media_storage_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -165,5 +166,23 @@ export class ThrottledError extends AppError {
       detail: `Request was throttled. Expected available in ${retryAfterSeconds} seconds.`,
       headers: { 'Retry-After': String(retryAfterSeconds) },
     });
+  }
+}
+
+const MEDIA_STORAGE_REASONS: Record<string, string> = {
+  no_bucket: 'its bucket does not exist',
+  credentials: 'the storage service rejected its credentials',
+  access_denied: 'the storage service denied access to its bucket',
+  unreachable: 'the storage service could not be reached',
+};
+
+/**
+ * 503: the media store (MEDIA_STORAGE=s3) could not take or give a file. The client learns the kind of fault,
+ * never the bucket, endpoint or key; the full reason is logged with the request.
+ */
+export class MediaStorageUnavailableError extends AppError {
+  constructor(failure: { kind: string; message: string }, action: 'store' | 'read' = 'store') {
+    const reason = MEDIA_STORAGE_REASONS[failure.kind] ?? 'the storage service refused the request';
+    super({ status: 503, code: 'media_storage_unavailable', detail: `Image storage is unavailable: ${reason}.${action === 'store' ? ' Nothing was changed.' : ''}`, cause: failure });
   }
 }

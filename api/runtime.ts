@@ -8,8 +8,9 @@ import { MemoryCacheStore, RedisCacheStore, type CacheStore } from './infra/cach
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './infra/kv-store';
 import type { Logger } from './infra/logger';
 import { createMailer } from './infra/mailer';
-import { LocalMediaStorage } from './infra/media-storage';
+import { LocalMediaStorage, S3MediaStorage, type MediaStorage } from './infra/media-storage';
 import { createRedis, type Redis } from './infra/redis';
+import { S3Bucket } from './infra/s3';
 import { expirySweeper, type ExpirySweeper } from './modules/orders';
 
 export interface Runtime extends App {
@@ -21,6 +22,16 @@ export interface Runtime extends App {
   cacheStore: CacheStore;
   /** Stops the sweeper, then releases the database pool and the Redis connections. */
   close(): Promise<void>;
+}
+
+/**
+ * The store MEDIA_STORAGE names. An upload waits for S3 at most a few seconds per attempt, so that an
+ * unreachable service answers 503 rather than holding the request.
+ */
+export function createMediaStorage(media: Config['media']): MediaStorage {
+  if (media.storage !== 's3' || !media.s3) return new LocalMediaStorage(media.root);
+  const { credentials, ...location } = media.s3;
+  return new S3MediaStorage(new S3Bucket(location, credentials, { maxAttempts: 3, connectionTimeoutMs: 3000, requestTimeoutMs: 30_000 }));
 }
 
 /** Creates the API's stateful dependencies from configuration and wires the app to them. */
@@ -43,6 +54,7 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
     logger.warn('CACHE_REDIS_URL is not set: the read cache shares REDIS_URL, which must then not evict keys (see docs/deploy.md)');
   }
   const cacheStore = cacheRedis ? new RedisCacheStore(cacheRedis, config.redis.keyPrefix) : new MemoryCacheStore();
+  const media = createMediaStorage(config.media);
   const built = buildApp({
     config,
     db,
@@ -50,7 +62,7 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
     cacheStore,
     logger,
     mailer: createMailer(config.mail, logger),
-    media: new LocalMediaStorage(config.media.root),
+    media,
     rateLimitStores: redis ? redisRateLimitStores(redis, config.redis.keyPrefix) : memoryRateLimitStores,
     pendingMigrations: () => pendingMigrations(db),
     ...overrides,
@@ -67,6 +79,7 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
       await sweeper.stop();
       await db.destroy();
       for (const client of new Set([redis, cacheRedis])) if (client) await client.quit().catch(() => client.disconnect());
+      if (media instanceof S3MediaStorage) media.bucket.close();
     },
   };
 }

@@ -28,7 +28,15 @@ export interface Config {
   };
   passwordReset: { urlTemplate: string; ttlSeconds: number };
   mail: { transport: 'smtp' | 'log' | 'disabled'; smtpUrl?: string; from: string };
-  media: { root: string; maxBytes: number };
+  media: {
+    root: string;
+    maxBytes: number;
+    /** `local`: files under root; `s3`: objects in the bucket (s3 is set then). */
+    storage: 'local' | 's3';
+    s3?: { bucket: string; prefix: string; region: string; endpoint?: string; forcePathStyle: boolean; credentials?: { accessKeyId: string; secretAccessKey: string } };
+    /** MEDIA_PUBLIC_URL ending in `/`: image links are made on it; unset, on the API's own `/media/`. */
+    publicUrl?: string;
+  };
   catalog: { cacheTtlSeconds: number };
   console: { enabled: boolean; idleSeconds: number; lifetimeSeconds: number };
   catalogEvents: { lowStockThreshold: number };
@@ -114,10 +122,39 @@ function mailAddress(from: string): string {
   return /<([^>]+)>/.exec(from)?.[1]?.trim() ?? from.trim();
 }
 
+/** MEDIA_PUBLIC_URL as a base a key is appended to (always ending in `/`). */
+function mediaPublicUrl(raw: RawSettings): string | undefined {
+  return raw.MEDIA_PUBLIC_URL ? `${raw.MEDIA_PUBLIC_URL.replace(/\/+$/, '')}/` : undefined;
+}
+
 function shopSettings(raw: RawSettings): Config['shop'] {
   const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
   const orderUrlTemplate = raw.ORDER_URL ?? `${raw.FRONTEND_URL.replace(/\/+$/, '')}/orders/{id}/`;
-  return { publicUrl, mediaBase: `${publicUrl}/media/`, name: raw.SHOP_NAME, supportEmail: raw.SUPPORT_EMAIL ?? mailAddress(raw.MAIL_FROM), orderUrlTemplate };
+  return { publicUrl, mediaBase: mediaPublicUrl(raw) ?? `${publicUrl}/media/`, name: raw.SHOP_NAME, supportEmail: raw.SUPPORT_EMAIL ?? mailAddress(raw.MAIL_FROM), orderUrlTemplate };
+}
+
+/** Where images are stored, and the problems of an S3 setup that cannot work. */
+function mediaSettings(raw: RawSettings, isProduction: boolean, problems: string[]): Config['media'] {
+  const media: Config['media'] = { root: resolve(raw.MEDIA_ROOT), maxBytes: raw.MEDIA_MAX_BYTES, storage: raw.MEDIA_STORAGE, publicUrl: mediaPublicUrl(raw) };
+  if (raw.MEDIA_STORAGE !== 's3') return media;
+  const bad = (name: string) => problems.some((problem) => problem.startsWith(`${name}:`));
+  if (!raw.MEDIA_S3_BUCKET && !bad('MEDIA_S3_BUCKET')) problems.push('MEDIA_S3_BUCKET: required when MEDIA_STORAGE=s3 (the bucket must exist)');
+  const keyId = raw.MEDIA_S3_ACCESS_KEY_ID;
+  const secret = raw.MEDIA_S3_SECRET_ACCESS_KEY;
+  if (isProduction && !keyId && !bad('MEDIA_S3_ACCESS_KEY_ID')) problems.push('MEDIA_S3_ACCESS_KEY_ID: required in production when MEDIA_STORAGE=s3 (a secret: .nexus/secrets or the environment)');
+  if ((isProduction || keyId) && !secret && !bad('MEDIA_S3_SECRET_ACCESS_KEY')) {
+    problems.push(`MEDIA_S3_SECRET_ACCESS_KEY: required ${keyId ? 'with MEDIA_S3_ACCESS_KEY_ID' : 'in production when MEDIA_STORAGE=s3'} (a secret: .nexus/secrets or the environment)`);
+  }
+  if (!keyId && secret && !bad('MEDIA_S3_ACCESS_KEY_ID')) problems.push('MEDIA_S3_ACCESS_KEY_ID: required with MEDIA_S3_SECRET_ACCESS_KEY');
+  media.s3 = {
+    bucket: raw.MEDIA_S3_BUCKET ?? '',
+    prefix: raw.MEDIA_S3_PREFIX,
+    region: raw.MEDIA_S3_REGION,
+    endpoint: raw.MEDIA_S3_ENDPOINT,
+    forcePathStyle: raw.MEDIA_S3_FORCE_PATH_STYLE,
+    credentials: keyId && secret ? { accessKeyId: keyId, secretAccessKey: secret } : undefined,
+  };
+  return media;
 }
 
 function passwordResetSettings(raw: RawSettings): Config['passwordReset'] {
@@ -159,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.CORS_ORIGINS?.includes('*') && raw.CORS_ALLOW_CREDENTIALS) {
     problems.push('CORS_ORIGINS: "*" cannot be combined with CORS_ALLOW_CREDENTIALS=true; list the origins');
   }
+  const media = mediaSettings(raw, isProduction, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const jwtSecret = raw.JWT_SECRET ?? randomBytes(48).toString('base64');
 
@@ -197,7 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     passwordReset: passwordResetSettings(raw),
     mail: { transport: mailTransport, smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
-    media: { root: resolve(raw.MEDIA_ROOT), maxBytes: raw.MEDIA_MAX_BYTES },
+    media,
     catalog: { cacheTtlSeconds: raw.CATALOG_CACHE_TTL },
     console: { enabled: raw.CONSOLE_ENABLED, idleSeconds: raw.CONSOLE_IDLE_TIMEOUT, lifetimeSeconds: raw.CONSOLE_SESSION_LIFETIME },
     catalogEvents: { lowStockThreshold: raw.LOW_STOCK_THRESHOLD },

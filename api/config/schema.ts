@@ -261,6 +261,50 @@ export const settings = {
     default: '5242880',
     description: 'Largest accepted image upload in bytes (default 5 MiB); larger uploads get 413.',
   },
+  MEDIA_STORAGE: {
+    schema: z.enum(['local', 's3']),
+    default: 'local',
+    description:
+      'Where uploaded images are stored: `local` (files under MEDIA_ROOT, one host only) or `s3` (objects in MEDIA_S3_BUCKET under MEDIA_S3_PREFIX, shared by every host; needs the MEDIA_S3_* settings). See docs/media.md; `nexus media migrate --to s3` copies local files over.',
+  },
+  MEDIA_PUBLIC_URL: {
+    schema: z.url().refine((value) => /^https?:\/\//.test(value), 'must be an http:// or https:// URL'),
+    description:
+      'Base URL image links are made on (a CDN, or the bucket\'s own URL with the prefix): a stored key `products/<uuid>.png` is linked as `<MEDIA_PUBLIC_URL>/products/<uuid>.png`, in API responses, events and mail. Unset: images are served by the API at `/media/` (from MEDIA_ROOT, or streamed from the bucket).',
+  },
+  MEDIA_S3_BUCKET: {
+    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)'),
+    description: 'With MEDIA_STORAGE=s3: the bucket the images are stored in (required). It must exist; nexus does not create it.',
+  },
+  MEDIA_S3_PREFIX: {
+    schema: z
+      .string()
+      .transform((value) => value.replace(/^\/+|\/+$/g, ''))
+      .refine((value) => value === '' || /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/.test(value), 'expected path segments such as `shop/media` (letters, digits, `.`, `_`, `-`)')
+      .transform((value) => (value ? `${value}/` : '')),
+    default: '',
+    description: 'With MEDIA_STORAGE=s3: the key prefix the images go under (`shop/media` stores `shop/media/products/<uuid>.png`). Default: none (the bucket\'s root).',
+  },
+  MEDIA_S3_REGION: { schema: z.string().min(1), default: 'us-east-1', description: 'With MEDIA_STORAGE=s3: the bucket\'s region (S3-compatible services often accept any).' },
+  MEDIA_S3_ENDPOINT: {
+    schema: z.url().refine((value) => /^https?:\/\//.test(value), 'must be an http:// or https:// URL'),
+    description: 'With MEDIA_STORAGE=s3: the endpoint of an S3-compatible service (MinIO, Cloudflare R2, Backblaze B2, Wasabi…). Unset: AWS S3 in MEDIA_S3_REGION.',
+  },
+  MEDIA_S3_FORCE_PATH_STYLE: {
+    schema: bool,
+    default: 'false',
+    description: 'With MEDIA_STORAGE=s3: address the bucket in the path (`<endpoint>/<bucket>/<key>`) rather than the host name; most self-hosted S3-compatible services (MinIO) need `true`.',
+  },
+  MEDIA_S3_ACCESS_KEY_ID: {
+    schema: z.string().min(1),
+    description: 'With MEDIA_STORAGE=s3: the access key ID (required in production). It needs to list, read, write and delete objects under MEDIA_S3_PREFIX. Outside production, unset means the AWS SDK\'s default credential chain.',
+    secret: true,
+  },
+  MEDIA_S3_SECRET_ACCESS_KEY: {
+    schema: z.string().min(1),
+    description: 'With MEDIA_STORAGE=s3: the secret of MEDIA_S3_ACCESS_KEY_ID (required with it).',
+    secret: true,
+  },
   CATALOG_CACHE_TTL: {
     schema: z.coerce.number().int().min(0),
     default: '300',

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { ForeignKeyViolationError } from 'objection';
-import { NotFoundError, ValidationError } from '../../errors';
+import { MediaStorageUnavailableError, NotFoundError, ValidationError } from '../../errors';
 import { assertImage } from '../../http/images';
-import type { MediaStorage } from '../../infra/media-storage';
+import { MediaStorageError, type MediaStorage } from '../../infra/media-storage';
 import type { Actor, AuditLog } from '../audit';
 import type { CatalogCache } from './cache';
 import type { CategoryRepository } from './categories-repository';
@@ -102,11 +102,19 @@ export class ProductAdmin {
     return product;
   }
 
-  /** Stores an uploaded image first; the caller removes it again if the database write fails. */
+  /**
+   * Stores an uploaded image first, before anything is written to the database, so a store that cannot take it
+   * (503 media_storage_unavailable) changes nothing; the caller removes it again if the database write fails.
+   */
   private async storeImage(file: UploadedFile | undefined): Promise<string | undefined> {
     if (!file) return undefined;
     const type = assertImage(file, 'image', this.deps.maxImageBytes);
-    return this.deps.storage.save('products', file.buffer, type === 'jpeg' ? 'jpg' : type);
+    try {
+      return await this.deps.storage.save('products', file.buffer, type === 'jpeg' ? 'jpg' : type);
+    } catch (error) {
+      if (error instanceof MediaStorageError) throw new MediaStorageUnavailableError(error);
+      throw error;
+    }
   }
 
   private async assertCategory(id: number | undefined, trx: Knex.Transaction): Promise<void> {
@@ -139,7 +147,7 @@ export class ProductAdmin {
       await this.deps.cache.invalidate();
       return await this.get(id);
     } catch (error) {
-      if (uploaded) await this.deps.storage.remove(uploaded);
+      if (uploaded) await this.deps.storage.remove(uploaded).catch(() => undefined);
       throw this.translate(error, input);
     }
   }
@@ -149,7 +157,7 @@ export class ProductAdmin {
     const before = await this.get(id);
     const uploaded = await this.storeImage(file);
     // A client that sends back the URL it was given (GET, edit, PUT) keeps the stored file: same image.
-    const sameImage = Boolean(before.image && patch.image?.endsWith(`/media/${before.image}`));
+    const sameImage = Boolean(before.image && patch.image?.endsWith(`/${before.image}`));
     const changes: ProductWrite = {
       title: patch.title,
       slug: patch.slug,
@@ -173,7 +181,7 @@ export class ProductAdmin {
         if (changes.stock_quantity !== undefined) await this.deps.events.stockChanged(trx, [{ productId: id, before: before.stock_quantity, after: changes.stock_quantity }]);
       });
     } catch (error) {
-      if (uploaded) await this.deps.storage.remove(uploaded);
+      if (uploaded) await this.deps.storage.remove(uploaded).catch(() => undefined);
       throw this.translate(error, patch);
     }
     await this.deps.cache.invalidate();

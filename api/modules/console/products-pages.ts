@@ -66,7 +66,8 @@ export function productsPages(deps: ConsoleDeps, view: View): Router {
       const created = await deps.products.create(consoleActor(res), parseInput(productBody, values), file(req));
       res.redirect(303, `/admin/products/${created.id}/?done=created`);
     } catch (error) {
-      if (error instanceof ValidationError || (error instanceof AppError && error.status === 413)) {
+      if (error instanceof ValidationError || (error instanceof AppError && (error.status === 413 || error.code === 'media_storage_unavailable'))) {
+        if (error.status >= 500) deps.logger.error({ err: error.cause ?? error }, 'console product image could not be stored');
         const body = error.toBody();
         return form(res, error.status, { product, values, errors: error instanceof ValidationError ? body : { image: [body.detail] } });
       }
