@@ -79,7 +79,8 @@ export class S3MediaStorage implements MediaStorage {
 
   private failure(action: string, error: unknown): MediaStorageError {
     const s3 = error as S3Error;
-    return new MediaStorageError(s3.kind ?? 'other', `Could not ${action} ${this.bucket.where}: ${s3.name}: ${s3.message}`, { cause: error });
+    // The service's own error as the cause (the translated one is in the message already).
+    return new MediaStorageError(s3.kind ?? 'other', `Could not ${action} ${this.bucket.where}: ${s3.name}: ${s3.message}`, { cause: s3.cause ?? error });
   }
 
   async save(folder: string, data: Buffer, extension: string): Promise<string> {
