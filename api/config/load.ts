@@ -117,6 +117,20 @@ export function resetLinkConfig(env: NodeJS.ProcessEnv = process.env): Pick<Conf
   return { passwordReset: passwordResetSettings(raw), mail: { transport: mailTransport, smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM } };
 }
 
+/**
+ * The media settings alone (MEDIA_*), by the API's rules, for `nexus media migrate`: `storage` overrides
+ * MEDIA_STORAGE (migrating to S3 needs the bucket settings before the API is switched over).
+ * @throws {ConfigError} naming each bad or missing variable
+ */
+export function mediaConfig(env: NodeJS.ProcessEnv = process.env, storage?: 'local' | 's3'): Config['media'] {
+  const problems: string[] = [];
+  const names = Object.keys(settings).filter((name) => name === 'NODE_ENV' || name.startsWith('MEDIA_'));
+  const raw = parseSettings({ ...Object.fromEntries(names.map((name) => [name, env[name]])), ...(storage ? { MEDIA_STORAGE: storage } : {}) }, problems);
+  const media = mediaSettings(raw, raw.NODE_ENV === 'production', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return media;
+}
+
 /** The address inside MAIL_FROM (`Shop <shop@example.com>` → `shop@example.com`). */
 function mailAddress(from: string): string {
   return /<([^>]+)>/.exec(from)?.[1]?.trim() ?? from.trim();
