@@ -53,6 +53,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   422: 'Idempotency-Key reused with another body',
   429: 'Rate limited',
   502: 'Upstream failure',
+  503: 'A dependency is unavailable; nothing was changed',
 };
 
 function errorResponses(endpoint: Endpoint): RouteConfig['responses'] {

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { noMatch } from '../../errors';
+import { MediaStorageUnavailableError, noMatch } from '../../errors';
 import { apiActor } from '../audit';
 import { fileTooLarge } from '../../http/images';
 import { defineEndpoint, type Endpoint } from '../../http/endpoint';
@@ -14,6 +14,8 @@ import { categoryBody, categoryListQuery, categoryPatchBody, categorySchema, pro
 import { serializeCategory, serializeStaffProduct } from './serializers';
 
 const TAGS = ['Catalog (staff)'];
+/** An image upload while the media store (MEDIA_STORAGE=s3) cannot take it: nothing is changed. */
+const MEDIA_STORE_DOWN = new MediaStorageUnavailableError({ kind: 'no_bucket', message: 'example' });
 const refAsId = z.object({ ref: idParam.shape.id });
 const moveQuery = z.object({ move_to: z.coerce.number().int().positive().optional().meta({ description: 'Category that receives the products and subcategories first.' }) });
 // The price filter is a decimal, as on the public list: anything else was passed to SQL and answered 500.
@@ -44,7 +46,7 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       access: 'staff',
       body: productBody,
       upload,
-      errors: [fileTooLarge()],
+      errors: [fileTooLarge(), MEDIA_STORE_DOWN],
       responses: { 201: { description: 'The product', schema: staffProductSchema } },
       handle: async ({ req, auth, body }) => ({ status: 201, body: serializeStaffProduct(await products.create(apiActor(auth), body, file(req)), mediaBase(req)) }),
     }),
@@ -57,7 +59,7 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       params: refAsId,
       body: productBody,
       upload,
-      errors: [noMatch('Product'), fileTooLarge()],
+      errors: [noMatch('Product'), fileTooLarge(), MEDIA_STORE_DOWN],
       responses: { 200: { description: 'The product', schema: staffProductSchema } },
       handle: async ({ req, auth, params, body }) => ({ status: 200, body: serializeStaffProduct(await products.update(apiActor(auth), params.ref, body, file(req)), mediaBase(req)) }),
     }),
@@ -71,7 +73,7 @@ export function productWriteEndpoints({ products, maxImageBytes }: StaffRoutesDe
       body: productPatchBody,
       upload,
       invalidInput: { body: { price: '0' } },
-      errors: [noMatch('Product'), fileTooLarge()],
+      errors: [noMatch('Product'), fileTooLarge(), MEDIA_STORE_DOWN],
       responses: { 200: { description: 'The product', schema: staffProductSchema } },
       handle: async ({ req, auth, params, body }) => ({ status: 200, body: serializeStaffProduct(await products.update(apiActor(auth), params.ref, body, file(req)), mediaBase(req)) }),
     }),
