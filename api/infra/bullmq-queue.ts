@@ -1,4 +1,4 @@
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { RetryLater, runJob, type JobHandler, type JobKind, type JobPayloads, type JobQueue, type QueueCounts } from './job-queue';
 import { createQueueRedis, type Redis } from './redis';
 
@@ -41,7 +41,7 @@ export class BullJobQueue implements JobQueue {
     const redis = createQueueRedis(this.options.redisUrl);
     redis.on('error', () => undefined);
     this.connections.push(redis);
-    return redis as unknown as ConnectionOptions;
+    return redis;
   }
 
   async add<K extends JobKind>(kind: K, data: JobPayloads[K], jobId: string): Promise<void> {
@@ -55,7 +55,7 @@ export class BullJobQueue implements JobQueue {
   }
 
   process(handler: JobHandler, options: { concurrency: number; fallbackDelayMs: (retry: number) => number; onError: (error: unknown) => void }): void {
-    this.worker = new Worker(QUEUE_NAME, (job) => runJob(handler, job.name as JobKind, job.data), {
+    this.worker = new Worker(QUEUE_NAME, (job: Job<JobPayloads[JobKind]>) => runJob(handler, job.name as JobKind, job.data), {
       connection: this.connection(),
       prefix: this.prefix,
       concurrency: options.concurrency,

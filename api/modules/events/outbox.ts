@@ -21,7 +21,8 @@ export interface NewEvent {
 export async function recordEvent(trx: Knex.Transaction, event: NewEvent): Promise<string> {
   const id = randomUUID();
   // The transaction's time, like every other timestamp the change wrote.
-  const [{ now }] = (await trx.raw(`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now`)).rows as [{ now: string }];
+  const clock = await trx.raw<{ rows: [{ now: string }] }>(`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now`);
+  const [{ now }] = clock.rows;
   const payload: EventEnvelope = {
     id,
     type: event.type,

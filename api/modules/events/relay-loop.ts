@@ -73,7 +73,20 @@ export class RelayLoop {
       .onConflict('id')
       .merge(['seen_at']);
     await db('worker_heartbeats').where('seen_at', '<', db.raw("now() - interval '1 day'")).delete();
-    if (options.heartbeatFile) await writeFile(options.heartbeatFile, `${new Date().toISOString()}\n`);
+    if (options.heartbeatFile) await this.touchHeartbeatFile(options.heartbeatFile);
+  }
+
+  /** A heartbeat file that cannot be written is said once (and again when it recovers), not every round. */
+  private heartbeatFileFailed = false;
+  private async touchHeartbeatFile(file: string): Promise<void> {
+    try {
+      await writeFile(file, `${new Date().toISOString()}\n`);
+      if (this.heartbeatFileFailed) this.deps.logger.info({ file }, 'the heartbeat file is written again');
+      this.heartbeatFileFailed = false;
+    } catch (error) {
+      if (!this.heartbeatFileFailed) this.deps.logger.warn({ err: error, file }, 'cannot write the heartbeat file (WORKER_HEARTBEAT_FILE): a container health check reading it will fail');
+      this.heartbeatFileFailed = true;
+    }
   }
 
   /** Stops the clock, waits for a round in progress, and removes this worker's heartbeat. */

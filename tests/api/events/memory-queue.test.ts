@@ -9,7 +9,7 @@ describe('the in-process job queue', () => {
     const queue = new MemoryJobQueue();
     const runs: string[] = [];
     queue.process(async (_kind, data) => {
-      runs.push((data as { eventId: string }).eventId);
+      runs.push(data.eventId);
       return { outcome: 'succeeded' };
     }, options());
     await queue.add('mail', { eventId: 'a' }, 'mail_a');

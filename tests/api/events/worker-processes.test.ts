@@ -84,8 +84,9 @@ describe('worker processes', () => {
     return answer.body.id as number;
   };
   const placedEventOf = async (orderId: number): Promise<string> =>
-    ((await deployment.database.db('events').where({ type: 'order.placed', resource_id: String(orderId) }).first('id')) as { id: string }).id;
-  const deliveryOf = async (eventId: string) => deployment.database.db('webhook_deliveries').where({ event_id: eventId }).first('status', 'attempts');
+    (await deployment.database.db('events').where({ type: 'order.placed', resource_id: String(orderId) }).first<{ id: string }>('id')).id;
+  const deliveryOf = async (eventId: string): Promise<{ status: string; attempts: number } | undefined> =>
+    deployment.database.db('webhook_deliveries').where({ event_id: eventId }).first<{ status: string; attempts: number } | undefined>('status', 'attempts');
 
   beforeAll(async () => {
     receiver = await startReceiver();
