@@ -98,11 +98,6 @@ export class RelayLoop {
   }
 }
 
-/** The workers seen recently, for health and status. */
-export async function liveWorkers(db: Knex): Promise<{ id: string; hostname: string; pid: number; version: string; queue: string; started_at: string; seen_at: string }[]> {
-  return db('worker_heartbeats').where('seen_at', '>', db.raw(`now() - make_interval(secs => ?)`, [HEARTBEAT_STALE_SECONDS])).orderBy('started_at').select('*');
-}
-
 /** A relay further behind than this (oldest committed event not yet queued) needs attention. */
 export const OUTBOX_LAG_LIMIT_SECONDS = 120;
 

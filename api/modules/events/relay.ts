@@ -68,12 +68,6 @@ export class OutboxRelay {
     return relayed + (await this.relayReplays());
   }
 
-  /** Seconds the oldest unrelayed event has waited (0 when none): how far behind the relay is. */
-  async lagSeconds(): Promise<number> {
-    const row = await this.deps.db('events').whereNull('relayed_at').min<{ oldest: string | Date | null }>('created_at as oldest').first();
-    return row?.oldest ? Math.max(0, (Date.now() - new Date(row.oldest).getTime()) / 1000) : 0;
-  }
-
   /** Deletes events relayed more than `days` ago, with their delivery log. */
   async prune(days: number): Promise<number> {
     return this.deps.db('events').where('relayed_at', '<', this.deps.db.raw(`now() - make_interval(days => ?)`, [days])).delete();

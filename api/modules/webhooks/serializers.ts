@@ -1,18 +1,7 @@
 import type { AttemptRow, DeliveryLogRow, SubscriptionRow } from './model';
 
 /** A subscription as staff see it, everywhere (API, CLI, audit log, `webhook.disabled` events): never the secret. */
-export interface SubscriptionView {
-  id: number;
-  url: string;
-  events: string[];
-  description: string;
-  is_active: boolean;
-  consecutive_failures: number;
-  disabled_at: string | null;
-  disabled_reason: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type SubscriptionView = Omit<SubscriptionRow, 'secret_ciphertext'>;
 
 /** Shown once, when the secret is made (creation, rotation). */
 export interface SubscriptionWithSecret extends SubscriptionView {

@@ -1,4 +1,5 @@
 import { createLogger } from '../../../api/infra/logger';
+import { outboxState } from '../../../api/modules/events';
 import { startWorker, type RunningWorker } from '../../../api/worker';
 import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
@@ -47,7 +48,7 @@ describe('order mail through the worker', () => {
     const shipped = await smtp.waitForMail(customer.email, { after: 2 });
     await setStatus(api, staff, placed.id, 'delivered');
     // Give the worker time to (wrongly) send more: processing and delivered are not mailed.
-    await waitFor('the outbox to drain', async () => (await worker.relay.lagSeconds()) === 0 && (await worker.queue.counts()).waiting === 0);
+    await waitFor('the outbox to drain', async () => (await outboxState(api.db)).unrelayed === 0 && (await worker.queue.counts()).waiting === 0);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const mails = smtp.mailsTo(customer.email);
     expect(mails).toHaveLength(3);
@@ -71,7 +72,7 @@ describe('order mail through the worker', () => {
     expect((await request(api.app).post(cancel(placed.id)).set(bearer(customer.access))).status).toBe(200);
     const cancelled = await smtp.waitForMail(customer.email, { after: 2 });
     expect(cancelled.text).toContain('19.50');
-    await waitFor('the outbox to drain', async () => (await worker.relay.lagSeconds()) === 0);
+    await waitFor('the outbox to drain', async () => (await outboxState(api.db)).unrelayed === 0);
     await new Promise((resolve) => setTimeout(resolve, 500));
     // Confirmation, payment, cancellation: the refused checkout wrote no event and so no mail.
     expect(smtp.mailsTo(customer.email)).toHaveLength(3);
