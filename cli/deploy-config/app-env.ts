@@ -25,8 +25,9 @@ export function publicUrl(target: DeployTarget['target'], tls: boolean): string 
 export function appEnvironment(deploy: DeployTarget, site: { tls: boolean } = { tls: false }): Map<string, string> {
   const env = new Map<string, string>([
     ['NODE_ENV', 'production'],
-    // Exactly one proxy (the host's nginx) sits in front: X-Forwarded-For is trusted for one hop only.
-    ['TRUST_PROXY', '1'],
+    // The proxies in front, each appending to X-Forwarded-For: the host's nginx, and the load balancer when
+    // there is one. The API trusts exactly those hops, so a forged header cannot pass for the client.
+    ['TRUST_PROXY', deploy.target.load_balancer ? '2' : '1'],
     // `*.example.com` is `.example.com` to the API: the domain and its subdomains (Django's rule).
     ['ALLOWED_HOSTS', deploy.target.domains.map((name) => (name.startsWith('*.') ? name.slice(1) : name)).join(',')],
     // Links in events and mail, made where no request names the host (the worker's deliveries).

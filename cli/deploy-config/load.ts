@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { ExitCode } from '../exit-codes';
 import { CONFIG_FILE } from '../project-root';
 import { NexusError } from '../errors';
+import { scalingProblems } from './scaling-rules';
 import { nexusFileSchema, type NexusFile, type TargetConfig } from './schema';
 import { loadSecrets, requiredSecrets, type RequiredSecret, type Secret } from './secrets';
 
@@ -93,6 +94,10 @@ export function loadDeployTarget(
   const target = parsed.data.targets[targetName];
   if (!target) {
     throw new DeployConfigError(`Unknown target "${targetName}": ${CONFIG_FILE} defines ${Object.keys(parsed.data.targets).join(', ')}.`, ['pass one of them to --target']);
+  }
+  const problems = scalingProblems(targetName, parsed.data.app, target);
+  if (problems.length > 0) {
+    throw new DeployConfigError([`${files.join(' + ')} cannot work as it is:`, ...problems.map((problem) => `  ${problem}`)].join('\n'), ['docs/scaling.md: from one host to several']);
   }
   const needed = requiredSecrets(parsed.data.app, target);
   const { secrets, missing } = options.secrets === false ? { secrets: new Map<string, Secret>(), missing: [] } : loadSecrets(needed.map((secret) => secret.name), directory, env);

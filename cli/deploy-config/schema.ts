@@ -160,9 +160,34 @@ const buildSchema = z
   .strict()
   .prefault({});
 
+/** An IPv4/IPv6 address or CIDR range, as nginx's set_real_ip_from takes it. */
+const addressRange = z.string().regex(/^([0-9.]{7,15}|[0-9a-fA-F:]{2,39})(\/\d{1,3})?$/, 'expected an IP address or a CIDR range such as 10.0.0.0/16');
+
+/**
+ * What spreads traffic over the app hosts. `nginx`: a host nexus provisions and configures (an upstream over
+ * the app hosts, TLS terminated there, rolling deploys take each host out of rotation). `external`: a cloud load
+ * balancer the operator runs, pointed at each host's health endpoint; `trusted` are its source addresses.
+ */
+const loadBalancerSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('nginx'),
+      host: hostSchema,
+      /** Consecutive failed requests before nginx takes an app host out for `fail_timeout` seconds (passive health checks). */
+      max_fails: z.number().int().min(1).max(100).default(2),
+      fail_timeout: z.number().int().min(1).max(600).default(10),
+    })
+    .strict(),
+  z.object({ type: z.literal('external'), trusted: z.array(addressRange).min(1, 'list the load balancer\'s source addresses or ranges') }).strict(),
+]);
+
+export type LoadBalancerConfig = z.infer<typeof loadBalancerSchema>;
+
 export const targetSchema = z
   .object({
     hosts: z.array(hostSchema).min(1, 'list at least one host'),
+    /** Several app hosts behind one address (docs/scaling.md); unset, each host serves its own nginx (DNS round robin). */
+    load_balancer: loadBalancerSchema.optional(),
     ssh: z
       .object({
         user: unixUser.default('deploy'),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { assertPrivate, EXAMPLE_URLS, SECRETS_FILE, type RequiredSecret } from './secrets';
+import { assertPrivate, EXAMPLE_VALUES, SECRETS_FILE, type RequiredSecret } from './secrets';
 
 /** What became of each secret: generated here, kept from the file, left to the environment, or to fill in. */
 export type SecretStatus = 'generated' | 'kept' | 'environment' | 'placeholder';
@@ -34,7 +34,7 @@ export function writeSecretsFile(directory: string, needed: readonly RequiredSec
   const secrets = needed.map((secret) => {
     const status = statusOf(secret, values, env);
     if (status === 'generated') lines.push(`# ${secret.reason}`, `${secret.name}=${randomBytes(32).toString('hex')}`);
-    if (status === 'placeholder' && !commented.has(secret.name)) lines.push(`# ${secret.reason}: uncomment, and put the real URL in`, `# ${secret.name}=${EXAMPLE_URLS[secret.name] ?? 'URL'}`);
+    if (status === 'placeholder' && !commented.has(secret.name)) lines.push(`# ${secret.reason}: uncomment, and put the real ${secret.value === 'url' ? 'URL' : 'value'} in`, `# ${secret.name}=${EXAMPLE_VALUES[secret.name] ?? 'VALUE'}`);
     return { ...secret, status };
   });
   if (existing === undefined) writeFileSync(file, `${[...HEADER, ...lines].join('\n')}\n`, { mode: 0o600, flag: 'wx' });

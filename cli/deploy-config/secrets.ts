@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { NexusError } from '../errors';
 import { ExitCode } from '../exit-codes';
+import { mediaStorage } from './scaling-rules';
 import type { NexusFile, TargetConfig } from './schema';
 
 const REDACTED = '[REDACTED]';
@@ -77,8 +78,8 @@ export interface RequiredSecret {
   name: string;
   /** Why it is needed, in the file's terms (e.g. `database: host`). */
   reason: string;
-  /** How a value is made: random bytes, or the URL of an outside service. */
-  value: 'random' | 'url';
+  /** How a value is made: random bytes, the URL of an outside service, or a value an outside service gives (a key). */
+  value: 'random' | 'url' | 'given';
 }
 
 /** The value kind of a secret the file names: a URL for `…_URL` names, else random bytes. */
@@ -87,7 +88,8 @@ const valueKind = (name: string): RequiredSecret['value'] => (name.endsWith('_UR
 /**
  * Every secret a deploy of the target needs: those app.secrets lists, plus POSTGRES_PASSWORD for a database
  * on the host (or DATABASE_URL for an external one), REDIS_URL for an external Redis and SMTP_URL when the
- * API sends mail over SMTP (MAIL_TRANSPORT=smtp in app.env or the target's env).
+ * API sends mail over SMTP (MAIL_TRANSPORT=smtp in app.env or the target's env), the media bucket's keys with
+ * MEDIA_STORAGE=s3.
  */
 export function requiredSecrets(app: NexusFile['app'], target: TargetConfig): RequiredSecret[] {
   const secrets: RequiredSecret[] = app.secrets.map((name) => ({ name, reason: 'listed in app.secrets', value: valueKind(name) }));
@@ -95,11 +97,17 @@ export function requiredSecrets(app: NexusFile['app'], target: TargetConfig): Re
   else secrets.push({ name: 'POSTGRES_PASSWORD', reason: 'database: host (the password of PostgreSQL on the host)', value: 'random' });
   if (target.redis === 'external') secrets.push({ name: 'REDIS_URL', reason: 'redis: external (the Redis URL the API uses)', value: 'url' });
   if ((target.env.MAIL_TRANSPORT ?? app.env.MAIL_TRANSPORT) === 'smtp') secrets.push({ name: 'SMTP_URL', reason: 'MAIL_TRANSPORT: smtp (the SMTP server, with its login)', value: 'url' });
+  if (mediaStorage(app, target) === 's3') {
+    secrets.push({ name: 'MEDIA_S3_ACCESS_KEY_ID', reason: 'MEDIA_STORAGE: s3 (the media bucket\'s access key)', value: 'given' });
+    secrets.push({ name: 'MEDIA_S3_SECRET_ACCESS_KEY', reason: 'MEDIA_STORAGE: s3 (the secret of that access key)', value: 'given' });
+  }
   return secrets.filter((secret, index) => secrets.findIndex((other) => other.name === secret.name) === index);
 }
 
-export const EXAMPLE_URLS: Record<string, string> = {
+export const EXAMPLE_VALUES: Record<string, string> = {
   DATABASE_URL: 'postgres://USER:PASSWORD@HOST:5432/DATABASE',
   REDIS_URL: 'redis://:PASSWORD@HOST:6379/0',
   SMTP_URL: 'smtps://USER:PASSWORD@mail.example.com:465',
+  MEDIA_S3_ACCESS_KEY_ID: 'ACCESS_KEY_ID',
+  MEDIA_S3_SECRET_ACCESS_KEY: 'SECRET_ACCESS_KEY',
 };

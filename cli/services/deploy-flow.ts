@@ -86,7 +86,7 @@ export class DeployFlow {
     return this.underLock(`deploy ${record.id}`, async () => {
       const plan = options.image ? existingImage(record.image) : await buildPlan(deploy.target.build, context, record.image, snapshot, this.context.note);
       try {
-        return await this.rollThrough(record, async (host, outcome) => {
+        return await this.rollThrough(record, async (host, outcome, first) => {
           const preflight = new DeployPreflight(host.exec, deploy);
           let databaseChecked = true;
           return [
@@ -108,7 +108,9 @@ export class DeployFlow {
                 if (!databaseChecked) await preflight.databaseFromContainer(record.image);
               },
             },
-            ...this.migrationSteps(host, record, outcome, options),
+            { title: 'Shared network, media volume and on-host services', run: async () => (await host.ensureSharedResources(), await host.startServices()) },
+            // Once per deploy: every host of a target shares its database (one host, or an external one).
+            ...(first ? [this.migrationStep(host, record, outcome, options)] : []),
           ];
         });
       } finally {
@@ -169,7 +171,7 @@ export class DeployFlow {
   }
 
   /** One host at a time; the first failure stops the roll and is thrown with every host's outcome attached. */
-  private async rollThrough(record: ReleaseRecord, prepare: (host: HostDeployer, outcome: HostOutcome) => Promise<Step[]>): Promise<DeployReport> {
+  private async rollThrough(record: ReleaseRecord, prepare: (host: HostDeployer, outcome: HostOutcome, first: boolean) => Promise<Step[]>): Promise<DeployReport> {
     const { deploy } = this.context;
     const outcomes: HostOutcome[] = deploy.target.hosts.map((host) => ({ host: host.address, status: 'not started' }));
     for (const [index, hostConfig] of deploy.target.hosts.entries()) {
@@ -181,7 +183,7 @@ export class DeployFlow {
           outcome.status = 'already serving';
           continue;
         }
-        await runSteps([...(await prepare(host, outcome)), ...this.activationSteps(host, record, serving, outcome)], this.context.progress);
+        await runSteps([...(await prepare(host, outcome, index === 0)), ...this.activationSteps(host, record, serving, outcome)], this.context.progress);
         outcome.status = 'deployed';
       } catch (error) {
         outcome.status = 'failed';
@@ -197,10 +199,8 @@ export class DeployFlow {
     return { target: deploy.name, release: record, hosts: outcomes };
   }
 
-  private migrationSteps(host: HostDeployer, record: ReleaseRecord, outcome: HostOutcome, options: DeployOptions): Step[] {
-    return [
-      { title: 'Shared network, media volume and on-host services', run: async () => (await host.ensureSharedResources(), await host.startServices()) },
-      {
+  private migrationStep(host: HostDeployer, record: ReleaseRecord, outcome: HostOutcome, options: DeployOptions): Step {
+    return {
         title: 'Migrations',
         run: async (reporter) => {
           // The one-off container runs as the colour about to start, on its compose.env.
@@ -215,8 +215,7 @@ export class DeployFlow {
           }
           await host.migrate(record, colour, reporter);
         },
-      },
-    ];
+    };
   }
 
   private activationSteps(host: HostDeployer, record: ReleaseRecord, serving: ServingState | undefined, outcome: HostOutcome): Step[] {

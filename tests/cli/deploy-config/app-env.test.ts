@@ -55,6 +55,14 @@ describe("the app's environment on a host", () => {
     expect(appEnvironment(explicit, { tls: false }).get('PUBLIC_URL')).toBe('https://api.example.com');
   });
 
+  it('When a load balancer is in front (nginx or external), then the API trusts two hops (it and the host nginx); without one, one', () => {
+    const deploy = target('external', { JWT_SECRET: 'j', DATABASE_URL: 'postgres://u:p@db/shop', REDIS_URL: 'redis://cache:6379/0' });
+    expect(appEnvironment(deploy).get('TRUST_PROXY')).toBe('1');
+    const nginx = { type: 'nginx' as const, host: { address: '203.0.113.20', host_key: PIN }, max_fails: 2, fail_timeout: 10 };
+    expect(appEnvironment({ ...deploy, target: { ...deploy.target, load_balancer: nginx } }).get('TRUST_PROXY')).toBe('2');
+    expect(appEnvironment({ ...deploy, target: { ...deploy.target, load_balancer: { type: 'external', trusted: ['10.0.0.0/16'] } } }).get('TRUST_PROXY')).toBe('2');
+  });
+
   it('When services are external, then their URLs are the secrets', () => {
     const env = appEnvironment(target('external', { JWT_SECRET: 'j', DATABASE_URL: 'postgres://u:p@db/shop', REDIS_URL: 'rediss://cache:6380/0' }));
     expect([env.get('DATABASE_URL'), env.get('REDIS_URL')]).toEqual(['postgres://u:p@db/shop', 'rediss://cache:6380/0']);

@@ -128,6 +128,56 @@ describe('nexus.yml loading', () => {
     expect(problemOf(() => loadDeployTarget(make({}), 'production', {}))).toMatch(/^No nexus\.yml in /);
   });
 
+  describe('several hosts', () => {
+    const SECOND_PIN = 'SHA256:8RCjtu5hW5Fu2xqZWCxOb+qRkCZQ5r9n0kA6oZ0Qm8c';
+    const twoHosts = (yaml: string) => yaml.replace(/(hosts:\n(\s+)- address: "203\.0\.113\.10"\n\s+host_key: \S+\n)/, `$1$2- address: "203.0.113.11"\n$2  host_key: "${SECOND_PIN}"\n`);
+    const shared = (yaml: string) => setKey(setKey(yaml, 'database', 'external'), 'redis', 'external').replace('MAIL_TRANSPORT: disabled', 'MAIL_TRANSPORT: disabled\n    MEDIA_STORAGE: s3\n    MEDIA_S3_BUCKET: shop-media');
+    const SECRETS = { JWT_SECRET: 'x', DATABASE_URL: 'postgres://db/shop', REDIS_URL: 'redis://cache:6379/0', MEDIA_S3_ACCESS_KEY_ID: 'key', MEDIA_S3_SECRET_ACCESS_KEY: 'secret' };
+
+    it('When a second host is listed with the defaults (PostgreSQL, Redis and media on the host), then each is refused by key with its fix, and nothing loads', () => {
+      const message = problemOf(() => loadDeployTarget(make({ 'nexus.yml': twoHosts(BASE) }), 'production', { JWT_SECRET: 'x', POSTGRES_PASSWORD: 'pg' }));
+      expect(message).toContain('cannot work as it is:');
+      expect(message).toContain('targets.production.database: `host` gives each of the 2 hosts its own PostgreSQL (split data); set `database: external` and the DATABASE_URL secret');
+      expect(message).toContain('targets.production.redis: `host` gives each of the 2 hosts its own Redis');
+      expect(message).toContain('set `redis: external` and the REDIS_URL secret');
+      expect(message).toContain('targets.production.env.MEDIA_STORAGE: `local` stores each upload on the host that took it');
+      expect(message).toContain('set MEDIA_STORAGE: s3');
+    });
+
+    it.each([
+      ['database', (yaml: string) => setKey(yaml, 'database', 'host'), 'targets.production.database'],
+      ['redis', (yaml: string) => setKey(yaml, 'redis', 'host'), 'targets.production.redis'],
+      ['media', (yaml: string) => yaml.replace('MEDIA_STORAGE: s3\n', 'MEDIA_STORAGE: local\n'), 'targets.production.env.MEDIA_STORAGE'],
+    ])('When only the %s stays on the host, then that key alone is refused', (_name, change, key) => {
+      const message = problemOf(() => loadDeployTarget(make({ 'nexus.yml': change(shared(twoHosts(BASE))) }), 'production', { ...SECRETS, POSTGRES_PASSWORD: 'pg' }));
+      expect(message.split('\n').filter((line) => line.startsWith('  targets.'))).toEqual([expect.stringMatching(new RegExp(`^  ${key.replace(/\./g, '\\.')}: `))]);
+    });
+
+    it("When every shared service is external and media is in S3, then two hosts load, and the media bucket's keys are required secrets", () => {
+      const dir = make({ 'nexus.yml': shared(twoHosts(BASE)) });
+      expect(loadDeployTarget(dir, 'production', SECRETS).target.hosts.map((host) => host.address)).toEqual(['203.0.113.10', '203.0.113.11']);
+      expect(problemOf(() => loadDeployTarget(dir, 'production', { ...SECRETS, MEDIA_S3_SECRET_ACCESS_KEY: '' }))).toBe('Missing secret: MEDIA_S3_SECRET_ACCESS_KEY.');
+    });
+
+    it('When one host keeps the defaults, then nothing is refused', () => {
+      expect(loadDeployTarget(make({ 'nexus.yml': BASE }), 'production', { JWT_SECRET: 'x', POSTGRES_PASSWORD: 'pg' }).target).toMatchObject({ database: 'host', redis: 'host' });
+    });
+
+    it('When the nginx load balancer is one of the app hosts, then it is refused; on a host of its own it loads with passive health-check defaults', () => {
+      const withLb = (address: string) => `${shared(twoHosts(BASE))}\n`.replace(/^(\s+)domains:/m, `$1load_balancer:\n$1  type: nginx\n$1  host:\n$1    address: ${address}\n$1    host_key: ${PIN}\n$1domains:`);
+      expect(problemOf(() => loadDeployTarget(make({ 'nexus.yml': withLb('203.0.113.11') }), 'production', SECRETS))).toContain(
+        'targets.production.load_balancer.host.address: 203.0.113.11 is also an app host; the load balancer needs a host of its own',
+      );
+      const loaded = loadDeployTarget(make({ 'nexus.yml': withLb('203.0.113.20') }), 'production', SECRETS);
+      expect(loaded.target.load_balancer).toEqual({ type: 'nginx', host: { address: '203.0.113.20', host_key: PIN }, max_fails: 2, fail_timeout: 10 });
+    });
+
+    it('When an external load balancer names no source addresses, then the key is refused', () => {
+      const external = `${shared(twoHosts(BASE))}`.replace(/^(\s+)domains:/m, '$1load_balancer:\n$1  type: external\n$1  trusted: []\n$1domains:');
+      expect(problemOf(() => loadDeployTarget(make({ 'nexus.yml': external }), 'production', SECRETS))).toContain("targets.production.load_balancer.trusted: list the load balancer's source addresses or ranges");
+    });
+  });
+
   describe('secrets', () => {
     it('When a secret is missing, then it is named (and only its name)', () => {
       expect(problemOf(() => loadDeployTarget(make({ 'nexus.yml': BASE }), 'production', {}))).toBe('Missing secrets: JWT_SECRET, POSTGRES_PASSWORD.');

@@ -51,6 +51,10 @@ function target(root: string, extra: object = {}): DeployTarget {
           ],
           domains: ['shop.example.com'],
           root,
+          // What several hosts share (docs/scaling.md).
+          database: 'external',
+          redis: 'external',
+          env: { MEDIA_STORAGE: 's3' },
           ...extra,
         },
       },

@@ -20,13 +20,13 @@ function target(hosts: string[], database: 'external' | 'host' = 'external'): De
   writeFileSync(
     join(dir, 'nexus.yml'),
     stringify({
-      app: { name: 'shop', port: 8000 },
+      app: { name: 'shop', port: 8000, env: { MEDIA_STORAGE: 's3', MEDIA_S3_BUCKET: 'shop-media' } },
       targets: {
         production: { hosts: hosts.map((address) => ({ address, host_key: PIN })), domains: ['shop.example.com'], database, redis: 'external', root: '/srv/shop', drain_seconds: 3 },
       },
     }),
   );
-  return loadDeployTarget(dir, 'production', { JWT_SECRET: 'j'.repeat(40), DATABASE_URL: 'postgres://u:p@db/shop', POSTGRES_PASSWORD: 'p'.repeat(24), REDIS_URL: 'redis://cache:6379/0', HOME: '/home/ops' });
+  return loadDeployTarget(dir, 'production', { JWT_SECRET: 'j'.repeat(40), DATABASE_URL: 'postgres://u:p@db/shop', POSTGRES_PASSWORD: 'p'.repeat(24), REDIS_URL: 'redis://cache:6379/0', MEDIA_S3_ACCESS_KEY_ID: 'media-key', MEDIA_S3_SECRET_ACCESS_KEY: 'media-secret', HOME: '/home/ops' });
 }
 
 /** A host as the flow sees it through a recording executor: answers for the few commands whose output matters. */
@@ -173,6 +173,19 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     expect(report.hosts[0]?.backup).toEqual({ id: expect.stringMatching(/^\d{8}T\d{6}Z-pre-migration-\d{8}T\d{6}Z-1\.4\.0$/), file: expect.stringMatching(/^\/srv\/shop\/backups\/\d{8}T\d{6}Z-pre-migration-\d{8}T\d{6}Z-1\.4\.0\.dump$/), bytes: 2048 });
   });
 
+  it('When two hosts share the database, then migrations are checked and run once, on the first host, and both hosts serve the release', async () => {
+    const executors = { 'web-1': host('web-1', { pending: ['20261201000000_add-coupons'] }), 'web-2': host('web-2', { pending: ['20261201000000_add-coupons'] }) };
+    const { deployFlow } = flow(target(['web-1', 'web-2']), executors);
+    const report = await deployFlow.deploy({ image: IMAGE, skipBackup: false });
+    expect(report.hosts.map((outcome) => [outcome.host, outcome.status, outcome.migrations])).toEqual([
+      ['web-1', 'deployed', ['20261201000000_add-coupons']],
+      ['web-2', 'deployed', undefined],
+    ]);
+    expect(steps(executors['web-1']).filter((name) => name.includes('db migrate') || name === 'nexus-backup')).toHaveLength(2);
+    expect(steps(executors['web-2']).some((name) => name.includes('db migrate') || name.includes('db status') || name === 'nexus-backup')).toBe(false);
+    expect(steps(executors['web-2'])).toContain('nexus-nginx-switch');
+  });
+
   it('When migrations are pending and BACKUP_SIGNING_KEY is not set, then the deploy stops before dumping or migrating, naming how to create the key', async () => {
     const exec = host('web-1', { serving: { release: '20261101T000000Z-old', colour: 'blue', port: 8000, since: '' }, pending: ['20261201000000_add-coupons'] });
     const { deployFlow } = flow(target(['web-1']), { 'web-1': exec }, { keys: new BackupKeyRing(), allowUnsigned: false, warn: () => undefined });
@@ -228,7 +241,7 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
         targets: { production: { hosts: [{ address: 'web-1', host_key: PIN }], domains: ['shop.example.com'], database: 'external', redis: 'external', root: '/srv/shop', worker: { replicas: 3 } } },
       }),
     );
-    const deploy = loadDeployTarget(dir, 'production', { JWT_SECRET: 'j'.repeat(40), DATABASE_URL: 'postgres://u:p@db/shop', REDIS_URL: 'redis://cache:6379/0', HOME: '/home/ops' });
+    const deploy = loadDeployTarget(dir, 'production', { JWT_SECRET: 'j'.repeat(40), DATABASE_URL: 'postgres://u:p@db/shop', REDIS_URL: 'redis://cache:6379/0', MEDIA_S3_ACCESS_KEY_ID: 'media-key', MEDIA_S3_SECRET_ACCESS_KEY: 'media-secret', HOME: '/home/ops' });
     const exec = host('web-1', { files: ['/srv/shop/certs/shop.example.com/privkey.pem'] });
     const run = jest.spyOn(exec, 'run');
     await flow(deploy, { 'web-1': exec }).deployFlow.deploy({ image: IMAGE, skipBackup: false });

@@ -7,6 +7,8 @@ import { HostDeployer } from '../../../cli/services/host-deployer';
 import { ScheduledJob } from '../../../cli/services/scheduled-job';
 import { renewalJob } from '../../../cli/ssl-command';
 
+/** What several hosts share (docs/scaling.md). */
+const SHARED_SERVICES = { database: 'external', redis: 'external', env: { MEDIA_STORAGE: 's3' } };
 const KEYS = ['SHA256:7RCjUkY4Qs5UWvVyePJoG0cqXQ1RtG3T0V3QhJcfXXo', 'SHA256:8RCjUkY4Qs5UWvVyePJoG0cqXQ1RtG3T0V3QhJcfXXo'];
 
 describe('a scheduled job on several hosts', () => {
@@ -14,7 +16,7 @@ describe('a scheduled job on several hosts', () => {
     const project = mkdtempSync(join(tmpdir(), 'nexus-job-hosts-'));
     writeFileSync(
       join(project, 'nexus.yml'),
-      JSON.stringify({ app: { name: 'shop' }, targets: { production: { hosts: [{ address: '203.0.113.10', host_key: KEYS[0] }, { address: '203.0.113.11', host_key: KEYS[1] }], domains: ['shop.example.com'], root: '/srv/shop' } } }),
+      JSON.stringify({ app: { name: 'shop' }, targets: { production: { hosts: [{ address: '203.0.113.10', host_key: KEYS[0] }, { address: '203.0.113.11', host_key: KEYS[1] }], domains: ['shop.example.com'], root: '/srv/shop', ...SHARED_SERVICES } } }),
     );
     const deploy = loadDeployTarget(project, 'production', {}, { secrets: false });
     // The first host makes the key and says it reaches the second from 10.0.0.5 (a private network).
