@@ -5,6 +5,7 @@ import { DeployConfigError } from './deploy-config/load';
 import { CertificateManager, tlsSecretNames } from './services/certificate-manager';
 import { withDeployLock } from './services/deploy-lock';
 import { HostDeployer } from './services/host-deployer';
+import { NginxLoadBalancer } from './services/load-balancer';
 import { renewalCalls } from './services/job-allow-lists';
 import type { JobSpec } from './services/scheduled-job';
 import { TargetCommand, targetFlags } from './target-command';
@@ -28,10 +29,13 @@ export abstract class SslCommand<T> extends TargetCommand<T> {
     for (const [name, secret] of secrets) deploy.secrets.set(name, secret);
     const hosts: HostDeployer[] = [];
     for (const host of deploy.target.hosts) hosts.push(new HostDeployer(await this.connect(deploy, host), deploy));
-    return { deploy, manager: new CertificateManager(hosts, deploy), hosts };
+    // Behind the nginx load balancer, TLS ends there: its host answers the challenges and serves the certificate.
+    const balancer = deploy.target.load_balancer;
+    const certificateHosts = balancer?.type === 'nginx' ? [new NginxLoadBalancer(await this.connect(deploy, balancer.host), deploy, balancer).host] : hosts;
+    return { deploy, manager: new CertificateManager(certificateHosts, deploy), hosts };
   }
 
-  /** Installing a certificate switches nginx, which a deploy does too: both happen under the deploy lock. */
+  /** Installing a certificate switches nginx, which a deploy does too: both happen under the deploy lock (on the first app host, as a deploy's). */
   protected underDeployLock<R>(deploy: DeployTarget, hosts: readonly HostDeployer[], reason: string, work: () => Promise<R>): Promise<R> {
     return withDeployLock((hosts[0] as HostDeployer).exec, deploy.target, reason, (message) => this.note(message), work);
   }

@@ -21,22 +21,32 @@ export interface NginxSite {
   /** client_max_body_size: the API's largest accepted body (image uploads), e.g. "6m". */
   bodyLimit: string;
   ipv6: boolean;
+  /** The upstream's `server` entries when they are not the colour's loopback port (a load balancer's app hosts). */
+  upstreamServers?: readonly string[];
+  /**
+   * The addresses of a load balancer in front: nginx takes the client's address from its X-Forwarded-For
+   * (so limits are per client, not per balancer) and passes on the scheme the balancer was asked with.
+   */
+  behind?: { trusted: readonly string[] };
 }
 
 /** Auth routes on both mounts, under the nginx rate-limit zone. */
 const AUTH_ROUTES = '^/api/v1/(auth|users)/(login|register|token/refresh|password/reset(/confirm)?)/?$';
 
 function proxyLocations(site: NginxSite): string {
-  return `
+  // Behind a balancer this nginx is asked over plain HTTP: the scheme the client used is the balancer's word.
+  const proxy = `include ${site.nginxDir}/snippets/nexus-proxy.conf;
+    proxy_set_header X-Forwarded-Proto ${site.behind ? '$http_x_forwarded_proto' : '$scheme'};
+    proxy_pass http://${site.app}_app;`;
+  const realIp = site.behind ? `\n${[...site.behind.trusted.map((address) => `  set_real_ip_from ${address};`), '  real_ip_header X-Forwarded-For;'].join('\n')}\n` : '';
+  return `${realIp}
   location ~ ${AUTH_ROUTES} {
     limit_req zone=nexus_auth burst=10 nodelay;
-    include ${site.nginxDir}/snippets/nexus-proxy.conf;
-    proxy_pass http://${site.app}_app;
+    ${proxy}
   }
 
   location / {
-    include ${site.nginxDir}/snippets/nexus-proxy.conf;
-    proxy_pass http://${site.app}_app;
+    ${proxy}
   }
 
   # The app is restarting or down: a JSON answer like the API's own 503, with nginx's headers.
@@ -102,7 +112,8 @@ ${proxyLocations(site)}
   const values: Record<string, string> = {
     app: site.app,
     target: site.target,
-    port: String(site.upstreamPort),
+    upstreamServers: (site.upstreamServers ?? [`server 127.0.0.1:${site.upstreamPort} max_fails=0;`]).map((line) => `  ${line}`).join('\n'),
+    upstreamNote: site.upstreamServers ? 'the app hosts' : `the release colour now serving, on 127.0.0.1:${site.upstreamPort}`,
     httpPort: String(site.httpPort),
     serverNames: site.domains.join(' '),
     nginxDir: site.nginxDir,
@@ -140,5 +151,13 @@ export function targetSite(
     certificate: options.tls ? { fullchain: certificate.fullchain, key: certificate.key } : undefined,
     bodyLimit: options.bodyLimit ?? target.nginx.body_limit,
     ipv6: target.nginx.ipv6,
+    behind: trustedBalancer(target),
   });
+}
+
+/** The load balancer in front of a target's hosts, as the addresses their nginx trusts for the client's. */
+function trustedBalancer(target: TargetConfig): NginxSite['behind'] {
+  const balancer = target.load_balancer;
+  if (!balancer) return undefined;
+  return { trusted: balancer.type === 'nginx' ? [balancer.host.address] : balancer.trusted };
 }

@@ -2,12 +2,14 @@ import { join, resolve } from 'node:path';
 import type { DeployTarget } from '../deploy-config/load';
 import type { HostConfig } from '../deploy-config/schema';
 import { NexusError } from '../errors';
+import { ExitCode } from '../exit-codes';
 import type { Executor } from '../exec/executor';
 import { colourPort, otherColour, type Colour } from '../remote/layout';
 import { isReleaseId, releaseId, type ReleaseRecord } from '../remote/releases';
 import { operatorName, withDeployLock } from './deploy-lock';
 import { HealthCheckFailedError, HostDeployer, type ServingState } from './host-deployer';
 import { DeployPreflight } from './deploy-preflight';
+import { NginxLoadBalancer } from './load-balancer';
 import { snapshotOf } from './image-source';
 import { buildPlan, existingImage, probeImages, type ImageDelivery } from './image-plan';
 import { runSteps, type Step } from './progress';
@@ -36,6 +38,8 @@ export interface HostOutcome {
   pruned?: string[];
   prunedBackups?: string[];
   error?: string;
+  /** Behind the nginx load balancer: whether the host is in its upstream when the roll ends (or stops). */
+  rotation?: 'in' | 'out';
 }
 
 export interface DeployReport {
@@ -170,10 +174,25 @@ export class DeployFlow {
     return withDeployLock(first.exec, deploy.target, reason, (message) => this.context.note(message), () => work(first));
   }
 
-  /** One host at a time; the first failure stops the roll and is thrown with every host's outcome attached. */
+  /** The target's nginx load balancer, connected on first use; undefined without one (or with an external one). */
+  private async balancer(): Promise<NginxLoadBalancer | undefined> {
+    const config = this.context.deploy.target.load_balancer;
+    if (config?.type !== 'nginx') return undefined;
+    this.nginxBalancer ??= new NginxLoadBalancer(await this.context.connect(config.host), this.context.deploy, config);
+    return this.nginxBalancer;
+  }
+
+  private nginxBalancer: NginxLoadBalancer | undefined;
+
+  /**
+   * One host at a time; the first failure stops the roll and is thrown with every host's outcome attached.
+   * Behind the nginx load balancer, each host leaves its upstream before its release changes and comes back
+   * once the balancer sees it ready; a host that failed comes back only if its previous release answers.
+   */
   private async rollThrough(record: ReleaseRecord, prepare: (host: HostDeployer, outcome: HostOutcome, first: boolean) => Promise<Step[]>): Promise<DeployReport> {
     const { deploy } = this.context;
     const outcomes: HostOutcome[] = deploy.target.hosts.map((host) => ({ host: host.address, status: 'not started' }));
+    const balancer = await this.balancer();
     for (const [index, hostConfig] of deploy.target.hosts.entries()) {
       const outcome = outcomes[index] as HostOutcome;
       try {
@@ -181,15 +200,20 @@ export class DeployFlow {
         const serving = await host.serving();
         if (serving?.release === record.id) {
           outcome.status = 'already serving';
+          if (balancer && (await balancer.rotation()).get(hostConfig.address) === 'out') await runSteps(this.rotationSteps(balancer, hostConfig.address, outcome).back, this.context.progress);
           continue;
         }
-        await runSteps([...(await prepare(host, outcome, index === 0)), ...this.activationSteps(host, record, serving, outcome)], this.context.progress);
+        const rotation = balancer ? this.rotationSteps(balancer, hostConfig.address, outcome) : { out: [], back: [] };
+        await runSteps([...(await prepare(host, outcome, index === 0)), ...rotation.out, ...this.activationSteps(host, record, serving, outcome), ...rotation.back], this.context.progress);
         outcome.status = 'deployed';
       } catch (error) {
         outcome.status = 'failed';
         outcome.error = (error as Error).message;
+        if (balancer && outcome.rotation === 'out') await this.bringBackIfServing(balancer, hostConfig.address, outcome);
         const rest = outcomes.slice(index + 1).map((other) => other.host);
-        const suffix = rest.length > 0 ? `\nNot started on: ${rest.join(', ')}.` : '';
+        const rotationNote =
+          outcome.rotation === undefined ? '' : outcome.rotation === 'in' ? `\n${outcome.host} is back in the load balancer, serving its previous release.` : `\n${outcome.host} stays out of the load balancer: it does not answer its readiness check.`;
+        const suffix = `${rotationNote}${rest.length > 0 ? `\nNot started on: ${rest.join(', ')}.` : ''}`;
         if (error instanceof NexusError) {
           throw new NexusError(`${error.message}${suffix}`, { code: error.code, exitCode: error.exitCode, suggestions: error.suggestions, details: { release: record, hosts: outcomes, cause: error.details } });
         }
@@ -197,6 +221,35 @@ export class DeployFlow {
       }
     }
     return { target: deploy.name, release: record, hosts: outcomes };
+  }
+
+  /** Out of the balancer's upstream before the release changes; back in once the balancer sees the host ready. */
+  private rotationSteps(balancer: NginxLoadBalancer, address: string, outcome: HostOutcome): { out: Step[]; back: Step[] } {
+    const { timeout } = this.context.deploy.target.health;
+    return {
+      out: [{ title: `Take ${address} out of the load balancer`, run: async () => (await balancer.setRotation(address, 'out'), (outcome.rotation = 'out')) }],
+      back: [
+        {
+          title: `Wait for ${address} to be ready through the load balancer (up to ${timeout}s)`,
+          run: async () => {
+            const failure = await balancer.waitUntilReady(address);
+            if (failure !== undefined) throw new NexusError(`${address} is not ready as the load balancer ${balancer.exec.host} sees it: ${failure}`, { code: 'HEALTH_CHECK_FAILED', exitCode: ExitCode.HEALTH_CHECK_FAILED });
+          },
+        },
+        { title: `Put ${address} back in the load balancer`, run: async () => (await balancer.setRotation(address, 'in'), (outcome.rotation = 'in')) },
+      ],
+    };
+  }
+
+  /** After a failure on a host taken out: back in rotation when its previous release still answers, else left out. */
+  private async bringBackIfServing(balancer: NginxLoadBalancer, address: string, outcome: HostOutcome): Promise<void> {
+    try {
+      if ((await balancer.waitUntilReady(address, 5)) !== undefined) return;
+      await balancer.setRotation(address, 'in');
+      outcome.rotation = 'in';
+    } catch (error) {
+      this.context.note(`Could not put ${address} back in the load balancer: ${(error as Error).message}`);
+    }
   }
 
   private migrationStep(host: HostDeployer, record: ReleaseRecord, outcome: HostOutcome, options: DeployOptions): Step {

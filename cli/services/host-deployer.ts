@@ -48,9 +48,14 @@ export class HostDeployer {
   readonly releases: ReleaseStore;
   private flavour: ComposeFlavour = 'v2';
 
+  /**
+   * @param siteFor the nginx site this host serves, for the app's port and whether its certificate is there:
+   * an app host's own by default (a load balancer's host renders its upstream over the app hosts instead)
+   */
   constructor(
     readonly exec: Executor,
     private readonly deploy: DeployTarget,
+    private readonly siteFor: (port: number, tls: boolean) => Promise<string> | string = (port, tls) => targetSite(deploy, port, { tls }),
   ) {
     this.layout = HostLayout.of(deploy.target);
     this.releases = new ReleaseStore(exec, deploy.target.root);
@@ -265,7 +270,11 @@ export class HostDeployer {
 
   /** Points nginx at a port: the site is rendered (with TLS when the certificate is on the host), tested, reloaded. */
   async switchNginx(port: number): Promise<void> {
-    const site = targetSite(this.deploy, port, { tls: await this.hasCertificate() });
+    await this.installSite(await this.siteFor(port, await this.hasCertificate()));
+  }
+
+  /** Installs an nginx site (tested with `nginx -t` first; the previous one stays when refused) and reloads nginx. */
+  async installSite(site: string): Promise<void> {
     const result = await this.exec.run(switchNginxSite(this.layout.site, this.deploy.target.nginx.command), { stdin: site });
     if (result.code === NGINX_REFUSED_STATUS) {
       throw new NexusError(`${this.exec.host}: nginx refused the new site (the previous one is still in place):\n${lastLines(result.stderr, 10)}`, { code: 'NGINX_REFUSED' });

@@ -8,7 +8,8 @@ import { ExitCode } from '../../exit-codes';
 import { packageRoot } from '../../package-root';
 import { colourPort, HostLayout } from '../../remote/layout';
 import { targetSite } from '../../remote/nginx-site';
-import { provisionSteps, throughSudo, type ProvisionPlan } from '../../remote/provision';
+import { loadBalancerSite } from '../../remote/lb-site';
+import { provisionSteps, throughSudo, type ProvisionPlan, type ProvisionStep } from '../../remote/provision';
 import { describeSteps, provisionHost, type ProvisionReport } from '../../services/provisioner';
 import { TargetCommand, targetFlags } from '../../target-command';
 import { checked } from '../../flags';
@@ -21,6 +22,13 @@ function publicKeyOf(privateKey: string): string {
   } catch (error) {
     throw new NexusError(`Cannot read the public key of ${privateKey}: ${(error as Error).message.split('\n')[0] ?? ''}`, { code: 'DEPLOY_CONFIG', exitCode: ExitCode.CONFIG });
   }
+}
+
+/** The first site of the nginx load balancer's host: every app host out of rotation until its first deploy. */
+function balancerSite(deploy: DeployTarget): string | undefined {
+  const balancer = deploy.target.load_balancer;
+  if (balancer?.type !== 'nginx') return undefined;
+  return loadBalancerSite(deploy, balancer, deploy.target.hosts.map((host) => host.address), { nginxDir: '/etc/nginx', httpPort: 80, httpsPort: 443 });
 }
 
 function planFor(deploy: DeployTarget): ProvisionPlan {
@@ -45,6 +53,8 @@ export default class ServerProvision extends TargetCommand<{ hosts: ProvisionRep
   static override summary = "Bring a target's fresh Debian/Ubuntu hosts to the state deploys need (idempotent)";
   static override description = `Connects as root (--ssh-user) with the target's key and, checking before changing anything: installs Docker with Compose, nginx, ufw, unattended-upgrades, curl, the PostgreSQL client, cron and nsupdate; creates the deploy user (ssh.user) with the operator's public key, in the docker group and the adm group (read-only access to nginx's logs and the journal), allowed by sudo to test and reload nginx and to read ufw's status, nothing else; creates the directories under root; installs the nexus nginx snippets and the site with its ACME webroot; lets only SSH, 80 and 443 through the firewall; turns SSH password logins off; enables unattended security upgrades.
 
+With \`load_balancer: { type: nginx }\`, its host is provisioned the same way, its site holding every app host out of rotation until each one's first deploy.
+
 Re-running changes nothing (the report says "unchanged"). --dry-run prints every remote command instead, without connecting. Membership of the docker group is root-equivalent on the host: the deploy user's key deserves the care a root key does.`;
 
   static override examples = ['<%= config.bin %> server provision --target production', '<%= config.bin %> server provision -t staging --dry-run', '<%= config.bin %> server provision -t production --ssh-user admin --json'];
@@ -58,15 +68,20 @@ Re-running changes nothing (the report says "unchanged"). --dry-run prints every
   async run(): Promise<{ hosts: ProvisionReport[] } | { dryRun: string }> {
     const { flags } = await this.parse(ServerProvision);
     const deploy = this.loadTarget(flags);
-    const planned = provisionSteps(planFor(deploy));
-    const steps = flags['ssh-user'] === 'root' ? planned : throughSudo(planned);
+    const viaSudo = (planned: ProvisionStep[]) => (flags['ssh-user'] === 'root' ? planned : throughSudo(planned));
+    const plan = planFor(deploy);
+    const steps = viaSudo(provisionSteps(plan));
+    // The nginx load balancer's host is provisioned the same way, with its own first site.
+    const lbSite = balancerSite(deploy);
+    const balancer = deploy.target.load_balancer?.type === 'nginx' && lbSite ? { host: deploy.target.load_balancer.host, steps: viaSudo(provisionSteps({ ...plan, initialSite: lbSite })) } : undefined;
     if (flags['dry-run']) {
-      const text = describeSteps(steps);
+      const text = [describeSteps(steps), ...(balancer ? [`# The load balancer ${balancer.host.address}\n\n${describeSteps(balancer.steps)}`] : [])].join('\n\n');
       this.log(text);
       return { dryRun: text };
     }
     const reports: ProvisionReport[] = [];
-    for (const host of deploy.target.hosts) {
+    const hosts = [...deploy.target.hosts.map((host) => ({ host, steps })), ...(balancer ? [balancer] : [])];
+    for (const { host, steps } of hosts) {
       const exec = await this.connect(deploy, host, flags['ssh-user']);
       const report = await provisionHost(exec, steps, this.isInteractive() ? 'interactive' : 'plain');
       reports.push(report);

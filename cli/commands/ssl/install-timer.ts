@@ -54,6 +54,13 @@ The deploy user's crontab gets one entry, at a time of day derived from the targ
       this.log(changed.length > 0 ? `Removed the renewal job of ${deploy.name}: ${changed.join('; ')}.` : `${deploy.name} has no renewal job; nothing to remove.`);
       return { job: timer.command, schedule: null, changed, removed: true };
     }
+    if (deploy.target.load_balancer?.type === 'nginx') {
+      throw new NexusError("The renewal job runs on the first app host from the serving image, and does not yet renew the nginx load balancer's certificate.", {
+        code: 'DEPLOY_CONFIG',
+        exitCode: 3,
+        suggestions: ['run `nexus ssl renew --target <target>` daily from CI or cron on your machine (it is due-aware: a no-op until renewal is due); docs/scaling.md'],
+      });
+    }
     if (deploy.target.tls.dns_provider?.type === 'exec') {
       throw new NexusError("tls.dns_provider exec runs a script where nexus runs; the host's renewal job runs nexus in the app image, which does not have it.", {
         code: 'DEPLOY_CONFIG',
