@@ -10,17 +10,17 @@ export class RecordingExecutor implements Executor {
 
   constructor(
     readonly host = 'dry-run',
-    private readonly answer: (command: string) => Partial<ExecResult> = () => ({}),
+    private readonly answer: (command: string, stdin?: string) => Partial<ExecResult> = () => ({}),
   ) {}
 
-  private record(command: RemoteCommand): ExecResult {
+  private record(command: RemoteCommand, stdin?: string): ExecResult {
     const rendered = render(command);
     this.commands.push(rendered);
-    return { code: 0, signal: null, stdout: '', stderr: '', ...this.answer(rendered) };
+    return { code: 0, signal: null, stdout: '', stderr: '', ...this.answer(rendered, stdin) };
   }
 
-  run(command: RemoteCommand): Promise<ExecResult> {
-    return Promise.resolve(this.record(command));
+  run(command: RemoteCommand, options: { stdin?: string } = {}): Promise<ExecResult> {
+    return Promise.resolve(this.record(command, options.stdin));
   }
 
   stream(command: RemoteCommand, onOutput: (chunk: string, from: 'stdout' | 'stderr') => void): Promise<ExecResult> {

@@ -8,7 +8,8 @@ import type { BackupManifest } from '../../../cli/services/backup-manifest';
 import { BackupKeyRing } from '../../../cli/services/backup-signing';
 import type { BackupTrust } from '../../../cli/services/backup-trust';
 import { Secret } from '../../../cli/deploy-config/secrets';
-import { DeployFlow } from '../../../cli/services/deploy-flow';
+import { rotationOf } from '../../../cli/remote/lb-site';
+import { DeployFlow, type HostOutcome } from '../../../cli/services/deploy-flow';
 import type { ServingState } from '../../../cli/services/host-deployer';
 
 const PIN = 'SHA256:7RCjtu5hW5Fu2xqZWCxOb+qRkCZQ5r9n0kA6oZ0Qm8c';
@@ -184,6 +185,67 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     expect(steps(executors['web-1']).filter((name) => name.includes('db migrate') || name === 'nexus-backup')).toHaveLength(2);
     expect(steps(executors['web-2']).some((name) => name.includes('db migrate') || name.includes('db status') || name === 'nexus-backup')).toBe(false);
     expect(steps(executors['web-2'])).toContain('nexus-nginx-switch');
+  });
+
+  describe('behind the nginx load balancer', () => {
+    /** The balancer's host: the site it was last given is what it reads back; `unready` hosts fail its readiness check. */
+    function balancerHost(unready: string[] = []) {
+      const sites: string[] = [];
+      const exec = new RecordingExecutor('lb', (command, stdin) => {
+        if (command.includes('nexus-nginx-switch') && stdin) sites.push(stdin);
+        if (command.includes('nexus-read') && command.endsWith('/srv/shop/nginx/site.conf')) return sites.length > 0 ? { stdout: sites.at(-1) } : { code: 3 };
+        const asked = /nexus-wait-ready http:\/\/([\w.-]+):80\//.exec(command)?.[1];
+        if (asked && unready.includes(asked)) return { code: 1, stdout: 'HTTP 502: ' };
+        return {};
+      });
+      return { exec, rotations: () => sites.map((site) => [...rotationOf(site)].map(([address, state]) => `${address} ${state}`).join(', ')) };
+    }
+    const withBalancer = (deploy: DeployTarget): DeployTarget => ({ ...deploy, target: { ...deploy.target, load_balancer: { type: 'nginx', host: { address: 'lb', host_key: PIN }, max_fails: 2, fail_timeout: 10 } } });
+
+    it('When two hosts are deployed, then each leaves the upstream before its release changes and comes back once the balancer sees it ready, one at a time', async () => {
+      const lb = balancerHost();
+      const executors = { 'web-1': host('web-1'), 'web-2': host('web-2'), lb: lb.exec };
+      const { deployFlow } = flow(withBalancer(target(['web-1', 'web-2'])), executors);
+      const report = await deployFlow.deploy({ image: IMAGE, skipBackup: false });
+      expect(report.hosts.map((outcome) => [outcome.host, outcome.status, outcome.rotation])).toEqual([
+        ['web-1', 'deployed', 'in'],
+        ['web-2', 'deployed', 'in'],
+      ]);
+      // Never deployed, both start out; each comes in after its own release serves.
+      expect(lb.rotations()).toEqual(['web-1 out, web-2 out', 'web-1 in, web-2 out', 'web-1 in, web-2 out', 'web-1 in, web-2 in']);
+      const web1 = steps(executors['web-1']);
+      expect(web1.indexOf('nexus-nginx-switch')).toBeGreaterThan(web1.indexOf('wait http://127.0.0.1:8000/health/readiness/'));
+      expect(steps(lb.exec).filter((name) => name.startsWith('wait '))).toEqual(['wait http://web-1:80/health/readiness/', 'wait http://web-2:80/health/readiness/']);
+    });
+
+    it('When the second host fails its readiness, then it goes back in serving its previous release, the first keeps the new one, and the error says so', async () => {
+      const lb = balancerHost();
+      const previous = { release: '20261101T000000Z-old', colour: 'blue' as const, port: 8000, since: '' };
+      const executors = { 'web-1': host('web-1', { serving: previous }), 'web-2': host('web-2', { serving: previous, ready: false }), lb: lb.exec };
+      const { deployFlow } = flow(withBalancer(target(['web-1', 'web-2'])), executors);
+      const error = (await deployFlow.deploy({ image: IMAGE, skipBackup: false }).catch((caught: unknown) => caught)) as { message: string; details: { hosts: HostOutcome[] } };
+      expect(error.message).toContain('web-2 is back in the load balancer, serving its previous release.');
+      expect(error.details.hosts.map((outcome) => [outcome.host, outcome.status, outcome.rotation])).toEqual([
+        ['web-1', 'deployed', 'in'],
+        ['web-2', 'failed', 'in'],
+      ]);
+      expect(lb.rotations().at(-1)).toBe('web-1 in, web-2 in');
+    });
+
+    it('When a host is not ready as the balancer sees it, then it stays out, the roll stops there, and the error says so', async () => {
+      const lb = balancerHost(['web-1']);
+      const executors = { 'web-1': host('web-1'), 'web-2': host('web-2'), lb: lb.exec };
+      const { deployFlow } = flow(withBalancer(target(['web-1', 'web-2'])), executors);
+      const error = (await deployFlow.deploy({ image: IMAGE, skipBackup: false }).catch((caught: unknown) => caught)) as { message: string; exitCode: number; details: { hosts: HostOutcome[] } };
+      expect(error.exitCode).toBe(11);
+      expect(error.message).toContain('web-1 is not ready as the load balancer lb sees it: HTTP 502');
+      expect(error.message).toContain('web-1 stays out of the load balancer: it does not answer its readiness check.\nNot started on: web-2.');
+      expect(error.details.hosts.map((outcome) => [outcome.host, outcome.status, outcome.rotation])).toEqual([
+        ['web-1', 'failed', 'out'],
+        ['web-2', 'not started', undefined],
+      ]);
+      expect(executors['web-2'].commands).toEqual([]);
+    });
   });
 
   it('When migrations are pending and BACKUP_SIGNING_KEY is not set, then the deploy stops before dumping or migrating, naming how to create the key', async () => {
