@@ -231,10 +231,11 @@ export const targetSchema = z
     /** Seconds the old release keeps running after nginx has switched, for requests still in flight. */
     drain_seconds: z.number().int().min(0).max(600).default(10),
     /**
-     * The delivery worker (webhooks, order mail) each host runs beside the API: how many copies (0: none on
-     * this target's hosts, e.g. when workers run elsewhere). Each copy runs WORKER_CONCURRENCY deliveries at once.
+     * The delivery worker (webhooks, order mail) beside the API: how many copies per host (0: none on this
+     * target's hosts, e.g. when workers run elsewhere), and on which hosts: `all`, or the `first` one only.
+     * Each copy runs WORKER_CONCURRENCY deliveries at once; copies on several hosts share the work safely.
      */
-    worker: z.object({ replicas: z.number().int().min(0).max(20).default(1) }).strict().prefault({}),
+    worker: z.object({ replicas: z.number().int().min(0).max(20).default(1), hosts: z.enum(['all', 'first']).default('all') }).strict().prefault({}),
     nginx: nginxSchema,
     build: buildSchema,
     tls: tlsSchema,

@@ -204,7 +204,7 @@ export class DeployFlow {
           continue;
         }
         const rotation = balancer ? this.rotationSteps(balancer, hostConfig.address, outcome) : { out: [], back: [] };
-        await runSteps([...(await prepare(host, outcome, index === 0)), ...rotation.out, ...this.activationSteps(host, record, serving, outcome), ...rotation.back], this.context.progress);
+        await runSteps([...(await prepare(host, outcome, index === 0)), ...rotation.out, ...this.activationSteps(host, record, serving, outcome, index === 0), ...rotation.back], this.context.progress);
         outcome.status = 'deployed';
       } catch (error) {
         outcome.status = 'failed';
@@ -271,8 +271,10 @@ export class DeployFlow {
     };
   }
 
-  private activationSteps(host: HostDeployer, record: ReleaseRecord, serving: ServingState | undefined, outcome: HostOutcome): Step[] {
+  private activationSteps(host: HostDeployer, record: ReleaseRecord, serving: ServingState | undefined, outcome: HostOutcome, first: boolean): Step[] {
     const { deploy } = this.context;
+    const { worker } = deploy.target;
+    const workers = worker.hosts === 'first' && !first ? 0 : worker.replicas;
     const colour = otherColour(serving?.colour);
     const port = colourPort(deploy.app.port, colour);
     Object.assign(outcome, { colour, port, previous: serving?.release });
@@ -282,7 +284,7 @@ export class DeployFlow {
         run: async () => {
           await host.writeComposeEnv(record, colour, port);
           try {
-            await host.startColour(record, colour);
+            await host.startColour(record, colour, workers);
           } catch (error) {
             // Nothing of a release that failed to start keeps running: not its API, and not a worker delivering beside the serving one.
             await host.stopColour(colour).catch(() => undefined);

@@ -224,13 +224,12 @@ export class HostDeployer {
 
   /**
    * Starts a release as a colour's compose project (replacing whatever that colour ran before): every service
-   * of the release's compose file, the app and the worker (worker.replicas copies); a release whose compose
-   * file predates the worker starts the app alone.
+   * of the release's compose file, the app and the worker (`workers` copies: worker.replicas, or none on a
+   * host that runs no worker); a release whose compose file predates the worker starts the app alone.
    */
-  async startColour(record: ReleaseRecord, colour: Colour): Promise<void> {
+  async startColour(record: ReleaseRecord, colour: Colour, replicas = this.deploy.target.worker.replicas): Promise<void> {
     const project = projectName(this.deploy.app.name, colour);
     await this.stopColour(colour);
-    const { replicas } = this.deploy.target.worker;
     const scale = replicas === 1 ? [] : ['--scale', `worker=${replicas}`];
     await this.run(`start ${colour}`, compose(this.layout.release(record.id), project, 'docker-compose.prod.yml', 'compose.env', ['up', '-d', '--no-deps', ...scale]));
   }

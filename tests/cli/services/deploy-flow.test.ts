@@ -187,6 +187,15 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
     expect(steps(executors['web-2'])).toContain('nexus-nginx-switch');
   });
 
+  it('When the worker runs on the first host only, then the second host starts its release without one', async () => {
+    const executors = { 'web-1': host('web-1'), 'web-2': host('web-2') };
+    const deploy = target(['web-1', 'web-2']);
+    const { deployFlow } = flow({ ...deploy, target: { ...deploy.target, worker: { replicas: 2, hosts: 'first' } } }, executors);
+    await deployFlow.deploy({ image: IMAGE, skipBackup: false });
+    const up = (exec: RecordingExecutor) => steps(exec).find((name) => name.startsWith('compose shop-blue up'));
+    expect([up(executors['web-1']), up(executors['web-2'])]).toEqual(['compose shop-blue up -d --no-deps --scale worker=2', 'compose shop-blue up -d --no-deps --scale worker=0']);
+  });
+
   describe('behind the nginx load balancer', () => {
     /** The balancer's host: the site it was last given is what it reads back; `unready` hosts fail its readiness check. */
     function balancerHost(unready: string[] = []) {
