@@ -27,12 +27,16 @@ export function resolverSpecs(addresses: readonly string[], system: boolean): Re
   return [...(system ? [{ name: 'system' }] : []), ...addresses.map((address) => ({ name: address, servers: [address] }))];
 }
 
-/** The plan for a target: its domains, its hosts' addresses, its resolvers and CA, and the token round trip. */
+/**
+ * The plan for a target: its domains, the addresses they should resolve to (its hosts', or its nginx load
+ * balancer's), its resolvers and CA, and the token round trip through `hosts` (whose webroots serve the site).
+ */
 export async function targetDnsPlan(deploy: DeployTarget, hosts: () => Promise<HostDeployer[]>, overrides: { resolvers?: string[]; system?: boolean } = {}): Promise<DnsCheckPlan> {
   const { target } = deploy;
   return {
     domains: target.domains,
-    expected: await expectedAddresses(target.hosts.map((host) => host.address)),
+    // Behind the nginx load balancer the names point at it, and it answers port 80.
+    expected: await expectedAddresses(target.load_balancer?.type === 'nginx' ? [target.load_balancer.host.address] : target.hosts.map((host) => host.address)),
     resolvers: resolverSpecs(overrides.resolvers ?? target.dns.resolvers, target.dns.system && overrides.system !== false),
     caaIdentity: target.tls.caa_identity,
     reach: async (domain, addresses) => checkReachability(await hosts(), domain, addresses, { http: target.nginx.http_port, https: target.nginx.https_port }),

@@ -2,13 +2,14 @@ import { Flags } from '@oclif/core';
 import { DEFAULT_RESOLVERS } from '../../deploy-config/schema';
 import { UsageError } from '../../errors';
 import { HostDeployer } from '../../services/host-deployer';
+import { NginxLoadBalancer } from '../../services/load-balancer';
 import { askedLine, checkDns, dnsError, resolverSpecs, targetDnsPlan, type DnsCheckPlan, type DnsCheckReport } from '../../services/dns-check';
 import { TargetCommand } from '../../target-command';
 import { checked, sharedFlags } from '../../flags';
 
 export default class DnsVerify extends TargetCommand<DnsCheckReport> {
   static override summary = "Check that a target's domains point at its hosts, everywhere";
-  static override description = `Asks the system resolver and each configured resolver (dns.resolvers in nexus.yml, by default ${DEFAULT_RESOLVERS.join(', ')}; or --resolver) for every domain's A and AAAA records and compares them with the target's host addresses (or --expect). It also reads CAA (the closest records must allow the CA), flags CNAMEs and Cloudflare-proxied answers, and with --target places a one-time token in the host's ACME webroot and fetches it over HTTP from each address, so "points at the host" is proven, not assumed. The report names the resolvers it asked (its first line; resolvers in --json).
+  static override description = `Asks the system resolver and each configured resolver (dns.resolvers in nexus.yml, by default ${DEFAULT_RESOLVERS.join(', ')}; or --resolver) for every domain's A and AAAA records and compares them with the target's host addresses (its nginx load balancer's when it has one; with an external balancer, --expect is required). It also reads CAA (the closest records must allow the CA), flags CNAMEs and Cloudflare-proxied answers, and with --target places a one-time token in the host's ACME webroot and fetches it over HTTP from each address, so "points at the host" is proven, not assumed. The report names the resolvers it asked (its first line; resolvers in --json).
 
 Exit 0: consistent everywhere. Exit 12: not propagated yet (some resolvers lack the records or still give old ones). Exit 13: wrong (the records point elsewhere, or CAA forbids the CA, or port 80 does not reach the host). --wait polls until consistent or --timeout.`;
 
@@ -58,8 +59,17 @@ Exit 0: consistent everywhere. Exit 12: not propagated yet (some resolvers lack 
       return { domains: flags.domain, expected: flags.expect, resolvers: resolverSpecs(flags.resolver ?? [], !flags['no-system']), caaIdentity: flags['caa-identity'] ?? 'letsencrypt.org' };
     }
     const deploy = this.loadTarget({ target: flags.target, dir: flags.dir });
+    const balancer = deploy.target.load_balancer;
+    if (balancer?.type === 'external' && !flags.expect?.length) {
+      throw new UsageError("With an external load balancer, the names point at the balancer's address, which nexus.yml does not know.", ['pass it with --expect (repeatable), e.g. --expect 198.51.100.7']);
+    }
     let hosts: Promise<HostDeployer[]> | undefined;
-    const connected = () => (hosts ??= Promise.all(deploy.target.hosts.map(async (host) => new HostDeployer(await this.connect(deploy, host), deploy))));
+    // The site is served by the nginx load balancer's host when there is one: the token goes in its webroot.
+    const connected = () =>
+      (hosts ??=
+        balancer?.type === 'nginx'
+          ? this.connect(deploy, balancer.host).then((exec) => [new NginxLoadBalancer(exec, deploy, balancer).host])
+          : Promise.all(deploy.target.hosts.map(async (host) => new HostDeployer(await this.connect(deploy, host), deploy))));
     const plan = await targetDnsPlan(deploy, connected, { resolvers: flags.resolver, system: !flags['no-system'] });
     return { ...plan, domains: flags.domain ?? plan.domains, expected: flags.expect ?? plan.expected, caaIdentity: flags['caa-identity'] ?? plan.caaIdentity };
   }
