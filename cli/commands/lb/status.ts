@@ -37,7 +37,7 @@ Exits ${ExitCode.HEALTH_CHECK_FAILED} when a host is out of rotation or not read
     this.log(config.type === 'nginx' ? `${deploy.name}: nginx load balancer on ${config.host.address}` : `${deploy.name}: external load balancer; health check each host at http://<host>:${deploy.target.nginx.http_port}${deploy.target.health.path}`);
     const width = Math.max(...upstream.map((state) => state.address.length));
     for (const state of upstream) {
-      const rotation = config.type === 'nginx' ? `${state.rotation === 'in' ? 'in rotation ' : 'OUT         '}` : '';
+      const rotation = config.type === 'nginx' ? (state.rotation === 'in' ? 'in rotation' : 'OUT').padEnd(13) : '';
       this.log(`  ${state.address.padEnd(width)}  ${rotation}${state.ready ? 'ready' : `NOT READY: ${state.detail.split('\n')[0]?.slice(0, 160)}`}`);
     }
     const attention = upstream.filter((state) => state.rotation === 'out' || !state.ready);
