@@ -4,7 +4,7 @@ import { Flags } from '@oclif/core';
 import { InterruptedError, NexusError, UsageError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { probe, type HealthReport, type ProbeOptions } from '../services/health-prober';
-import { planTargetCheck } from '../services/health-target';
+import { planTargetCheck, siteHosts } from '../services/health-target';
 import { checked, sharedFlags } from '../flags';
 import { TargetCommand } from '../target-command';
 
@@ -75,7 +75,7 @@ With --target it checks the first domain on the ports of the target's nginx sett
   /** Each check asks the host and the resolvers again: a certificate issued or a record added meanwhile counts. */
   private targetCheck(dir: string, target: string, options: ProbeOptions, httpPort: number | undefined): Check {
     const deploy = this.loadTarget({ target, dir });
-    const connect = (address: string) => this.connect(deploy, deploy.target.hosts.find((host) => host.address === address));
+    const connect = (address: string) => this.connect(deploy, siteHosts(deploy.target).find((host) => host.address === address));
     return async () => {
       const plan = await planTargetCheck(deploy, { address: options.address, httpPort, connect });
       if (plan.address === undefined) {

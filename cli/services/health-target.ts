@@ -37,6 +37,11 @@ async function chooseScheme(deploy: DeployTarget, host: string, connect: () => P
     : { scheme: 'http', schemeReason: `no certificate on ${host} yet (${certificate.dir}): the site serves plain HTTP until \`nexus ssl issue\`` };
 }
 
+/** The hosts that serve a target's site: its nginx load balancer's first, then its app hosts. */
+export function siteHosts(target: DeployTarget['target']): DeployTarget['target']['hosts'] {
+  return target.load_balancer?.type === 'nginx' ? [target.load_balancer.host, ...target.hosts] : target.hosts;
+}
+
 /**
  * The check of a target: its first domain, on the ports of its nginx settings, over the scheme its host
  * serves, at `address` when given (--address), else at the first answer of the target's resolvers
@@ -45,8 +50,9 @@ async function chooseScheme(deploy: DeployTarget, host: string, connect: () => P
 export async function planTargetCheck(deploy: DeployTarget, options: { address?: string; httpPort?: number; connect: (host: string) => Promise<Executor> }): Promise<TargetCheckPlan> {
   const { target } = deploy;
   const domain = target.domains[0] as string;
-  // The host asked about its certificate: the one --address names when it is one of the target's, else the first.
-  const chosen = target.hosts.find((entry) => entry.address === options.address) ?? target.hosts[0];
+  // The host asked about its certificate: the one --address names when it is one of the target's, else the one
+  // serving the site (the nginx load balancer's, which holds the certificate, or the first app host).
+  const chosen = siteHosts(target).find((entry) => entry.address === options.address) ?? siteHosts(target)[0];
   if (!chosen) throw new Error('a target lists at least one host (nexus.yml schema)');
   const host = chosen.address;
   const { scheme, schemeReason } = await chooseScheme(deploy, host, () => options.connect(host));

@@ -221,6 +221,15 @@ server {
           fresh: target(dnsWithout),
           // Its SSH port is closed: nexus cannot ask the host about its certificate.
           cut: target(dnsWithRecord, { port: await freePort(), connect_timeout: 3 }),
+          // Two app hosts no one can SSH to, behind the nginx load balancer on this machine (the test sshd).
+          balanced: {
+            ...target(dnsWithRecord),
+            hosts: ['127.0.0.2', '127.0.0.3'].map((address) => ({ address, host_key: sshd.hostKey })),
+            database: 'external',
+            redis: 'external',
+            env: { MEDIA_STORAGE: 's3' },
+            load_balancer: { type: 'nginx', host: { address: '127.0.0.1', host_key: sshd.hostKey } },
+          },
         },
       }),
     );
@@ -252,6 +261,12 @@ server {
     expectExit(human, 0);
     expect(human.stdout).toContain(`over HTTP: no certificate on 127.0.0.1 yet`);
     expect(human.stdout).toContain(`at 127.0.0.1 (from resolver ${dnsWithRecord.address})`);
+  });
+
+  it("When an nginx load balancer is in front, then the balancer's host is asked about the certificate (it holds it), not an app host", async () => {
+    const result = await health('balanced', '--json');
+    expectExit(result, 0);
+    expect(result.json<Report>().connection).toMatchObject({ scheme: 'http', schemeReason: `no certificate on 127.0.0.1 yet (${root}/certs/${DOMAIN}): the site serves plain HTTP until \`nexus ssl issue\`` });
   });
 
   it('When the name resolves nowhere yet, then every resolver asked is named with exit 11, and --address checks the host directly with the right Host header', async () => {
