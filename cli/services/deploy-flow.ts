@@ -90,6 +90,7 @@ export class DeployFlow {
     return this.underLock(`deploy ${record.id}`, async () => {
       const plan = options.image ? existingImage(record.image) : await buildPlan(deploy.target.build, context, record.image, snapshot, this.context.note);
       try {
+        const balancer = await this.balancer();
         return await this.rollThrough(record, async (host, outcome, first) => {
           const preflight = new DeployPreflight(host.exec, deploy);
           let databaseChecked = true;
@@ -103,7 +104,11 @@ export class DeployFlow {
                 databaseChecked = await preflight.database(() => probeImages(host, deploy.target.build, record.image));
               },
             },
-            { title: `Upload release ${record.id}`, run: () => host.uploadRelease(record) },
+            {
+              title: `Upload release ${record.id}`,
+              // Behind the nginx load balancer, the site's scheme is the balancer's: it holds the certificate.
+              run: async () => host.uploadRelease(record, balancer ? { tls: await balancer.host.hasCertificate() } : undefined),
+            },
             {
               title: `Image ${record.image} (${plan.describe})`,
               run: async (reporter) => {

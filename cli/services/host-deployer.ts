@@ -102,13 +102,14 @@ export class HostDeployer {
 
   /**
    * The release directory: release.json, the compose file and the env file of the app and the worker (mode
-   * 600). PUBLIC_URL in it is https when the site's certificate is on the host, as nginx will serve it.
+   * 600). PUBLIC_URL in it is https when the site serves HTTPS: `site` says so when another host serves the
+   * site (a load balancer), else the certificate on this host decides, as its nginx will serve it.
    */
-  async uploadRelease(record: ReleaseRecord): Promise<void> {
+  async uploadRelease(record: ReleaseRecord, site: { tls: boolean } | undefined = undefined): Promise<void> {
     const dir = this.layout.release(record.id);
     const composeFile = readFileSync(join(packageRoot(), 'docker-compose.prod.yml'), 'utf8');
     await this.run('write the compose file', writeFile(`${dir}/docker-compose.prod.yml`, '644'), { stdin: composeFile });
-    const env = appEnvironment(this.deploy, { tls: await this.hasCertificate() });
+    const env = appEnvironment(this.deploy, site ?? { tls: await this.hasCertificate() });
     await this.run('write the env file', writeFile(`${dir}/.env`, '600'), { stdin: renderEnvFile(env, this.flavour) });
     await this.run('write release.json', writeFile(`${dir}/release.json`, '644'), { stdin: `${JSON.stringify(record, null, 2)}\n` });
   }

@@ -31,9 +31,14 @@ function target(hosts: string[], database: 'external' | 'host' = 'external'): De
 }
 
 /** A host as the flow sees it through a recording executor: answers for the few commands whose output matters. */
-function host(name: string, options: { serving?: ServingState; ready?: boolean; workerHealthy?: boolean; pending?: string[]; releases?: string; backups?: BackupManifest[]; files?: string[] } = {}): RecordingExecutor {
+function host(
+  name: string,
+  options: { serving?: ServingState; ready?: boolean; workerHealthy?: boolean; pending?: string[]; releases?: string; backups?: BackupManifest[]; files?: string[]; written?: Map<string, string> } = {},
+): RecordingExecutor {
   let holder = '';
-  return new RecordingExecutor(name, (command) => {
+  return new RecordingExecutor(name, (command, stdin) => {
+    const written = / nexus-write (\S+) \d{3}$/.exec(command)?.[1];
+    if (written && stdin !== undefined) options.written?.set(written, stdin);
     const id = /nexus-lock-acquire \S+ '"(\w+)"'/.exec(command);
     if (id) holder = id[1] as string;
     if (command.includes('nexus-lock-status')) return { stdout: JSON.stringify({ id: holder, owner: 'ci', reason: 'deploy', acquired_at: 1, expires_at: 2 }) };
@@ -198,9 +203,10 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
 
   describe('behind the nginx load balancer', () => {
     /** The balancer's host: the site it was last given is what it reads back; `unready` hosts fail its readiness check. */
-    function balancerHost(unready: string[] = []) {
+    function balancerHost(unready: string[] = [], certificate = false) {
       const sites: string[] = [];
       const exec = new RecordingExecutor('lb', (command, stdin) => {
+        if (command.includes('nexus-files-exist')) return { code: certificate && command.includes('/srv/shop/certs/shop.example.com/fullchain.pem') ? 0 : 1 };
         if (command.includes('nexus-nginx-switch') && stdin) sites.push(stdin);
         if (command.includes('nexus-read') && command.endsWith('/srv/shop/nginx/site.conf')) return sites.length > 0 ? { stdout: sites.at(-1) } : { code: 3 };
         const asked = /nexus-wait-ready http:\/\/([\w.-]+):80\//.exec(command)?.[1];
@@ -225,6 +231,16 @@ describe('DeployFlow (remote commands recorded, no SSH)', () => {
       const web1 = steps(executors['web-1']);
       expect(web1.indexOf('nexus-nginx-switch')).toBeGreaterThan(web1.indexOf('wait http://127.0.0.1:8000/health/readiness/'));
       expect(steps(lb.exec).filter((name) => name.startsWith('wait '))).toEqual(['wait http://web-1:80/health/readiness/', 'wait http://web-2:80/health/readiness/']);
+    });
+
+    it("When the balancer holds the site's certificate, then the releases' PUBLIC_URL is https though the app hosts have none", async () => {
+      const written = new Map<string, string>();
+      const executors = { 'web-1': host('web-1', { written }), lb: balancerHost([], true).exec };
+      const { deployFlow } = flow(withBalancer(target(['web-1'])), executors);
+      const report = await deployFlow.deploy({ image: IMAGE, skipBackup: false });
+      const env = [...written].find(([path]) => path.endsWith(`${report.release.id}/.env`))?.[1];
+      expect(env).toContain("PUBLIC_URL='https://shop.example.com'");
+      expect(env).toContain("TRUST_PROXY='2'");
     });
 
     it('When the second host fails its readiness, then it goes back in serving its previous release, the first keeps the new one, and the error says so', async () => {
