@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { NexusError, UsageError } from '../errors';
 import { withDockerHost } from '../remote/docker';
 import { LOG_SERVICES, logsCommand, type LogService } from '../remote/logs';
+import { siteHosts } from '../services/health-target';
 import { TargetCommand, targetFlags } from '../target-command';
 import { checked } from '../flags';
 
@@ -9,13 +10,14 @@ export default class Logs extends TargetCommand<{ lines: string[] }> {
   static override summary = "Print or follow a service's logs on a target's hosts";
 
   static override description =
-    'app: the API containers of the current release; worker: its delivery worker (webhooks, order mail), every copy; postgres, redis: the on-host services; nginx: its access and error logs. With --follow, Ctrl-C stops it here and on the host (no remote tail is left running).';
+    'app: the API containers of the current release; worker: its delivery worker (webhooks, order mail), every copy; postgres, redis: the on-host services; nginx: its access and error logs (those of the nginx load balancer with --host <its address>). With --follow, Ctrl-C stops it here and on the host (no remote tail is left running).';
 
   static override examples = [
     '<%= config.bin %> logs --target production',
     '<%= config.bin %> logs nginx --target production --follow --grep " 502 "',
     '<%= config.bin %> logs app -t production --since 10m --lines 500',
     '<%= config.bin %> logs worker -t production --grep "delivery failed"',
+    '<%= config.bin %> logs nginx -t production --host 203.0.113.20 --grep " 502 "',
   ];
 
   static override args = {
@@ -37,8 +39,10 @@ export default class Logs extends TargetCommand<{ lines: string[] }> {
     const service = args.service as LogService;
     if (service === 'nginx' && flags.since) throw new UsageError('--since works for Docker services, not for nginx\'s log files.', ['use --lines and --grep for nginx']);
     const target = this.loadTarget(flags);
-    const hosts = flags.host ? target.target.hosts.filter((host) => host.address === flags.host) : target.target.hosts;
-    if (hosts.length === 0) throw new UsageError(`${flags.host} is not a host of ${target.name}.`, [`hosts: ${target.target.hosts.map((host) => host.address).join(', ')}`]);
+    // The nginx load balancer's host runs nginx alone: its logs are there when asked for by --host.
+    const candidates = service === 'nginx' ? siteHosts(target.target) : target.target.hosts;
+    const hosts = flags.host ? candidates.filter((host) => host.address === flags.host) : target.target.hosts;
+    if (hosts.length === 0) throw new UsageError(`${flags.host} is not a host of ${target.name}${service === 'nginx' ? '' : ` that runs ${service}`}.`, [`hosts: ${candidates.map((host) => host.address).join(', ')}`]);
     if (flags.follow && hosts.length > 1) throw new UsageError('--follow reads one host at a time.', ['pick one with --host']);
     // --json is one document at the end: the lines are collected, which a stream that never ends cannot be.
     const json = this.jsonEnabled();

@@ -106,6 +106,20 @@ describeWith('sshd', sshdAvailable, 'nexus lb status (the balancer reached over 
     }
   });
 
+  it("When the balancer's nginx logs are asked for by its address, then they are read there; its other services do not exist", async () => {
+    const logDir = join(sshd.remoteRoot, 'lb-nginx-logs');
+    mkdirSync(logDir, { recursive: true });
+    writeFileSync(join(logDir, 'access.log'), '203.0.113.7 - - [07/Dec/2026:21:00:00 +0000] "GET /api/v1/products/ HTTP/1.1" 502 0\n');
+    writeFileSync(join(logDir, 'error.log'), '');
+    const logs = (service: string) => runNexus(['logs', service, '--target', 'production', '--dir', project, '--host', '127.0.0.1', '--nginx-log-dir', logDir, '--json']);
+    const nginx = await logs('nginx');
+    expect(nginx.code).toBe(0);
+    expect(nginx.json<{ lines: string[] }>().lines.join('\n')).toContain('"GET /api/v1/products/ HTTP/1.1" 502');
+    const app = await logs('app');
+    expect(app.code).toBe(2);
+    expect(app.json<{ error: { message: string } }>().error.message).toBe('127.0.0.1 is not a host of production that runs app.');
+  });
+
   it('When the target has no load balancer, then it says how to declare one and exits 2', async () => {
     writeOverlay(project, { targets: { production: { ...balanced, load_balancer: undefined } } });
     try {
