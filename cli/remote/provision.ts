@@ -25,7 +25,28 @@ export interface ProvisionPlan {
   initialSite: string;
   siteFile: string;
   nginxBinary: string;
+  /** An app host (Docker, the releases), or the nginx load balancer's host (nginx alone). Default: app. */
+  role?: 'app' | 'load-balancer';
 }
+
+/** What each kind of host needs installed and running, and the deploy user's groups there. */
+const ROLES = {
+  app: {
+    packages: 'docker.io $compose nginx ufw unattended-upgrades curl ca-certificates postgresql-client sudo openssh-server iptables cron bind9-dnsutils',
+    services: ['docker', 'nginx', 'cron'],
+    groups: 'docker adm',
+    installs: 'Docker, Compose, nginx, ufw, unattended-upgrades, cron, nsupdate',
+    started: 'Docker, nginx and cron',
+  },
+  // No containers run on the balancer: nginx (with curl for its readiness checks of the app hosts), cron for jobs.
+  'load-balancer': {
+    packages: 'nginx ufw unattended-upgrades curl ca-certificates sudo openssh-server iptables cron bind9-dnsutils',
+    services: ['nginx', 'cron'],
+    groups: 'adm',
+    installs: 'nginx, ufw, unattended-upgrades, cron, nsupdate',
+    started: 'nginx and cron',
+  },
+} as const;
 
 // Services start through systemd when it runs, else through their init scripts (containers, WSL).
 const START = `start_service() {
@@ -68,15 +89,19 @@ case "$ID" in debian|ubuntu) ;; *) echo "unsupported system: \${PRETTY_NAME:-unk
   };
 }
 
-function installPackages(): ProvisionCommand {
+function installPackages(packages: string): ProvisionCommand {
   return {
     command: script(
       'nexus-packages',
-      `. /etc/os-release
+      `. /etc/os-release${
+        packages.includes('$compose')
+          ? `
 # Ubuntu packages Compose v2 as docker-compose-v2; Debian as docker-compose (v1 on bookworm, v2 later).
-compose=docker-compose; [ "$ID" = ubuntu ] && compose=docker-compose-v2
+compose=docker-compose; [ "$ID" = ubuntu ] && compose=docker-compose-v2`
+          : ''
+      }
 missing=""
-for package in docker.io $compose nginx ufw unattended-upgrades curl ca-certificates postgresql-client sudo openssh-server iptables cron bind9-dnsutils; do
+for package in ${packages}; do
   dpkg-query -W -f='\${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $package"
 done
 [ -z "$missing" ] && exit 0
@@ -87,11 +112,11 @@ apt-get update -qq && apt-get install -y -qq --no-install-recommends -o Dpkg::Op
   };
 }
 
-function startServices(): ProvisionCommand {
-  return { command: script('nexus-start-services', `${START}\nstart_service docker && start_service nginx && start_service cron`) };
+function startServices(services: readonly string[]): ProvisionCommand {
+  return { command: script('nexus-start-services', `${START}\n${services.map((service) => `start_service ${service}`).join(' && ')}`) };
 }
 
-function deployUser(user: string, publicKey: string): ProvisionCommand {
+function deployUser(user: string, publicKey: string, groups: string): ProvisionCommand {
   return {
     command: script(
       'nexus-deploy-user',
@@ -99,7 +124,7 @@ function deployUser(user: string, publicKey: string): ProvisionCommand {
 id "$user" >/dev/null 2>&1 || { useradd --create-home --shell /bin/bash "$user" && echo "changed: created user $user"; } || exit 1
 # docker: deploys. adm: read-only access to the logs that nexus logs and nexus debug read (nginx's files, which
 # logrotate recreates www-data:adm 0640, and the system journal).
-for group in docker adm; do
+for group in ${groups}; do
   id -nG "$user" | tr ' ' '\\n' | grep -qx "$group" || { usermod -aG "$group" "$user" && echo "changed: $user joined the $group group"; } || exit 1
 done
 home=$(getent passwd "$user" | cut -d: -f6)
@@ -223,11 +248,12 @@ export function throughSudo(steps: ProvisionStep[]): ProvisionStep[] {
  * changes anything, so a second run changes nothing and reports nothing changed.
  */
 export function provisionSteps(plan: ProvisionPlan): ProvisionStep[] {
+  const role = ROLES[plan.role ?? 'app'];
   return [
     { title: 'Check the system', commands: [checkSystem()] },
-    { title: 'Install Docker, Compose, nginx, ufw, unattended-upgrades, cron, nsupdate', commands: [installPackages()] },
-    { title: 'Start Docker, nginx and cron', commands: [startServices()] },
-    { title: `Deploy user ${plan.deployUser} with the operator's key`, commands: [deployUser(plan.deployUser, plan.publicKey), sudoRules(plan.deployUser, plan.nginxBinary)] },
+    { title: `Install ${role.installs}`, commands: [installPackages(role.packages)] },
+    { title: `Start ${role.started}`, commands: [startServices(role.services)] },
+    { title: `Deploy user ${plan.deployUser} with the operator's key`, commands: [deployUser(plan.deployUser, plan.publicKey, role.groups), sudoRules(plan.deployUser, plan.nginxBinary)] },
     { title: `Directories under ${plan.root}`, commands: [directories(plan.root, plan.deployUser)] },
     { title: 'nginx: nexus snippets, the site and its ACME webroot', commands: nginxSetup(plan) },
     { title: `Firewall: only SSH (${plan.sshPort}), 80 and 443 in`, commands: [firewall(plan.sshPort)] },

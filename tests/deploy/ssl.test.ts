@@ -50,7 +50,8 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
 
   beforeAll(async () => {
     [httpPort, httpsPort] = [await freePort(), await freePort()];
-    sshd = await startSshd();
+    // 127.0.0.2 and .3 are the app hosts behind the load balancer (this machine) of the last cases.
+    sshd = await startSshd({ alsoListenOn: ['127.0.0.2', '127.0.0.3'] });
     // nginx's workers (nobody) read the webroot under the "host"'s directory.
     chmodSync(dirname(sshd.remoteRoot), 0o711);
     chmodSync(sshd.remoteRoot, 0o755);
@@ -386,6 +387,27 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     }
     expect(readdirSync(webroot)).toEqual(webrootBefore);
     expect({ site: site(), serial: await installed() }).toEqual(before);
+  }, 120_000);
+
+  it("When an nginx load balancer is in front, then its host answers the challenges and serves the new certificate, over an upstream of the app hosts", async () => {
+    overlay({
+      hosts: ['127.0.0.2', '127.0.0.3'].map((address) => ({ address, host_key: sshd.hostKey })),
+      database: 'external',
+      redis: 'external',
+      env: { MEDIA_STORAGE: 's3' },
+      load_balancer: { type: 'nginx', host: { address: '127.0.0.1', host_key: sshd.hostKey } },
+    });
+    try {
+      const result = await nexus(['ssl', 'issue']);
+      expectExit(result, 0);
+      const issued = result.json<{ certificate: CertificateJson }>().certificate;
+      await waitFor('the reloaded site', async () => (await served(httpsPort, 'shop.nexus.test')).serialNumber === issued.serial);
+      // Neither app host has served a release yet: both are out of the balancer's upstream.
+      expect(site()).toContain(`server 127.0.0.2:${httpPort} max_fails=2 fail_timeout=10s down;\n  server 127.0.0.3:${httpPort} max_fails=2 fail_timeout=10s down;`);
+      expect(site()).toContain(`ssl_certificate ${join(root, 'certs', 'shop.nexus.test', 'fullchain.pem')};`);
+    } finally {
+      rmSync(join(project, 'nexus.production.yml'), { force: true });
+    }
   }, 120_000);
 
   it('When the certificate is revoked, then the CA records it as revoked', async () => {

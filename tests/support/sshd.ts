@@ -37,7 +37,7 @@ function keygen(file: string, comment: string): string {
  * current user, nothing else reachable (no TCP forwarding unless `allowTcpForwarding`). Remote commands run on
  * this machine, so tests keep their remote files under `remoteRoot`.
  */
-export async function startSshd(options: { allowTcpForwarding?: boolean } = {}): Promise<RunningSshd> {
+export async function startSshd(options: { allowTcpForwarding?: boolean; /** More loopback addresses it answers on, as other "hosts" of one machine. */ alsoListenOn?: string[] } = {}): Promise<RunningSshd> {
   const sshd = findBinary('sshd') as string;
   const dir = mkdtempSync(join(tmpdir(), 'nexus-sshd-'));
   chmodSync(dir, 0o700);
@@ -55,7 +55,7 @@ export async function startSshd(options: { allowTcpForwarding?: boolean } = {}):
     join(dir, 'sshd_config'),
     [
       `Port ${port}`,
-      'ListenAddress 127.0.0.1',
+      ...['127.0.0.1', ...(options.alsoListenOn ?? [])].map((address) => `ListenAddress ${address}`),
       `HostKey ${join(dir, 'host_ed25519')}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,

@@ -53,7 +53,7 @@ export default class ServerProvision extends TargetCommand<{ hosts: ProvisionRep
   static override summary = "Bring a target's fresh Debian/Ubuntu hosts to the state deploys need (idempotent)";
   static override description = `Connects as root (--ssh-user) with the target's key and, checking before changing anything: installs Docker with Compose, nginx, ufw, unattended-upgrades, curl, the PostgreSQL client, cron and nsupdate; creates the deploy user (ssh.user) with the operator's public key, in the docker group and the adm group (read-only access to nginx's logs and the journal), allowed by sudo to test and reload nginx and to read ufw's status, nothing else; creates the directories under root; installs the nexus nginx snippets and the site with its ACME webroot; lets only SSH, 80 and 443 through the firewall; turns SSH password logins off; enables unattended security upgrades.
 
-With \`load_balancer: { type: nginx }\`, its host is provisioned the same way, its site holding every app host out of rotation until each one's first deploy.
+With \`load_balancer: { type: nginx }\`, its host is provisioned the same way but without Docker, Compose and the PostgreSQL client (nginx alone serves there, and the deploy user is not in the docker group), its site holding every app host out of rotation until each one's first deploy.
 
 Re-running changes nothing (the report says "unchanged"). --dry-run prints every remote command instead, without connecting. Membership of the docker group is root-equivalent on the host: the deploy user's key deserves the care a root key does.`;
 
@@ -73,7 +73,7 @@ Re-running changes nothing (the report says "unchanged"). --dry-run prints every
     const steps = viaSudo(provisionSteps(plan));
     // The nginx load balancer's host is provisioned the same way, with its own first site.
     const lbSite = balancerSite(deploy);
-    const balancer = deploy.target.load_balancer?.type === 'nginx' && lbSite ? { host: deploy.target.load_balancer.host, steps: viaSudo(provisionSteps({ ...plan, initialSite: lbSite })) } : undefined;
+    const balancer = deploy.target.load_balancer?.type === 'nginx' && lbSite ? { host: deploy.target.load_balancer.host, steps: viaSudo(provisionSteps({ ...plan, initialSite: lbSite, role: 'load-balancer' })) } : undefined;
     if (flags['dry-run']) {
       const text = [describeSteps(steps), ...(balancer ? [`# The load balancer ${balancer.host.address}\n\n${describeSteps(balancer.steps)}`] : [])].join('\n\n');
       this.log(text);

@@ -61,6 +61,18 @@ describe('remote command builders: provisioning', () => {
     expect(all.find(({ command }) => command.includes('/etc/ssh/sshd_config.d/01-nexus.conf'))?.stdin).toContain('PasswordAuthentication no');
   });
 
+  it("When the plan is for the nginx load balancer's host, then it installs and starts no Docker, and the deploy user joins adm only", () => {
+    const all = provisionSteps({ ...PLAN, role: 'load-balancer' }).flatMap((step) => step.commands);
+    const script = (name: string) => all.find(({ command }) => command.includes(name))?.command[2] ?? '';
+    expect(script('nexus-packages')).toContain('for package in nginx ufw unattended-upgrades curl ca-certificates sudo openssh-server iptables cron bind9-dnsutils; do');
+    expect(script('nexus-start-services')).toMatch(/start_service nginx && start_service cron$/);
+    expect(script('nexus-deploy-user')).toContain('for group in adm; do');
+    const code = all.flatMap(({ command }) => command.join(' ').split('\n')).filter((line) => !line.trim().startsWith('#'));
+    expect(code.filter((line) => /docker/i.test(line))).toEqual([]);
+    // The same nginx powers as an app host's: test and reload.
+    expect(all.find(({ command }) => command.includes('/etc/sudoers.d/nexus-deploy'))?.stdin).toContain('/usr/sbin/nginx -t, /usr/sbin/nginx -s reload');
+  });
+
   it('When provisioning logs in as a user other than root, then every command goes through sudo -n, stdin unchanged', () => {
     const [first] = throughSudo(provisionSteps(PLAN));
     expect(first?.commands[0]?.command.slice(0, 4)).toEqual(['sudo', '-n', 'sh', '-c']);
