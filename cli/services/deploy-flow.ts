@@ -2,13 +2,13 @@ import { join, resolve } from 'node:path';
 import type { DeployTarget } from '../deploy-config/load';
 import type { HostConfig } from '../deploy-config/schema';
 import { NexusError } from '../errors';
-import { ExitCode } from '../exit-codes';
 import type { Executor } from '../exec/executor';
 import { colourPort, otherColour, type Colour } from '../remote/layout';
 import { isReleaseId, releaseId, type ReleaseRecord } from '../remote/releases';
 import { operatorName, withDeployLock } from './deploy-lock';
 import { HealthCheckFailedError, HostDeployer, type ServingState } from './host-deployer';
 import { DeployPreflight } from './deploy-preflight';
+import { bringBackIfServing, rotationNote, rotationSteps } from './balancer-rotation';
 import { NginxLoadBalancer } from './load-balancer';
 import { snapshotOf } from './image-source';
 import { buildPlan, existingImage, probeImages, type ImageDelivery } from './image-plan';
@@ -205,20 +205,18 @@ export class DeployFlow {
         const serving = await host.serving();
         if (serving?.release === record.id) {
           outcome.status = 'already serving';
-          if (balancer && (await balancer.rotation()).get(hostConfig.address) === 'out') await runSteps(this.rotationSteps(balancer, hostConfig.address, outcome).back, this.context.progress);
+          if (balancer && (await balancer.rotation()).get(hostConfig.address) === 'out') await runSteps(rotationSteps(balancer, hostConfig.address, outcome).back, this.context.progress);
           continue;
         }
-        const rotation = balancer ? this.rotationSteps(balancer, hostConfig.address, outcome) : { out: [], back: [] };
+        const rotation = balancer ? rotationSteps(balancer, hostConfig.address, outcome) : { out: [], back: [] };
         await runSteps([...(await prepare(host, outcome, index === 0)), ...rotation.out, ...this.activationSteps(host, record, serving, outcome, index === 0), ...rotation.back], this.context.progress);
         outcome.status = 'deployed';
       } catch (error) {
         outcome.status = 'failed';
         outcome.error = (error as Error).message;
-        if (balancer && outcome.rotation === 'out') await this.bringBackIfServing(balancer, hostConfig.address, outcome);
+        if (balancer && outcome.rotation === 'out') await bringBackIfServing(balancer, hostConfig.address, outcome, this.context.note);
         const rest = outcomes.slice(index + 1).map((other) => other.host);
-        const rotationNote =
-          outcome.rotation === undefined ? '' : outcome.rotation === 'in' ? `\n${outcome.host} is back in the load balancer, serving its previous release.` : `\n${outcome.host} stays out of the load balancer: it does not answer its readiness check.`;
-        const suffix = `${rotationNote}${rest.length > 0 ? `\nNot started on: ${rest.join(', ')}.` : ''}`;
+        const suffix = `${rotationNote(outcome)}${rest.length > 0 ? `\nNot started on: ${rest.join(', ')}.` : ''}`;
         if (error instanceof NexusError) {
           throw new NexusError(`${error.message}${suffix}`, { code: error.code, exitCode: error.exitCode, suggestions: error.suggestions, details: { release: record, hosts: outcomes, cause: error.details } });
         }
@@ -226,35 +224,6 @@ export class DeployFlow {
       }
     }
     return { target: deploy.name, release: record, hosts: outcomes };
-  }
-
-  /** Out of the balancer's upstream before the release changes; back in once the balancer sees the host ready. */
-  private rotationSteps(balancer: NginxLoadBalancer, address: string, outcome: HostOutcome): { out: Step[]; back: Step[] } {
-    const { timeout } = this.context.deploy.target.health;
-    return {
-      out: [{ title: `Take ${address} out of the load balancer`, run: async () => (await balancer.setRotation(address, 'out'), (outcome.rotation = 'out')) }],
-      back: [
-        {
-          title: `Wait for ${address} to be ready through the load balancer (up to ${timeout}s)`,
-          run: async () => {
-            const failure = await balancer.waitUntilReady(address);
-            if (failure !== undefined) throw new NexusError(`${address} is not ready as the load balancer ${balancer.exec.host} sees it: ${failure}`, { code: 'HEALTH_CHECK_FAILED', exitCode: ExitCode.HEALTH_CHECK_FAILED });
-          },
-        },
-        { title: `Put ${address} back in the load balancer`, run: async () => (await balancer.setRotation(address, 'in'), (outcome.rotation = 'in')) },
-      ],
-    };
-  }
-
-  /** After a failure on a host taken out: back in rotation when its previous release still answers, else left out. */
-  private async bringBackIfServing(balancer: NginxLoadBalancer, address: string, outcome: HostOutcome): Promise<void> {
-    try {
-      if ((await balancer.waitUntilReady(address, 5)) !== undefined) return;
-      await balancer.setRotation(address, 'in');
-      outcome.rotation = 'in';
-    } catch (error) {
-      this.context.note(`Could not put ${address} back in the load balancer: ${(error as Error).message}`);
-    }
   }
 
   private migrationStep(host: HostDeployer, record: ReleaseRecord, outcome: HostOutcome, options: DeployOptions): Step {

@@ -56,6 +56,11 @@ export class NginxLoadBalancer {
     await this.host.installSite(loadBalancerSite(this.deploy, this.config, outOf(rotation), { tls: await this.host.hasCertificate() }));
   }
 
+  /** Seconds a deploy waits for a host to be ready as the balancer sees it (the target's health timeout). */
+  get readinessTimeout(): number {
+    return this.deploy.target.health.timeout;
+  }
+
   /** Waits for an app host's readiness endpoint as the balancer reaches it; undefined when ready, else its last answer. */
   waitUntilReady(address: string, timeoutSeconds = this.deploy.target.health.timeout): Promise<string | undefined> {
     return hostReadiness(this.exec, this.deploy, address, timeoutSeconds);
