@@ -148,7 +148,8 @@ export function targetSite(
     nginxDir: options.nginxDir ?? target.nginx.dir,
     httpPort: options.httpPort ?? target.nginx.http_port,
     httpsPort: options.httpsPort ?? target.nginx.https_port,
-    certificate: options.tls ? { fullchain: certificate.fullchain, key: certificate.key } : undefined,
+    // Behind a load balancer TLS ends there: a certificate left from single-host days must not make this host redirect it.
+    certificate: options.tls && !target.load_balancer ? { fullchain: certificate.fullchain, key: certificate.key } : undefined,
     bodyLimit: options.bodyLimit ?? target.nginx.body_limit,
     ipv6: target.nginx.ipv6,
     behind: trustedBalancer(target),

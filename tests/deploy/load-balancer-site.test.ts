@@ -75,6 +75,9 @@ describeWith('nginx', nginxAvailable, "the nginx load balancer's site", () => {
       expect(site).toContain(`ssl_certificate ${root}/certs/shop.test/fullchain.pem;`);
       // An app host's own site upstream is its loopback colour port, never read as a balancer's host.
       expect([...rotationOf(targetSite(deploy, 8000))]).toEqual([]);
+      // Behind the balancer an app host serves plain HTTP even with a certificate left from single-host days: no redirect loop.
+      const behind = { ...deploy, target: { ...config, load_balancer: BALANCER } };
+      expect(targetSite(behind, 8000, { tls: true })).not.toContain('return 301');
     } finally {
       void prefix.stop();
       rmSync(root, { recursive: true, force: true });
