@@ -51,10 +51,10 @@ function once(url: URL, host: string): Promise<string | undefined> {
 }
 
 /**
- * Steady traffic on loopback: `concurrency` clients requesting the given paths in turn until stopped. Every
- * answer other than 200 counts as a failure.
+ * Steady traffic on loopback: `concurrency` clients requesting the given paths in turn until stopped, each
+ * waiting `pauseMs` between its requests (0: back to back). Every answer other than 200 counts as a failure.
  */
-export function startLoad(base: string, host: string, paths: readonly string[], concurrency = 4): { stop(): Promise<LoadResult> } {
+export function startLoad(base: string, host: string, paths: readonly string[], concurrency = 4, pauseMs = 0): { stop(): Promise<LoadResult> } {
   const result: LoadResult = { ok: 0, failed: 0, failures: [] };
   let running = true;
   const client = async (offset: number) => {
@@ -65,6 +65,7 @@ export function startLoad(base: string, host: string, paths: readonly string[], 
         result.failed += 1;
         if (result.failures.length < 20) result.failures.push(failure);
       }
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   };
   const clients = Array.from({ length: concurrency }, (_, index) => client(index));
