@@ -22,7 +22,7 @@ export function renewalJob(deploy: DeployTarget): JobSpec {
 
 /** A command that works on a target's certificate: every host connected, the secrets tls names loaded. */
 export abstract class SslCommand<T> extends TargetCommand<T> {
-  protected async certificates(flags: { target: string; dir: string }): Promise<{ deploy: DeployTarget; manager: CertificateManager; hosts: HostDeployer[] }> {
+  protected async certificates(flags: { target: string; dir: string }): Promise<{ deploy: DeployTarget; manager: CertificateManager; hosts: HostDeployer[]; jobHosts: HostDeployer[] }> {
     const deploy = this.loadTarget(flags);
     const { secrets, missing } = loadSecrets(tlsSecretNames(deploy), flags.dir, process.env);
     if (missing.length > 0) throw new DeployConfigError(`Missing secret${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (named by tls in nexus.yml).`, ['export it, or add it to .nexus/secrets']);
@@ -31,8 +31,10 @@ export abstract class SslCommand<T> extends TargetCommand<T> {
     for (const host of deploy.target.hosts) hosts.push(new HostDeployer(await this.connect(deploy, host), deploy));
     // Behind the nginx load balancer, TLS ends there: its host answers the challenges and serves the certificate.
     const balancer = deploy.target.load_balancer;
-    const certificateHosts = balancer?.type === 'nginx' ? [new NginxLoadBalancer(await this.connect(deploy, balancer.host), deploy, balancer).host] : hosts;
-    return { deploy, manager: new CertificateManager(certificateHosts, deploy), hosts };
+    const balancerHost = balancer?.type === 'nginx' ? new NginxLoadBalancer(await this.connect(deploy, balancer.host), deploy, balancer).host : undefined;
+    // The renewal job runs on the first app host (it has the image) and reaches the balancer's host through its gate too.
+    const jobHosts = balancerHost ? [...hosts, balancerHost] : hosts;
+    return { deploy, manager: new CertificateManager(balancerHost ? [balancerHost] : hosts, deploy), hosts, jobHosts };
   }
 
   /** Installing a certificate switches nginx, which a deploy does too: both happen under the deploy lock (on the first app host, as a deploy's). */

@@ -50,8 +50,8 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
 
   beforeAll(async () => {
     [httpPort, httpsPort] = [await freePort(), await freePort()];
-    // 127.0.0.2 and .3 are the app hosts behind the load balancer (this machine) of the last cases.
-    sshd = await startSshd({ alsoListenOn: ['127.0.0.2', '127.0.0.3'] });
+    // 127.0.0.2 and .3 are the app hosts behind the load balancer (.4) of the last cases: this machine too.
+    sshd = await startSshd({ alsoListenOn: ['127.0.0.2', '127.0.0.3', '127.0.0.4'] });
     // nginx's workers (nobody) read the webroot under the "host"'s directory.
     chmodSync(dirname(sshd.remoteRoot), 0o711);
     chmodSync(sshd.remoteRoot, 0o755);
@@ -389,26 +389,46 @@ describeWith('sshd + nginx + pebble', sshdAvailable && nginxAvailable && pebbleA
     expect({ site: site(), serial: await installed() }).toEqual(before);
   }, 120_000);
 
-  it("When an nginx load balancer is in front, then its host answers the challenges and serves the new certificate, over an upstream of the app hosts", async () => {
+  it("When an nginx load balancer is in front, then its host answers the challenges and serves the certificate, and the renewal job on the first app host renews it there through its gate", async () => {
     overlay({
       hosts: ['127.0.0.2', '127.0.0.3'].map((address) => ({ address, host_key: sshd.hostKey })),
       database: 'external',
       redis: 'external',
       env: { MEDIA_STORAGE: 's3' },
-      load_balancer: { type: 'nginx', host: { address: '127.0.0.1', host_key: sshd.hostKey } },
+      load_balancer: { type: 'nginx', host: { address: '127.0.0.4', host_key: sshd.hostKey } },
+      ssh: { authorized_keys: sshd.authorizedKeys },
     });
+    const jobDir = join(root, 'jobs', 'ssl-renew');
     try {
-      const result = await nexus(['ssl', 'issue']);
+      // The test's names resolve to 127.0.0.1, not the balancer's address: the DNS check would (rightly) refuse.
+      const result = await nexus(['ssl', 'issue', '--skip-dns-check']);
       expectExit(result, 0);
       const issued = result.json<{ certificate: CertificateJson }>().certificate;
-      await waitFor('the reloaded site', async () => (await served(httpsPort, 'shop.nexus.test')).serialNumber === issued.serial);
+      expect(await servedSerial(httpsPort, 'shop.nexus.test', issued.serial)).toBe(issued.serial);
       // Neither app host has served a release yet: both are out of the balancer's upstream.
       expect(site()).toContain(`server 127.0.0.2:${httpPort} max_fails=2 fail_timeout=10s down;\n  server 127.0.0.3:${httpPort} max_fails=2 fail_timeout=10s down;`);
       expect(site()).toContain(`ssl_certificate ${join(root, 'certs', 'shop.nexus.test', 'fullchain.pem')};`);
+
+      expectExit(await nexus(['ssl', 'install-timer', '--scheduler', 'none', '--no-check']), 0);
+      const copy = mkdtempSync(join(tmpdir(), 'nexus-renewal-job-'));
+      mkdirSync(join(copy, '.nexus'));
+      writeFileSync(join(copy, 'nexus.yml'), readFileSync(join(jobDir, 'nexus.yml'), 'utf8').replace('/nexus/id_ed25519', join(jobDir, 'id_ed25519')));
+      writeFileSync(join(copy, '.nexus', 'secrets'), readFileSync(join(jobDir, 'secrets'), 'utf8'), { mode: 0o600 });
+      const siteBefore = site();
+      const job = await runNexus(['ssl', 'renew', '--force', '--target', 'production', '--dir', copy, '--json'], {
+        env: { NODE_EXTRA_CA_CERTS: pebble.caFile, NEXUS_ACME_POLL_MS: '100', NEXUS_OPERATOR: 'scheduled-job@test' },
+        timeoutMs: 120_000,
+      });
+      expectExit(job, 0);
+      const renewed = job.json<{ certificate: CertificateJson }>().certificate;
+      expect(renewed.serial).not.toBe(issued.serial);
+      expect(await servedSerial(httpsPort, 'shop.nexus.test', renewed.serial)).toBe(renewed.serial);
+      expect(site()).toBe(siteBefore);
     } finally {
+      await nexus(['ssl', 'install-timer', '--remove']);
       rmSync(join(project, 'nexus.production.yml'), { force: true });
     }
-  }, 120_000);
+  }, 240_000);
 
   it('When the certificate is revoked, then the CA records it as revoked', async () => {
     const status = (await nexus(['ssl', 'status'])).json<{ certificate: CertificateJson }>().certificate;

@@ -25,7 +25,7 @@ type Result = JobReport & { removed?: boolean; firstRun?: { code: number; output
 
 export default class SslInstallTimer extends SslCommand<Result> {
   static override summary = "Install the host's daily certificate renewal (cron), or remove it";
-  static override description = `Sets up a job on the target's first host that runs \`nexus ssl renew\` every day: the same renewal as from here, run from the serving release's image in a throwaway container. It logs in to the target's hosts with an SSH key made for it on the first host, which can run nothing but the job's own calls: restricted (no forwarding, no terminal), accepted only from where the job connects (loopback on the first host), and bound to a gate on each host (<root>/jobs/ssl-renew/gate.sh) that runs only the nexus scripts of its allow-list, each argument checked. The job reads a copy of the target's configuration and the secrets tls names, all in <root>/jobs/ssl-renew (mode 600). The trust of NODE_EXTRA_CA_CERTS, when set, goes along.
+  static override description = `Sets up a job on the target's first host that runs \`nexus ssl renew\` every day: the same renewal as from here, run from the serving release's image in a throwaway container. It logs in to the target's hosts with an SSH key made for it on the first host, which can run nothing but the job's own calls: restricted (no forwarding, no terminal), accepted only from where the job connects (loopback on the first host), and bound to a gate on each host, the nginx load balancer's included (<root>/jobs/ssl-renew/gate.sh) that runs only the nexus scripts of its allow-list, each argument checked. The job reads a copy of the target's configuration and the secrets tls names, all in <root>/jobs/ssl-renew (mode 600). The trust of NODE_EXTRA_CA_CERTS, when set, goes along.
 
 The deploy user's crontab gets one entry, at a time of day derived from the target (--at to choose). With --scheduler none nothing is scheduled and the command prints the job to run from another scheduler. When a release serves and a certificate exists, the job runs once at the end to prove it works (--no-check to skip). Running it again updates everything in place; --remove undoes it all.`;
 
@@ -47,19 +47,12 @@ The deploy user's crontab gets one entry, at a time of day derived from the targ
   async run(): Promise<Result> {
     const { flags } = await this.parse(SslInstallTimer);
     const at = flags.at === undefined ? undefined : parseAt(flags.at);
-    const { deploy, manager, hosts } = await this.certificates(flags);
-    const timer = new ScheduledJob(hosts, deploy, renewalJob(deploy));
+    const { deploy, manager, hosts, jobHosts } = await this.certificates(flags);
+    const timer = new ScheduledJob(jobHosts, deploy, renewalJob(deploy));
     if (flags.remove) {
       const changed = await timer.remove();
       this.log(changed.length > 0 ? `Removed the renewal job of ${deploy.name}: ${changed.join('; ')}.` : `${deploy.name} has no renewal job; nothing to remove.`);
       return { job: timer.command, schedule: null, changed, removed: true };
-    }
-    if (deploy.target.load_balancer?.type === 'nginx') {
-      throw new NexusError("The renewal job runs on the first app host from the serving image, and does not yet renew the nginx load balancer's certificate.", {
-        code: 'DEPLOY_CONFIG',
-        exitCode: 3,
-        suggestions: ['run `nexus ssl renew --target <target>` daily from CI or cron on your machine (it is due-aware: a no-op until renewal is due); docs/scaling.md'],
-      });
     }
     if (deploy.target.tls.dns_provider?.type === 'exec') {
       throw new NexusError("tls.dns_provider exec runs a script where nexus runs; the host's renewal job runs nexus in the app image, which does not have it.", {

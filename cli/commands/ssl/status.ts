@@ -21,9 +21,9 @@ export default class SslStatus extends SslCommand<{ certificate: CertificateStat
 
   async run(): Promise<{ certificate: CertificateStatus | null; timer: JobState }> {
     const { flags } = await this.parse(SslStatus);
-    const { deploy, manager, hosts } = await this.certificates(flags);
+    const { deploy, manager, jobHosts } = await this.certificates(flags);
     const certificate = await manager.status({ staging: flags.staging });
-    const timer = await new ScheduledJob(hosts, deploy, renewalJob(deploy)).state();
+    const timer = await new ScheduledJob(jobHosts, deploy, renewalJob(deploy)).state();
     if (!certificate) {
       this.log(`${manager.domain}: no certificate yet (\`nexus ssl issue\`).`);
     } else {
