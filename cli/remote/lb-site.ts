@@ -44,8 +44,9 @@ export function loadBalancerSite(
 /** Which app hosts the balancer's site has in rotation, as `nexus lb status` reads them back from it. */
 export function rotationOf(site: string): Map<string, 'in' | 'out'> {
   const rotation = new Map<string, 'in' | 'out'>();
-  for (const match of site.matchAll(/^\s*server \[?([0-9A-Za-z.:-]+?)\]?:\d+ [^;\n]*?( down)?;$/gm)) {
-    if (match[1] !== '127.0.0.1') rotation.set(match[1] as string, match[2] ? 'out' : 'in');
+  // Only the balancer's upstream entries carry fail_timeout (an app host's names its loopback port alone).
+  for (const match of site.matchAll(/^\s*server \[?([0-9A-Za-z.:-]+?)\]?:\d+ max_fails=\d+ fail_timeout=\d+s( down)?;$/gm)) {
+    rotation.set(match[1] as string, match[2] ? 'out' : 'in');
   }
   return rotation;
 }
