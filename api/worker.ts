@@ -60,7 +60,9 @@ export async function startWorker(config: Config, logger: Logger, overrides: Wor
     options: { id, version: config.version, queueKind: queue.kind, pollIntervalMs: config.worker.pollIntervalMs, eventRetentionDays: config.worker.eventRetentionDays, heartbeatFile: config.worker.heartbeatFile },
   });
   const handler: JobHandler = async (kind, data) => {
-    const result = kind === 'webhook' ? await services.webhooks.attempt(data as { eventId: string; subscriptionId: number }) : await services.mail.send(data);
+    // Order mail logs its own outcome, with the order and the Message-ID: one line per attempt, not two.
+    if (kind !== 'webhook') return services.mail.send(data);
+    const result = await services.webhooks.attempt(data as { eventId: string; subscriptionId: number });
     const fields: Record<string, unknown> = { job: kind, ...data, outcome: result.outcome, ...('reason' in result ? { reason: result.reason } : {}) };
     if (result.outcome === 'failed') logger.warn(fields, `${String(kind)} delivery failed`);
     else logger.info(fields, `${String(kind)} delivery ${result.outcome}`);
