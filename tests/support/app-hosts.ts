@@ -1,9 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { findBinary, stopProcess, waitFor } from './components';
 
 /**
@@ -285,8 +286,8 @@ export function assembleAppImage(dockerd: { docker(args: string[], options?: { i
   }
 }
 
-/** Copies an image from one engine to others (`docker save | docker load`), as an operator's air-gapped upload would. */
-export function copyImage(from: string, tag: string, to: readonly string[]): void {
+/** Copies an image from one engine to others at once (`docker save | docker load`), as an operator's air-gapped upload would. */
+export async function copyImage(from: string, tag: string, to: readonly string[]): Promise<void> {
   const docker = findBinary('docker') as string;
-  for (const host of to) execFileSync('sh', ['-c', `DOCKER_HOST="$1" "$3" save "$4" | DOCKER_HOST="$2" "$3" load -q`, 'copy-image', from, host, docker, tag], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await Promise.all(to.map((host) => promisify(execFile)('sh', ['-c', `DOCKER_HOST="$1" "$3" save "$4" | DOCKER_HOST="$2" "$3" load -q`, 'copy-image', from, host, docker, tag])));
 }
