@@ -229,7 +229,7 @@ describeWith(components, available, 'nexus deploy to two app hosts behind an ngi
         },
       },
     });
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
