@@ -228,20 +228,20 @@ export class DeployFlow {
 
   private migrationStep(host: HostDeployer, record: ReleaseRecord, outcome: HostOutcome, options: DeployOptions): Step {
     return {
-        title: 'Migrations',
-        run: async (reporter) => {
-          // The one-off container runs as the colour about to start, on its compose.env.
-          const colour = otherColour((await host.serving())?.colour);
-          await host.writeComposeEnv(record, colour, colourPort(this.context.deploy.app.port, colour));
-          const pending = await host.pendingMigrations(record, colour);
-          outcome.migrations = pending;
-          if (pending.length === 0) return reporter.report('none pending');
-          if (!options.skipBackup) {
-            reporter.report('backing up the database first');
-            outcome.backup = await host.backupDatabase(record, this.context.backupTrust);
-          }
-          await host.migrate(record, colour, reporter);
-        },
+      title: 'Migrations',
+      run: async (reporter) => {
+        // The one-off container runs as the colour about to start, on its compose.env.
+        const colour = otherColour((await host.serving())?.colour);
+        await host.writeComposeEnv(record, colour, colourPort(this.context.deploy.app.port, colour));
+        const pending = await host.pendingMigrations(record, colour);
+        outcome.migrations = pending;
+        if (pending.length === 0) return reporter.report('none pending');
+        if (!options.skipBackup) {
+          reporter.report('backing up the database first');
+          outcome.backup = await host.backupDatabase(record, this.context.backupTrust);
+        }
+        await host.migrate(record, colour, reporter);
+      },
     };
   }
 
