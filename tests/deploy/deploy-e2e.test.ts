@@ -94,7 +94,8 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     return { email, access: (JSON.parse(response.body) as { access: string }).access };
   };
   const expectHealthyLoad = async <T>(run: () => Promise<T>): Promise<T> => {
-    const load = startLoad(`http://127.0.0.1:${httpPort}`, DOMAIN, ['/health/readiness/', '/api/v1/products/', '/api/v1/categories/'], 4);
+    // Steady, not saturating: back-to-back clients take the two cores from the deploy they watch (minutes of CI).
+    const load = startLoad(`http://127.0.0.1:${httpPort}`, DOMAIN, ['/health/readiness/', '/api/v1/products/', '/api/v1/categories/'], 4, 25);
     const result = await run();
     const traffic = await load.stop();
     expect({ failed: traffic.failed, failures: traffic.failures }).toEqual({ failed: 0, failures: [] });
