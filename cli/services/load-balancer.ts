@@ -69,13 +69,18 @@ export class NginxLoadBalancer {
   /** Every app host: in rotation or not, and ready or not as the balancer sees it now. */
   async status(): Promise<UpstreamState[]> {
     const rotation = await this.rotation();
-    return Promise.all(
-      this.deploy.target.hosts.map(async (host) => {
-        const failure = await this.waitUntilReady(host.address, 0);
-        return { address: host.address, rotation: rotation.get(host.address) ?? 'out', ready: failure === undefined, detail: failure ?? 'ready' };
-      }),
-    );
+    return upstreamStates(this.exec, this.deploy, (address) => rotation.get(address) ?? 'out');
   }
+}
+
+/** Each app host's readiness asked once from `from`, with its rotation as the caller knows it. */
+export function upstreamStates(from: Executor, deploy: DeployTarget, rotationOf: (address: string) => 'in' | 'out'): Promise<UpstreamState[]> {
+  return Promise.all(
+    deploy.target.hosts.map(async (host) => {
+      const failure = await hostReadiness(from, deploy, host.address, 0);
+      return { address: host.address, rotation: rotationOf(host.address), ready: failure === undefined, detail: failure ?? 'ready' };
+    }),
+  );
 }
 
 /**

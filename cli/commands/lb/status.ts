@@ -1,7 +1,6 @@
 import { NexusError } from '../../errors';
 import { ExitCode } from '../../exit-codes';
-import type { DeployTarget } from '../../deploy-config/load';
-import { hostReadiness, NginxLoadBalancer, type UpstreamState } from '../../services/load-balancer';
+import { NginxLoadBalancer, upstreamStates, type UpstreamState } from '../../services/load-balancer';
 import { TargetCommand, targetFlags } from '../../target-command';
 
 export interface LoadBalancerStatus {
@@ -32,7 +31,8 @@ Exits ${ExitCode.HEALTH_CHECK_FAILED} when a host is out of rotation or not read
         suggestions: ['add `load_balancer: { type: nginx, host: … }` or `{ type: external, trusted: […] }` to the target (docs/scaling.md)'],
       });
     }
-    const upstream = config.type === 'nginx' ? await new NginxLoadBalancer(await this.connect(deploy, config.host), deploy, config).status() : await this.externalView(deploy);
+    // An external balancer's rotation is its own: each host's readiness as the network sees it (from the first app host).
+    const upstream = config.type === 'nginx' ? await new NginxLoadBalancer(await this.connect(deploy, config.host), deploy, config).status() : await upstreamStates(await this.connect(deploy), deploy, () => 'in');
     const status: LoadBalancerStatus = { target: deploy.name, type: config.type, host: config.type === 'nginx' ? config.host.address : undefined, upstream };
     this.log(config.type === 'nginx' ? `${deploy.name}: nginx load balancer on ${config.host.address}` : `${deploy.name}: external load balancer; health check each host at http://<host>:${deploy.target.nginx.http_port}${deploy.target.health.path}`);
     const width = Math.max(...upstream.map((state) => state.address.length));
@@ -50,16 +50,5 @@ Exits ${ExitCode.HEALTH_CHECK_FAILED} when a host is out of rotation or not read
       });
     }
     return status;
-  }
-
-  /** An external balancer's rotation is its own: each host's readiness as the network sees it (from the first app host). */
-  private async externalView(deploy: DeployTarget): Promise<UpstreamState[]> {
-    const from = await this.connect(deploy);
-    return Promise.all(
-      deploy.target.hosts.map(async (host) => {
-        const failure = await hostReadiness(from, deploy, host.address, 0);
-        return { address: host.address, rotation: 'in' as const, ready: failure === undefined, detail: failure ?? 'ready' };
-      }),
-    );
   }
 }
