@@ -17,12 +17,16 @@ import { requestIdMiddleware } from './http/request-context';
 import { MEDIA_PUBLIC_URL_SETTING } from './http/urls';
 import { caseSensitiveRouter } from './http/router';
 import { accessLog } from './http/access-log';
+import { serveMetrics } from './http/metrics-endpoint';
+import { requestMetrics } from './http/request-metrics';
+import { routeGroup, routeTemplate } from './http/route-template';
 import { corsPolicy, securityHeaders } from './http/security';
 import type { CacheStore } from './infra/cache-store';
 import type { KeyValueStore } from './infra/kv-store';
 import type { Logger } from './infra/logger';
 import type { Mailer } from './infra/mailer';
 import type { MediaStorage } from './infra/media-storage';
+import { Metrics } from './infra/metrics';
 import { createAddressesModule } from './modules/addresses';
 import { createCartModule } from './modules/cart';
 import { consoleRouter, createViews } from './modules/console';
@@ -53,6 +57,8 @@ export interface AppDeps {
   paymentProvider?: PaymentProvider;
   /** Clock in milliseconds; tests move it to expire tokens without waiting. */
   now?: () => number;
+  /** The process's metrics registry (a fresh one by default). HTTP metrics are taken only when config.metrics is enabled. */
+  metrics?: Metrics;
 }
 
 export interface App {
@@ -66,6 +72,7 @@ export interface App {
   orderExpiry: OrderExpiry;
   /** The documented operations with their zod schemas and examples (the OpenAPI document is generated from it). */
   openApi: OpenAPIRegistry;
+  metrics: Metrics;
 }
 
 /** Both mounts of the old users router: clients used either, and both get the same rate limits. */
@@ -91,14 +98,20 @@ function router(endpoints: Endpoint[], options: MountOptions): express.Router {
 export function buildApp(deps: AppDeps): App {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
+  const metrics = deps.metrics ?? new Metrics();
   const limiter: RateLimiterFactory = (bucket, rule, options) =>
-    rateLimiter(bucket, rule, { enabled: config.rateLimit.enabled, stores: deps.rateLimitStores, failOpen: options?.failOpen });
+    rateLimiter(bucket, rule, {
+      enabled: config.rateLimit.enabled,
+      stores: deps.rateLimitStores,
+      failOpen: options?.failOpen,
+      refused: () => metrics.rateLimitRefusals.inc({ limiter: bucket }),
+    });
 
   const users = createUsersModule({ db: deps.db, kv: deps.kv, config, logger, mailer: deps.mailer, now, rateLimiter: limiter });
   const addresses = createAddressesModule({ db: deps.db });
   const catalog = createCatalogModule({
     db: deps.db,
-    cacheStore: deps.cacheStore,
+    cacheStore: metrics.countInvalidations(deps.cacheStore),
     storage: deps.media,
     cacheTtlSeconds: config.catalog.cacheTtlSeconds,
     maxImageBytes: config.media.maxBytes,
@@ -113,6 +126,7 @@ export function buildApp(deps: AppDeps): App {
     verifiedStatuses: config.reviews.verifiedStatuses,
     requirePurchase: config.reviews.requirePurchase,
     logger,
+    metrics,
   });
   const orders = createOrdersModule({
     db: deps.db,
@@ -127,6 +141,7 @@ export function buildApp(deps: AppDeps): App {
     now,
     serverSecret: config.jwt.secret,
     eventMediaBase: config.shop.mediaBase,
+    metrics,
     stockTaken: (trx, sold, lines) =>
       catalog.events.stockChanged(
         trx,
@@ -161,22 +176,31 @@ export function buildApp(deps: AppDeps): App {
   if (config.media.publicUrl) app.set(MEDIA_PUBLIC_URL_SETTING, config.media.publicUrl);
 
   // The access log's fields are fixed and safe; skipping redaction there saves work on every request.
-  const front = [requestIdMiddleware(), accessLog(logger.child({}, { redact: [] })), ...securityHeaders(), corsPolicy(config.cors)];
+  const front = [
+    requestIdMiddleware(),
+    accessLog(logger.child({}, { redact: [] })),
+    ...(config.metrics.enabled ? [requestMetrics(metrics)] : []),
+    ...securityHeaders(),
+    corsPolicy(config.cors),
+  ];
   const hostCheck = allowedHosts(config.server.allowedHosts);
   const classLimits = routeClassLimits({
     reads: limiter('reads', config.rateLimit.reads, { failOpen: true }),
     writes: limiter('writes', config.rateLimit.writes, { failOpen: true }),
   });
   app.use(...front);
+  // Before the allowed-hosts check: a scraper asks by address. Without a token, /metrics is not on this port.
+  if (config.metrics.token) app.all('/metrics', routeTemplate('/metrics'), serveMetrics(metrics, config.metrics.token));
   const bodyLimitBytes = config.server.bodyLimitBytes;
   app.use('/health', requireJsonAcceptable(), router(health.endpoints, { bodyLimitBytes }));
   app.use(hostCheck);
   app.use(docsRouter(registry, config.version));
-  app.use('/media', mediaHandler(deps.media, config.media.root));
+  app.use('/media', routeGroup('/media/*'), mediaHandler(deps.media, config.media.root));
   if (config.console.enabled) {
     const sessions = new ConsoleSessions(deps.kv, { idleSeconds: config.console.idleSeconds, lifetimeSeconds: config.console.lifetimeSeconds, now });
     app.use(
       '/admin',
+      routeGroup('/admin/*'),
       consoleRouter({
         db: deps.db,
         auth: users.auth,
@@ -216,7 +240,7 @@ export function buildApp(deps: AppDeps): App {
   app.use(notFoundHandler());
   app.use(errorHandler(logger));
 
-  if (!catalog.cache.enabled) return { app, handler: app, users, orderExpiry: orders.expiry, openApi: registry };
+  if (!catalog.cache.enabled) return { app, handler: app, users, orderExpiry: orders.expiry, openApi: registry, metrics };
   const lane = withCacheFastLane(app, { front, guards: [hostCheck, classLimits], lookup: (req) => catalog.cache.peek(req) });
-  return { app, handler: lane, fastLane: lane.stats, users, orderExpiry: orders.expiry, openApi: registry };
+  return { app, handler: lane, fastLane: lane.stats, users, orderExpiry: orders.expiry, openApi: registry, metrics };
 }

@@ -7,6 +7,7 @@ import { memoryRateLimitStores, redisRateLimitStores } from './http/rate-limit';
 import { MemoryCacheStore, RedisCacheStore, type CacheStore } from './infra/cache-store';
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './infra/kv-store';
 import type { Logger } from './infra/logger';
+import { Metrics } from './infra/metrics';
 import { createMailer } from './infra/mailer';
 import { LocalMediaStorage, S3MediaStorage, type MediaStorage } from './infra/media-storage';
 import { createRedis, type Redis } from './infra/redis';
@@ -55,6 +56,13 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
   }
   const cacheStore = cacheRedis ? new RedisCacheStore(cacheRedis, config.redis.keyPrefix) : new MemoryCacheStore();
   const media = createMediaStorage(config.media);
+  const metrics = new Metrics();
+  if (config.metrics.enabled) {
+    metrics.collectProcessMetrics();
+    metrics.observeDatabasePool(db);
+    if (redis) metrics.observeRedis(redis, 'main');
+    if (cacheRedis && cacheRedis !== redis) metrics.observeRedis(cacheRedis, 'cache');
+  }
   const built = buildApp({
     config,
     db,
@@ -65,6 +73,7 @@ export function createRuntime(config: Config, logger: Logger, overrides: Pick<Ap
     media,
     rateLimitStores: redis ? redisRateLimitStores(redis, config.redis.keyPrefix) : memoryRateLimitStores,
     pendingMigrations: () => pendingMigrations(db),
+    metrics,
     ...overrides,
   });
   const sweeper = expirySweeper(built.orderExpiry, config.orders.expiryIntervalSeconds, logger);

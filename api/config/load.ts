@@ -15,7 +15,9 @@ export interface Config {
   redis: { url?: string; cacheUrl?: string; keyPrefix: string };
   jwt: { secret: string; secretGenerated: boolean; accessTtlSeconds: number; refreshTtlSeconds: number };
   cors: { origins: string[]; credentials: boolean };
-  log: { level: RawSettings['LOG_LEVEL'] };
+  log: { level: RawSettings['LOG_LEVEL']; format?: 'json' | 'pretty' };
+  /** Prometheus metrics: on a listener of their own (port), and/or on the API's port behind a bearer token. */
+  metrics: { enabled: boolean; port?: number; host: string; token?: string };
   rateLimit: {
     enabled: boolean;
     login: RateLimitRule;
@@ -236,7 +238,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       refreshTtlSeconds: raw.JWT_REFRESH_TTL,
     },
     cors: { origins: raw.CORS_ORIGINS, credentials: raw.CORS_ALLOW_CREDENTIALS },
-    log: { level: raw.LOG_LEVEL },
+    log: { level: raw.LOG_LEVEL, format: raw.LOG_FORMAT },
+    metrics: { enabled: raw.METRICS_PORT !== undefined || raw.METRICS_TOKEN !== undefined, port: raw.METRICS_PORT, host: raw.METRICS_HOST, token: raw.METRICS_TOKEN },
     rateLimit: {
       enabled: raw.RATE_LIMIT_ENABLED,
       login: raw.RATE_LIMIT_LOGIN,

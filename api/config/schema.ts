@@ -116,7 +116,28 @@ export const settings = {
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',
-    description: 'pino log level. Logs are JSON lines on stdout.',
+    description: 'pino log level. Logs are JSON lines on stdout (see LOG_FORMAT).',
+  },
+  LOG_FORMAT: {
+    schema: z.enum(['json', 'pretty']),
+    description:
+      'How log lines are written: `json` (one JSON object per line, for log shippers) or `pretty` (one readable, coloured line each, for a terminal). Default: `pretty` when stdout is a terminal outside production, `json` otherwise.',
+  },
+  METRICS_PORT: {
+    schema: z.coerce.number().int().min(0).max(65535),
+    description:
+      'Serve Prometheus metrics at `/metrics` on a listener of their own, on this port of METRICS_HOST. Unset: no such listener. See docs/observability.md.',
+  },
+  METRICS_HOST: {
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+    description: 'Interface of the METRICS_PORT listener: loopback by default, or a private address a Prometheus server reaches. Never a public one.',
+  },
+  METRICS_TOKEN: {
+    schema: z.string().min(16, 'must be at least 16 characters (generate one with `openssl rand -hex 24`)'),
+    description:
+      'Serve Prometheus metrics at `/metrics` on the API\'s own port to requests that carry this bearer token (`Authorization: Bearer <token>`); the METRICS_PORT listener then asks for it too. Unset: `/metrics` on the API\'s port is a 404. The public nginx site never passes `/metrics` on.',
+    secret: true,
   },
   RATE_LIMIT_ENABLED: { schema: bool, default: 'true', description: 'Turn the per-IP rate limits on or off.' },
   RATE_LIMIT_LOGIN: { schema: rateLimit, default: '10/300', description: 'Login attempts per client IP: `<max>/<window seconds>`.' },

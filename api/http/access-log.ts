@@ -1,9 +1,10 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../infra/logger';
+import { routeOf } from './route-template';
 
 /**
  * One line per request, written when the response is finished (or the client went away): method, path,
- * status, duration, client IP, request id and, when authenticated, the user id. Headers and bodies are
+ * route template, status, duration, client IP, request id and, when authenticated, the user id. Headers and bodies are
  * never logged, since they carry tokens and passwords.
  */
 export function accessLog(logger: Logger): RequestHandler {
@@ -14,6 +15,7 @@ export function accessLog(logger: Logger): RequestHandler {
         reqId: req.id,
         method: req.method,
         url: req.originalUrl,
+        route: routeOf(req),
         status: res.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
         ip: req.ip,

@@ -5,6 +5,8 @@ export interface CachedBody {
   etag: string;
   /** JSON bytes. */
   body: Buffer;
+  /** The route template that stored it, for the access log and metrics. */
+  route?: string;
 }
 
 export interface FastLaneOptions {
@@ -72,6 +74,7 @@ export function withCacheFastLane(app: Express, options: FastLaneOptions): FastL
         runChain(options.front, req, res, (passed) => {
           if (!passed) return fallBack();
           stats.served += 1;
+          req.routeTemplate = hit.route;
           res.setHeader('X-Cache', 'HIT');
           res.setHeader('ETag', hit.etag);
           res.status(200).type('json').send(hit.body);

@@ -5,6 +5,7 @@ import { requireStaff, requireUser, type AuthContext } from './auth';
 import { refuseMultipart, uploadParser, type UploadSpec } from './multipart';
 import { canonicalPath, canonicalQuery } from './canonical-request';
 import { parseInput } from './validate';
+import { routeTemplate } from './route-template';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type Access = 'public' | 'user' | 'staff';
@@ -126,7 +127,7 @@ function handlerFor(endpoint: Endpoint, { authenticate, bodyLimitBytes }: MountO
   };
   const credentials = authenticate && !endpoint.ignoresCredentials ? [authenticate] : [];
   const multipart = endpoint.upload ? uploadParser(endpoint.upload, bodyLimitBytes) : refuseMultipart();
-  return [...credentials, guard, ...(endpoint.middleware ?? []), multipart, run];
+  return [routeTemplate(endpoint.path), ...credentials, guard, ...(endpoint.middleware ?? []), multipart, run];
 }
 
 /** Installs endpoints on a router, plus a 405 (with `Allow`) for other methods on the same paths. */
@@ -141,7 +142,7 @@ export function mountEndpoints(router: Router, endpoints: Endpoint[], options: M
   }
   for (const [path, methods] of methodsByPath) {
     const allowed = [...methods, 'OPTIONS'];
-    router.all(path, (req, res) => {
+    router.all(path, routeTemplate(path), (req, res) => {
       if (req.method === 'OPTIONS') {
         res.setHeader('Allow', allowed.join(', '));
         res.status(204).end();

@@ -26,7 +26,11 @@ export const memoryRateLimitStores: RateLimitStoreFactory = () => undefined;
  * number of trusted proxies, so a forged X-Forwarded-For cannot pick a fresh bucket. Rejections are 429 in
  * the DRF shape with `Retry-After` and the IETF `RateLimit` headers.
  */
-export function rateLimiter(bucket: string, rule: RateLimitRule, options: { enabled: boolean; stores: RateLimitStoreFactory; failOpen?: boolean }): RequestHandler {
+export function rateLimiter(
+  bucket: string,
+  rule: RateLimitRule,
+  options: { enabled: boolean; stores: RateLimitStoreFactory; failOpen?: boolean; /** Told of each refusal (metrics). */ refused?: () => void },
+): RequestHandler {
   if (!options.enabled) return (_req, _res, next) => next();
   return rateLimit({
     windowMs: rule.windowSeconds * 1000,
@@ -39,6 +43,7 @@ export function rateLimiter(bucket: string, rule: RateLimitRule, options: { enab
     // Redis outage does not take every request down with it.
     passOnStoreError: options.failOpen === true,
     handler: (_req, res, next) => {
+      options.refused?.();
       const retryAfter = Number(res.getHeader('Retry-After')) || rule.windowSeconds;
       next(new ThrottledError(retryAfter));
     },

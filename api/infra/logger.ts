@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -48,7 +49,36 @@ export const REDACTED_PATHS = [
   '*.cvv',
 ];
 
-export function createLogger(options: { level: Level | 'silent'; name?: string }, destination?: DestinationStream): Logger {
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * LOG_FORMAT when set; otherwise readable lines for a person at a terminal, and JSON for everything else
+ * (log shippers, files, containers), and always JSON in production unless asked.
+ */
+export function logFormatFor(setting: LogFormat | undefined, where: { tty: boolean; production: boolean }): LogFormat {
+  return setting ?? (where.tty && !where.production ? 'pretty' : 'json');
+}
+
+/**
+ * One readable line per entry: time, level, message, then the fields. Written synchronously on the caller's
+ * stream (no worker thread), so a line is whole before anything else the process prints.
+ */
+function prettyStream(destination: DestinationStream | undefined, colorize: boolean): DestinationStream {
+  return pinoPretty({
+    destination: (destination) ?? 1,
+    sync: true,
+    colorize,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,name',
+    messageFormat: '{if name}{name}: {end}{msg}',
+  });
+}
+
+export function createLogger(options: { level: Level | 'silent'; name?: string; format?: LogFormat }, destination?: DestinationStream): Logger {
+  // Colours only for a terminal, and never when NO_COLOR is set (https://no-color.org).
+  const terminal = ((destination ?? process.stdout) as { isTTY?: boolean }).isTTY === true;
+  const colorize = terminal && !('NO_COLOR' in process.env);
   return pino(
     {
       name: options.name ?? 'nexus-api',
@@ -59,6 +89,6 @@ export function createLogger(options: { level: Level | 'silent'; name?: string }
         return context && !('reqId' in object) ? { reqId: context.requestId } : {};
       },
     },
-    destination,
+    options.format === 'pretty' ? prettyStream(destination, colorize) : destination,
   );
 }

@@ -50,9 +50,12 @@ export default class Dev extends NexusCommand<void> {
     try {
       await runSteps(stack.steps(), this.isInteractive() ? 'interactive' : 'plain');
       this.announce(stack.info());
+      stack.releaseLogs();
       const signal = await stopped;
       this.note(`\n${signal}: stopping…`);
     } finally {
+      // A failed start's log says why: out before the error.
+      stack.releaseLogs();
       await stack.stop();
     }
     this.note('Stopped.');

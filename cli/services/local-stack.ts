@@ -8,6 +8,7 @@ import type { RunningWorker } from '../../api/worker';
 import { NexusError, RefusedError } from '../errors';
 import { redactUrl } from '../redact';
 import type { EmbeddedPostgres } from './embedded-postgres';
+import { HeldLog } from './held-log';
 import { demoAccounts, demoReviews, type DemoAccounts } from './demo-dataset';
 import { claimDevDir, releaseDevDir, writeDevState } from './dev-state';
 import type { Step } from './progress';
@@ -87,6 +88,8 @@ export class LocalStack {
   private databaseUrl = process.env.DATABASE_URL ?? '';
   private claimed = false;
   private accounts?: DemoAccounts;
+  /** The API's and the worker's log (stderr), held until the banner is out. */
+  private readonly log = new HeldLog(process.stderr);
 
   constructor(private readonly options: LocalStackOptions) {
     if (process.env.NODE_ENV === 'production') {
@@ -102,6 +105,11 @@ export class LocalStack {
     await claimDevDir(this.options.dataDir);
     this.claimed = true;
     this.accounts = demoAccounts(this.options.dataDir);
+  }
+
+  /** Lets the logs through: call once the banner is printed (they come after it, never through it). */
+  releaseLogs(): void {
+    this.log.release();
   }
 
   steps(): Step[] {
@@ -161,7 +169,7 @@ export class LocalStack {
 
   private async startApi(): Promise<void> {
     const jwtSecret = process.env.JWT_SECRET ?? readOrCreate(join(this.options.dataDir, 'jwt-secret'), () => randomBytes(48).toString('base64'));
-    const [{ loadConfig }, { createLogger }, { startServer }, { startWorker }] = await Promise.all([
+    const [{ loadConfig }, { createLogger, logFormatFor }, { startServer }, { startWorker }] = await Promise.all([
       import('../../api/config/index.js'),
       import('../../api/infra/logger.js'),
       import('../../api/server.js'),
@@ -179,7 +187,8 @@ export class LocalStack {
       PUBLIC_URL: process.env.PUBLIC_URL || `http://${publicHost(this.options.host)}:${this.options.port}`,
       WEBHOOK_ALLOW_HOSTS: process.env.WEBHOOK_ALLOW_HOSTS ?? 'localhost,127.0.0.1,::1',
     });
-    const logger = createLogger({ level: config.log.level }, process.stderr);
+    const format = logFormatFor(config.log.format, { tty: process.stderr.isTTY, production: config.isProduction });
+    const logger = createLogger({ level: config.log.level, format }, this.log);
     try {
       this.server = await startServer(config, logger);
     } catch (error) {
@@ -192,7 +201,7 @@ export class LocalStack {
       throw error;
     }
     this.mailTransport = config.mail.transport;
-    this.worker = await startWorker(config, createLogger({ level: config.log.level, name: 'nexus-worker' }, process.stderr));
+    this.worker = await startWorker(config, createLogger({ level: config.log.level, name: 'nexus-worker', format }, this.log));
     writeDevState(this.options.dataDir, {
       pid: process.pid,
       apiUrl: this.server.url,

@@ -6,10 +6,12 @@ import type { CacheStore } from '../../infra/cache-store';
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'BYPASS';
 
-/** A cached response: the JSON bytes and their ETag, computed once when the entry is stored. */
+/** A cached response: the JSON bytes and their ETag, computed once when the entry is stored, and the route that answered. */
 export interface CachedResponse {
   etag: string;
   body: Buffer;
+  /** The route template (for metrics and logs of the hits the fast lane answers without routing). */
+  route?: string;
 }
 
 /**
@@ -34,19 +36,20 @@ export const cacheScopes = {
 };
 const CATALOG = 'catalog';
 
-/** Stored as "<etag>\n<json>": one value, one read. */
+/** Stored as "<etag> <route>\n<json>": one value, one read (neither an ETag nor a route template has a space). */
 function encode(response: CachedResponse): Buffer {
-  return Buffer.concat([Buffer.from(`${response.etag}\n`), response.body]);
+  return Buffer.concat([Buffer.from(`${response.etag} ${response.route ?? ''}\n`), response.body]);
 }
 
 function decode(value: Buffer): CachedResponse {
   const newline = value.indexOf(0x0a);
-  return { etag: value.subarray(0, newline).toString(), body: value.subarray(newline + 1) };
+  const [etag = '', route] = value.subarray(0, newline).toString().split(' ');
+  return { etag, body: value.subarray(newline + 1), route: route || undefined };
 }
 
-function respond(result: unknown): CachedResponse {
+function respond(result: unknown, route: string | undefined): CachedResponse {
   const body = Buffer.from(JSON.stringify(result));
-  return { body, etag: etag(body, { weak: true }) };
+  return { body, etag: etag(body, { weak: true }), route };
 }
 
 function bounded(key: string | undefined): string | undefined {
@@ -106,12 +109,12 @@ export class CatalogCache {
    */
   async remember(req: Request, scopes: readonly string[], compute: () => Promise<unknown>): Promise<{ response: CachedResponse; outcome: CacheOutcome }> {
     const key = this.enabled ? bounded(canonicalUrl(req)) : undefined;
-    if (key === undefined) return { response: respond(await compute()), outcome: 'BYPASS' };
+    if (key === undefined) return { response: respond(await compute(), req.routeTemplate), outcome: 'BYPASS' };
     const dependsOn = [CATALOG, ...scopes];
     const found = await this.store.lookup(key, dependsOn).catch(() => undefined);
-    if (found === undefined) return { response: respond(await compute()), outcome: 'BYPASS' };
+    if (found === undefined) return { response: respond(await compute(), req.routeTemplate), outcome: 'BYPASS' };
     if ('payload' in found) return { response: decode(found.payload), outcome: 'HIT' };
-    const response = respond(await compute());
+    const response = respond(await compute(), req.routeTemplate);
     const recorded = new Map(dependsOn.map((scope, index) => [scope, found.generations[index] as string]));
     await this.store.store(key, recorded, encode(response), this.ttlSeconds).catch(() => undefined);
     return { response, outcome: 'MISS' };

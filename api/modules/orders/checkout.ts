@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { ShopMetrics } from '../../infra/metrics';
 import { ConflictError, NotFoundError, ValidationError, type AppError } from '../../errors';
 import type { AddressService } from '../addresses';
 import { formatCents, toCents, type CartService } from '../cart';
@@ -29,6 +30,8 @@ export interface CheckoutDeps {
   events: OrderEvents;
   /** Told of every product whose stock the order took (low-stock events). */
   stockTaken: StockListener;
+  /** Counts the checkouts refused for want of stock. */
+  metrics?: Pick<ShopMetrics, 'stockRefused'>;
 }
 
 export type StockListener = (trx: Knex.Transaction, sold: ReservedProduct[], lines: StockLine[]) => Promise<void>;
@@ -110,6 +113,7 @@ export class Checkout {
     await this.assertMayOrderUnpaid(trx, customer);
     const reserved = await reserveStock(trx, lines).catch((error: unknown) => {
       if (!(error instanceof StockUnavailableError)) throw error;
+      if (error.reason === 'insufficient_stock') this.deps.metrics?.stockRefused();
       throw unavailable(error, lines.find((line) => line.productId === error.productId)?.quantity ?? 0);
     });
     const sold = new Map(reserved.map((product) => [product.id, product]));

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { ShopMetrics } from '../../infra/metrics';
 import { AuditLog } from '../audit';
 import type { Endpoint } from '../../http/endpoint';
 import type { AddressService } from '../addresses';
@@ -39,6 +40,8 @@ export interface OrdersModuleDeps {
   eventMediaBase: string;
   /** Told of the stock each checkout took (the catalogue's low-stock events). */
   stockTaken: StockListener;
+  /** The shop's counters: orders, payments, stock refusals. */
+  metrics?: ShopMetrics;
 }
 
 export interface OrdersModule {
@@ -52,7 +55,7 @@ export interface OrdersModule {
 export function createOrdersModule(deps: OrdersModuleDeps): OrdersModule {
   const orders = new OrderRepository(deps.db);
   const views = new OrderViews(orders);
-  const events = new OrderEvents({ orders, views, mediaBase: deps.eventMediaBase });
+  const events = new OrderEvents({ orders, views, mediaBase: deps.eventMediaBase, metrics: deps.metrics });
   const transitions = new OrderTransitions({ orders, provider: deps.provider, events, purchasesChanged: deps.purchasesChanged });
   const expiry = new OrderExpiry({ db: deps.db, orders, transitions });
   const checkout = new Checkout({
@@ -65,8 +68,9 @@ export function createOrdersModule(deps: OrdersModuleDeps): OrdersModule {
     maxUnpaid: deps.maxUnpaid,
     events,
     stockTaken: deps.stockTaken,
+    metrics: deps.metrics,
   });
-  const payments = new PaymentService({ orders, views, provider: deps.provider, transitions, expiry, events, now: deps.now });
+  const payments = new PaymentService({ orders, views, provider: deps.provider, transitions, expiry, events, now: deps.now, metrics: deps.metrics });
   const service = new OrderService({ db: deps.db, audit: new AuditLog(deps.db), orders, views, checkout, payments, transitions, expiry, digest: requestDigest(deps.serverSecret) });
   return { endpoints: [...orderStaffEndpoints(service), ...orderEndpoints(service, deps.maxQuantity)], service, expiry };
 }

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { afterCommit } from '../../infra/after-commit';
+import type { OrderMetricEvent, ShopMetrics } from '../../infra/metrics';
 import { recordEvent, type EventType } from '../events';
 import type { OrderRow, PaymentRow } from './model';
 import type { OrderRepository } from './repository';
@@ -12,12 +14,20 @@ function eventType(order: OrderRow): EventType {
   return `order.${order.status}` as EventType;
 }
 
+/** The order events the shop's counters count. */
+const COUNTED: Partial<Record<EventType, OrderMetricEvent>> = {
+  'order.placed': 'placed',
+  'order.paid': 'paid',
+  'order.cancelled': 'cancelled',
+  'order.expired': 'expired',
+};
+
 /**
  * Writes an order's events into the outbox, inside the transaction that changed the order: the order as the
  * API returns it (image links on PUBLIC_URL, since no request is at hand), and what the move brought with it.
  */
 export class OrderEvents {
-  constructor(private readonly deps: { orders: OrderRepository; views: OrderViews; mediaBase: string }) {}
+  constructor(private readonly deps: { orders: OrderRepository; views: OrderViews; mediaBase: string; metrics?: ShopMetrics }) {}
 
   /** Announces the order's current status (placed for a new order). */
   async announce(trx: Knex.Transaction, order: OrderRow, change: { from: OrderStatus | null; refund?: PaymentRow }): Promise<void> {
@@ -29,5 +39,9 @@ export class OrderEvents {
     }
     if (order.status === 'shipped') context.tracking = trackingView(order, await this.deps.orders.events(order.id, trx));
     await recordEvent(trx, { type, resource: { type: 'order', id: order.id }, object: await this.deps.views.one(trx, order, this.deps.mediaBase), context });
+    const counted = COUNTED[type];
+    const metrics = this.deps.metrics;
+    // Counted once the change is committed: a checkout that rolls back placed nothing.
+    if (counted && metrics) afterCommit(trx, async () => metrics.orderChanged(counted, order), () => undefined);
   }
 }

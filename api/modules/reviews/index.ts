@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../../infra/logger';
+import type { ShopMetrics } from '../../infra/metrics';
 import type { Endpoint } from '../../http/endpoint';
 import type { CatalogCache } from '../catalog';
 import type { OrderStatus } from '../orders';
@@ -18,6 +19,8 @@ export interface ReviewsModuleDeps {
   verifiedStatuses: readonly OrderStatus[];
   requirePurchase: boolean;
   logger: Logger;
+  /** Counts the reports customers open. */
+  metrics?: Pick<ShopMetrics, 'reviewReported'>;
 }
 
 export interface ReviewsModule {
@@ -30,7 +33,7 @@ export interface ReviewsModule {
 
 export function createReviewsModule(deps: ReviewsModuleDeps): ReviewsModule {
   const reviews = new ReviewRepository(deps.db);
-  const service = new ReviewService({ db: deps.db, reviews, cache: deps.cache, verifiedStatuses: deps.verifiedStatuses, requirePurchase: deps.requirePurchase, logger: deps.logger });
+  const service = new ReviewService({ db: deps.db, reviews, cache: deps.cache, verifiedStatuses: deps.verifiedStatuses, requirePurchase: deps.requirePurchase, logger: deps.logger, metrics: deps.metrics });
   const moderation = new ModerationService({ db: deps.db, reviews, cache: deps.cache, audit: new AuditLog(deps.db) });
   return { endpoints: [...moderationEndpoints(moderation), ...reviewEndpoints(service, deps.cache, deps.commentMaxLength)], service, moderation };
 }

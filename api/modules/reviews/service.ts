@@ -3,6 +3,7 @@ import { recordEvent } from '../events';
 import { reportView } from './serializers';
 import { afterCommit } from '../../infra/after-commit';
 import type { Logger } from '../../infra/logger';
+import type { ShopMetrics } from '../../infra/metrics';
 import { AppError, NotFoundError, PermissionDeniedError, ValidationError } from '../../errors';
 import type { CatalogCache } from '../catalog';
 import { productRating } from '../catalog';
@@ -42,6 +43,7 @@ export interface ReviewServiceDeps {
   verifiedStatuses: readonly OrderStatus[];
   requirePurchase: boolean;
   logger: Logger;
+  metrics?: Pick<ShopMetrics, 'reviewReported'>;
 }
 
 export type { Viewer } from './visibility';
@@ -174,7 +176,7 @@ export class ReviewService {
   }
 
   async report(userId: number, id: number, reason: ReportReason, description: string): Promise<number> {
-    return this.deps.db.transaction(async (trx) => {
+    const reportId = await this.deps.db.transaction(async (trx) => {
       await this.othersReview(trx, id, userId, 'report');
       const reportId = await this.deps.reviews.insertReport(trx, { review_id: id, user_id: userId, reason, description });
       if (reportId === undefined) throw alreadyReported();
@@ -183,5 +185,7 @@ export class ReviewService {
       if (report && review) await recordEvent(trx, { type: 'review.reported', resource: { type: 'review_report', id: reportId }, object: reportView(report, review) });
       return reportId;
     });
+    this.deps.metrics?.reviewReported();
+    return reportId;
   }
 }

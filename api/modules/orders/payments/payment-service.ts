@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { ShopMetrics } from '../../../infra/metrics';
 import { AppError, ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../../../errors';
 import { formatCents, toCents } from '../../cart';
 import type { OrderRepository } from '../repository';
@@ -31,6 +32,8 @@ export interface PaymentServiceDeps {
   events: OrderEvents;
   /** Clock in milliseconds: card expiry is judged against it. */
   now: () => number;
+  /** Counts charges by outcome. */
+  metrics?: Pick<ShopMetrics, 'paymentAttempt'>;
 }
 
 const EXPIRED = 'This order was not paid before its deadline and has been cancelled; its items are no longer reserved. Nothing was charged: place a new order.';
@@ -97,8 +100,11 @@ export class PaymentService {
         cvv: card?.cvv,
       })
       .catch((error: unknown) => {
+        this.deps.metrics?.paymentAttempt('error');
         throw providerFailure(error);
       });
+    // The provider has answered: the attempt happened, whatever becomes of this transaction.
+    this.deps.metrics?.paymentAttempt(charge.status);
     const payment = await this.deps.orders.insertPayment(trx, {
       order_id: order.id,
       amount: order.total_amount,
