@@ -49,6 +49,14 @@ function proxyLocations(site: NginxSite): string {
     ${proxy}
   }
 
+  # The API's Prometheus metrics are for the private network (METRICS_PORT, or a scraper on the host), never the
+  # public site: any spelling (nginx has decoded and merged the path already), answered as the API's own 404.
+  location ~* ^/metrics(/|$) {
+    include ${site.nginxDir}/snippets/nexus-security-headers.conf;
+    default_type application/json;
+    return 404 '{"detail":"Not found.","code":"not_found"}';
+  }
+
   # The app is restarting or down: a JSON answer like the API's own 503, with nginx's headers.
   error_page 502 503 504 = @unavailable;
   location @unavailable {

@@ -107,6 +107,16 @@ describeWith('nginx', nginxAvailable, 'the rendered nginx site', () => {
       expect(seen[0]?.['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     });
 
+    it.each(['/metrics', '/metrics/', '/METRICS', '/Metrics?x=1', '//metrics', '/%6detrics', '/metrics/../metrics', '/api/../metrics'])(
+      'When %s is asked for over HTTPS, even with a bearer token, then nginx answers 404 itself and the app never sees it',
+      async (path) => {
+        const answer = await https(path, { headers: { Authorization: 'Bearer a-stolen-token-0123456789' } });
+        expect(answer.status).toBe(404);
+        expect(JSON.parse(answer.body)).toEqual({ detail: 'Not found.', code: 'not_found' });
+        expect(seen).toEqual([]);
+      },
+    );
+
     it('When another name of the site is used over HTTPS, then it redirects to the canonical one', async () => {
       const answer = await https('/x', { host: 'www.shop.test' });
       expect(answer.status).toBe(301);
