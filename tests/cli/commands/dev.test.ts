@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { LocalStackInfo } from '../../../cli/services/local-stack';
 import { freePort } from '../../support/components';
 import { runNexus, startNexus } from '../../support/cli';
+import { KEY, Terminal } from '../../support/terminal';
 import { STRONG_PASSWORD } from '../../support/users';
 
 async function json(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -102,6 +103,28 @@ describe('nexus dev', () => {
     expect(relogin.status).toBe(200);
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
+  });
+
+  it('When run at a terminal, then the banner comes out whole and the log follows it as readable lines (not JSON)', async () => {
+    const port = await freePort();
+    const terminal = Terminal.start(['dev', '--port', String(port)], { cwd: workdir });
+    try {
+      const upToBanner = await terminal.waitFor('Press Ctrl-C to stop.', 90_000);
+      const banner = upToBanner.slice(upToBanner.indexOf('nexus dev is running'));
+      // Nothing logged while it started is printed through the banner: it comes after it.
+      expect(banner).not.toMatch(/INFO|WARN|"level"/);
+      expect(await terminal.waitFor(/\[\d\d:\d\d:\d\d\.\d{3}\] WARN: nexus-api: REDIS_URL is not set/)).toBeTruthy();
+      expect((await fetch(`http://127.0.0.1:${port}/api/v1/categories/`)).status).toBe(200);
+      const line = await terminal.waitFor(/\[\d\d:\d\d:\d\d\.\d{3}\] INFO: nexus-api: request completed [^\n]*\n/);
+      expect(line).toMatch(/"route":"\/api\/v1\/categories\/"/);
+      expect(terminal.output()).not.toMatch(/^\{"level"/m);
+      // Ctrl-C at a terminal: everything stops, and the interrupt is reported as shells do (130).
+      terminal.type(KEY.interrupt);
+      expect(await terminal.exited).toBe(130);
+      expect(await portClosed(port)).toBe(true);
+    } finally {
+      Terminal.closeAll();
+    }
   });
 
   it('When NODE_ENV is production, then it refuses with exit 5', async () => {
