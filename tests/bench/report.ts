@@ -2,6 +2,7 @@ import type { BenchData, BenchDatabase } from './database';
 import { MAX_P99_MS, type BenchEndpoint } from './endpoints';
 import { FRESH_READY_LIMIT_MS, HELP_COLD_LIMIT_MS, type FreshCloneResult } from './fresh-clone';
 import type { ColdStart, LoadResult, LoadSettings } from './measure';
+import type { MetricsOverhead } from './metrics-overhead';
 import { MAX_GROWTH_PERCENT, type MemoryTrend, type SoakResult } from './soak';
 import type { WriteFlowResult } from './write-flows';
 
@@ -59,6 +60,8 @@ export interface BenchResults {
   };
   endpoints: EndpointResult[];
   writeFlows: WriteFlowResult[];
+  /** Cache-hit throughput without and with metrics; null when no cached endpoint ran. */
+  metricsOverhead: MetricsOverhead | null;
   /** Mixed reads on both API processes at once, memory sampled; null when skipped (--soak 0). */
   soak: SoakResult | null;
   memory: ApiMemory[];
@@ -77,6 +80,24 @@ const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
 const mark = (met: boolean) => (met ? '✅' : '❌');
+
+function renderMetricsOverhead(overhead: MetricsOverhead | null): string[] {
+  if (!overhead) return [];
+  return [
+    `Metrics (\`${overhead.path}\`, cache hits; the cached process against one alike but for METRICS_PORT, scraped every second: ${overhead.scrapes} scrapes; rounds alternate):`,
+    '',
+    table(
+      ['process', 'req/s per round'],
+      [
+        ['without metrics', overhead.withoutMetrics.map(int).join(', ')],
+        ['with metrics', overhead.withMetrics.map(int).join(', ')],
+      ],
+    ),
+    '',
+    `Cost of metrics: **${(overhead.overhead * 100).toFixed(1)}%** of cache-hit throughput (medians; a negative figure is noise).`,
+    '',
+  ];
+}
 
 function renderSoak(soak: SoakResult | null): string[] {
   if (!soak) return [];
@@ -225,6 +246,7 @@ export function renderMarkdown(results: BenchResults): string {
       ]),
     ),
     '',
+    ...renderMetricsOverhead(results.metricsOverhead),
     ...renderSoak(results.soak),
     table(
       ['API process', 'RSS when ready', 'peak RSS (VmHWM)', 'access log written'],

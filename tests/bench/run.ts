@@ -14,6 +14,7 @@ import { settings as apiSettings } from '../../api/config/schema';
 import { freePort } from '../support/components';
 import { discoverData, prepareDatabase, startPostgres } from './database';
 import { API_PREFIX, benchEndpoints, type BenchEndpoint, type Variant } from './endpoints';
+import { measureMetricsOverhead, type MetricsOverhead } from './metrics-overhead';
 import type { StoredResponse } from './ceiling-server';
 import { HeapProbe, INSPECTOR_URL } from './heap-probe';
 import { measureFreshClone, type FreshCloneResult } from './fresh-clone';
@@ -194,9 +195,19 @@ interface RunningApi {
   idleRssBytes: number;
 }
 
-async function startApi(variant: Variant, databaseUrl: string, redisUrl: string, jwtSecret: string, runDir: string, cpuProf: boolean, cleanup: Cleanup): Promise<RunningApi> {
+async function startApi(
+  variant: Variant,
+  databaseUrl: string,
+  redisUrl: string,
+  jwtSecret: string,
+  runDir: string,
+  cpuProf: boolean,
+  cleanup: Cleanup,
+  /** A process of the same variant with further settings (the metered one), under its own name. */
+  extra: { name: string; env: Record<string, string> } = { name: variant, env: {} },
+): Promise<RunningApi> {
   const port = await freePort();
-  const logFile = join(runDir, `api-${variant}.log`);
+  const logFile = join(runDir, `api-${extra.name}.log`);
   const env = cleanEnv({
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
@@ -220,14 +231,15 @@ async function startApi(variant: Variant, databaseUrl: string, redisUrl: string,
     ORDER_MAX_UNPAID: '1000000',
     ORDER_PAYMENT_TIMEOUT: String(24 * 3600),
     MEDIA_ROOT: join(runDir, 'media'),
+    ...extra.env,
   });
   // A profile is written when the process exits (the harness stops it with SIGTERM at the end).
-  const profile = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`, `--cpu-prof-name=api-${variant}.cpuprofile`] : [];
+  const profile = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`, `--cpu-prof-name=api-${extra.name}.cpuprofile`] : [];
   // The inspector (loopback, a free port) and gc() let the soak read the live heap; unused until then, they cost nothing.
   const started = startProcess(process.execPath, [...profile, '--inspect=127.0.0.1:0', '--expose-gc', join(ROOT, 'dist', 'api', 'server.js')], { cwd: ROOT, env, stdoutFile: logFile });
-  cleanup.add(`API (${variant})`, started.stop);
+  cleanup.add(`API (${extra.name})`, started.stop);
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(`API (${variant})`, started, async () => (await httpGet(`${url}/health/readiness/`, 2_000)).status === 200, 60_000);
+  await waitUntilReady(`API (${extra.name})`, started, async () => (await httpGet(`${url}/health/readiness/`, 2_000)).status === 200, 60_000);
   return { variant, url, process: started, logFile, idleRssBytes: memoryOf(started.pid)?.rssBytes ?? NaN };
 }
 
@@ -365,6 +377,27 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
     await pause();
   }
 
+  // The cost of metrics: cache hits of the first cached path, on the cached process and on one alike but for METRICS_PORT.
+  checkInterrupted();
+  const metered = endpoints.find((endpoint) => endpoint.variant === 'cached');
+  let metricsOverhead: MetricsOverhead | null = null;
+  if (metered) {
+    const metricsPort = await freePort();
+    const token = randomBytes(24).toString('hex');
+    const withMetrics = await startApi('cached', database.url, redis.url, jwtSecret, runDir, options.cpuProf, cleanup, {
+      name: 'cached-metrics',
+      env: { METRICS_PORT: String(metricsPort), METRICS_TOKEN: token },
+    });
+    const scrape = async () => {
+      const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+      if (!response.ok) throw new Error(`scrape answered ${response.status}`);
+      await response.text();
+    };
+    metricsOverhead = await measureMetricsOverhead(`${API_PREFIX}${metered.path}`, { withoutMetrics: apis.cached.url, withMetrics: withMetrics.url, scrape }, options.load, 3, log);
+    log(`metrics overhead: ${(metricsOverhead.overhead * 100).toFixed(1)}% of cache-hit throughput (${metricsOverhead.scrapes} scrapes)`);
+    await withMetrics.process.stop();
+  }
+
   // Writes last: they change stock on a few products (given back afterwards), never what the reads measured.
   checkInterrupted();
   const writeFlows = await measureWriteFlows(apis.uncached.url, database.url, jwtSecret, { ...options.load, only: options.only }, log);
@@ -441,6 +474,7 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
     },
     endpoints: rows,
     writeFlows,
+    metricsOverhead,
     soak: soakResult,
     memory,
     cli,
