@@ -23,7 +23,7 @@ export const ExitCode = {
   HOST_KEY_MISMATCH: 8,
   /** A remote lock is held by someone else. */
   LOCK_HELD: 10,
-  /** The deployed application did not become healthy. */
+  /** The deployed application did not become healthy, or a check of it (health, lb status, status) found something wrong. */
   HEALTH_CHECK_FAILED: 11,
   /** DNS records are not (yet) visible everywhere. */
   DNS_NOT_PROPAGATED: 12,

@@ -1,6 +1,7 @@
 import { NexusError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import type { DeployTarget } from './load';
+import { requiredSecrets } from './secrets';
 
 /** The compose services' database, user and network name when PostgreSQL/Redis run on the host. */
 export const ON_HOST_DATABASE = { user: 'nexus', database: 'nexus', host: 'postgres', port: 5432 } as const;
@@ -46,6 +47,14 @@ export function appEnvironment(deploy: DeployTarget, site: { tls: boolean } = { 
   }
   for (const [key, secret] of deploy.secrets) if (key !== 'POSTGRES_PASSWORD') env.set(key, secret.reveal());
   return env;
+}
+
+/**
+ * Whether the containers get a setting at all, as appEnvironment gives it: from app.env, the target's env, or a
+ * secret the target needs (whose value need not be loaded here, e.g. to ask the container for something it alone holds).
+ */
+export function appReceives(deploy: Pick<DeployTarget, 'app' | 'target'>, name: string): boolean {
+  return name in deploy.app.env || name in deploy.target.env || requiredSecrets(deploy.app, deploy.target).some((secret) => secret.name === name);
 }
 
 /** The environment of the on-host PostgreSQL service (services.env). */

@@ -176,10 +176,16 @@ export function listManifests(dir: string): RemoteCommand {
 for file in "$1"/*.json; do [ -f "$file" ] && { cat "$file"; echo; }; done; exit 0`, dir);
 }
 
-/** Removes backups (dump and manifest) by id; the manifest goes first, so a half-removed backup is not listed. */
+/** Prints the id of every backup whose verification was recorded (<id>.verified), one a line; none when the directory is missing. */
+export function listVerified(dir: string): RemoteCommand {
+  return script('nexus-backup-verified', `[ -d "$1" ] || exit 0
+for file in "$1"/*.verified; do [ -f "$file" ] && basename "$file" .verified; done; exit 0`, dir);
+}
+
+/** Removes backups (manifest, dump, verification record) by id; the manifest goes first, so a half-removed backup is not listed. */
 export function removeBackups(dir: string, ids: readonly string[]): RemoteCommand {
   return script('nexus-backup-remove', `dir=$1; shift
-for id in "$@"; do rm -f "$dir/$id.json" && rm -f "$dir/$id.dump" || exit 1; done`, dir, ...ids);
+for id in "$@"; do rm -f "$dir/$id.json" && rm -f "$dir/$id.dump" "$dir/$id.verified" || exit 1; done`, dir, ...ids);
 }
 
 /** The backup directory, private to the deploy user (mode 700, also when it already existed). */

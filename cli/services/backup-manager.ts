@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { NexusError } from '../errors';
 import type { Executor } from '../exec/executor';
 import { readFile, writeFile, FILE_MISSING_STATUS } from '../remote/files';
-import { checksumFile, connectionInput, dropDatabase, ensureBackupDirectory, protectBackup, listManifests, readEnvironment, removeBackups, restoreIntoNewDatabase, switchDatabase, takeBackup } from '../remote/pg-backup';
+import { checksumFile, connectionInput, dropDatabase, ensureBackupDirectory, protectBackup, readEnvironment, removeBackups, restoreIntoNewDatabase, switchDatabase, takeBackup } from '../remote/pg-backup';
 import { PG_CLIENT_TOO_OLD_STATUS, type PgTools } from '../remote/pg-tools';
 import type { RemoteCommand } from '../remote/shell';
+import { listBackups, recordVerification } from './backup-catalog';
 import { assertBackupId, backupId, backupsOfReleases, differences, expiredBackups, parseContent, parseManifest, type BackupKind, type BackupManifest, type DatabaseContent, type Retention } from './backup-manifest';
 import { signingKeyMissing, type SignatureStatus } from './backup-signing';
 import { assertTrusted, NO_TRUST, type BackupTrust } from './backup-trust';
@@ -123,13 +124,8 @@ export class BackupManager {
     return manifest;
   }
 
-  async list(): Promise<BackupManifest[]> {
-    const output = await this.run('list the backups', listManifests(this.location.dir));
-    return output
-      .split('\n')
-      .filter((line) => line.trim().startsWith('{'))
-      .map((line) => JSON.parse(line) as BackupManifest)
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  list(): Promise<BackupManifest[]> {
+    return listBackups(this.location.exec, this.location.dir);
   }
 
   async manifest(id: string): Promise<BackupManifest> {
@@ -175,13 +171,23 @@ export class BackupManager {
     return { id: manifest.id, scratch, tables: tables.length, rows: tables.reduce((sum, table) => sum + table.rows, 0), migration: restored.migration.latest, signature };
   }
 
-  /** Proves a backup authentic and restorable: signature, then into a scratch database, checked against the manifest, dropped. */
+  /**
+   * Proves a backup authentic and restorable: signature, then into a scratch database, checked against the
+   * manifest, dropped. A signed backup that passed gets its verification record (`nexus status` reads it);
+   * failing to write that only warns: the backup is no less verified.
+   */
   async verify(id: string): Promise<VerifyReport> {
     const { manifest, signature } = await this.trustedManifest(id);
     const scratch = siblingName(this.connection.database, 'verify', this.clock());
     const restored = await this.restoreChecked(manifest, scratch);
     await this.run('drop the scratch database', dropDatabase(this.location.tools, scratch, MAINTENANCE_DATABASE));
-    return this.report(manifest, scratch, restored, signature);
+    const report = this.report(manifest, scratch, restored, signature);
+    if (signature.startsWith('valid')) {
+      const record = { id, verifiedAt: this.clock().toISOString(), signature, tables: report.tables, rows: report.rows };
+      const failed = await recordVerification(this.location.exec, this.location.dir, record);
+      if (failed) this.trust.warn(`${id} is verified, but its record could not be written on ${this.location.exec.host} (${failed}): \`nexus status\` will show it as not verified.`);
+    }
+    return report;
   }
 
   /**

@@ -29,6 +29,15 @@ export function tlsSecretNames(deploy: DeployTarget): string[] {
   ];
 }
 
+/** The fullchain (PEM) of a domain's certificate installed on a host, if there is one. No secret is needed to read it. */
+export async function installedCertificate(host: HostDeployer, domain: string): Promise<string | undefined> {
+  const file = host.layout.certificates(domain).fullchain;
+  const result = await host.exec.run(readFile(file));
+  if (result.code === FILE_MISSING_STATUS) return undefined;
+  if (result.code !== 0) throw new NexusError(`Could not read ${file}: ${result.stderr.trim()}`, { code: 'CERTIFICATE_UNREADABLE' });
+  return result.stdout;
+}
+
 /**
  * acme-client's auto() builds the order itself, so `replaces` is added on its way out. A CA that refuses it
  * (the old certificate was already replaced, or it does not know the field) gets the plain order.
@@ -101,12 +110,8 @@ export class CertificateManager {
   }
 
   /** The installed fullchain (PEM) on the first host, if there is one. */
-  private async installed(): Promise<string | undefined> {
-    const file = this.first.layout.certificates(this.domain).fullchain;
-    const result = await this.first.exec.run(readFile(file));
-    if (result.code === FILE_MISSING_STATUS) return undefined;
-    if (result.code !== 0) throw new NexusError(`Could not read ${file}: ${result.stderr.trim()}`, { code: 'CERTIFICATE_UNREADABLE' });
-    return result.stdout;
+  private installed(): Promise<string | undefined> {
+    return installedCertificate(this.first, this.domain);
   }
 
   /** The ACME account key, kept on the first host (mode 600) so that every operator and CI job shares it. */

@@ -255,9 +255,9 @@ export class HostDeployer {
     return lastLines(result.stderr || result.stdout, 20) || `exit ${result.code}`;
   }
 
-  /** @returns undefined when ready, else the last answer */
-  async waitUntilReady(port: number): Promise<string | undefined> {
-    const { path, timeout } = this.deploy.target.health;
+  /** Asks the readiness endpoint on a loopback port until it answers 2xx or `timeout` seconds pass (0: once). @returns undefined when ready, else the last answer */
+  async waitUntilReady(port: number, timeout = this.deploy.target.health.timeout): Promise<string | undefined> {
+    const { path } = this.deploy.target.health;
     const result = await this.exec.run(waitForReadiness(`http://127.0.0.1:${port}${path}`, timeout));
     return result.code === 0 ? undefined : (result.stdout || result.stderr).trim() || `exit ${result.code}`;
   }

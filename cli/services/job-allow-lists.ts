@@ -11,6 +11,7 @@ import { nsupdate } from '../remote/nsupdate';
 import { checksumFile, dropDatabase, listManifests, removeBackups, restoreIntoNewDatabase, takeBackup } from '../remote/pg-backup';
 import { targetPgTools } from '../remote/pg-tools';
 import type { RemoteCommand } from '../remote/shell';
+import { verificationFile } from './backup-catalog';
 
 /**
  * The remote calls each scheduled job makes, and nothing else: what its key's gate lets through. Each is
@@ -60,7 +61,8 @@ export function renewalCalls(deploy: DeployTarget): AllowedCall[] {
 
 /**
  * `nexus db backup --kind scheduled --verify`: dump into a new scheduled backup with its manifest, read it
- * back (also to copy it offsite), restore it into a scratch database and drop that, apply retention. The
+ * back (also to copy it offsite), restore it into a scratch database and drop that, record the verification,
+ * apply retention. The
  * database's scripts run its tools as the target does (targetPgTools): for an on-host database, inside the
  * services project's `postgres` container, with that project and directory fixed in the allowed call.
  */
@@ -79,6 +81,8 @@ export function backupJobCalls(deploy: DeployTarget): AllowedCall[] {
     checksumFile(`${backup}.dump`),
     restoreIntoNewDatabase(tools, `${backup}.dump`, slot('scratchDatabase'), maintenance),
     dropDatabase(tools, slot('scratchDatabase'), maintenance),
+    // The verification's record, read by `nexus status` (backup-catalog.ts).
+    writeFile(verificationFile(layout.backups, slot('scheduled')), '600'),
     listManifests(layout.backups),
   ];
   return withDockerHostToo([...commands.map((command) => allowedCall(command)), allowedCall(removeBackups(layout.backups, []), 'backup')], deploy);

@@ -171,6 +171,8 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
     const fetched = await withUmask(0o000, () => nexus(['db', 'backup', 'verify', made.id, '--from-offsite']));
     expectExit(fetched, 0);
     expect(modes([join(root, 'backups')])).toEqual(expected([join(root, 'backups')]));
-    expect(readdirSync(join(root, 'backups')).filter((name) => !name.endsWith('.dump') && !name.endsWith('.json'))).toEqual([]);
+    // The verification's record too.
+    expect(mode(onHost(`${made.id}.verified`))).toBe('600');
+    expect(readdirSync(join(root, 'backups')).filter((name) => !/\.(dump|json|verified)$/.test(name))).toEqual([]);
   }, 300_000);
 });

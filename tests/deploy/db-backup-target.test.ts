@@ -59,7 +59,8 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
     const dump = join(root, 'backups', backup.dump.file);
     expect(statSync(dump).mode & 0o777).toBe(0o600);
     expect(createHash('sha256').update(readFileSync(dump)).digest('hex')).toBe(backup.dump.sha256);
-    expect(backupsOnHost()).toEqual([`${backup.id}.dump`, `${backup.id}.json`]);
+    // --verify leaves its record beside the backup (`nexus status` reads it).
+    expect(backupsOnHost()).toEqual([`${backup.id}.dump`, `${backup.id}.json`, `${backup.id}.verified`]);
 
     await database.db('categories').where({ slug: 'tea' }).del();
     // The deployed database records production: --yes alone is not enough.
@@ -234,7 +235,9 @@ describeWith('sshd and PostgreSQL on 5432 with its client tools', sshdAvailable 
         expect(report.verified?.id).toBe(report.backup.id);
         expect(report.pruned).toContain(manual.json<{ backup: BackupManifest }>().backup.id);
         expect(report.offsite?.where).toBe(`s3://${s3.bucket}/job/ at ${s3.endpoint}`);
-        expect(backupsOnHost()).toEqual([`${report.backup.id}.dump`, `${report.backup.id}.json`]);
+        // The verification's record passed the gate too.
+        expect(backupsOnHost()).toEqual([`${report.backup.id}.dump`, `${report.backup.id}.json`, `${report.backup.id}.verified`]);
+        expect(job.stderr).not.toContain('could not be written');
 
         const shell = spawnSync('ssh', ['-i', join(jobDir, 'id_ed25519'), '-p', String(sshd.port), '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${sshd.user}@127.0.0.1`, 'cat', join(jobDir, 'secrets')], { encoding: 'utf8', timeout: 30_000 });
         expect(shell.status).toBe(77);

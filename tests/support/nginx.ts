@@ -74,12 +74,12 @@ export class NginxPrefix {
   }
 }
 
-/** A self-signed certificate for `names` (the first is the subject), written into `dir`. */
-export function selfSignedCertificate(dir: string, names: string[]): { fullchain: string; key: string } {
+/** A self-signed certificate for `names` (the first is the subject), written into `dir`, valid for `days` (2 unless said). */
+export function selfSignedCertificate(dir: string, names: string[], days = 2): { fullchain: string; key: string } {
   const fullchain = join(dir, 'fullchain.pem');
   const key = join(dir, 'privkey.pem');
   execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', String(days),
     '-subj', `/CN=${names[0] as string}`, '-addext', `subjectAltName=${names.map((name) => `DNS:${name}`).join(',')}`,
     '-keyout', key, '-out', fullchain,
   ], { stdio: 'ignore' });

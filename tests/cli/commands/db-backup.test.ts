@@ -57,6 +57,7 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
     const dump = join(dir, manifest.dump.file);
     expect(statSync(dump).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, `${manifest.id}.json`)).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(dir, `${manifest.id}.verified`))).toBe(false);
     expect(manifest.dump).toEqual({ file: `${manifest.id}.dump`, bytes: statSync(dump).size, sha256: sha256(dump) });
     expect(manifest).toMatchObject({ kind: 'manual', database: database.name, release: expect.stringMatching(/^local /), migration: { latest: expect.stringMatching(/^\d{14}_/), count: expect.any(Number) } });
     expect(manifest.tables['public.products']?.rows).toBe(300);
@@ -90,6 +91,10 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
     const before = await tableDigests(database.url);
     const { backup: manifest, verified } = await backup(['--verify']);
     expect(verified).toMatchObject({ tables: Object.keys(manifest.tables).length, rows: Object.values(manifest.tables).reduce((sum, table) => sum + table.rows, 0) });
+    // Recorded beside the backup, for `nexus status`.
+    const record = join(dir, `${manifest.id}.verified`);
+    expect(statSync(record).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(record, 'utf8'))).toEqual({ id: manifest.id, verifiedAt: expect.any(String), signature: 'valid', tables: verified?.tables, rows: verified?.rows });
     const again = await nexus(['db', 'backup', 'verify', manifest.id]);
     expectExit(again, 0);
     expect(await databasesLike(database.name)).toEqual([]);
@@ -191,6 +196,8 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
     const yesterday = fake(new Date(Date.now() - 86_400_000).toISOString(), 'scheduled');
     const yesterdayEarlier = fake(new Date(Date.now() - 86_400_000 - 3_600_000).toISOString(), 'scheduled');
     const lastMonth = fake(new Date(Date.now() - 40 * 86_400_000).toISOString(), 'manual');
+    // A verification's record goes with its backup.
+    writeFileSync(join(dir, `${lastMonth}.verified`), '{}');
     const deploy = fake(new Date(Date.now() - 60 * 86_400_000).toISOString(), 'pre-migration');
     const { backup: newest, pruned } = await backup(['--keep-daily', '2', '--keep-weekly', '0']);
     expect(pruned.sort()).toEqual([template.id, yesterdayEarlier, lastMonth].sort());

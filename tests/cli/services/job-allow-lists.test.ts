@@ -10,6 +10,7 @@ import { reloadNginx, switchNginxSite } from '../../../cli/remote/nginx-switch';
 import { checksumFile, dropDatabase, readEnvironment, removeBackups, restoreIntoNewDatabase, switchDatabase, takeBackup } from '../../../cli/remote/pg-backup';
 import { targetPgTools } from '../../../cli/remote/pg-tools';
 import type { RemoteCommand } from '../../../cli/remote/shell';
+import { verificationFile } from '../../../cli/services/backup-catalog';
 import { backupId } from '../../../cli/services/backup-manifest';
 import { DeployLock } from '../../../cli/services/deploy-lock';
 import { backupJobCalls, renewalCalls } from '../../../cli/services/job-allow-lists';
@@ -51,6 +52,8 @@ describe("scheduled jobs' allow-lists", () => {
     expect(allowed(calls, takeBackup(CLIENT, `/srv/shop/backups/${id}.dump`))).toBe(true);
     expect(allowed(calls, readFile(`/srv/shop/backups/${id}.dump`))).toBe(true);
     expect(allowed(calls, dropDatabase(CLIENT, 'shop_verify_20261202031500_ab12', 'postgres'))).toBe(true);
+    expect(allowed(calls, writeFile(verificationFile('/srv/shop/backups', id), '600'))).toBe(true);
+    expect(allowed(calls, writeFile(verificationFile('/srv/shop/backups', backupId(new Date(), 'manual')), '600'))).toBe(false);
     expect(allowed(calls, removeBackups('/srv/shop/backups', [backupId(new Date(), 'manual'), `${backupId(new Date(), 'pre-migration')}-r1`]))).toBe(true);
     expect(allowed(calls, takeBackup(CLIENT, '/srv/shop/jobs/db-backup/allowed-calls'))).toBe(false);
     expect(allowed(calls, readFile('/srv/shop/backups/../jobs/db-backup/secrets'))).toBe(false);
