@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { monitoringSchema } from './monitoring';
 
 /** An SSH host key pin as `ssh-keygen -lf` prints it: SHA256:<43 base64 characters>. */
 export const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'expected a SHA256 fingerprint as `ssh-keygen -lf` prints it, e.g. SHA256:7RCj…');
@@ -242,6 +243,8 @@ export const targetSchema = z
     backups: backupsSchema,
     /** Resolvers `nexus dns verify` asks besides the system's. */
     dns: z.object({ resolvers: z.array(resolver).default(DEFAULT_RESOLVERS), system: z.boolean().default(true) }).strict().prefault({}),
+    /** Host metrics: the Prometheus node exporter that `nexus server provision` installs (off by default). */
+    monitoring: monitoringSchema,
     /** The Docker daemon on the host that the deploy user talks to (DOCKER_HOST for the commands run there over SSH; a local build uses this machine's own), when not the default socket. */
     docker_host: z.string().regex(/^(unix|tcp|ssh):\/\/\S+$/, 'expected a Docker host URL such as unix:///run/docker.sock').optional(),
   })

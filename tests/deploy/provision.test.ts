@@ -24,6 +24,8 @@ describeWith('debootstrap + network namespaces (root), Docker, dnsmasq', namespa
   let host: NamespaceHost;
   let project: string;
 
+  // The node exporter on the host's private address (10.251.x.2), as a Prometheus on that network would scrape it.
+  const monitoring = () => ({ node_exporter: { listen: `${host.address}:9100` } });
   const provision = (args: string[] = []): Promise<CliResult> => runNexus(['server', 'provision', '--target', 'production', '--dir', project, '--json', ...args], { timeoutMs: 900_000 });
 
   beforeAll(async () => {
@@ -33,6 +35,7 @@ describeWith('debootstrap + network namespaces (root), Docker, dnsmasq', namespa
       ['--name', 'shop', '--host', host.address, '--host-key', host.hostKey, '--key', host.clientKey, '--domain', 'shop.example.com', '--mail', 'disabled', '--payment', 'simulated', '--tls-email', 'ops@example.com'],
       'nexus-provision-project-',
     );
+    writeOverlay(project, { targets: { production: { monitoring: monitoring() } } });
   }, 600_000);
 
   afterAll(async () => {
@@ -48,6 +51,7 @@ describeWith('debootstrap + network namespaces (root), Docker, dnsmasq', namespa
     expect(text).toContain('ufw --force enable');
     expect(text).toContain('/etc/sudoers.d/nexus-deploy');
     expect(text).toContain('PasswordAuthentication no');
+    expect(text).toContain(`ARGS="--web.listen-address=${host.address}:9100"`);
     expect(host.exec('id deploy >/dev/null 2>&1 && echo exists || echo absent').trim()).toBe('absent');
   }, 60_000);
 
@@ -72,6 +76,15 @@ describeWith('debootstrap + network namespaces (root), Docker, dnsmasq', namespa
     expect(asDeploy('sudo -n /usr/sbin/nginx -t 2>&1')).toContain('test is successful');
     expect(asDeploy('sudo -n /usr/bin/id 2>&1 || true')).toMatch(/password is required|not allowed/);
     expect(host.exec('curl -s -o /dev/null -w "%{http_code}" -H "Host: shop.example.com" http://127.0.0.1/health/')).toBe('503');
+
+    // The node exporter: bound to the private address alone (not 0.0.0.0), ufw letting its private range in,
+    // and answering from the other end of that network (this machine's side of the veth).
+    expect(changes).toMatch(/installed prometheus-node-exporter/);
+    expect(host.exec("ss -ltnH 'sport = :9100'").trim().split('\n').map((line) => line.split(/\s+/)[3])).toEqual([`${host.address}:9100`]);
+    expect(host.exec('ufw status')).toMatch(new RegExp(`^${host.address.replace(/\./g, '\\.')} 9100/tcp +ALLOW +10\\.0\\.0\\.0/8 +# nexus-node-exporter$`, 'm'));
+    const metrics = await fetch(`http://${host.address}:9100/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('node_exporter_build_info');
   }, 900_000);
 
   it('When run a second time, then it changes nothing', async () => {
@@ -156,6 +169,7 @@ describeWith('debootstrap + network namespaces (root), Docker, dnsmasq', namespa
       writeOverlay(project, {
         targets: {
           production: {
+            monitoring: monitoring(),
             services: { postgres_image: POSTGRES_IMAGE, redis_image: REDIS_IMAGE },
             build: { on: 'local', context: REPOSITORY, network: 'host', args: { BUILD_IMAGE: BASE_IMAGE, RUNTIME_IMAGE: BASE_IMAGE } },
             dns: { resolvers: [resolver.address], system: false },

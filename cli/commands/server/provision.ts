@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import type { DeployTarget } from '../../deploy-config/load';
+import { nodeExporterFor } from '../../deploy-config/monitoring';
 import { NexusError } from '../../errors';
 import { ExitCode } from '../../exit-codes';
 import { packageRoot } from '../../package-root';
@@ -31,6 +32,13 @@ function balancerSite(deploy: DeployTarget): string | undefined {
   return loadBalancerSite(deploy, balancer, deploy.target.hosts.map((host) => host.address), { nginxDir: '/etc/nginx', httpPort: 80, httpsPort: 443 });
 }
 
+/** The app hosts' commands: once when they are the same for all, else under each host's address. */
+function describeAppHosts(hosts: { host: { address: string }; steps: ProvisionStep[] }[]): string[] {
+  const texts = hosts.map(({ steps }) => describeSteps(steps));
+  if (new Set(texts).size <= 1) return texts.slice(0, 1);
+  return hosts.map(({ host }, index) => `# The app host ${host.address}\n\n${texts[index] ?? ''}`);
+}
+
 function planFor(deploy: DeployTarget): ProvisionPlan {
   const { target, app } = deploy;
   const layout = HostLayout.of(target);
@@ -53,6 +61,8 @@ export default class ServerProvision extends TargetCommand<{ hosts: ProvisionRep
   static override summary = "Bring a target's fresh Debian/Ubuntu hosts to the state deploys need (idempotent)";
   static override description = `Connects as root (--ssh-user) with the target's key and, checking before changing anything: installs Docker with Compose, nginx, ufw, unattended-upgrades, curl, the PostgreSQL client, cron and nsupdate; creates the deploy user (ssh.user) with the operator's public key, in the docker group and the adm group (read-only access to nginx's logs and the journal), allowed by sudo to test and reload nginx and to read ufw's status, nothing else; creates the directories under root; installs the nexus nginx snippets and the site with its ACME webroot; lets only SSH, 80 and 443 through the firewall; turns SSH password logins off; enables unattended security upgrades.
 
+With \`monitoring.node_exporter\` in nexus.yml, it also installs Debian's prometheus-node-exporter on every host it provisions, listening on 127.0.0.1:9100 or the host's private address, ufw letting only the private range (or allow_from) in to it; turned off again, the exporter nexus set up is removed.
+
 With \`load_balancer: { type: nginx }\`, its host is provisioned the same way but without Docker, Compose and the PostgreSQL client (nginx alone serves there, and the deploy user is not in the docker group), its site holding every app host out of rotation until each one's first deploy.
 
 Re-running changes nothing (the report says "unchanged"). --dry-run prints every remote command instead, without connecting. Membership of the docker group is root-equivalent on the host: the deploy user's key deserves the care a root key does.`;
@@ -70,18 +80,19 @@ Re-running changes nothing (the report says "unchanged"). --dry-run prints every
     const deploy = this.loadTarget(flags);
     const viaSudo = (planned: ProvisionStep[]) => (flags['ssh-user'] === 'root' ? planned : throughSudo(planned));
     const plan = planFor(deploy);
-    const steps = viaSudo(provisionSteps(plan));
+    // Per host: each has its own node exporter address when it listens on a private network.
+    const stepsFor = (address: string, extra: Partial<ProvisionPlan> = {}) => viaSudo(provisionSteps({ ...plan, ...extra, nodeExporter: nodeExporterFor(deploy.target.monitoring, address) }));
+    const hosts = deploy.target.hosts.map((host) => ({ host, steps: stepsFor(host.address) }));
     // The nginx load balancer's host is provisioned the same way, with its own first site.
     const lbSite = balancerSite(deploy);
-    const balancer = deploy.target.load_balancer?.type === 'nginx' && lbSite ? { host: deploy.target.load_balancer.host, steps: viaSudo(provisionSteps({ ...plan, initialSite: lbSite, role: 'load-balancer' })) } : undefined;
+    const balancer = deploy.target.load_balancer?.type === 'nginx' && lbSite ? { host: deploy.target.load_balancer.host, steps: stepsFor(deploy.target.load_balancer.host.address, { initialSite: lbSite, role: 'load-balancer' }) } : undefined;
     if (flags['dry-run']) {
-      const text = [describeSteps(steps), ...(balancer ? [`# The load balancer ${balancer.host.address}\n\n${describeSteps(balancer.steps)}`] : [])].join('\n\n');
+      const text = [...describeAppHosts(hosts), ...(balancer ? [`# The load balancer ${balancer.host.address}\n\n${describeSteps(balancer.steps)}`] : [])].join('\n\n');
       this.log(text);
       return { dryRun: text };
     }
     const reports: ProvisionReport[] = [];
-    const hosts = [...deploy.target.hosts.map((host) => ({ host, steps })), ...(balancer ? [balancer] : [])];
-    for (const { host, steps } of hosts) {
+    for (const { host, steps } of [...hosts, ...(balancer ? [balancer] : [])]) {
       const exec = await this.connect(deploy, host, flags['ssh-user']);
       const report = await provisionHost(exec, steps, this.isInteractive() ? 'interactive' : 'plain');
       reports.push(report);

@@ -73,6 +73,13 @@ describe('remote command builders: provisioning', () => {
     expect(all.find(({ command }) => command.includes('/etc/sudoers.d/nexus-deploy'))?.stdin).toContain('/usr/sbin/nginx -t, /usr/sbin/nginx -s reload');
   });
 
+  it.each(['app', 'load-balancer'] as const)('When the plan for the %s host has a node exporter, then its step follows the firewall step; without one, the step removes what nexus had set up', (role) => {
+    const titles = (plan: ProvisionPlan) => provisionSteps(plan).map((step) => step.title);
+    const on = titles({ ...PLAN, role, nodeExporter: { listen: '10.0.0.5:9100', allowFrom: ['10.0.0.0/8'] } });
+    expect(on.slice(on.indexOf('Firewall: only SSH (2222), 80 and 443 in'), -2)).toEqual(['Firewall: only SSH (2222), 80 and 443 in', 'Prometheus node exporter on 10.0.0.5:9100, reachable from 10.0.0.0/8 only']);
+    expect(titles({ ...PLAN, role })).toContain('Prometheus node exporter: off (one nexus set up is removed)');
+  });
+
   it('When provisioning logs in as a user other than root, then every command goes through sudo -n, stdin unchanged', () => {
     const [first] = throughSudo(provisionSteps(PLAN));
     expect(first?.commands[0]?.command.slice(0, 4)).toEqual(['sudo', '-n', 'sh', '-c']);
