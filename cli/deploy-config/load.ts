@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { ExitCode } from '../exit-codes';
 import { CONFIG_FILE } from '../project-root';
 import { NexusError } from '../errors';
-import { nodeExporterProblems } from './monitoring';
+import { monitoringProblems } from './monitoring';
 import { scalingProblems } from './scaling-rules';
 import { nexusFileSchema, type NexusFile, type TargetConfig } from './schema';
 import { loadSecrets, requiredSecrets, type RequiredSecret, type Secret } from './secrets';
@@ -97,9 +97,9 @@ export function loadDeployTarget(
     throw new DeployConfigError(`Unknown target "${targetName}": ${CONFIG_FILE} defines ${Object.keys(parsed.data.targets).join(', ')}.`, ['pass one of them to --target']);
   }
   const scaling = scalingProblems(targetName, parsed.data.app, target);
-  const exporter = nodeExporterProblems(targetName, target);
+  const exporter = monitoringProblems(targetName, target);
   if (scaling.length + exporter.length > 0) {
-    const guides = [...(scaling.length > 0 ? ['docs/scaling.md: from one host to several'] : []), ...(exporter.length > 0 ? ['docs/observability.md: the node exporter and where it may listen'] : [])];
+    const guides = [...(scaling.length > 0 ? ['docs/scaling.md: from one host to several'] : []), ...(exporter.length > 0 ? ['docs/observability.md: metrics for Prometheus, and where they may listen'] : [])];
     throw new DeployConfigError([`${files.join(' + ')} cannot work as it is:`, ...[...scaling, ...exporter].map((problem) => `  ${problem}`)].join('\n'), guides);
   }
   const needed = requiredSecrets(parsed.data.app, target);

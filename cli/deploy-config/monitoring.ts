@@ -1,32 +1,43 @@
 import { z } from 'zod';
 import { addressScope, formatRange, isPrivateRange, parseListen, PRIVATE_RANGES, privateRangeOf, sameFamily } from './ip-ranges';
 
-export const DEFAULT_NODE_EXPORTER_LISTEN = '127.0.0.1:9100';
+/** What each scrape target listens on when the setting is `true`: loopback, the port the field uses for it. */
+export const DEFAULT_LISTEN = { node_exporter: '127.0.0.1:9100', api_metrics: '127.0.0.1:9464' } as const;
+export const DEFAULT_NODE_EXPORTER_LISTEN = DEFAULT_LISTEN.node_exporter;
+export type ScrapeTarget = keyof typeof DEFAULT_LISTEN;
 
 const EXPECTED = 'expected true, false, or { listen: "<address>:<port>" (or one per host address), allow_from: [ranges] }';
 
+/** Off (default), on at loopback (`true`), or where it listens and who may reach it. */
+function scrapeTargetSchema(defaultListen: string) {
+  return z
+    .union(
+      [
+        z.boolean(),
+        z
+          .object({
+            /** `<address>:<port>`, or a map from each host's address to its own (private addresses differ by host). */
+            listen: z.union([z.string(), z.record(z.string(), z.string())]).default(defaultListen),
+            /** Who may scrape through ufw; default: the private range of the listen address. */
+            allow_from: z.array(z.string()).min(1).optional(),
+          })
+          .strict(),
+      ],
+      { error: EXPECTED },
+    )
+    .default(false);
+}
+
 /**
- * Host metrics for Prometheus: `nexus server provision` installs Debian's prometheus-node-exporter. Off by
- * default; `true` listens on 127.0.0.1:9100. The addresses are checked by nodeExporterProblems, which sees the hosts.
+ * Metrics for Prometheus, off by default; the addresses are checked by monitoringProblems, which sees the hosts.
+ * - node_exporter: `nexus server provision` installs Debian's prometheus-node-exporter on every host (`true`: 127.0.0.1:9100);
+ * - api_metrics: each app host's nginx serves the API's `/metrics` there (`true`: 127.0.0.1:9464), for a scraper
+ *   that sends METRICS_TOKEN.
  */
 export const monitoringSchema = z
   .object({
-    node_exporter: z
-      .union(
-        [
-          z.boolean(),
-          z
-            .object({
-              /** `<address>:<port>`, or a map from each host's address to its own (private addresses differ by host). */
-              listen: z.union([z.string(), z.record(z.string(), z.string())]).default(DEFAULT_NODE_EXPORTER_LISTEN),
-              /** Who may scrape through ufw; default: the private range of the listen address. */
-              allow_from: z.array(z.string()).min(1).optional(),
-            })
-            .strict(),
-        ],
-        { error: EXPECTED },
-      )
-      .default(false),
+    node_exporter: scrapeTargetSchema(DEFAULT_LISTEN.node_exporter),
+    api_metrics: scrapeTargetSchema(DEFAULT_LISTEN.api_metrics),
   })
   .strict()
   .prefault({});
@@ -44,10 +55,15 @@ function provisionedHosts(target: Target): string[] {
   return [...target.hosts.map((host) => host.address), ...(lb?.type === 'nginx' ? [lb.host.address] : [])];
 }
 
-function settingOf(monitoring: Monitoring): { listen: string | Record<string, string>; allow_from?: string[] } | undefined {
-  const setting = monitoring.node_exporter;
+/** The hosts a scrape target runs on: the exporter on every provisioned host, the API's metrics on the app hosts. */
+function hostsOf(target: Target, key: ScrapeTarget): string[] {
+  return key === 'node_exporter' ? provisionedHosts(target) : target.hosts.map((host) => host.address);
+}
+
+function settingOf(monitoring: Monitoring, key: ScrapeTarget): { listen: string | Record<string, string>; allow_from?: string[] } | undefined {
+  const setting = monitoring[key];
   if (setting === false) return undefined;
-  return setting === true ? { listen: DEFAULT_NODE_EXPORTER_LISTEN } : setting;
+  return setting === true ? { listen: DEFAULT_LISTEN[key] } : setting;
 }
 
 const PRIVATE = PRIVATE_RANGES.map(formatRange).join(', ');
@@ -63,12 +79,17 @@ function listenProblem(listen: string): string | undefined {
   return undefined;
 }
 
-/** Each problem of monitoring.node_exporter as `<key path>: <why>; <fix>`; none when it is off. */
-export function nodeExporterProblems(name: string, target: Target): string[] {
-  const setting = settingOf(target.monitoring);
+/** Each problem of the target's monitoring settings as `<key path>: <why>; <fix>`; none when they are off. */
+export function monitoringProblems(name: string, target: Target): string[] {
+  return (Object.keys(DEFAULT_LISTEN) as ScrapeTarget[]).flatMap((key) => listenProblems(name, target, key));
+}
+
+function listenProblems(name: string, target: Target, scrapeTarget: ScrapeTarget): string[] {
+  const setting = settingOf(target.monitoring, scrapeTarget);
   if (!setting) return [];
-  const at = (key: string) => `targets.${name}.monitoring.node_exporter.${key}`;
-  const hosts = provisionedHosts(target);
+  const at = (key: string) => `targets.${name}.monitoring.${scrapeTarget}.${key}`;
+  const hosts = hostsOf(target, scrapeTarget);
+  const port = DEFAULT_LISTEN[scrapeTarget].split(':')[1] as string;
   const problems: string[] = [];
   const listens = typeof setting.listen === 'string' ? { [at('listen')]: setting.listen } : Object.fromEntries(Object.entries(setting.listen).map(([host, listen]) => [`${at('listen')}["${host}"]`, listen]));
   for (const [key, listen] of Object.entries(listens)) {
@@ -84,7 +105,7 @@ export function nodeExporterProblems(name: string, target: Target): string[] {
     }
   } else {
     for (const host of hosts.filter((address) => !(address in (setting.listen as Record<string, string>)))) {
-      problems.push(`${at('listen')}: no address for ${host}; add "${host}": <its private address>:9100 (or 127.0.0.1:9100)`);
+      problems.push(`${at('listen')}: no address for ${host}; add "${host}": <its private address>:${port} (or 127.0.0.1:${port})`);
     }
     for (const host of Object.keys(setting.listen).filter((address) => !hosts.includes(address))) {
       problems.push(`${at('listen')}["${host}"]: ${host} is not one of the target's hosts (${hosts.join(', ')})`);
@@ -104,9 +125,21 @@ export function nodeExporterProblems(name: string, target: Target): string[] {
 
 /** One host's exporter as provisioning needs it (listen, and the ranges ufw lets in), or undefined when off. */
 export function nodeExporterFor(monitoring: Monitoring, host: string): { listen: string; allowFrom: string[] } | undefined {
-  const setting = settingOf(monitoring);
+  return listenerFor(monitoring, 'node_exporter', host);
+}
+
+/** Where one app host's nginx serves the API's metrics, and who may reach them, or undefined when off. */
+export function apiMetricsFor(monitoring: Monitoring, host: string | undefined): { listen: string; allowFrom: string[] } | undefined {
+  const setting = settingOf(monitoring, 'api_metrics');
+  // A per-host map needs the host: `nexus config nginx` without one renders no metrics listener.
+  if (host === undefined && setting && typeof setting.listen !== 'string') return undefined;
+  return listenerFor(monitoring, 'api_metrics', host ?? '');
+}
+
+function listenerFor(monitoring: Monitoring, key: ScrapeTarget, host: string): { listen: string; allowFrom: string[] } | undefined {
+  const setting = settingOf(monitoring, key);
   if (!setting) return undefined;
-  const listen = typeof setting.listen === 'string' ? setting.listen : (setting.listen[host] ?? DEFAULT_NODE_EXPORTER_LISTEN);
+  const listen = typeof setting.listen === 'string' ? setting.listen : (setting.listen[host] ?? DEFAULT_LISTEN[key]);
   const address = parseListen(listen)?.address ?? '';
   if (addressScope(address) !== 'private') return { listen, allowFrom: [] };
   const allowFrom = setting.allow_from?.filter((range) => sameFamily(range, address)) ?? [privateRangeOf(address) ?? ''];

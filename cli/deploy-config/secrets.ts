@@ -97,6 +97,7 @@ export function requiredSecrets(app: NexusFile['app'], target: TargetConfig): Re
   else secrets.push({ name: 'POSTGRES_PASSWORD', reason: 'database: host (the password of PostgreSQL on the host)', value: 'random' });
   if (target.redis === 'external') secrets.push({ name: 'REDIS_URL', reason: 'redis: external (the Redis URL the API uses)', value: 'url' });
   if ((target.env.MAIL_TRANSPORT ?? app.env.MAIL_TRANSPORT) === 'smtp') secrets.push({ name: 'SMTP_URL', reason: 'MAIL_TRANSPORT: smtp (the SMTP server, with its login)', value: 'url' });
+  if (target.monitoring.api_metrics !== false) secrets.push({ name: 'METRICS_TOKEN', reason: 'monitoring.api_metrics (the bearer token Prometheus sends for the API\'s /metrics)', value: 'random' });
   if (mediaStorage(app, target) === 's3') {
     secrets.push({ name: 'MEDIA_S3_ACCESS_KEY_ID', reason: 'MEDIA_STORAGE: s3 (the media bucket\'s access key)', value: 'given' });
     secrets.push({ name: 'MEDIA_S3_SECRET_ACCESS_KEY', reason: 'MEDIA_STORAGE: s3 (the secret of that access key)', value: 'given' });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { apiMetricsFor } from '../deploy-config/monitoring';
 import type { TargetConfig } from '../deploy-config/schema';
 import { packageRoot } from '../package-root';
 import { HostLayout } from './layout';
@@ -28,6 +29,8 @@ export interface NginxSite {
    * (so limits are per client, not per balancer) and passes on the scheme the balancer was asked with.
    */
   behind?: { trusted: readonly string[] };
+  /** monitoring.api_metrics for this host: a listener of its own that passes `/metrics` to the app, for Prometheus. */
+  metrics?: { listen: string; allowFrom: readonly string[] };
 }
 
 /** Auth routes on both mounts, under the nginx rate-limit zone. */
@@ -86,6 +89,37 @@ function httpsRedirect(canonical: string, wildcard: string | undefined, httpsSuf
   return `\n  location / {${keepHost}\n    return 301 https://${canonical}${httpsSuffix}$request_uri;\n  }`;
 }
 
+/**
+ * The API's metrics on a listener of their own (loopback or a private address; the configuration refuses others):
+ * `/metrics` only, from the allowed ranges only (ufw says the same), to whichever colour serves. The scraper sends
+ * METRICS_TOKEN as a bearer token, which nginx passes on and the API checks: nginx never holds the token.
+ */
+function metricsServer(site: NginxSite): string {
+  if (!site.metrics) return '';
+  const allowed = site.metrics.allowFrom.length > 0 ? site.metrics.allowFrom : ['127.0.0.0/8', '::1'];
+  return `
+# The API's Prometheus metrics (monitoring.api_metrics in nexus.yml): /metrics only, with the METRICS_TOKEN bearer token.
+server {
+  listen ${site.metrics.listen};
+  server_name _;
+  include ${site.nginxDir}/snippets/nexus-security-headers.conf;
+
+  location = /metrics {
+${allowed.map((range) => `    allow ${range};`).join('\n')}
+    deny all;
+    proxy_set_header Host $host;
+    proxy_set_header Authorization $http_authorization;
+    proxy_pass http://${site.app}_app;
+  }
+
+  location / {
+    default_type application/json;
+    return 404 '{"detail":"Not found: metrics are at /metrics.","code":"not_found"}';
+  }
+}
+`;
+}
+
 /** The site file for a target, from templates/nginx-site.conf. Pure: the same input gives the same text. */
 export function renderNginxSite(site: NginxSite, template = readFileSync(join(packageRoot(), 'templates', 'nginx-site.conf'), 'utf8')): string {
   const canonical = site.domains[0] as string;
@@ -128,6 +162,7 @@ ${proxyLocations(site)}
     webroot: site.webroot,
     httpBody,
     httpsServer,
+    metricsServer: metricsServer(site),
   };
   return template
     .replace(/ {2}listen \{\{httpPort\}\};\n {2}listen \[::\]:\{\{httpPort\}\};/, `  ${listen(site.httpPort, site.ipv6)}`)
@@ -142,7 +177,7 @@ ${proxyLocations(site)}
 export function targetSite(
   deploy: { name: string; app: { name: string }; target: TargetConfig },
   upstreamPort: number,
-  options: { tls?: boolean; nginxDir?: string; httpPort?: number; httpsPort?: number; bodyLimit?: string } = {},
+  options: { tls?: boolean; nginxDir?: string; httpPort?: number; httpsPort?: number; bodyLimit?: string; /** The app host the site is for (its own metrics address). */ host?: string } = {},
 ): string {
   const { target } = deploy;
   const layout = HostLayout.of(target);
@@ -161,6 +196,7 @@ export function targetSite(
     bodyLimit: options.bodyLimit ?? target.nginx.body_limit,
     ipv6: target.nginx.ipv6,
     behind: trustedBalancer(target),
+    metrics: apiMetricsFor(target.monitoring, options.host),
   });
 }
 

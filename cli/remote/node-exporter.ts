@@ -31,8 +31,8 @@ function nodeExporterDefaults(listen: string): string {
 }
 
 // ufw's numbered list, highest number first (deleting one renumbers those after it), of the rules nexus added.
-const DROP_RULES = `drop_rules() {
-  ufw status numbered | sed -n 's/^\\[ *\\([0-9]*\\)\\].*# ${RULE_COMMENT} *$/\\1/p' | sort -rn | while read -r number; do ufw --force delete "$number" >/dev/null || exit 1; done
+const dropRules = (comment: string) => `drop_rules() {
+  ufw status numbered | sed -n 's/^\\[ *\\([0-9]*\\)\\].*# ${comment} *$/\\1/p' | sort -rn | while read -r number; do ufw --force delete "$number" >/dev/null || exit 1; done
 }`;
 
 /** (Re)starts the exporter unless it already runs with exactly these flags (it reads them only at start), then waits for its answer. */
@@ -68,23 +68,24 @@ exit 1`,
 }
 
 /**
- * Exactly the wanted ufw rules for the exporter: each allows one range to the exporter's address and port.
- * Rules left by an earlier setting are dropped (found by their comment), so a changed setting converges.
+ * Exactly the wanted ufw rules for a scrape target (the exporter, by default): each allows one range to its
+ * address and port. Rules left by an earlier setting are dropped (found by their comment), so a changed setting converges.
  */
-export function exporterFirewall(setting: NodeExporterSetting | undefined): ProvisionCommand {
+export function exporterFirewall(setting: NodeExporterSetting | undefined, rules: { comment: string; what: string } = { comment: RULE_COMMENT, what: 'node exporter' }): ProvisionCommand {
   const wanted = setting ? setting.allowFrom.map((from) => ({ from, ...splitListen(setting.listen) })) : [];
-  const summary = wanted.length > 0 ? `firewall lets ${wanted.map((rule) => rule.from).join(', ')} in to ${setting?.listen ?? ''}` : 'firewall has no node exporter rule left';
+  const summary = wanted.length > 0 ? `firewall lets ${wanted.map((rule) => rule.from).join(', ')} in to ${setting?.listen ?? ''}` : `firewall has no ${rules.what} rule left`;
+  const comment = rules.comment;
   return {
     command: script(
-      'nexus-node-exporter-firewall',
+      `${comment}-firewall`,
       `summary=$1; shift
-${DROP_RULES}
+${dropRules(comment)}
 allow() {
-  while [ $# -ge 3 ]; do ufw allow proto tcp from "$1" to "$2" port "$3" comment ${RULE_COMMENT} >/dev/null || return 1; shift 3; done
+  while [ $# -ge 3 ]; do ufw allow proto tcp from "$1" to "$2" port "$3" comment ${comment} >/dev/null || return 1; shift 3; done
 }
-ours() { ufw status numbered | grep -c '# ${RULE_COMMENT} *$'; }
+ours() { ufw status numbered | grep -c '# ${comment} *$'; }
 before=$(ufw status numbered) || exit 1
-[ $# -eq 0 ] && ! printf '%s\\n' "$before" | grep -q '# ${RULE_COMMENT} *$' && exit 0
+[ $# -eq 0 ] && ! printf '%s\\n' "$before" | grep -q '# ${comment} *$' && exit 0
 allow "$@" || exit 1
 if [ "$(ours)" -ne $(($# / 3)) ]; then
   drop_rules || exit 1
@@ -103,7 +104,7 @@ function remove(): ProvisionCommand {
     command: script(
       'nexus-node-exporter-off',
       `grep -qs '^${MARK}' ${NODE_EXPORTER_DEFAULTS} || exit 0
-${DROP_RULES}
+${dropRules(RULE_COMMENT)}
 drop_rules || exit 1
 # Stopped first: without systemd, the package's own scripts may not stop it (no runlevel in a container).
 if [ -d /run/systemd/system ]; then systemctl disable --now ${PACKAGE} >/dev/null 2>&1; else service ${PACKAGE} stop >/dev/null 2>&1; fi
@@ -131,4 +132,13 @@ export function nodeExporterStep(setting: NodeExporterSetting | undefined): Prov
       exporterFirewall(setting),
     ],
   };
+}
+
+/**
+ * The firewall of the API's metrics listener (monitoring.api_metrics; nginx serves it): the allowed ranges in to
+ * its private address, or no rule (loopback, or off: one left from an earlier setting is dropped).
+ */
+export function apiMetricsStep(setting: NodeExporterSetting | undefined): ProvisionStep {
+  const reach = setting ? (setting.allowFrom.length > 0 ? `on ${setting.listen}, reachable from ${setting.allowFrom.join(', ')} only` : `on ${setting.listen}, this host only`) : 'off';
+  return { title: `API metrics for Prometheus (nginx): ${reach}`, commands: [exporterFirewall(setting, { comment: 'nexus-api-metrics', what: 'API metrics' })] };
 }

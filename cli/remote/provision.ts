@@ -1,5 +1,5 @@
 import { ensureFile, installPackages, START_SERVICE, type ProvisionCommand, type ProvisionStep } from './host-setup';
-import { nodeExporterStep, type NodeExporterSetting } from './node-exporter';
+import { apiMetricsStep, nodeExporterStep, type NodeExporterSetting } from './node-exporter';
 import { script } from './shell';
 
 export { ensureFile, type ProvisionCommand, type ProvisionStep } from './host-setup';
@@ -21,6 +21,8 @@ export interface ProvisionPlan {
   role?: 'app' | 'load-balancer';
   /** The Prometheus node exporter for this host (monitoring.node_exporter); unset: off. */
   nodeExporter?: NodeExporterSetting;
+  /** Where this app host's nginx serves the API's metrics (monitoring.api_metrics); unset: off. */
+  apiMetrics?: NodeExporterSetting;
 }
 
 /** What each kind of host needs installed and running, and the deploy user's groups there. */
@@ -200,6 +202,7 @@ export function provisionSteps(plan: ProvisionPlan): ProvisionStep[] {
     { title: `Firewall: only SSH (${plan.sshPort}), 80 and 443 in`, commands: [firewall(plan.sshPort)] },
     // After the firewall: the exporter never starts on a host whose ports are still open.
     nodeExporterStep(plan.nodeExporter),
+    ...(role === ROLES.app ? [apiMetricsStep(plan.apiMetrics)] : []),
     { title: 'SSH: keys only', commands: sshHardening() },
     { title: 'Unattended security upgrades', commands: [unattendedUpgrades()] },
   ];

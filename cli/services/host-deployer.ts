@@ -55,7 +55,7 @@ export class HostDeployer {
   constructor(
     readonly exec: Executor,
     private readonly deploy: DeployTarget,
-    private readonly siteFor: (port: number, tls: boolean) => Promise<string> | string = (port, tls) => targetSite(deploy, port, { tls }),
+    private readonly siteFor: (port: number, tls: boolean) => Promise<string> | string = (port, tls) => targetSite(deploy, port, { tls, host: exec.host }),
   ) {
     this.layout = HostLayout.of(deploy.target);
     this.releases = new ReleaseStore(exec, deploy.target.root);

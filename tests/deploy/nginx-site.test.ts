@@ -48,6 +48,10 @@ describeWith('nginx', nginxAvailable, 'the rendered nginx site', () => {
       expect(tls).toContain('return 301 https://shop.test$request_uri;');
       expect(prefix.test(tls)).toBe('');
       expect(() => prefix.test(tls.replace('proxy_pass http://shop_app;', 'proxy_pass;'))).toThrow(/invalid number of arguments in "proxy_pass"/);
+      // With the API's metrics on an address of their own (a private one on a host; nginx -t binds it, so one of this machine's here), allowed from the Prometheus server's network only.
+      const metered = renderNginxSite({ ...site, metrics: { listen: '127.0.0.5:9464', allowFrom: ['10.0.0.2', '10.0.1.0/24'] } });
+      expect(metered).toMatch(/listen 127\.0\.0\.5:9464;[\s\S]*location = \/metrics \{\n {4}allow 10\.0\.0\.2;\n {4}allow 10\.0\.1\.0\/24;\n {4}deny all;/);
+      expect(prefix.test(metered)).toBe('');
     } finally {
       void prefix.stop();
     }
@@ -59,6 +63,7 @@ describeWith('nginx', nginxAvailable, 'the rendered nginx site', () => {
     let seen: Record<string, string | string[] | undefined>[] = [];
     let httpPort: number;
     let httpsPort: number;
+    let metricsPort: number;
     let ca: Buffer;
 
     beforeAll(async () => {
@@ -69,10 +74,10 @@ describeWith('nginx', nginxAvailable, 'the rendered nginx site', () => {
         res.end(JSON.stringify({ path: req.url }));
       }).listen(0, '127.0.0.1');
       await new Promise((resolve) => upstream.once('listening', resolve));
-      [httpPort, httpsPort] = [await freePort(), await freePort()];
+      [httpPort, httpsPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
       const certificate = selfSignedCertificate(prefix.dir, ['shop.test', 'www.shop.test']);
       ca = readFileSync(certificate.fullchain);
-      const site = renderNginxSite({ ...BASE, upstreamPort: (upstream.address() as AddressInfo).port, httpPort, httpsPort, webroot: prefix.webroot, nginxDir: prefix.dir, certificate });
+      const site = renderNginxSite({ ...BASE, upstreamPort: (upstream.address() as AddressInfo).port, httpPort, httpsPort, webroot: prefix.webroot, nginxDir: prefix.dir, certificate, metrics: { listen: `127.0.0.1:${metricsPort}`, allowFrom: [] } });
       await prefix.start(site, httpPort);
     });
     afterAll(async () => {
@@ -116,6 +121,18 @@ describeWith('nginx', nginxAvailable, 'the rendered nginx site', () => {
         expect(seen).toEqual([]);
       },
     );
+
+    it('When a scraper asks the metrics listener (monitoring.api_metrics), then /metrics reaches the app with its bearer token, and nothing else does', async () => {
+      const scraped = await get(`http://127.0.0.1:${metricsPort}/metrics`, { host: '127.0.0.1', headers: { Authorization: 'Bearer the-scrapers-token-0123' } });
+      expect(scraped).toMatchObject({ status: 200, body: '{"path":"/metrics"}' });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.authorization).toBe('Bearer the-scrapers-token-0123');
+      for (const path of ['/', '/api/v1/products/', '/metrics/extra', '/health/']) {
+        const other = await get(`http://127.0.0.1:${metricsPort}${path}`, { host: '127.0.0.1' });
+        expect(other.status).toBe(404);
+      }
+      expect(seen).toHaveLength(1);
+    });
 
     it('When another name of the site is used over HTTPS, then it redirects to the canonical one', async () => {
       const answer = await https('/x', { host: 'www.shop.test' });

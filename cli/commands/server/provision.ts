@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import type { DeployTarget } from '../../deploy-config/load';
-import { nodeExporterFor } from '../../deploy-config/monitoring';
+import { apiMetricsFor, nodeExporterFor } from '../../deploy-config/monitoring';
 import { NexusError } from '../../errors';
 import { ExitCode } from '../../exit-codes';
 import { packageRoot } from '../../package-root';
@@ -81,7 +81,7 @@ Re-running changes nothing (the report says "unchanged"). --dry-run prints every
     const viaSudo = (planned: ProvisionStep[]) => (flags['ssh-user'] === 'root' ? planned : throughSudo(planned));
     const plan = planFor(deploy);
     // Per host: each has its own node exporter address when it listens on a private network.
-    const stepsFor = (address: string, extra: Partial<ProvisionPlan> = {}) => viaSudo(provisionSteps({ ...plan, ...extra, nodeExporter: nodeExporterFor(deploy.target.monitoring, address) }));
+    const stepsFor = (address: string, extra: Partial<ProvisionPlan> = {}) => viaSudo(provisionSteps({ ...plan, ...extra, nodeExporter: nodeExporterFor(deploy.target.monitoring, address), apiMetrics: apiMetricsFor(deploy.target.monitoring, address) }));
     const hosts = deploy.target.hosts.map((host) => ({ host, steps: stepsFor(host.address) }));
     // The nginx load balancer's host is provisioned the same way, with its own first site.
     const lbSite = balancerSite(deploy);

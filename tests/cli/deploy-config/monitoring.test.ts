@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { DeployConfigError, loadDeployTarget } from '../../../cli/deploy-config/load';
-import { nodeExporterFor } from '../../../cli/deploy-config/monitoring';
+import { apiMetricsFor, nodeExporterFor } from '../../../cli/deploy-config/monitoring';
+import { requiredSecrets } from '../../../cli/deploy-config/secrets';
 
 const PIN = 'SHA256:7RCjtu5hW5Fu2xqZWCxOb+qRkCZQ5r9n0kA6oZ0Qm8c';
-const SECRETS = { JWT_SECRET: 'x', POSTGRES_PASSWORD: 'pg', DATABASE_URL: 'postgres://db/shop', REDIS_URL: 'redis://cache:6379/0', MEDIA_S3_ACCESS_KEY_ID: 'k', MEDIA_S3_SECRET_ACCESS_KEY: 's' };
+const SECRETS = { JWT_SECRET: 'x', POSTGRES_PASSWORD: 'pg', DATABASE_URL: 'postgres://db/shop', REDIS_URL: 'redis://cache:6379/0', MEDIA_S3_ACCESS_KEY_ID: 'k', MEDIA_S3_SECRET_ACCESS_KEY: 's', METRICS_TOKEN: 'a-metrics-token-of-24-chars' };
 const KEY = 'targets.production.monitoring.node_exporter';
 
 const dirs: string[] = [];
@@ -42,7 +43,7 @@ const SEVERAL = {
 
 describe('monitoring.node_exporter in nexus.yml', () => {
   it('When it is not set, then it is off; when true, it listens on 127.0.0.1:9100 and the firewall lets nobody in', () => {
-    expect(load({}).target.monitoring).toEqual({ node_exporter: false });
+    expect(load({}).target.monitoring).toEqual({ node_exporter: false, api_metrics: false });
     expect(nodeExporterFor(load({}).target.monitoring, '203.0.113.10')).toBeUndefined();
     const on = load({ monitoring: { node_exporter: true } }).target.monitoring;
     expect(nodeExporterFor(on, '203.0.113.10')).toEqual({ listen: '127.0.0.1:9100', allowFrom: [] });
@@ -72,7 +73,7 @@ describe('monitoring.node_exporter in nexus.yml', () => {
     const error = problemOf({ monitoring: { node_exporter: { listen } } });
     expect(error.exitCode).toBe(3);
     expect(error.message).toContain(message);
-    expect(error.suggestions).toEqual(['docs/observability.md: the node exporter and where it may listen']);
+    expect(error.suggestions).toEqual(['docs/observability.md: metrics for Prometheus, and where they may listen']);
   });
 
   it('When allow_from names a public range, or one of another IP version only, then it is refused by index', () => {
@@ -116,5 +117,37 @@ describe('monitoring.node_exporter in nexus.yml', () => {
         `  ${KEY}.listen["203.0.113.99"]: 203.0.113.99 is not one of the target's hosts (203.0.113.10, 203.0.113.11, 203.0.113.20)`,
       ]);
     });
+  });
+});
+
+describe('monitoring.api_metrics in nexus.yml', () => {
+  const API_KEY = 'targets.production.monitoring.api_metrics';
+
+  it('When true, then each app host serves the API metrics on 127.0.0.1:9464 through nginx, and METRICS_TOKEN becomes a required secret', () => {
+    const loaded = load({ monitoring: { api_metrics: true } });
+    expect(apiMetricsFor(loaded.target.monitoring, '203.0.113.10')).toEqual({ listen: '127.0.0.1:9464', allowFrom: [] });
+    expect(requiredSecrets(loaded.app, loaded.target).find((secret) => secret.name === 'METRICS_TOKEN')).toMatchObject({ value: 'random' });
+    expect(requiredSecrets(load({}).app, load({}).target).map((secret) => secret.name)).not.toContain('METRICS_TOKEN');
+  });
+
+  it.each([
+    ['0.0.0.0:9464', 'listens on every interface'],
+    ['203.0.113.10:9464', 'neither a loopback nor a private address'],
+    ['shop.example.com:9464', 'is not an <IP address>:<port>'],
+  ])('When it listens on %s, then loading refuses it (exit 3) naming monitoring.api_metrics.listen', (listen, why) => {
+    const error = problemOf({ monitoring: { api_metrics: { listen } } });
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toContain(`${API_KEY}.listen: `);
+    expect(error.message).toContain(why);
+  });
+
+  it('When several app hosts sit behind a balancer, then one address per app host is asked for, and none for the balancer (it has no API)', () => {
+    const shared = problemOf({ ...SEVERAL, monitoring: { api_metrics: { listen: '10.0.0.5:9464' } } });
+    expect(shared.message).toContain(`${API_KEY}.listen: 10.0.0.5 can be the address of one host only, and 2 hosts are provisioned`);
+    const listen = { '203.0.113.10': '10.0.0.10:9464', '203.0.113.11': '10.0.0.11:9464' };
+    const monitoring = load({ ...SEVERAL, monitoring: { api_metrics: { listen, allow_from: ['10.0.0.2'] } } }).target.monitoring;
+    expect(apiMetricsFor(monitoring, '203.0.113.11')).toEqual({ listen: '10.0.0.11:9464', allowFrom: ['10.0.0.2'] });
+    // Without a host (`nexus config nginx`), a per-host setting renders no metrics listener.
+    expect(apiMetricsFor(monitoring, undefined)).toBeUndefined();
   });
 });

@@ -76,8 +76,20 @@ describe('remote command builders: provisioning', () => {
   it.each(['app', 'load-balancer'] as const)('When the plan for the %s host has a node exporter, then its step follows the firewall step; without one, the step removes what nexus had set up', (role) => {
     const titles = (plan: ProvisionPlan) => provisionSteps(plan).map((step) => step.title);
     const on = titles({ ...PLAN, role, nodeExporter: { listen: '10.0.0.5:9100', allowFrom: ['10.0.0.0/8'] } });
-    expect(on.slice(on.indexOf('Firewall: only SSH (2222), 80 and 443 in'), -2)).toEqual(['Firewall: only SSH (2222), 80 and 443 in', 'Prometheus node exporter on 10.0.0.5:9100, reachable from 10.0.0.0/8 only']);
+    const afterFirewall = on.slice(on.indexOf('Firewall: only SSH (2222), 80 and 443 in'), -2);
+    expect(afterFirewall.slice(0, 2)).toEqual(['Firewall: only SSH (2222), 80 and 443 in', 'Prometheus node exporter on 10.0.0.5:9100, reachable from 10.0.0.0/8 only']);
+    // The API's metrics listener is an app host's only (the balancer runs no API).
+    expect(afterFirewall.slice(2)).toEqual(role === 'app' ? ['API metrics for Prometheus (nginx): off'] : []);
     expect(titles({ ...PLAN, role })).toContain('Prometheus node exporter: off (one nexus set up is removed)');
+  });
+
+  it('When an app host serves the API metrics on a private address, then ufw lets the allowed ranges in to that address and port only, under a comment of its own', () => {
+    const [step] = provisionSteps({ ...PLAN, apiMetrics: { listen: '10.0.0.5:9464', allowFrom: ['10.0.0.2'] } }).filter((candidate) => candidate.title.startsWith('API metrics'));
+    expect(step?.title).toBe('API metrics for Prometheus (nginx): on 10.0.0.5:9464, reachable from 10.0.0.2 only');
+    const command = step?.commands[0]?.command ?? [];
+    expect(command.slice(-3)).toEqual(['10.0.0.2', '10.0.0.5', '9464']);
+    expect(command.join(' ')).toContain('comment nexus-api-metrics');
+    expect(command.join(' ')).not.toContain('nexus-node-exporter');
   });
 
   it('When provisioning logs in as a user other than root, then every command goes through sudo -n, stdin unchanged', () => {
