@@ -7,6 +7,7 @@ import { withDeployLock } from './services/deploy-lock';
 import { HostDeployer } from './services/host-deployer';
 import { NginxLoadBalancer } from './services/load-balancer';
 import { renewalCalls } from './services/job-allow-lists';
+import { HostLayout } from './remote/layout';
 import type { JobSpec } from './services/scheduled-job';
 import { TargetCommand, targetFlags } from './target-command';
 
@@ -17,7 +18,10 @@ export const sslFlags = {
 
 /** The host's daily renewal: `nexus ssl renew` with the secrets tls names. */
 export function renewalJob(deploy: DeployTarget): JobSpec {
-  return { name: 'ssl-renew', args: ['ssl', 'renew'], secrets: tlsSecretNames(deploy), calls: renewalCalls(deploy) };
+  const domain = deploy.target.domains[0] as string;
+  // With an nginx balancer the certificate lives on its host, not on the job's: its expiry is then not reported there.
+  const certificate = deploy.target.load_balancer?.type === 'nginx' ? undefined : { domain, fullchain: HostLayout.of(deploy.target).certificates(domain).fullchain };
+  return { name: 'ssl-renew', args: ['ssl', 'renew'], secrets: tlsSecretNames(deploy), calls: renewalCalls(deploy), certificate };
 }
 
 /** A command that works on a target's certificate: every host connected, the secrets tls names loaded. */

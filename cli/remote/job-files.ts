@@ -1,5 +1,7 @@
 import { stringify } from 'yaml';
 import type { DeployTarget } from '../deploy-config/load';
+import { jobMetrics } from './job-metrics';
+import { HostLayout } from './layout';
 import { quote } from './shell';
 
 /** Where a job's files are mounted in the container that runs nexus. */
@@ -55,7 +57,11 @@ export function jobConfig(deploy: DeployTarget): string {
  * release's), in a throwaway container on the host's network, as the login running the job, with the job's
  * directory mounted read-only. Its last outcome goes to last-run.json, for the status commands.
  */
-export function jobScript(deploy: DeployTarget, dir: string, options: { args: readonly string[]; caBundle: boolean }): string {
+export function jobScript(
+  deploy: DeployTarget,
+  dir: string,
+  options: { args: readonly string[]; caBundle: boolean; name: string; certificate?: { domain: string; fullchain: string } },
+): string {
   const files = jobFiles(dir);
   const dockerHost = deploy.target.docker_host ? `export DOCKER_HOST=${quote(deploy.target.docker_host)}\n` : '';
   const caBundle = options.caBundle ? ` -e NODE_EXTRA_CA_CERTS=${MOUNT}/ca.pem` : '';
@@ -78,6 +84,7 @@ else
   status=$?
 fi
 printf '{"at":"%s","exit":%d,"image":"%s"}\\n' "$started" "$status" "$image" > "$dir/last-run.json.tmp" && mv -f "$dir/last-run.json.tmp" "$dir/last-run.json"
+${jobMetrics(HostLayout.of(deploy.target).metrics, { app: deploy.app.name, target: deploy.name, job: options.name }, options.certificate)}
 # The log keeps its last 2,000 lines.
 if [ -f ${quote(files.log)} ] && [ "$(wc -l < ${quote(files.log)})" -gt 4000 ]; then
   tail -n 2000 ${quote(files.log)} > ${quote(`${files.log}.tmp`)} && mv -f ${quote(`${files.log}.tmp`)} ${quote(files.log)}

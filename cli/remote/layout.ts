@@ -13,6 +13,7 @@ export type Colour = 'blue' | 'green';
  *   backups/         database dumps (pre-migration ones among them)
  *   builds/          build contexts and image archives while a deploy runs
  *   jobs/<name>/     scheduled jobs (certificate renewal, backups)
+ *   metrics/         what those jobs report to the Prometheus node exporter (textfile collector)
  */
 export class HostLayout {
   constructor(
@@ -60,6 +61,11 @@ export class HostLayout {
 
   get builds(): string {
     return `${this.root}/builds`;
+  }
+
+  /** Metrics the scheduled jobs write for the node exporter's textfile collector (mode 755: the exporter reads it). */
+  get metrics(): string {
+    return `${this.root}/metrics`;
   }
 
   job(name: string): string {

@@ -26,8 +26,13 @@ export function splitListen(listen: string): { address: string; port: string } {
   return { address: listen.slice(0, colon).replace(/^\[|\]$/g, ''), port: listen.slice(colon + 1) };
 }
 
-function nodeExporterDefaults(listen: string): string {
-  return `${MARK} written by \`nexus server provision\` from monitoring.node_exporter in nexus.yml; edits here are replaced.\nARGS="--web.listen-address=${listen}"\n`;
+/** The exporter's flags: where it listens, and the directory the scheduled jobs report to (textfile collector). */
+function exporterFlags(listen: string, textfileDir: string): string {
+  return `--web.listen-address=${listen} --collector.textfile.directory=${textfileDir}`;
+}
+
+function nodeExporterDefaults(flags: string): string {
+  return `${MARK} written by \`nexus server provision\` from monitoring.node_exporter in nexus.yml; edits here are replaced.\nARGS="${flags}"\n`;
 }
 
 // ufw's numbered list, highest number first (deleting one renumbers those after it), of the rules nexus added.
@@ -36,11 +41,11 @@ const dropRules = (comment: string) => `drop_rules() {
 }`;
 
 /** (Re)starts the exporter unless it already runs with exactly these flags (it reads them only at start), then waits for its answer. */
-function run(listen: string): ProvisionCommand {
+function run(listen: string, textfileDir: string): ProvisionCommand {
   return {
     command: script(
       'nexus-node-exporter-run',
-      `listen=$1 address=$2 want="--web.listen-address=$1 "
+      `listen=$1 address=$2 want="$3 "
 ${START_SERVICE}
 pid() { if [ -d /run/systemd/system ]; then systemctl show -p MainPID --value ${PACKAGE}; else cat /run/prometheus/${PACKAGE}.pid 2>/dev/null; fi; }
 flags() { { tr '\\0' '\\n' < "/proc/$1/cmdline"; } 2>/dev/null | tail -n +2 | tr '\\n' ' '; }
@@ -63,6 +68,7 @@ echo "the node exporter does not answer on http://$listen/metrics (running: \${r
 exit 1`,
       listen,
       splitListen(listen).address,
+      exporterFlags(listen, textfileDir),
     ),
   };
 }
@@ -120,15 +126,15 @@ echo "changed: removed ${PACKAGE} and its firewall rules (monitoring.node_export
  * it should), running with them, answering, and reachable through ufw from the allowed ranges only. Off,
  * an exporter nexus had set up is removed.
  */
-export function nodeExporterStep(setting: NodeExporterSetting | undefined): ProvisionStep {
+export function nodeExporterStep(setting: NodeExporterSetting | undefined, textfileDir: string): ProvisionStep {
   if (!setting) return { title: 'Prometheus node exporter: off (one nexus set up is removed)', commands: [remove()] };
   const reach = setting.allowFrom.length > 0 ? `, reachable from ${setting.allowFrom.join(', ')} only` : ', this host only';
   return {
     title: `Prometheus node exporter on ${setting.listen}${reach}`,
     commands: [
-      { command: ensureFile(NODE_EXPORTER_DEFAULTS, '644', 'root:root'), stdin: nodeExporterDefaults(setting.listen) },
+      { command: ensureFile(NODE_EXPORTER_DEFAULTS, '644', 'root:root'), stdin: nodeExporterDefaults(exporterFlags(setting.listen, textfileDir)) },
       installPackages(PACKAGE),
-      run(setting.listen),
+      run(setting.listen, textfileDir),
       exporterFirewall(setting),
     ],
   };

@@ -28,7 +28,7 @@ export interface ProvisionPlan {
 /** What each kind of host needs installed and running, and the deploy user's groups there. */
 const ROLES = {
   app: {
-    packages: 'docker.io $compose nginx ufw unattended-upgrades curl ca-certificates postgresql-client sudo openssh-server iptables cron bind9-dnsutils',
+    packages: 'docker.io $compose nginx ufw unattended-upgrades curl ca-certificates openssl postgresql-client sudo openssh-server iptables cron bind9-dnsutils',
     services: ['docker', 'nginx', 'cron'],
     groups: 'docker adm',
     installs: 'Docker, Compose, nginx, ufw, unattended-upgrades, cron, nsupdate',
@@ -88,11 +88,11 @@ function directories(root: string, user: string): ProvisionCommand {
 for dir in "$root" "$@"; do
   [ -d "$dir" ] || { install -d -m 750 -o "$user" -g "$user" "$dir" && echo "changed: created $dir"; } || exit 1
 done
-# nginx's workers read the ACME webroot.
-chmod 755 "$root" "$root/acme" && chown "$user:$user" "$root"`,
+# nginx's workers read the ACME webroot; the node exporter reads what the jobs report in metrics/.
+chmod 755 "$root" "$root/acme" "$root/metrics" && chown "$user:$user" "$root"`,
       root,
       user,
-      ...['releases', 'backups', 'builds', 'services', 'nginx', 'acme', 'certs', 'locks'].map((dir) => `${root}/${dir}`),
+      ...['releases', 'backups', 'builds', 'services', 'nginx', 'acme', 'certs', 'locks', 'metrics'].map((dir) => `${root}/${dir}`),
     ),
   };
 }
@@ -201,7 +201,7 @@ export function provisionSteps(plan: ProvisionPlan): ProvisionStep[] {
     { title: 'nginx: nexus snippets, the site and its ACME webroot', commands: nginxSetup(plan) },
     { title: `Firewall: only SSH (${plan.sshPort}), 80 and 443 in`, commands: [firewall(plan.sshPort)] },
     // After the firewall: the exporter never starts on a host whose ports are still open.
-    nodeExporterStep(plan.nodeExporter),
+    nodeExporterStep(plan.nodeExporter, `${plan.root}/metrics`),
     ...(role === ROLES.app ? [apiMetricsStep(plan.apiMetrics)] : []),
     { title: 'SSH: keys only', commands: sshHardening() },
     { title: 'Unattended security upgrades', commands: [unattendedUpgrades()] },

@@ -27,6 +27,8 @@ export interface JobSpec {
   secrets: readonly string[];
   /** The remote calls the command makes: all that the job's key may do (job-allow-lists.ts). */
   calls: readonly AllowedCall[];
+  /** A certificate on the job's host whose expiry each run reports to the node exporter (the renewal job's). */
+  certificate?: { domain: string; fullchain: string };
 }
 
 export interface JobReport {
@@ -122,7 +124,7 @@ export class ScheduledJob {
     await this.first.run('write the job configuration', writeFile(this.files.config, '600'), { stdin: jobConfig(this.deploy) });
     await this.first.run('write the job secrets', writeFile(this.files.secrets, '600'), { stdin: secrets.join('') });
     if (options.caBundle) await this.first.run('write the CA bundle', writeFile(this.files.caBundle, '644'), { stdin: options.caBundle });
-    await this.first.run('write the job', writeFile(this.files.script, '600'), { stdin: jobScript(this.deploy, this.files.dir, { args: this.spec.args, caBundle: Boolean(options.caBundle) }) });
+    await this.first.run('write the job', writeFile(this.files.script, '600'), { stdin: jobScript(this.deploy, this.files.dir, { args: this.spec.args, caBundle: Boolean(options.caBundle), name: this.spec.name, certificate: this.spec.certificate }) });
     if (options.scheduler === 'none') {
       changed.push(...changes((await this.first.run('remove the crontab entry', removeCronEntry(this.marker))).stdout));
       return { job: this.command, schedule: null, changed };

@@ -51,7 +51,7 @@ describeWith('debootstrap + network namespaces (root), Docker, dnsmasq', namespa
     expect(text).toContain('ufw --force enable');
     expect(text).toContain('/etc/sudoers.d/nexus-deploy');
     expect(text).toContain('PasswordAuthentication no');
-    expect(text).toContain(`ARGS="--web.listen-address=${host.address}:9100"`);
+    expect(text).toContain(`ARGS="--web.listen-address=${host.address}:9100 --collector.textfile.directory=/srv/shop/metrics"`);
     expect(host.exec('id deploy >/dev/null 2>&1 && echo exists || echo absent').trim()).toBe('absent');
   }, 60_000);
 
@@ -68,7 +68,7 @@ describeWith('debootstrap + network namespaces (root), Docker, dnsmasq', namespa
     const sshd = host.exec('sshd -T').split('\n');
     expect(sshd).toEqual(expect.arrayContaining(['passwordauthentication no', 'kbdinteractiveauthentication no', 'permitrootlogin without-password']));
     expect(host.exec('cat /etc/apt/apt.conf.d/20auto-upgrades')).toContain('Unattended-Upgrade "1"');
-    expect(host.exec('stat -c "%U %a" /srv/shop /srv/shop/releases /srv/shop/acme')).toBe('deploy 755\ndeploy 750\ndeploy 755\n');
+    expect(host.exec('stat -c "%U %a" /srv/shop /srv/shop/releases /srv/shop/acme /srv/shop/metrics')).toBe('deploy 755\ndeploy 750\ndeploy 755\ndeploy 755\n');
     // What a deploy needs, as the deploy user over its own SSH login.
     const asDeploy = (command: string) => host.exec(`su - deploy -c ${JSON.stringify(command)}`);
     expect(asDeploy('docker version --format {{.Server.Version}}')).toMatch(/^\d+\.\d+/);
@@ -82,9 +82,13 @@ describeWith('debootstrap + network namespaces (root), Docker, dnsmasq', namespa
     expect(changes).toMatch(/installed prometheus-node-exporter/);
     expect(host.exec("ss -ltnH 'sport = :9100'").trim().split('\n').map((line) => line.split(/\s+/)[3])).toEqual([`${host.address}:9100`]);
     expect(host.exec('ufw status')).toMatch(new RegExp(`^${host.address.replace(/\./g, '\\.')} 9100/tcp +ALLOW +10\\.0\\.0\\.0/8 +# nexus-node-exporter$`, 'm'));
+    // What the scheduled jobs write in <root>/metrics (as the deploy user) reaches the exporter's textfile collector.
+    host.exec(`su - deploy -c ${JSON.stringify("printf 'nexus_job_last_exit_code{job=\"db-backup\"} 0\\n' > /srv/shop/metrics/nexus-job-db-backup.prom")}`);
     const metrics = await fetch(`http://${host.address}:9100/metrics`);
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain('node_exporter_build_info');
+    const text = await metrics.text();
+    expect(text).toContain('node_exporter_build_info');
+    expect(text).toMatch(/^nexus_job_last_exit_code\{job="db-backup"\} 0$/m);
   }, 900_000);
 
   it('When run a second time, then it changes nothing', async () => {

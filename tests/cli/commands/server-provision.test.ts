@@ -54,7 +54,7 @@ describe('nexus server provision --dry-run: which hosts, with which first site',
     const [, first, second] = text.split(/^# The app host .*$/m);
     const balancer = second?.split('# The load balancer 203.0.113.20')[1];
     expect(first).toContain('# Prometheus node exporter on 10.0.0.10:9100, reachable from 10.0.0.2 only');
-    expect(first).toContain('ARGS="--web.listen-address=10.0.0.10:9100"');
+    expect(first).toContain('ARGS="--web.listen-address=10.0.0.10:9100 --collector.textfile.directory=/srv/shop/metrics"');
     expect(first).toMatch(/nexus-node-exporter-firewall 'firewall lets 10\.0\.0\.2 in to 10\.0\.0\.10:9100' 10\.0\.0\.2 10\.0\.0\.10 9100$/m);
     expect(second).toContain('# Prometheus node exporter on 10.0.0.11:9100, reachable from 10.0.0.2 only');
     expect(balancer).toContain('# Prometheus node exporter on 127.0.0.1:9100, this host only');

@@ -6,6 +6,8 @@ import { loadDeployTarget, type DeployTarget } from '../../../cli/deploy-config/
 import { cronLine, jobConfig, jobScript } from '../../../cli/remote/job-files';
 import { authorizeKey, ensureKeyPair, installCronEntry, NO_CRON_STATUS, removeCronEntry, removeJobDirectory, revokeKey, jobState } from '../../../cli/remote/scheduled-job';
 import type { RemoteCommand } from '../../../cli/remote/shell';
+import { selfSignedCertificate } from '../../support/nginx';
+import { checkMetrics, promtoolBinary } from '../../support/prometheus';
 
 const HOST_KEY = 'SHA256:7RCjUkY4Qs5UWvVyePJoG0cqXQ1RtG3T0V3QhJcfXXo';
 const OTHER_HOST_KEY = 'SHA256:8RCjUkY4Qs5UWvVyePJoG0cqXQ1RtG3T0V3QhJcfXXo';
@@ -158,7 +160,7 @@ describe('remote command builders: scheduled jobs', () => {
     const deploy = target(root, { docker_host: 'unix:///run/other/docker.sock' });
     const dir = join(root, 'jobs', 'ssl-renew');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'run.sh'), jobScript(deploy, dir, { args: ['ssl', 'renew'], caBundle: true }));
+    writeFileSync(join(dir, 'run.sh'), jobScript(deploy, dir, { args: ['ssl', 'renew'], caBundle: true, name: 'ssl-renew' }));
     const { env, dockerCalls } = fakeBin();
 
     const nothingDeployed = run(['sh', join(dir, 'run.sh')], env);
@@ -187,6 +189,42 @@ describe('remote command builders: scheduled jobs', () => {
     expect(JSON.parse(readFileSync(join(dir, 'last-run.json'), 'utf8'))).toMatchObject({ exit: 10 });
     const state = run(jobState(dir, 'nexus job ssl-renew: shop/production'), env);
     expect(state.stdout.split('\n').slice(0, 3)).toEqual(['job', '', expect.stringContaining('"exit":10')]);
+  });
+
+  it('When the job runs on a host with the metrics directory, then it reports its runs and the certificate\'s expiry for the node exporter, in a format promtool accepts', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nexus-job-root-'));
+    const deploy = target(root);
+    const dir = join(root, 'jobs', 'ssl-renew');
+    mkdirSync(dir, { recursive: true });
+    mkdirSync(join(root, 'metrics'));
+    const certs = join(root, 'certs', 'shop.example.com');
+    mkdirSync(certs, { recursive: true });
+    const { fullchain } = selfSignedCertificate(certs, ['shop.example.com'], 30);
+    const expiresAt = Date.parse(spawnSync('openssl', ['x509', '-enddate', '-noout', '-in', fullchain], { encoding: 'utf8' }).stdout.replace('notAfter=', '').trim()) / 1000;
+    writeFileSync(join(dir, 'run.sh'), jobScript(deploy, dir, { args: ['ssl', 'renew'], caBundle: false, name: 'ssl-renew', certificate: { domain: 'shop.example.com', fullchain } }));
+    mkdirSync(join(root, 'releases', 'r1'), { recursive: true });
+    writeFileSync(join(root, 'releases', 'r1', 'release.json'), JSON.stringify({ id: 'r1', image: 'shop:1.0.0-abc' }, null, 2));
+    spawnSync('ln', ['-s', 'releases/r1', join(root, 'current')]);
+    const { env } = fakeBin();
+    const file = join(root, 'metrics', 'nexus-job-ssl-renew.prom');
+    const sample = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'm').exec(readFileSync(file, 'utf8'))?.[1]);
+
+    const before = Math.floor(Date.now() / 1000);
+    expect(run(['sh', join(dir, 'run.sh')], env).code).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('nexus_job_last_run_timestamp_seconds{app="shop",target="production",job="ssl-renew"} ');
+    expect(text).toContain('nexus_certificate_expiry_timestamp_seconds{app="shop",target="production",domain="shop.example.com"} ');
+    expect(sample('nexus_certificate_expiry_timestamp_seconds')).toBe(expiresAt);
+    expect(sample('nexus_job_last_exit_code')).toBe(0);
+    const succeeded = sample('nexus_job_last_success_timestamp_seconds');
+    expect(succeeded).toBeGreaterThanOrEqual(before);
+    expect((statSync(file).mode & 0o777).toString(8)).toBe('644');
+    if (promtoolBinary) expect(checkMetrics(text)).toEqual({ status: 0, output: '' });
+
+    // A failed run: its exit status, and the last success kept from before.
+    expect(run(['sh', join(dir, 'run.sh')], { ...env, FAKE_DOCKER_STATUS: '1' }).code).toBe(1);
+    expect(sample('nexus_job_last_exit_code')).toBe(1);
+    expect(sample('nexus_job_last_success_timestamp_seconds')).toBe(succeeded);
   });
 
   it('When the job configuration is read back, then it is the same target reached over loopback with the job key, through its gate', () => {
