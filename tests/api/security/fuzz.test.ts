@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { startTestApi, type TestApi } from '../../support/api';
 import { bearer, makeStaff, registerUser, type RegisteredUser } from '../../support/users';
+import { parsePrometheusText } from '../../../cli/services/prometheus-text';
 import { hostileId, hostileValue, invalidBody, type Schema } from './fuzz-inputs';
 
 /** CI runs a few cases per operation; `npm run fuzz` many more. The seed makes every failure reproducible. */
@@ -9,6 +10,7 @@ const RUNS = Number(process.env.NEXUS_FUZZ_RUNS ?? 8);
 const SEED = Number(process.env.NEXUS_FUZZ_SEED ?? 20261202);
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+const METRICS_TOKEN = 'fuzzer-metrics-token-0123456789';
 type Method = (typeof METHODS)[number];
 
 interface Parameter {
@@ -83,7 +85,7 @@ describe(`input fuzzing of every operation (${RUNS} cases each, seed ${SEED})`, 
   let staff: RegisteredUser;
 
   beforeAll(async () => {
-    api = await startTestApi({ BODY_LIMIT: '1mb' });
+    api = await startTestApi({ BODY_LIMIT: '1mb', METRICS_TOKEN: METRICS_TOKEN });
     operations = operationsOf(JSON.parse((await request(api.app).get('/api/v1/schema/')).text) as OpenApi);
     staff = await registerUser(api);
     await makeStaff(api, staff.id);
@@ -146,4 +148,16 @@ describe(`input fuzzing of every operation (${RUNS} cases each, seed ${SEED})`, 
     // The fuzzer's own session survived: nothing it sent signed it out.
     expect((await request(api.app).get('/api/v1/auth/profile/').set(bearer(staff.access))).status).toBe(200);
   }, 600_000);
+
+  it('When the fuzzer is done, then the request metrics name only documented route templates (or "unmatched"): its hostile ids and paths made no series', async () => {
+    const scrape = await request(api.app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
+    expect(scrape.status).toBe(200);
+    const series = parsePrometheusText(scrape.text).filter((sample) => sample.name === 'nexus_http_requests_total');
+    const documented = new Set(operations.map((operation) => operation.path.replace(/\{(\w+)\}/g, ':$1')));
+    const routes = new Set(series.map((sample) => sample.labels.route as string));
+    expect(series.reduce((sum, sample) => sum + sample.value, 0)).toBeGreaterThan(operations.length * RUNS * 0.5);
+    expect([...routes].filter((route) => !documented.has(route) && !['unmatched', '/api/v1/schema/', '/metrics'].includes(route))).toEqual([]);
+    // Bounded by the operations, never by the inputs: at most each template × 6 methods × 4 status classes.
+    expect(series.length).toBeLessThanOrEqual((documented.size + 3) * 6 * 4);
+  });
 });
