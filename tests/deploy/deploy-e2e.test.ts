@@ -377,9 +377,10 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
   }, 300_000);
 
   it('When the renewal timer is installed, then the job on the host renews a due certificate with nexus from the serving image, and nginx serves it', async () => {
-    // Due 108–120 s after issue (half the lifetime, less up to a tenth of that as jitter): long enough that the
-    // timer's first run, nexus started in Docker on a slow shared host, still finds it not due.
-    const pebble = await startPebble({ httpPort, validitySeconds: 240 });
+    // Due 67–75 s after issue (half the lifetime, less up to a tenth of that as jitter): long enough that the
+    // timer's first run, nexus started in Docker on a slow shared host (20 s at worst seen), still finds it not
+    // due, and short enough not to hold the suite (CI time).
+    const pebble = await startPebble({ httpPort, validitySeconds: 150 });
     closers.push(() => pebble.stop());
     const root = join(sshd.remoteRoot, 'srv');
     // nginx's workers (nobody) read the ACME webroot on the "host".
