@@ -65,7 +65,7 @@ export function logFormatFor(setting: LogFormat | undefined, where: { tty: boole
  */
 function prettyStream(destination: DestinationStream | undefined, colorize: boolean): DestinationStream {
   return pinoPretty({
-    destination: (destination) ?? 1,
+    destination: destination ?? 1,
     sync: true,
     colorize,
     singleLine: true,
