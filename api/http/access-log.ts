@@ -4,8 +4,8 @@ import { routeOf } from './route-template';
 
 /**
  * One line per request, written when the response is finished (or the client went away): method, path,
- * route template, status, duration, client IP, request id and, when authenticated, the user id. Headers and bodies are
- * never logged, since they carry tokens and passwords.
+ * route template, status, duration, client IP, request id and, when authenticated, the user id. Headers and
+ * bodies are never logged, since they carry tokens and passwords.
  */
 export function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
