@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,6 +63,9 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
   let httpPort: number;
   let httpsPort: number;
   let appPort: number;
+  /** Where the host's nginx serves the API's metrics (monitoring.api_metrics), and the token a scraper sends. */
+  let metricsPort: number;
+  const metricsToken = randomBytes(24).toString('hex');
   let secrets: Record<string, string>;
   let shopSubnet: string;
   /** The shop's database as this machine reaches it (for `nexus users promote --database-url`). */
@@ -157,7 +160,10 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     closers.push(async () => rmSync(project, { recursive: true, force: true }));
     fillSecret(project, 'DATABASE_URL', databaseUrl.toString());
     fillSecret(project, 'REDIS_URL', `redis://${subnet}.1:${redisPort}/0`);
+    // monitoring.api_metrics (below) makes METRICS_TOKEN a required secret, which init did not know of.
+    appendFileSync(join(project, '.nexus', 'secrets'), `METRICS_TOKEN=${metricsToken}\n`);
     secrets = projectSecrets(project);
+    metricsPort = await freePort();
     // What this machine needs besides (the documented per-target overlay): its ports, Docker daemon, nginx
     // prefix and base images, and shorter waits.
     writeOverlay(project, {
@@ -174,6 +180,7 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
           drain_seconds: 2,
           docker_host: dockerd.host,
           nginx: nginx.targetSettings(httpPort, httpsPort),
+          monitoring: { api_metrics: { listen: `127.0.0.1:${metricsPort}` } },
           build: { on: 'host', context: REPOSITORY, network: 'host', args: { BUILD_IMAGE: BASE_IMAGE, RUNTIME_IMAGE: BASE_IMAGE } },
         },
       },
@@ -235,6 +242,29 @@ describeWith('sshd + dockerd + nginx + Pebble + PostgreSQL on 5432 + debootstrap
     // The delivery worker runs beside the API, healthy (the deploy waited for it).
     expect(runningWorkers()).toEqual([expect.stringMatching(/^shop-blue Up .*\(healthy\)$/)]);
   }, 900_000);
+
+  it('When the host\'s metrics listener is scraped, then the serving API\'s metrics come through nginx with the token only, never through the public site', async () => {
+    const scrape = (token?: string) => fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    const scraped = await scrape(metricsToken);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toMatch(/^nexus_http_requests_total\{method="GET",route="\/health\/readiness\/",status_class="2xx"\} [1-9]/m);
+    expect((await scrape()).status).toBe(401);
+    expect((await scrape('not-the-token-0123456789')).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/api/v1/products/`)).status).toBe(404);
+    const publicSite = await requestWithHost('GET', `http://127.0.0.1:${httpPort}/metrics`, DOMAIN, { headers: { Authorization: `Bearer ${metricsToken}` } });
+    expect(publicSite.status).toBe(404);
+  });
+
+  it('When status is asked of the deployed target, then the host is ready with its headline metrics, and the missing certificate and unverified backup are what needs attention (exit 11)', async () => {
+    const result = await deploy(['status']);
+    expectExit(result, 11);
+    const { error } = result.json<{ error: { code: string; details: { hosts: { ready: boolean; serving: { colour: string }; metrics: { requests: number } | null }[]; problems: { check: string }[] } } }>();
+    expect(error.code).toBe('NEEDS_ATTENTION');
+    expect(error.details.hosts).toEqual([expect.objectContaining({ ready: true, serving: expect.objectContaining({ colour: 'blue' }), metrics: expect.objectContaining({ requests: expect.any(Number) }) })]);
+    expect(error.details.hosts[0]?.metrics?.requests).toBeGreaterThan(0);
+    expect(error.details.problems.map((problem) => problem.check).sort()).toEqual(['backup', 'certificate']);
+    expect(result.stdout + result.stderr).not.toContain(metricsToken);
+  }, 120_000);
 
   let webhookSecret: string;
   let productId: number;
