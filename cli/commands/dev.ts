@@ -43,9 +43,10 @@ export default class Dev extends NexusCommand<void> {
       logLevel: flags['log-level'],
     });
     await stack.claim();
+    // SIGHUP too: a closed terminal must not leave the embedded PostgreSQL running (it would take a hangup for a
+    // configuration reload, and hold its data directory against the next `nexus dev`).
     const stopped = new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, resolve);
     });
     try {
       await runSteps(stack.steps(), this.isInteractive() ? 'interactive' : 'plain');

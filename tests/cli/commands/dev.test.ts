@@ -127,6 +127,18 @@ describe('nexus dev', () => {
     }
   });
 
+  it('When its terminal goes away (SIGHUP), then it stops everything as for Ctrl-C, and the next start finds its data directory free', async () => {
+    const port = await freePort();
+    const dev = await startDev(['--port', String(port)]);
+    dev.child.kill('SIGHUP');
+    expect(await dev.exited).toBe(0);
+    expect(await portClosed(port)).toBe(true);
+    expect(await portClosed(Number(readFileSync(join(workdir, '.nexus/dev/postgres.port'), 'utf8')))).toBe(true);
+    const again = await startDev(['--port', String(port)]);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+
   it('When NODE_ENV is production, then it refuses with exit 5', async () => {
     const result = await runNexus(['dev', '--json'], { cwd: workdir, env: { NODE_ENV: 'production' } });
     expect(result.code).toBe(5);
