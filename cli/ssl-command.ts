@@ -6,6 +6,7 @@ import { CertificateManager, tlsSecretNames } from './services/certificate-manag
 import { withDeployLock } from './services/deploy-lock';
 import { HostDeployer } from './services/host-deployer';
 import { NginxLoadBalancer } from './services/load-balancer';
+import { siteHosts } from './services/health-target';
 import { renewalCalls } from './services/job-allow-lists';
 import { HostLayout } from './remote/layout';
 import type { JobSpec } from './services/scheduled-job';
@@ -19,8 +20,9 @@ export const sslFlags = {
 /** The host's daily renewal: `nexus ssl renew` with the secrets tls names. */
 export function renewalJob(deploy: DeployTarget): JobSpec {
   const domain = deploy.target.domains[0] as string;
-  // With an nginx balancer the certificate lives on its host, not on the job's: its expiry is then not reported there.
-  const certificate = deploy.target.load_balancer?.type === 'nginx' ? undefined : { domain, fullchain: HostLayout.of(deploy.target).certificates(domain).fullchain };
+  // Its expiry is reported only where the job runs, the first app host: not when TLS ends on a balancer's host.
+  const onJobHost = siteHosts(deploy.target)[0] === deploy.target.hosts[0];
+  const certificate = onJobHost ? { domain, fullchain: HostLayout.of(deploy.target).certificates(domain).fullchain } : undefined;
   return { name: 'ssl-renew', args: ['ssl', 'renew'], secrets: tlsSecretNames(deploy), calls: renewalCalls(deploy), certificate };
 }
 

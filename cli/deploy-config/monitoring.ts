@@ -3,7 +3,6 @@ import { addressScope, formatRange, isPrivateRange, parseListen, PRIVATE_RANGES,
 
 /** What each scrape target listens on when the setting is `true`: loopback, the port the field uses for it. */
 export const DEFAULT_LISTEN = { node_exporter: '127.0.0.1:9100', api_metrics: '127.0.0.1:9464' } as const;
-export const DEFAULT_NODE_EXPORTER_LISTEN = DEFAULT_LISTEN.node_exporter;
 export type ScrapeTarget = keyof typeof DEFAULT_LISTEN;
 
 const EXPECTED = 'expected true, false, or { listen: "<address>:<port>" (or one per host address), allow_from: [ranges] }';

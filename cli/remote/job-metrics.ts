@@ -7,9 +7,10 @@ export interface JobLabels {
   job: string;
 }
 
+/** A label set as it goes inside the script's double-quoted `echo`: `{a=\"x\",b=\"y\"}`. */
 const labelSet = (labels: Record<string, string>) =>
   `{${Object.entries(labels)
-    .map(([name, value]) => `${name}="${value.replace(/["\\\n]/g, '')}"`)
+    .map(([name, value]) => `${name}=\\"${value.replace(/["\\\n]/g, '')}\\"`)
     .join(',')}}`;
 
 /**
@@ -19,7 +20,6 @@ const labelSet = (labels: Record<string, string>) =>
  * whole, then renamed, so a scrape never reads half a file; nothing when the directory is not there.
  */
 export function jobMetrics(dir: string, labels: JobLabels, certificate?: { domain: string; fullchain: string }): string {
-  const job = labelSet({ ...labels });
   const file = quote(`${dir}/nexus-job-${labels.job}.prom`);
   const expiry = certificate
     ? `
@@ -27,10 +27,10 @@ export function jobMetrics(dir: string, labels: JobLabels, certificate?: { domai
     expiry=$(date -u -d "$end" +%s 2>/dev/null) && [ -n "$end" ] && {
       echo '# HELP nexus_certificate_expiry_timestamp_seconds When the site certificate on this host expires (Unix time).'
       echo '# TYPE nexus_certificate_expiry_timestamp_seconds gauge'
-      echo "nexus_certificate_expiry_timestamp_seconds${labelSet({ app: labels.app, target: labels.target, domain: certificate.domain }).replace(/"/g, '\\"')} $expiry"
+      echo "nexus_certificate_expiry_timestamp_seconds${labelSet({ app: labels.app, target: labels.target, domain: certificate.domain })} $expiry"
     }`
     : '';
-  const series = job.replace(/"/g, '\\"');
+  const series = labelSet({ ...labels });
   return `# For the Prometheus node exporter's textfile collector (docs/observability.md).
 if [ -d ${quote(dir)} ] && [ -w ${quote(dir)} ]; then
   file=${file}

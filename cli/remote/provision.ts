@@ -1,5 +1,6 @@
 import { ensureFile, installPackages, START_SERVICE, type ProvisionCommand, type ProvisionStep } from './host-setup';
-import { apiMetricsStep, nodeExporterStep, type NodeExporterSetting } from './node-exporter';
+import { apiMetricsStep } from './api-metrics';
+import { nodeExporterStep, type NodeExporterSetting } from './node-exporter';
 import { script } from './shell';
 
 export { ensureFile, type ProvisionCommand, type ProvisionStep } from './host-setup';

@@ -62,9 +62,9 @@ export function renewalCalls(deploy: DeployTarget): AllowedCall[] {
 /**
  * `nexus db backup --kind scheduled --verify`: dump into a new scheduled backup with its manifest, read it
  * back (also to copy it offsite), restore it into a scratch database and drop that, record the verification,
- * apply retention. The
- * database's scripts run its tools as the target does (targetPgTools): for an on-host database, inside the
- * services project's `postgres` container, with that project and directory fixed in the allowed call.
+ * apply retention. The database's scripts run its tools as the target does (targetPgTools): for an on-host
+ * database, inside the services project's `postgres` container, with that project and directory fixed in the
+ * allowed call.
  */
 export function backupJobCalls(deploy: DeployTarget): AllowedCall[] {
   const layout = HostLayout.of(deploy.target);
