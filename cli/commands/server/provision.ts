@@ -59,9 +59,9 @@ function planFor(deploy: DeployTarget): ProvisionPlan {
 
 export default class ServerProvision extends TargetCommand<{ hosts: ProvisionReport[] } | { dryRun: string }> {
   static override summary = "Bring a target's fresh Debian/Ubuntu hosts to the state deploys need (idempotent)";
-  static override description = `Connects as root (--ssh-user) with the target's key and, checking before changing anything: installs Docker with Compose, nginx, ufw, unattended-upgrades, curl, the PostgreSQL client, cron and nsupdate; creates the deploy user (ssh.user) with the operator's public key, in the docker group and the adm group (read-only access to nginx's logs and the journal), allowed by sudo to test and reload nginx and to read ufw's status, nothing else; creates the directories under root; installs the nexus nginx snippets and the site with its ACME webroot; lets only SSH, 80 and 443 through the firewall; turns SSH password logins off; enables unattended security upgrades.
+  static override description = `Connects as root (--ssh-user) with the target's key and, checking before changing anything: installs Docker with Compose, nginx, ufw, unattended-upgrades, curl, openssl, the PostgreSQL client, cron and nsupdate; creates the deploy user (ssh.user) with the operator's public key, in the docker group and the adm group (read-only access to nginx's logs and the journal), allowed by sudo to test and reload nginx and to read ufw's status, nothing else; creates the directories under root; installs the nexus nginx snippets and the site with its ACME webroot; lets only SSH, 80 and 443 through the firewall; turns SSH password logins off; enables unattended security upgrades.
 
-With \`monitoring.node_exporter\` in nexus.yml, it also installs Debian's prometheus-node-exporter on every host it provisions, listening on 127.0.0.1:9100 or the host's private address, ufw letting only the private range (or allow_from) in to it; turned off again, the exporter nexus set up is removed.
+With \`monitoring.node_exporter\` in nexus.yml, it also installs Debian's prometheus-node-exporter on every host it provisions, listening on 127.0.0.1:9100 or the host's private address, ufw letting only the private range (or allow_from) in to it; turned off again, the exporter nexus set up is removed. It reads what the scheduled jobs write in <root>/metrics. With \`monitoring.api_metrics\` on a private address, ufw lets the allowed ranges in to that port of each app host, where nginx serves the API's metrics.
 
 With \`load_balancer: { type: nginx }\`, its host is provisioned the same way but without Docker, Compose and the PostgreSQL client (nginx alone serves there, and the deploy user is not in the docker group), its site holding every app host out of rotation until each one's first deploy.
 
@@ -80,7 +80,7 @@ Re-running changes nothing (the report says "unchanged"). --dry-run prints every
     const deploy = this.loadTarget(flags);
     const viaSudo = (planned: ProvisionStep[]) => (flags['ssh-user'] === 'root' ? planned : throughSudo(planned));
     const plan = planFor(deploy);
-    // Per host: each has its own node exporter address when it listens on a private network.
+    // Per host: each has its own node exporter and API metrics address when they listen on a private network.
     const stepsFor = (address: string, extra: Partial<ProvisionPlan> = {}) => viaSudo(provisionSteps({ ...plan, ...extra, nodeExporter: nodeExporterFor(deploy.target.monitoring, address), apiMetrics: apiMetricsFor(deploy.target.monitoring, address) }));
     const hosts = deploy.target.hosts.map((host) => ({ host, steps: stepsFor(host.address) }));
     // The nginx load balancer's host is provisioned the same way, with its own first site.
