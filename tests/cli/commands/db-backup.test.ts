@@ -199,6 +199,8 @@ describeWith('PostgreSQL on 5432 with psql, pg_dump and pg_restore', systemPostg
     // A verification's record goes with its backup.
     writeFileSync(join(dir, `${lastMonth}.verified`), '{}');
     const deploy = fake(new Date(Date.now() - 60 * 86_400_000).toISOString(), 'pre-migration');
+    // Backup ids have one-second resolution: the next backup must not share the template's second.
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() - Date.parse(template.createdAt)) + 50));
     const { backup: newest, pruned } = await backup(['--keep-daily', '2', '--keep-weekly', '0']);
     expect(pruned.sort()).toEqual([template.id, yesterdayEarlier, lastMonth].sort());
     const left = readdirSync(dir).sort();
